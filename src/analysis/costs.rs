@@ -1,0 +1,117 @@
+//! Costing: every event and service week priced from the place file's unit costs (the place's
+//! price base, 2018/19 for Croydon). Costs are derived from tallied counts, so they are never
+//! tallied separately and can be recomputed with other unit costs.
+
+use crate::place::Place;
+use crate::results::Metric;
+use crate::scenario::Scenario;
+
+macro_rules! categories {
+    ($( $variant:ident => ($name:literal, $doc:literal) ),+ $(,)?) => {
+        /// A cost category.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        pub enum CostCategory { $( #[doc = $doc] $variant ),+ }
+
+        impl CostCategory {
+            /// Every category, in output order (`Total` last).
+            pub const ALL: &'static [CostCategory] = &[$(CostCategory::$variant),+];
+
+            /// The metric name used in outputs.
+            pub fn name(self) -> &'static str {
+                match self { $(CostCategory::$variant => $name),+ }
+            }
+
+            /// How it is computed, in words.
+            pub fn description(self) -> &'static str {
+                match self { $(CostCategory::$variant => $doc),+ }
+            }
+        }
+    };
+}
+
+categories! {
+    Ae => ("cost_ae", "A&E attendances × A&E unit cost."),
+    Admissions => ("cost_admissions", "Zero-day admissions × short-stay spell cost + other admissions × long-stay spell cost."),
+    ExcessBedDays => ("cost_excess_bed_days", "Bed days beyond the trim point × excess bed-day cost."),
+    DelayedBedDays => ("cost_delayed_bed_days", "Delayed bed days × delayed-discharge bed-day cost."),
+    Gp => ("cost_gp", "GP consultations × consultation cost."),
+    Huddles => ("cost_huddles", "Practice huddles held × staff hours per huddle × MDT hour cost."),
+    Pic => ("cost_pic", "PIC episodes started × episode cost."),
+    Life => ("cost_life", "LIFE referrals × episode cost + liaison assessments × assessment cost."),
+    SocialPrescribing => ("cost_social_prescribing", "Social-prescribing referrals × referral cost."),
+    Pharmacists => ("cost_pharmacists", "Medication reviews × review cost."),
+    HomeCare => ("cost_home_care", "Home-care client weeks × weekly package cost."),
+    CareHomes => ("cost_care_homes", "Care-home resident weeks × weekly placement cost."),
+    Total => ("cost_total", "Sum of all categories."),
+}
+
+/// Unit costs resolved for one scenario on one place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitCosts {
+    ae: f64,
+    short_stay: f64,
+    long_stay: f64,
+    excess_day: f64,
+    delayed_day: f64,
+    gp: f64,
+    huddle_week: f64,
+    pic: f64,
+    life: f64,
+    liaison: f64,
+    sp: f64,
+    pharmacist: f64,
+    home_care_week: f64,
+    care_home_week: f64,
+    /// Price base, e.g. "2018/19".
+    pub price_base: String,
+}
+
+impl UnitCosts {
+    /// Unit costs from the place file and the scenario's huddle staffing.
+    pub fn new(place: &Place, scenario: &Scenario) -> UnitCosts {
+        let c = &place.file.costs;
+        UnitCosts {
+            ae: c.ae_attendance.value,
+            short_stay: c.emergency_admission_short_stay.value,
+            long_stay: c.emergency_admission_long_stay.value,
+            excess_day: c.excess_bed_day.value,
+            delayed_day: c.delayed_bed_day.value,
+            gp: c.gp_consultation.value,
+            huddle_week: c.huddle_hour.value * scenario.services.huddles.hours_per_practice_per_week,
+            pic: c.pic_episode.value,
+            life: c.life_episode.value,
+            liaison: c.life_liaison_assessment.value,
+            sp: c.social_prescribing_referral.value,
+            pharmacist: c.pharmacist_review.value,
+            home_care_week: c.home_care_week.value,
+            care_home_week: c.care_home_week.value,
+            price_base: place.file.meta.price_base.clone(),
+        }
+    }
+
+    /// Cost in each category (same order as [`CostCategory::ALL`]) given the period's raw
+    /// tallies: counts summed over the period and stocks summed over its weeks
+    /// (person-weeks).
+    pub fn costs(&self, raw: impl Fn(Metric) -> f64) -> [f64; CostCategory::ALL.len()] {
+        let zero_day = raw(Metric::AdmissionsZeroDay);
+        let admissions = raw(Metric::EmergencyAdmissions);
+        let parts = [
+            raw(Metric::AeAttendances) * self.ae,
+            zero_day * self.short_stay + (admissions - zero_day).max(0.0) * self.long_stay,
+            raw(Metric::ExcessBedDays) * self.excess_day,
+            raw(Metric::DelayedBedDays) * self.delayed_day,
+            raw(Metric::GpConsultations) * self.gp,
+            raw(Metric::HuddlePracticeWeeks) * self.huddle_week,
+            raw(Metric::PicStarts) * self.pic,
+            raw(Metric::LifeReferrals) * self.life + raw(Metric::LiaisonAssessments) * self.liaison,
+            raw(Metric::SocialPrescribingReferrals) * self.sp,
+            raw(Metric::PharmacistReviews) * self.pharmacist,
+            raw(Metric::HomeCareClients) * self.home_care_week,
+            raw(Metric::CareHomeResidents) * self.care_home_week,
+        ];
+        let mut out = [0.0; CostCategory::ALL.len()];
+        out[..parts.len()].copy_from_slice(&parts);
+        out[parts.len()] = parts.iter().sum();
+        out
+    }
+}

@@ -1,0 +1,3 @@
+//! Analyses of run results: costs now; inequality and economics build on these.
+
+pub mod costs;

@@ -1,0 +1,2 @@
+//! The `placesim` command line (placeholder).
+fn main() {}

@@ -1,0 +1,186 @@
+//! The synthetic population: one struct-of-arrays block per locality.
+//!
+//! Columns are compact (`u8` age, bit flags) and contiguous per locality, so a week's pass over
+//! a locality touches a few dense arrays. Agents are never removed: the dead and the departed
+//! stay with a cleared `ALIVE` flag and are skipped, so indices are stable for the whole run.
+
+pub mod synth;
+
+pub use synth::synthesize;
+
+/// Bit flags of [`LocalityPop::flags`].
+pub mod flag {
+    /// Alive and resident.
+    pub const ALIVE: u8 = 1;
+    /// Male (otherwise female).
+    pub const MALE: u8 = 1 << 1;
+    /// Socially isolated.
+    pub const ISOLATED: u8 = 1 << 2;
+    /// In hospital (emergency admission).
+    pub const IN_HOSPITAL: u8 = 1 << 3;
+    /// Flagged for a huddle review and waiting.
+    pub const HUDDLE_WAITING: u8 = 1 << 4;
+    /// Referred to a PIC and waiting.
+    pub const PIC_WAITING: u8 = 1 << 5;
+    /// Referred to social prescribing and waiting.
+    pub const SP_WAITING: u8 = 1 << 6;
+    /// Referred for a pharmacist review and waiting.
+    pub const PHARM_WAITING: u8 = 1 << 7;
+}
+
+/// Care status.
+pub mod care {
+    /// No long-term care.
+    pub const NONE: u8 = 0;
+    /// Long-term home-care package.
+    pub const HOME_CARE: u8 = 1;
+    /// Living in a care home.
+    pub const CARE_HOME: u8 = 2;
+}
+
+/// What an inpatient needs before discharge (see the hospital submodel).
+pub mod need {
+    /// Still receiving acute care.
+    pub const ACUTE: u8 = 0;
+    /// Fit for discharge home with no support.
+    pub const HOME: u8 = 1;
+    /// Fit for discharge, needs LIFE discharge to assess / reablement.
+    pub const REABLEMENT: u8 = 2;
+    /// Fit for discharge, needs a long-term home-care package.
+    pub const CARE_PACKAGE: u8 = 3;
+    /// Fit for discharge, needs a care home.
+    pub const CARE_HOME: u8 = 4;
+    /// Will die in hospital when the stay ends.
+    pub const DIES: u8 = 5;
+}
+
+/// Sentinel for "no week" in week columns.
+pub const NEVER: u16 = u16::MAX;
+
+/// Residents of one locality, as columns. Index `i` is the agent's serial number within the
+/// locality (its identity for random draws).
+#[derive(Debug, Clone, Default)]
+pub struct LocalityPop {
+    /// Locality index.
+    pub locality: u8,
+    /// Age in whole years (capped at 110).
+    pub age: Vec<u8>,
+    /// Week of the year (0..52) on which the agent has its birthday.
+    pub birthday_week: Vec<u8>,
+    /// [`flag`] bits.
+    pub flags: Vec<u8>,
+    /// LSOA index into the place's LSOA arrays.
+    pub lsoa: Vec<u16>,
+    /// Practice index.
+    pub practice: Vec<u16>,
+    /// IMD decile 1..=10 (from the LSOA).
+    pub imd_decile: Vec<u8>,
+    /// Ethnic group index.
+    pub ethnicity: Vec<u8>,
+    /// Long-term conditions as bits (bit k = condition k of the place file).
+    pub conditions: Vec<u8>,
+    /// Frailty 0 = fit, 1 = mild, 2 = moderate, 3 = severe.
+    pub frailty: Vec<u8>,
+    /// [`care`] status.
+    pub care: Vec<u8>,
+    /// Inpatients: days of acute stay left; then delayed days are counted while `need` waits.
+    pub hospital_days: Vec<u16>,
+    /// Inpatients: [`need`] code.
+    pub need: Vec<u8>,
+    /// Week of the last discharge (for 30-day readmissions and post-admission frailty).
+    pub discharged_week: Vec<u16>,
+    /// Last week of the current huddle care plan.
+    pub huddle_until: Vec<u16>,
+    /// Last week of PIC support.
+    pub pic_until: Vec<u16>,
+    /// Last week of LIFE reablement.
+    pub reablement_until: Vec<u16>,
+    /// Last week of the social-prescribing effect.
+    pub sp_until: Vec<u16>,
+    /// Last week of the pharmacist-review effect.
+    pub pharm_until: Vec<u16>,
+    /// Last week of the post-PIC care-package protection.
+    pub pic_protect_until: Vec<u16>,
+}
+
+impl LocalityPop {
+    /// Number of agents ever created in this locality (alive or not).
+    pub fn len(&self) -> usize {
+        self.age.len()
+    }
+
+    /// True when no agent was ever created.
+    pub fn is_empty(&self) -> bool {
+        self.age.is_empty()
+    }
+
+    /// Reserves room for `n` more agents in every column (done once, before the run, so the
+    /// weekly loop never reallocates).
+    pub fn reserve(&mut self, n: usize) {
+        self.age.reserve(n);
+        self.birthday_week.reserve(n);
+        self.flags.reserve(n);
+        self.lsoa.reserve(n);
+        self.practice.reserve(n);
+        self.imd_decile.reserve(n);
+        self.ethnicity.reserve(n);
+        self.conditions.reserve(n);
+        self.frailty.reserve(n);
+        self.care.reserve(n);
+        self.hospital_days.reserve(n);
+        self.need.reserve(n);
+        self.discharged_week.reserve(n);
+        self.huddle_until.reserve(n);
+        self.pic_until.reserve(n);
+        self.reablement_until.reserve(n);
+        self.sp_until.reserve(n);
+        self.pharm_until.reserve(n);
+        self.pic_protect_until.reserve(n);
+    }
+
+    /// Appends one agent with the given attributes and no service history.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(&mut self, age: u8, birthday_week: u8, flags: u8, lsoa: u16, practice: u16, imd_decile: u8, ethnicity: u8, conditions: u8, frailty: u8, care: u8) {
+        self.age.push(age);
+        self.birthday_week.push(birthday_week);
+        self.flags.push(flags);
+        self.lsoa.push(lsoa);
+        self.practice.push(practice);
+        self.imd_decile.push(imd_decile);
+        self.ethnicity.push(ethnicity);
+        self.conditions.push(conditions);
+        self.frailty.push(frailty);
+        self.care.push(care);
+        self.hospital_days.push(0);
+        self.need.push(need::ACUTE);
+        self.discharged_week.push(NEVER);
+        self.huddle_until.push(NEVER);
+        self.pic_until.push(NEVER);
+        self.reablement_until.push(NEVER);
+        self.sp_until.push(NEVER);
+        self.pharm_until.push(NEVER);
+        self.pic_protect_until.push(NEVER);
+    }
+
+    /// Residents alive now.
+    pub fn alive_count(&self) -> usize {
+        self.flags.iter().filter(|&&f| f & flag::ALIVE != 0).count()
+    }
+
+    /// Bytes of column storage per agent (for the memory budget).
+    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 * 7;
+}
+
+/// The whole population: one block per locality, in place order.
+#[derive(Debug, Clone, Default)]
+pub struct Population {
+    /// Locality blocks.
+    pub localities: Vec<LocalityPop>,
+}
+
+impl Population {
+    /// Residents alive now.
+    pub fn alive_count(&self) -> usize {
+        self.localities.iter().map(LocalityPop::alive_count).sum()
+    }
+}

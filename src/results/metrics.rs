@@ -1,0 +1,147 @@
+//! The catalogue of tallied metrics. Counts are events in the period; stocks are levels
+//! (end of week in weekly outputs, mean weekly level in financial-year outputs).
+
+/// Whether a metric counts events or measures a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Events in the period (summed over weeks).
+    Count,
+    /// A level: end-of-week value weekly; mean of weekly values over a financial year.
+    Stock,
+}
+
+macro_rules! metrics {
+    ($( $variant:ident => ($name:literal, $kind:ident, $unit:literal, $doc:literal) ),+ $(,)?) => {
+        /// A tallied metric.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[repr(u8)]
+        pub enum Metric {
+            $( #[doc = $doc] $variant ),+
+        }
+
+        impl Metric {
+            /// Every metric, in output order.
+            pub const ALL: &'static [Metric] = &[$(Metric::$variant),+];
+
+            /// The name used in outputs (`snake_case`).
+            pub fn name(self) -> &'static str {
+                match self { $(Metric::$variant => $name),+ }
+            }
+
+            /// Count or stock.
+            pub fn kind(self) -> MetricKind {
+                match self { $(Metric::$variant => MetricKind::$kind),+ }
+            }
+
+            /// Unit of the value.
+            pub fn unit(self) -> &'static str {
+                match self { $(Metric::$variant => $unit),+ }
+            }
+
+            /// One-sentence definition (used in README and `placesim explain`).
+            pub fn description(self) -> &'static str {
+                match self { $(Metric::$variant => $doc),+ }
+            }
+        }
+    };
+}
+
+metrics! {
+    Population => ("population", Stock, "persons", "Residents alive and living in the place."),
+    Aged65Plus => ("aged_65_plus", Stock, "persons", "Residents aged 65 or over."),
+    Llti65Plus => ("llti_65_plus", Stock, "persons", "Residents aged 65+ with a limiting long-term illness (moderate/severe frailty, or mild frailty with a long-term condition, or two or more conditions)."),
+    Births => ("births", Count, "persons", "Live births to residents."),
+    Deaths => ("deaths", Count, "persons", "Deaths of residents (in hospital or in the community)."),
+    DeathsInHospital => ("deaths_in_hospital", Count, "persons", "Deaths during an emergency admission."),
+    InMigrants => ("in_migrants", Count, "persons", "People moving into the place."),
+    OutMigrants => ("out_migrants", Count, "persons", "Residents moving out of the place."),
+    AeAttendances => ("ae_attendances", Count, "attendances", "A&E attendances arising from health crises."),
+    EmergencyAdmissions => ("emergency_admissions", Count, "admissions", "Emergency admissions (A&E attendances converted to admission, after LIFE diversion)."),
+    AdmissionsZeroDay => ("admissions_zero_day", Count, "admissions", "Emergency admissions with a zero-day stay."),
+    LiaisonAssessments => ("life_liaison_assessments", Count, "assessments", "LIFE A&E liaison assessments of people about to be admitted."),
+    AdmissionsAvoidedLife => ("admissions_avoided_life", Count, "admissions", "Admissions avoided: people assessed by LIFE A&E liaison and sent home with LIFE support."),
+    BedDays => ("bed_days", Count, "days", "Emergency bed days (including delayed days), attributed to the week they are spent."),
+    ExcessBedDays => ("excess_bed_days", Count, "days", "Bed days beyond the tariff trim point (costed per excess day)."),
+    DelayedBedDays => ("delayed_bed_days", Count, "days", "Bed days spent medically fit for discharge, waiting for reablement, a care package or a care home."),
+    Readmissions30d => ("readmissions_30d", Count, "admissions", "Emergency admissions within 30 days of a previous discharge."),
+    Discharges => ("discharges", Count, "persons", "Discharges alive from emergency admissions."),
+    DischargesHome => ("discharges_home", Count, "persons", "Discharges home with no new support."),
+    DischargesReablement => ("discharges_reablement", Count, "persons", "Discharges home with LIFE discharge to assess and reablement."),
+    DischargesCarePackage => ("discharges_care_package", Count, "persons", "Discharges home with a new long-term home-care package."),
+    DischargesCareHome => ("discharges_care_home", Count, "persons", "Discharges to a care home."),
+    LifeReferrals => ("life_referrals", Count, "referrals", "Referrals accepted by LIFE (A&E liaison diversions plus discharge-to-assess starts)."),
+    ReablementStarts => ("reablement_starts", Count, "episodes", "LIFE reablement episodes started."),
+    ReablementEnds => ("reablement_ends", Count, "episodes", "LIFE reablement episodes ended (completed, readmitted or died)."),
+    ReablementNoPackage => ("reablement_no_package", Count, "episodes", "Reablement episodes completed with no long-term care package needed."),
+    ReablementToPackage => ("reablement_to_package", Count, "episodes", "Reablement episodes completed needing a long-term home-care package."),
+    ReablementToCareHome => ("reablement_to_care_home", Count, "episodes", "Reablement episodes completed needing a care home."),
+    LifeVisitsWithin2h => ("life_visits_within_2h", Count, "visits", "LIFE clients visited at home within 2 hours of getting home."),
+    NewCarePackages => ("new_care_packages", Count, "packages", "New long-term home-care packages (from hospital, reablement or the community)."),
+    CareHomeAdmissions => ("care_home_admissions", Count, "persons", "Permanent admissions to care homes (from hospital, reablement or the community)."),
+    HomeCareClients => ("home_care_clients", Stock, "persons", "Residents with a long-term home-care package."),
+    CareHomeResidents => ("care_home_residents", Stock, "persons", "Residents living in a care home."),
+    HuddlePracticeWeeks => ("huddle_practice_weeks", Count, "practice-weeks", "Practice huddles held (one per active practice per week)."),
+    HuddleReviews => ("huddle_reviews", Count, "reviews", "Patients reviewed at a GP practice huddle."),
+    HuddleCaseload => ("huddle_caseload", Stock, "persons", "People on a huddle care plan (proactive caseload)."),
+    HuddleWaiting => ("huddle_waiting", Stock, "persons", "People flagged for huddle review and not yet reviewed."),
+    PicStarts => ("pic_starts", Count, "episodes", "Personal Independence Co-ordinator episodes started."),
+    PicCaseload => ("pic_caseload", Stock, "persons", "People supported by a PIC."),
+    PicWaiting => ("pic_waiting", Stock, "persons", "People referred to a PIC and waiting."),
+    SocialPrescribingReferrals => ("social_prescribing_referrals", Count, "referrals", "Referrals taken on by social prescribing link workers."),
+    SocialPrescribingActive => ("social_prescribing_active", Stock, "persons", "People within the effect period of a social-prescribing referral."),
+    SocialPrescribingWaiting => ("social_prescribing_waiting", Stock, "persons", "People referred to social prescribing and waiting."),
+    PharmacistReviews => ("pharmacist_reviews", Count, "reviews", "Domiciliary medication reviews by ICN pharmacists."),
+    PharmacistWaiting => ("pharmacist_waiting", Stock, "persons", "People referred for a medication review and waiting."),
+    ReablementCaseload => ("reablement_caseload", Stock, "persons", "People in LIFE reablement."),
+    ReablementWaiting => ("reablement_waiting", Stock, "persons", "Inpatients fit for discharge waiting for LIFE reablement."),
+    CarePackageWaiting => ("care_package_waiting", Stock, "persons", "Inpatients fit for discharge waiting for a home-care package."),
+    CareHomeWaiting => ("care_home_waiting", Stock, "persons", "Inpatients fit for discharge waiting for a care-home place."),
+    GpConsultations => ("gp_consultations", Count, "consultations", "GP consultations."),
+}
+
+/// Number of metrics.
+pub const N_METRICS: usize = Metric::ALL.len();
+
+/// Age bands used in breakdowns.
+pub const AGE_BANDS: [&str; 5] = ["0-17", "18-64", "65-74", "75-84", "85+"];
+
+/// The breakdown age band of an age in years.
+#[inline]
+pub fn age_band(age: u8) -> usize {
+    match age {
+        0..=17 => 0,
+        18..=64 => 1,
+        65..=74 => 2,
+        75..=84 => 3,
+        _ => 4,
+    }
+}
+
+/// Sex labels in breakdowns (index 0 = female, 1 = male).
+pub const SEXES: [&str; 2] = ["female", "male"];
+
+/// IMD quintile labels (index 0 = quintile 1, most deprived).
+pub const IMD_QUINTILES: [&str; 5] = ["1", "2", "3", "4", "5"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_are_unique_snake_case() {
+        let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        for n in &names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{n}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), N_METRICS);
+    }
+
+    #[test]
+    fn metric_discriminants_index_the_catalogue() {
+        for (i, m) in Metric::ALL.iter().enumerate() {
+            assert_eq!(*m as usize, i);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! What a run produces: tallies per replicate, organised by week, locality and (per financial
+//! year) by IMD quintile, age band and sex; plus summaries across replicates.
+
+pub mod metrics;
+pub mod summary;
+
+pub use metrics::{age_band, Metric, MetricKind, AGE_BANDS, IMD_QUINTILES, N_METRICS, SEXES};
+
+use crate::calendar::Date;
+use crate::place::Place;
+use crate::scenario::Scenario;
+use std::sync::Arc;
+
+/// The weeks and financial years a scenario covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunCalendar {
+    /// Start date of week 0 (a Monday).
+    pub start: Date,
+    /// Number of weekly steps.
+    pub weeks: usize,
+    /// Financial years covered (first year of each, e.g. 2016 for FY2016/17), ascending.
+    pub financial_years: Vec<i32>,
+    /// Index into `financial_years` of each week (by the week's start date).
+    pub fy_of_week: Vec<u16>,
+    /// Weeks in each financial year (for turning summed stocks into mean levels).
+    pub weeks_in_fy: Vec<u32>,
+}
+
+impl RunCalendar {
+    /// The calendar from `start` (a Monday) to the week containing `end`.
+    pub fn new(start: Date, end: Date) -> RunCalendar {
+        let weeks = (((end.days() - start.days()) / 7) + 1).max(1) as usize;
+        let mut financial_years = Vec::new();
+        let mut fy_of_week = Vec::with_capacity(weeks);
+        let mut weeks_in_fy = Vec::new();
+        for w in 0..weeks {
+            let fy = start.add_days(7 * w as i32).financial_year();
+            if financial_years.last() != Some(&fy) {
+                financial_years.push(fy);
+                weeks_in_fy.push(0);
+            }
+            fy_of_week.push((financial_years.len() - 1) as u16);
+            *weeks_in_fy.last_mut().expect("pushed above") += 1;
+        }
+        RunCalendar { start, weeks, financial_years, fy_of_week, weeks_in_fy }
+    }
+
+    /// Start date of week `w`.
+    pub fn week_start(&self, w: usize) -> Date {
+        self.start.add_days(7 * w as i32)
+    }
+
+    /// The week containing `date` (clamped to the run).
+    pub fn week_of(&self, date: Date) -> usize {
+        let d = date.days() - self.start.days();
+        if d < 0 {
+            0
+        } else {
+            ((d / 7) as usize).min(self.weeks)
+        }
+    }
+}
+
+/// Number of cells per locality and financial year in the breakdown (quintile × age × sex).
+pub const BREAKDOWN_CELLS: usize = 5 * AGE_BANDS.len() * 2;
+
+/// Index of a breakdown cell.
+#[inline]
+pub fn breakdown_cell(imd_quintile0: usize, age_band: usize, sex: usize) -> usize {
+    (imd_quintile0 * AGE_BANDS.len() + age_band) * 2 + sex
+}
+
+/// Tallies of one replicate of one scenario. Values are counts (`u32`); stocks are summed
+/// over weeks in the financial-year table (divide by [`RunCalendar::weeks_in_fy`] for the
+/// mean level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    weeks: usize,
+    localities: usize,
+    fys: usize,
+    /// `[week][locality][metric]`
+    weekly: Vec<u32>,
+    /// `[fy][locality][cell][metric]`
+    annual: Vec<u32>,
+}
+
+impl Tally {
+    /// An all-zero tally.
+    pub fn new(weeks: usize, localities: usize, fys: usize) -> Tally {
+        Tally {
+            weeks,
+            localities,
+            fys,
+            weekly: vec![0; weeks * localities * N_METRICS],
+            annual: vec![0; fys * localities * BREAKDOWN_CELLS * N_METRICS],
+        }
+    }
+
+    /// Weeks covered.
+    pub fn weeks(&self) -> usize {
+        self.weeks
+    }
+
+    /// Localities covered.
+    pub fn localities(&self) -> usize {
+        self.localities
+    }
+
+    /// Financial years covered.
+    pub fn financial_years(&self) -> usize {
+        self.fys
+    }
+
+    /// Value of `metric` in `week` for `locality`.
+    #[inline]
+    pub fn weekly(&self, week: usize, locality: usize, metric: Metric) -> u32 {
+        self.weekly[(week * self.localities + locality) * N_METRICS + metric as usize]
+    }
+
+    /// Financial-year sum of `metric` in one breakdown cell.
+    #[inline]
+    pub fn annual(&self, fy: usize, locality: usize, cell: usize, metric: Metric) -> u32 {
+        self.annual[((fy * self.localities + locality) * BREAKDOWN_CELLS + cell) * N_METRICS + metric as usize]
+    }
+
+    /// Financial-year sum of `metric` for a whole locality.
+    pub fn annual_locality(&self, fy: usize, locality: usize, metric: Metric) -> u64 {
+        (0..BREAKDOWN_CELLS).map(|c| u64::from(self.annual(fy, locality, c, metric))).sum()
+    }
+
+    /// Financial-year sum of `metric` for the whole place.
+    pub fn annual_total(&self, fy: usize, metric: Metric) -> u64 {
+        (0..self.localities).map(|l| self.annual_locality(fy, l, metric)).sum()
+    }
+
+    /// Mutable weekly row (`[metric]`) of one locality.
+    pub fn weekly_row_mut(&mut self, week: usize, locality: usize) -> &mut [u32] {
+        let at = (week * self.localities + locality) * N_METRICS;
+        &mut self.weekly[at..at + N_METRICS]
+    }
+
+    /// Mutable financial-year table (`[cell][metric]`) of one locality.
+    pub fn annual_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
+        let at = (fy * self.localities + locality) * BREAKDOWN_CELLS * N_METRICS;
+        &mut self.annual[at..at + BREAKDOWN_CELLS * N_METRICS]
+    }
+}
+
+/// All replicates of one scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioResult {
+    /// The scenario as run.
+    pub scenario: Scenario,
+    /// The place it ran on.
+    pub place: Arc<Place>,
+    /// Its weeks and financial years.
+    pub calendar: RunCalendar,
+    /// One tally per replicate, in replicate order.
+    pub replicates: Vec<Tally>,
+}
+
+/// Everything an ensemble run produced.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// Master seed.
+    pub seed: u64,
+    /// Replicates per scenario.
+    pub replicates: u32,
+    /// Threads used (does not affect results).
+    pub threads: usize,
+    /// One entry per scenario, in the order given.
+    pub scenarios: Vec<ScenarioResult>,
+}
