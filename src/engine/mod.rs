@@ -26,3 +26,16 @@ impl Setup {
 pub fn run_replicate(setup: &Setup, _seed: u64, _replicate: u32) -> Tally {
     Tally::new(setup.calendar.weeks, setup.localities, setup.calendar.financial_years.len())
 }
+
+/// One step of the weekly loop.
+#[derive(Debug, Clone, Copy)]
+pub struct Phase {
+    /// Short name.
+    pub name: &'static str,
+    /// What it does, in a sentence or two.
+    pub description: &'static str,
+}
+
+/// The weekly step order (invariant 5). Every locality runs these phases in this order each
+/// week; `placesim explain` prints them.
+pub const PHASES: &[Phase] = &[Phase { name: "placeholder", description: "replaced by the real engine" }];

@@ -105,6 +105,11 @@ pub struct Rollout {
     pub start: Date,
     /// Day full capacity is reached; capacity rises linearly from `start` to here.
     pub full_by: Date,
+    /// Multiplier on capacity from `capacity_multiplier_from` on (1.0 = no change); how an
+    /// option such as "LIFE capacity ×1.5 from April 2021" is written.
+    pub capacity_multiplier: f64,
+    /// Day the capacity multiplier takes effect.
+    pub capacity_multiplier_from: Date,
 }
 
 /// All services.
@@ -152,6 +157,8 @@ pub struct Huddles {
     /// How reviews are prioritised between practices: `population` = equal reviews per
     /// practice; `need` = reviews shared by practice need.
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, reviews are shared by population).
+    pub allocation_from: Date,
 }
 
 /// Personal Independence Co-ordinators (Age UK Croydon).
@@ -176,6 +183,8 @@ pub struct Pic {
     pub care_package_effect: f64,
     #[allow(missing_docs)]
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
 }
 
 /// LIFE (Living Independently For Everyone): A&E liaison, discharge to assess, reablement.
@@ -201,6 +210,8 @@ pub struct Life {
     pub los_reduction_days: f64,
     #[allow(missing_docs)]
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
 }
 
 /// Social prescribing link workers.
@@ -225,6 +236,8 @@ pub struct SocialPrescribing {
     pub ae_effect: f64,
     #[allow(missing_docs)]
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
 }
 
 /// ICN pharmacists: domiciliary medication reviews.
@@ -242,6 +255,8 @@ pub struct Pharmacists {
     pub min_conditions: u8,
     #[allow(missing_docs)]
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
 }
 
 /// ICN+: integrated locality teams that extend huddles and add social prescribing.
@@ -272,4 +287,6 @@ pub struct SocialCare {
     pub care_home_placements_per_week: PerLocality,
     #[allow(missing_docs)]
     pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
 }
