@@ -28,6 +28,7 @@ pub mod analysis;
 pub mod calendar;
 pub mod engine;
 pub mod error;
+pub mod model;
 pub mod place;
 pub mod population;
 pub mod results;

@@ -1,0 +1,193 @@
+//! Hazard and probability tables for one scenario on one place, so the weekly loop does only
+//! lookups and multiplications. Every number comes from the place file or the scenario.
+
+use crate::engine::schedule::WEEKS_PER_YEAR;
+use crate::place::{band_of, Place, FRAILTY_LEVELS, IMD_DECILES, LIFE_TABLE_AGES};
+use crate::population::{flag, synth::MAX_AGE, LocalityPop};
+use crate::scenario::Scenario;
+
+/// Number of ages held in age-indexed tables (0..=MAX_AGE).
+pub const AGES: usize = MAX_AGE as usize + 1;
+
+/// Converts a weekly hazard to a weekly probability.
+#[inline]
+pub fn prob(hazard: f64) -> f64 {
+    -(-hazard).exp_m1()
+}
+
+/// Precomputed tables.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// Weekly death hazard by `[sex][age]` (0 = female), before multipliers.
+    pub death: [Vec<f64>; 2],
+    /// Mortality multiplier by `[sex][imd decile - 1]`.
+    pub death_imd: [[f64; IMD_DECILES]; 2],
+    /// Mortality hazard ratio by frailty level.
+    pub death_frailty: [f64; FRAILTY_LEVELS],
+    /// Mortality hazard ratio by number of conditions (0..=8).
+    pub death_conditions: [f64; 9],
+    /// Weekly crisis (A&E attendance) hazard by age, before multipliers.
+    pub crisis: Vec<f64>,
+    /// Crisis multiplier by `[age][imd quintile - 1]` (deprivation gradient).
+    pub crisis_imd: Vec<[f64; 5]>,
+    /// Crisis hazard ratio by frailty level.
+    pub crisis_frailty: [f64; FRAILTY_LEVELS],
+    /// Crisis hazard ratio by number of conditions.
+    pub crisis_conditions: [f64; 9],
+    /// Crisis hazard ratio when isolated.
+    pub crisis_isolated: f64,
+    /// Crisis hazard ratio within 30 days of a discharge.
+    pub readmission_hr: f64,
+    /// Probability an A&E attendance leads to admission, by age.
+    pub admit: Vec<f64>,
+    /// Share of admissions with a zero-day stay.
+    pub zero_day: f64,
+    /// Mean overnight stay (days) by `[age][frailty]`.
+    pub los_mean: Vec<[f64; FRAILTY_LEVELS]>,
+    /// Trim point (days).
+    pub trim_point: u16,
+    /// Probability an admission ends in death in hospital, by age.
+    pub hospital_death: Vec<f64>,
+    /// Probability a discharge needs support, by `[age][frailty]`.
+    pub needs_support: Vec<[f64; FRAILTY_LEVELS]>,
+    /// Probability support means a care home, by age.
+    pub care_home_given_support: Vec<f64>,
+    /// Weekly frailty onset hazard by (effective) age.
+    pub frailty_onset: Vec<f64>,
+    /// Weekly progression hazard: mild → moderate, moderate → severe.
+    pub frailty_progress: [f64; 2],
+    /// Hazard ratio on progression after an admission.
+    pub frailty_post_admission: f64,
+    /// Weekly isolation onset hazard by age.
+    pub isolation_onset: Vec<f64>,
+    /// Weekly isolation resolution hazard.
+    pub isolation_resolve: f64,
+    /// Weekly probability of a GP consultation by age.
+    pub gp: Vec<f64>,
+    /// Weekly out-migration probability.
+    pub out_migration: f64,
+    /// Births per woman aged 15–44 per week.
+    pub births_per_woman: f64,
+    /// Weekly community entry hazard to home care by frailty (65+).
+    pub community_package: [f64; FRAILTY_LEVELS],
+    /// Weekly community entry hazard to a care home by frailty (65+).
+    pub community_care_home: [f64; FRAILTY_LEVELS],
+    /// Bit of the mental-illness condition (social-prescribing eligibility), if the place has one.
+    pub mental_illness_bit: u8,
+}
+
+fn by_age(lower: &[u8], values: &[f64]) -> Vec<f64> {
+    (0..AGES).map(|a| band_of(lower, a as u8).map_or(0.0, |b| values[b])).collect()
+}
+
+fn hr_levels(hrs: &[f64]) -> [f64; FRAILTY_LEVELS] {
+    [1.0, hrs[0], hrs[1], hrs[2]]
+}
+
+fn per_condition(hr: f64) -> [f64; 9] {
+    std::array::from_fn(|n| hr.powi(n as i32))
+}
+
+impl Tables {
+    /// Builds the tables for a scenario on a place.
+    pub fn new(scenario: &Scenario, place: &Place) -> Tables {
+        let f = &place.file;
+        let m = &scenario.model;
+        let wk = |annual: f64| annual / WEEKS_PER_YEAR;
+        let life = |mx: &[f64]| -> Vec<f64> { (0..AGES).map(|a| wk(mx[a.min(LIFE_TABLE_AGES - 1)]) * m.mortality_scale).collect() };
+        let h = &f.hospital;
+        let ae = by_age(&h.activity_age_band_lower, &h.ae_attendance_rate_by_age.value);
+        let adm = by_age(&h.activity_age_band_lower, &h.emergency_admission_rate_by_age.value);
+        let crisis = ae.iter().map(|r| wk(r / 1000.0) * m.crisis_rate_scale).collect();
+        let admit = ae.iter().zip(&adm).map(|(a, d)| if *a > 0.0 { (d / a * m.admission_scale).min(0.95) } else { 0.0 }).collect();
+        let crisis_imd = (0..AGES)
+            .map(|a| {
+                let row = &h.imd_gradient.value[band_of(&h.gradient_age_band_lower, a as u8).unwrap_or(0)];
+                let mean = row.iter().sum::<f64>() / 5.0;
+                std::array::from_fn(|q| (row[q] / mean).powf(m.imd_gradient_scale))
+            })
+            .collect();
+        let los = by_age(&h.los_age_band_lower, &h.los_mean_by_age.value);
+        let los_mean = los.iter().map(|&l| std::array::from_fn(|fr| l * h.los_frailty_multiplier.value[fr])).collect();
+        let support = by_age(&h.discharge_age_band_lower, &h.discharge_support_probability.value);
+        let needs_support = support.iter().map(|&p| std::array::from_fn(|fr| (p * h.discharge_support_frailty_multiplier.value[fr]).min(1.0))).collect();
+        let fr = &f.frailty;
+        let onset_per_1000 = by_age(&fr.age_band_lower, &fr.onset_rate_by_age.value);
+        let sc = &f.social_care;
+        let ccs = m.community_care_scale;
+        Tables {
+            death: [life(&f.mortality.mx_female.value), life(&f.mortality.mx_male.value)],
+            death_imd: [
+                std::array::from_fn(|d| f.mortality.imd_multiplier_female.value[d]),
+                std::array::from_fn(|d| f.mortality.imd_multiplier_male.value[d]),
+            ],
+            death_frailty: hr_levels(&fr.mortality_hr.value),
+            death_conditions: per_condition(f.conditions.mortality_hr_per_condition.value),
+            crisis,
+            crisis_imd,
+            crisis_frailty: hr_levels(&fr.crisis_hr.value),
+            crisis_conditions: per_condition(f.conditions.crisis_hr_per_condition.value),
+            crisis_isolated: f.isolation.crisis_hr.value,
+            readmission_hr: m.readmission_hr,
+            admit,
+            zero_day: h.zero_day_share.value,
+            los_mean,
+            trim_point: h.trim_point_days.value.round().clamp(0.0, 1000.0) as u16,
+            hospital_death: by_age(&f.mortality.hospital_age_band_lower, &f.mortality.in_hospital_death_probability.value),
+            needs_support,
+            care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value),
+            frailty_onset: onset_per_1000.iter().map(|r| wk(r / 1000.0)).collect(),
+            frailty_progress: [wk(fr.progression_rate.value[0]), wk(fr.progression_rate.value[1])],
+            frailty_post_admission: fr.post_admission_progression_hr.value,
+            isolation_onset: by_age(&f.isolation.age_band_lower, &f.isolation.onset_rate_by_age.value).into_iter().map(wk).collect(),
+            isolation_resolve: wk(f.isolation.resolve_rate.value),
+            gp: by_age(&f.primary_care.age_band_lower, &f.primary_care.consultation_rate_by_age.value).into_iter().map(|r| prob(wk(r))).collect(),
+            out_migration: prob(wk(-(1.0 - f.population.out_migration_rate.value).ln())),
+            births_per_woman: wk(f.population.birth_rate_per_woman_15_44.value),
+            community_package: std::array::from_fn(|l| wk(sc.community_package_rate.value[l] * ccs)),
+            community_care_home: std::array::from_fn(|l| wk(sc.community_care_home_rate.value[l] * ccs)),
+            mental_illness_bit: f.conditions.names.iter().position(|n| n == "mental_illness").map_or(0, |i| 1u8 << i),
+        }
+    }
+}
+
+/// Per-age normalisers that keep age-specific death and crisis rates at the reference level
+/// on average: the individual hazard ratios (frailty, conditions, isolation) redistribute risk
+/// within an age group instead of inflating it. Computed from the population at the start of
+/// a replicate (identical across scenarios, so common random numbers hold).
+#[derive(Debug, Clone)]
+pub struct Normalisers {
+    /// Divisor of the death hazard by age.
+    pub death: Vec<f64>,
+    /// Divisor of the crisis hazard by age.
+    pub crisis: Vec<f64>,
+}
+
+impl Normalisers {
+    /// Means of the hazard ratios in 5-year age groups over the starting population.
+    pub fn new(tables: &Tables, localities: &[LocalityPop]) -> Normalisers {
+        const GROUPS: usize = AGES / 5 + 1;
+        let mut n = [0.0f64; GROUPS];
+        let mut d = [0.0f64; GROUPS];
+        let mut c = [0.0f64; GROUPS];
+        for pop in localities {
+            for i in 0..pop.len() {
+                if pop.flags[i] & flag::ALIVE == 0 {
+                    continue;
+                }
+                let g = usize::from(pop.age[i]) / 5;
+                let nc = pop.conditions[i].count_ones() as usize;
+                let fr = usize::from(pop.frailty[i]);
+                n[g] += 1.0;
+                d[g] += tables.death_frailty[fr] * tables.death_conditions[nc];
+                let iso = if pop.flags[i] & flag::ISOLATED != 0 { tables.crisis_isolated } else { 1.0 };
+                c[g] += tables.crisis_frailty[fr] * tables.crisis_conditions[nc] * iso;
+            }
+        }
+        let mean = |sum: &[f64; GROUPS], g: usize| if n[g] > 0.0 { sum[g] / n[g] } else { 1.0 };
+        Normalisers {
+            death: (0..AGES).map(|a| mean(&d, a / 5)).collect(),
+            crisis: (0..AGES).map(|a| mean(&c, a / 5)).collect(),
+        }
+    }
+}
