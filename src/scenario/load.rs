@@ -345,6 +345,10 @@ impl Validator {
                     Val::Table(t) if !t.inline => format!("unknown section `[{path}]`"),
                     _ => format!("unknown key `{}`", entry.key),
                 };
+                let message = match schema::sections_with_key(&entry.key) {
+                    homes if homes.is_empty() => message,
+                    homes => format!("{message}; it belongs in {}", homes.join(" or ")),
+                };
                 let mut p = Problem::new(entry.key_pos, path, message);
                 p.suggestion = schema::suggest(&entry.key, schema::children(prefix));
                 self.problems.push(p);
@@ -472,12 +476,19 @@ impl Validator {
                     }
                     Parsed::PerLocality(PerLocality::Each(each))
                 }
-                _ => Parsed::PerLocality(PerLocality::Total(self.number(
-                    node,
-                    field,
-                    schema::COUNT,
-                    spec.unit,
-                )?)),
+                Val::Int(_) | Val::Float(_) | Val::Str(_) => Parsed::PerLocality(
+                    PerLocality::Total(self.number(node, field, schema::COUNT, spec.unit)?),
+                ),
+                other => {
+                    let message = format!(
+                        "expected a number ≥ 0 (borough total, {}) or an inline table by locality \
+                         (e.g. {{ thornton_heath = 4, mayday = 3 }}), found {}",
+                        spec.unit,
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
             },
             Kind::DateByLocality => match &node.val {
                 Val::Table(t) => {
@@ -1072,5 +1083,76 @@ mod tests {
             && e.field == "model"
             && e.message.contains("missing required section")));
         assert!(err.0.iter().any(|e| e.field == "services"));
+    }
+    fn baseline_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
+    }
+
+    /// Loads `body` as a file extending the shipped baseline.
+    fn with_baseline(body: &str) -> Result<Scenario, ScenarioErrors> {
+        let text = format!(
+            "extends = {:?}\n{body}",
+            baseline_path().display().to_string()
+        );
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("option.toml");
+        load_scenario_str(&text, &here)
+    }
+
+    #[test]
+    fn toml_dates_and_per_locality_tables_are_accepted() {
+        let s = with_baseline(
+            "[services.pic]\nstart = 2017-05-01\nworkers = { mayday = 4, purley = 2.5 }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.services.pic.rollout.start,
+            Date::parse("2017-05-01").expect("date")
+        );
+        let PerLocality::Each(w) = &s.services.pic.workers else {
+            panic!("expected per-locality workers")
+        };
+        assert_eq!(w.len(), 2);
+        assert!(w.get("purley").is_some_and(|x| (x - 2.5).abs() < 1e-12));
+        // The capacity multiplier's date follows the (changed) start by default.
+        assert_eq!(
+            s.services.pic.rollout.capacity_multiplier_from,
+            s.services.pic.rollout.start
+        );
+    }
+
+    #[test]
+    fn a_percentage_string_gets_the_fraction_hint() {
+        let err =
+            with_baseline("[services.life]\ndivert_probability = \"35%\"\n").expect_err("bad");
+        assert_eq!(err.0.len(), 1);
+        let m = &err.0[0].message;
+        assert!(
+            m.contains("without units") && m.contains("0.35 for 35%"),
+            "{m}"
+        );
+        assert_eq!((err.0[0].line, err.0[0].column), (3, 22));
+    }
+
+    #[test]
+    fn a_key_in_the_wrong_section_says_where_it_belongs() {
+        let err = with_baseline("[services.pic]\ndivert_probability = 0.3\n").expect_err("bad");
+        assert_eq!(err.0.len(), 1);
+        assert!(
+            err.0[0].message.contains("belongs in [services.life]"),
+            "{}",
+            err.0[0].message
+        );
+    }
+
+    #[test]
+    fn full_by_before_start_and_late_end_are_reported() {
+        let err = with_baseline(
+            "[scenario]\nend = \"2061-01-01\"\n[services.life]\nfull_by = \"2017-01-01\"\n",
+        )
+        .expect_err("bad");
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["scenario.end", "services.life.full_by"]);
+        assert!(err.0[0].message.contains("2060-12-31"));
+        assert!(err.0[1].message.contains("before services.life.start"));
     }
 }

@@ -559,6 +559,19 @@ pub(super) fn children(prefix: &str) -> Vec<&'static str> {
     out
 }
 
+/// The sections (as `[a.b]`, or "the top level") that allow key `name`, for a key written in
+/// the wrong section.
+pub(super) fn sections_with_key(name: &str) -> Vec<String> {
+    SCHEMA
+        .iter()
+        .filter_map(|k| match k.path.rsplit_once('.') {
+            Some((section, last)) if last == name => Some(format!("[{section}]")),
+            None if k.path == name => Some("the top level".to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Joins a section path and a key.
 pub(super) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
