@@ -1,18 +1,1158 @@
-//! Loader placeholder (replaced by the spanned loader and validator).
-use super::Scenario;
-use crate::error::{ScenarioError, ScenarioErrors};
-use std::path::Path;
+//! Loading scenario files: parse with positions, follow `extends`, validate every key against
+//! the schema ([`super::schema`]) collecting all problems, then build a [`Scenario`].
 
-/// Every valid dotted key of a scenario file.
-pub const SCENARIO_KEYS: &[&str] = &[];
+use super::schema::{self, Def, KeySpec, Kind, SCHEMA};
+use super::spanned::{self, LineIndex, Node, Pos, Table, Val};
+use super::{
+    Allocation, Huddles, IcnPlus, Life, ModelParams, PerLocality, Pharmacists, Pic, PlaceSource,
+    Rollout, Scenario, ScenarioFile, Services, SocialCare, SocialPrescribing,
+};
+use crate::calendar::Date;
+use crate::error::{PlaceError, ScenarioError, ScenarioErrors};
+use crate::place::Place;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Every valid dotted key of a scenario file (e.g. `services.life.divert_probability`), in
+/// documentation order; sections (`scenario`, `services.life`, …) are the prefixes.
+pub const SCENARIO_KEYS: &[&str] = &{
+    let mut out = [""; SCHEMA.len()];
+    let mut i = 0;
+    while i < SCHEMA.len() {
+        out[i] = SCHEMA[i].path;
+        i += 1;
+    }
+    out
+};
+
+/// Locality keys of the embedded Croydon place, in place-file order. Scenario validation
+/// checks locality names in `place = "croydon"` scenarios against this list, so loading a
+/// scenario does not need the embedded place; a test in the main branch checks that it equals
+/// the embedded place's `locality_keys()`.
+pub const CROYDON_LOCALITY_KEYS: &[&str] = &[
+    "east_croydon",
+    "purley",
+    "new_addington_and_selsdon",
+    "mayday",
+    "thornton_heath",
+    "woodside_and_shirley",
+];
+
+/// The last day a scenario may simulate.
+const LAST_SUPPORTED_DAY: (i32, u32, u32) = (2060, 12, 31);
 
 /// Loads and validates a scenario file (following `extends`).
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioErrors(vec![ScenarioError { file: path.to_path_buf(), line: 0, column: 0, field: String::new(), message: e.to_string(), suggestion: None }]))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioErrors(vec![ScenarioError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("cannot read scenario file `{}`: {e}", path.display()),
+            suggestion: None,
+        }])
+    })?;
     load_scenario_str(&text, path)
 }
 
 /// Validates scenario text as if read from `path` (which anchors relative `extends`/`place`).
-pub fn load_scenario_str(_text: &str, path: &Path) -> Result<Scenario, ScenarioErrors> {
-    Err(ScenarioErrors(vec![ScenarioError { file: path.to_path_buf(), line: 0, column: 0, field: String::new(), message: "loader not implemented".into(), suggestion: None }]))
+pub fn load_scenario_str(text: &str, path: &Path) -> Result<Scenario, ScenarioErrors> {
+    let mut loader = Loader::default();
+    loader.chain.push((canonical(path), path.to_path_buf()));
+    let tree = loader.load_file(text, path);
+    let tree = match tree {
+        Some(t) if loader.problems.is_empty() => t,
+        _ => return Err(into_errors(loader.problems, &loader.files)),
+    };
+    let mut v = Validator::default();
+    v.walk(&tree, "", Pos::file(0));
+    let scenario = v.build(&loader.files);
+    v.cross_check(&loader.files);
+    if v.problems.is_empty() {
+        Ok(scenario)
+    } else {
+        Err(into_errors(v.problems, &loader.files))
+    }
+}
+
+/// One problem, located by file index and position.
+#[derive(Debug, Clone)]
+struct Problem {
+    pos: Pos,
+    field: String,
+    message: String,
+    suggestion: Option<String>,
+}
+
+impl Problem {
+    fn new(pos: Pos, field: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            pos,
+            field: field.into(),
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+}
+
+/// Sorts problems by file (outermost first) and position, and names their files.
+fn into_errors(mut problems: Vec<Problem>, files: &[ScenarioFile]) -> ScenarioErrors {
+    problems.sort_by_key(|p| p.pos);
+    ScenarioErrors(
+        problems
+            .into_iter()
+            .map(|p| ScenarioError {
+                file: files
+                    .get(p.pos.file)
+                    .map(|f| f.path.clone())
+                    .unwrap_or_default(),
+                line: p.pos.line,
+                column: p.pos.column,
+                field: p.field,
+                message: p.message,
+                suggestion: p.suggestion,
+            })
+            .collect(),
+    )
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn dir_of(path: &Path) -> &Path {
+    path.parent().unwrap_or_else(|| Path::new(""))
+}
+
+/// Reads files and follows `extends`.
+#[derive(Default)]
+struct Loader {
+    /// Every file read, outermost first.
+    files: Vec<ScenarioFile>,
+    problems: Vec<Problem>,
+    /// Files being loaded (canonical path, path as shown), outermost first: for cycles.
+    chain: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Loader {
+    /// Parses one file, loads and merges its parent; `None` when it cannot be used (the
+    /// problem is recorded).
+    fn load_file(&mut self, text: &str, path: &Path) -> Option<Table> {
+        let file = self.files.len();
+        self.files.push(ScenarioFile {
+            path: path.to_path_buf(),
+            sha256: sha256_hex(text.as_bytes()),
+        });
+        let index = LineIndex::new(text);
+        let doc = match toml_edit::ImDocument::parse(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let detail: Vec<&str> = e
+                    .message()
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                let message = format!("invalid TOML: {}", detail.join("; "));
+                self.problems
+                    .push(Problem::new(index.pos(file, e.span()), "", message));
+                return None;
+            }
+        };
+        let tree = spanned::convert_document(doc.as_table(), &index, file);
+        let Some(extends) = tree.get("extends") else {
+            return Some(tree);
+        };
+        let at = extends.node.pos;
+        let relative = match &extends.node.val {
+            Val::Str(s) => s.clone(),
+            other => {
+                let message = format!(
+                    "expected the path of a scenario file as a string, found {}",
+                    describe(other)
+                );
+                self.problems.push(Problem::new(at, "extends", message));
+                return None;
+            }
+        };
+        let parent_path = dir_of(path).join(&relative);
+        let parent_text = match std::fs::read_to_string(&parent_path) {
+            Ok(t) => t,
+            Err(e) => {
+                let message = format!(
+                    "cannot read extended scenario `{}`: {e}",
+                    parent_path.display()
+                );
+                self.problems.push(Problem::new(at, "extends", message));
+                return None;
+            }
+        };
+        let key = canonical(&parent_path);
+        if self.chain.iter().any(|(c, _)| *c == key) {
+            let mut names: Vec<String> = self
+                .chain
+                .iter()
+                .map(|(_, shown)| shown.display().to_string())
+                .collect();
+            names.push(parent_path.display().to_string());
+            let message = format!("`extends` cycle: {}", names.join(" → "));
+            self.problems.push(Problem::new(at, "extends", message));
+            return None;
+        }
+        self.chain.push((key, parent_path.clone()));
+        let parent = self.load_file(&parent_text, &parent_path);
+        self.chain.pop();
+        let mut parent = parent?;
+        // A scenario's name and description describe that file only.
+        if let Some(s) = parent.table_mut("scenario") {
+            s.remove("name");
+            s.remove("description");
+        }
+        Some(spanned::merge(parent, tree))
+    }
+}
+
+/// A checked value.
+#[derive(Debug, Clone, PartialEq)]
+enum Parsed {
+    Num(f64),
+    Int(i64),
+    Bool(bool),
+    Date(Date),
+    Str(String),
+    PerLocality(PerLocality),
+    Allocation(Allocation),
+    Dates(BTreeMap<String, Date>),
+}
+
+/// A checked value, where it was written, and the locality keys it names (with positions).
+#[derive(Debug, Clone)]
+struct Checked {
+    parsed: Parsed,
+    pos: Pos,
+    localities: Vec<(String, Pos)>,
+}
+
+/// Walks the merged tree against the schema.
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+    values: BTreeMap<&'static str, Checked>,
+}
+
+/// How a value is described in "found …".
+fn describe(v: &Val) -> String {
+    match v {
+        Val::Str(s) => format!("a string {s:?}"),
+        Val::Int(i) => format!("the integer {i}"),
+        Val::Float(f) => format!("the number {f}"),
+        Val::Bool(b) => format!("the boolean {b}"),
+        Val::Datetime(d) => format!("the TOML date-time {d}"),
+        Val::Array(_) => "an array".to_string(),
+        Val::Table(t) if t.inline => "an inline table".to_string(),
+        Val::Table(_) => "a table".to_string(),
+    }
+}
+
+/// The allowed range as written in messages: `[0, 1]`, `(0, 10]`, `[0, ∞)`.
+fn range_text(kind: Kind) -> String {
+    match kind {
+        Kind::Num {
+            min,
+            max,
+            open_min,
+            open_max,
+        } => {
+            let lo = if open_min { '(' } else { '[' };
+            if max.is_infinite() {
+                format!("{lo}{min}, ∞)")
+            } else {
+                let hi = if open_max { ')' } else { ']' };
+                format!("{lo}{min}, {max}{hi}")
+            }
+        }
+        Kind::Int { min, max } => format!("[{min}, {max}]"),
+        _ => String::new(),
+    }
+}
+
+fn with_unit(text: String, unit: &str) -> String {
+    if unit.is_empty() {
+        text
+    } else {
+        format!("{text} ({unit})")
+    }
+}
+
+/// True for a [0, 1] (or [0, 1)) field: shares, probabilities, effects.
+fn is_fraction_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::Num { min, max, .. } if min == 0.0 && (max - 1.0).abs() < f64::EPSILON)
+}
+
+/// The hint for a share written as a percentage.
+fn fraction_hint(percent: f64) -> String {
+    // Rounded so that 1.3 shows as 0.013, not 0.013000000000000001.
+    let fraction = (percent / 100.0 * 1e9).round() / 1e9;
+    format!("write shares as fractions: 0.35 for 35% (if you meant {percent}%, write {fraction})")
+}
+
+/// Splits `"6 weeks"` into `6` and `"weeks"`; `None` when the text does not start with a number.
+fn leading_number(s: &str) -> Option<(f64, &str)> {
+    let t = s.trim();
+    let end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(t.len(), |(i, _)| i);
+    let number = t[..end].parse::<f64>().ok()?;
+    Some((number, t[end..].trim()))
+}
+
+impl Validator {
+    fn problem(&mut self, pos: Pos, field: &str, message: String) {
+        self.problems.push(Problem::new(pos, field, message));
+    }
+
+    /// Checks every entry of `table` (section `prefix`) and reports required keys it lacks.
+    fn walk(&mut self, table: &Table, prefix: &str, table_pos: Pos) {
+        for entry in &table.entries {
+            let path = schema::join(prefix, &entry.key);
+            if let Some(spec) = schema::spec(&path) {
+                if let Some(checked) = self.leaf(spec, &entry.node) {
+                    self.values.insert(spec.path, checked);
+                }
+            } else if schema::is_section(&path) {
+                match &entry.node.val {
+                    Val::Table(t) => self.walk(t, &path, entry.node.pos),
+                    other => {
+                        let message = format!(
+                            "expected a section of settings `[{path}]`, found {}",
+                            describe(other)
+                        );
+                        self.problem(entry.node.pos, &path, message);
+                    }
+                }
+            } else {
+                let message = match &entry.node.val {
+                    Val::Table(t) if !t.inline => format!("unknown section `[{path}]`"),
+                    _ => format!("unknown key `{}`", entry.key),
+                };
+                let message = match schema::sections_with_key(&entry.key) {
+                    homes if homes.is_empty() => message,
+                    homes => format!("{message}; it belongs in {}", homes.join(" or ")),
+                };
+                let mut p = Problem::new(entry.key_pos, path, message);
+                p.suggestion = schema::suggest(&entry.key, schema::children(prefix));
+                self.problems.push(p);
+            }
+        }
+        let place = if prefix.is_empty() {
+            "the file".to_string()
+        } else {
+            format!("[{prefix}]")
+        };
+        for name in schema::children(prefix) {
+            if table.get(name).is_some() {
+                continue;
+            }
+            let path = schema::join(prefix, name);
+            match schema::spec(&path) {
+                Some(spec) => {
+                    if spec.def == Def::Required {
+                        self.problem(
+                            table_pos,
+                            &path,
+                            format!("missing required key `{name}` in {place}"),
+                        );
+                    }
+                }
+                None => {
+                    let required = SCHEMA
+                        .iter()
+                        .any(|k| k.def == Def::Required && k.path.starts_with(&format!("{path}.")));
+                    if required {
+                        self.problem(
+                            table_pos,
+                            &path,
+                            format!("missing required section `[{path}]` in {place}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks one value against its key's type and range.
+    fn leaf(&mut self, spec: &KeySpec, node: &Node) -> Option<Checked> {
+        let field = spec.path;
+        let mut localities = Vec::new();
+        let parsed = match spec.kind {
+            Kind::Path => Parsed::Str(String::new()), // checked by the loader
+            Kind::Bool => {
+                match &node.val {
+                    Val::Bool(b) => Parsed::Bool(*b),
+                    Val::Str(s) if s == "true" || s == "false" => {
+                        self.problem(node.pos, field, format!("expected true or false, found a string {s:?}; write it without quotes"));
+                        return None;
+                    }
+                    other => {
+                        self.problem(
+                            node.pos,
+                            field,
+                            format!("expected true or false, found {}", describe(other)),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Kind::Date => Parsed::Date(self.date(node, field)?),
+            Kind::Text | Kind::Place => match &node.val {
+                Val::Str(s) => Parsed::Str(s.clone()),
+                other => {
+                    self.problem(
+                        node.pos,
+                        field,
+                        format!("expected a string, found {}", describe(other)),
+                    );
+                    return None;
+                }
+            },
+            Kind::Name => match &node.val {
+                Val::Str(s)
+                    if !s.is_empty()
+                        && s.chars().all(|c| {
+                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+                        }) =>
+                {
+                    Parsed::Str(s.clone())
+                }
+                other => {
+                    let message = format!(
+                        "expected a short name of lowercase letters, digits, `_` and `-` (e.g. \"life-expansion\"), found {}",
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
+            },
+            Kind::Num { .. } => Parsed::Num(self.number(node, field, spec.kind, spec.unit)?),
+            Kind::Int { .. } => Parsed::Int(self.integer(node, field, spec.kind, spec.unit)?),
+            Kind::Allocation => match &node.val {
+                Val::Str(s) if s == "population" => Parsed::Allocation(Allocation::Population),
+                Val::Str(s) if s == "need" => Parsed::Allocation(Allocation::Need),
+                other => {
+                    let message = format!(
+                        "expected \"population\" or \"need\", found {}",
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
+            },
+            Kind::PerLocality => match &node.val {
+                Val::Table(t) => {
+                    let mut each = BTreeMap::new();
+                    let mut ok = true;
+                    for e in &t.entries {
+                        let f = format!("{field}.{}", e.key);
+                        localities.push((e.key.clone(), e.key_pos));
+                        match self.number(&e.node, &f, schema::COUNT, spec.unit) {
+                            Some(x) => {
+                                each.insert(e.key.clone(), x);
+                            }
+                            None => ok = false,
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    Parsed::PerLocality(PerLocality::Each(each))
+                }
+                Val::Int(_) | Val::Float(_) | Val::Str(_) => Parsed::PerLocality(
+                    PerLocality::Total(self.number(node, field, schema::COUNT, spec.unit)?),
+                ),
+                other => {
+                    let message = format!(
+                        "expected a number ≥ 0 (borough total, {}) or an inline table by locality \
+                         (e.g. {{ thornton_heath = 4, mayday = 3 }}), found {}",
+                        spec.unit,
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
+            },
+            Kind::DateByLocality => match &node.val {
+                Val::Table(t) => {
+                    let mut dates = BTreeMap::new();
+                    let mut ok = true;
+                    for e in &t.entries {
+                        let f = format!("{field}.{}", e.key);
+                        localities.push((e.key.clone(), e.key_pos));
+                        match self.date(&e.node, &f) {
+                            Some(d) => {
+                                dates.insert(e.key.clone(), d);
+                            }
+                            None => ok = false,
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    Parsed::Dates(dates)
+                }
+                other => {
+                    let message = format!(
+                        "expected an inline table of locality = \"YYYY-MM-DD\" (e.g. {{ thornton_heath = \"2020-03-02\" }}), found {}",
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
+            },
+        };
+        Some(Checked {
+            parsed,
+            pos: node.pos,
+            localities,
+        })
+    }
+
+    /// A string where a number belongs: explain units and quotes.
+    fn string_for_number(&mut self, node: &Node, field: &str, s: &str, kind: Kind, unit: &str) {
+        let range = with_unit(range_text(kind), unit);
+        let message = match leading_number(s) {
+            Some((_, "")) => {
+                format!(
+                    "expected a number in {range}, found a string {s:?}; write it without quotes"
+                )
+            }
+            Some((x, rest)) => {
+                let mut m = format!("expected a number without units, found a string {s:?}; write the number only, in {range}");
+                if rest == "%" && is_fraction_kind(kind) {
+                    m = format!(
+                        "expected a number without units, found a string {s:?}; {}",
+                        fraction_hint(x)
+                    );
+                }
+                m
+            }
+            None => format!("expected a number in {range}, found a string {s:?}"),
+        };
+        self.problem(node.pos, field, message);
+    }
+
+    /// A finite number within `kind`'s range (integers are accepted).
+    fn number(&mut self, node: &Node, field: &str, kind: Kind, unit: &str) -> Option<f64> {
+        let Kind::Num {
+            min,
+            max,
+            open_min,
+            open_max,
+        } = kind
+        else {
+            return None;
+        };
+        let range = with_unit(range_text(kind), unit);
+        let v = match &node.val {
+            Val::Int(i) => *i as f64,
+            Val::Float(f) => *f,
+            Val::Str(s) => {
+                self.string_for_number(node, field, s, kind, unit);
+                return None;
+            }
+            other => {
+                self.problem(
+                    node.pos,
+                    field,
+                    format!("expected a number in {range}, found {}", describe(other)),
+                );
+                return None;
+            }
+        };
+        if !v.is_finite() {
+            self.problem(
+                node.pos,
+                field,
+                format!("expected a finite number in {range}, found {v}"),
+            );
+            return None;
+        }
+        let below = if open_min { v <= min } else { v < min };
+        let above = if open_max { v >= max } else { v > max };
+        if !(below || above) {
+            return Some(v);
+        }
+        let mut message = if v < 0.0 && min >= 0.0 && max.is_infinite() {
+            with_unit(format!("{v} is negative: it must be ≥ {min}"), unit)
+        } else {
+            format!("{v} is outside {range}")
+        };
+        if is_fraction_kind(kind) && v > 1.0 && v <= 100.0 {
+            message.push_str("; ");
+            message.push_str(&fraction_hint(v));
+        }
+        self.problem(node.pos, field, message);
+        None
+    }
+
+    /// A whole number within `kind`'s range (floats without a fractional part are accepted).
+    fn integer(&mut self, node: &Node, field: &str, kind: Kind, unit: &str) -> Option<i64> {
+        let Kind::Int { min, max } = kind else {
+            return None;
+        };
+        let range = with_unit(range_text(kind), unit);
+        let v = match &node.val {
+            Val::Int(i) => *i,
+            Val::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => *f as i64,
+            Val::Float(f) => {
+                self.problem(
+                    node.pos,
+                    field,
+                    format!("expected a whole number in {range}, found {f}"),
+                );
+                return None;
+            }
+            Val::Str(s) => {
+                self.string_for_number(node, field, s, kind, unit);
+                return None;
+            }
+            other => {
+                self.problem(
+                    node.pos,
+                    field,
+                    format!(
+                        "expected a whole number in {range}, found {}",
+                        describe(other)
+                    ),
+                );
+                return None;
+            }
+        };
+        if v < min || v > max {
+            self.problem(node.pos, field, format!("{v} is outside {range}"));
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A date: a `"YYYY-MM-DD"` string or a TOML local date.
+    fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
+        let found = match &node.val {
+            Val::Str(s) => match Date::parse(s) {
+                Some(d) => return Some(d),
+                None => describe(&node.val),
+            },
+            Val::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
+                (Some(d), None, None) => {
+                    if let Some(date) =
+                        Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                    {
+                        return Some(date);
+                    }
+                    describe(&node.val)
+                }
+                _ => describe(&node.val),
+            },
+            other => describe(other),
+        };
+        self.problem(
+            node.pos,
+            field,
+            format!("expected a date as \"YYYY-MM-DD\" (a real calendar date), found {found}"),
+        );
+        None
+    }
+
+    fn get(&self, path: &str) -> Option<&Parsed> {
+        self.values.get(path).map(|c| &c.parsed)
+    }
+
+    fn pos(&self, path: &str) -> Option<Pos> {
+        self.values.get(path).map(|c| c.pos)
+    }
+
+    fn default_of(path: &str) -> Def {
+        schema::spec(path).map_or(Def::Required, |s| s.def)
+    }
+
+    fn num(&self, path: &str) -> f64 {
+        match self.get(path) {
+            Some(Parsed::Num(x)) => *x,
+            _ => match Self::default_of(path) {
+                Def::Num(x) => x,
+                _ => 0.0,
+            },
+        }
+    }
+
+    fn int(&self, path: &str) -> i64 {
+        match self.get(path) {
+            Some(Parsed::Int(x)) => *x,
+            _ => 0,
+        }
+    }
+
+    fn u8(&self, path: &str) -> u8 {
+        u8::try_from(self.int(path)).unwrap_or(0)
+    }
+
+    fn u16(&self, path: &str) -> u16 {
+        u16::try_from(self.int(path)).unwrap_or(0)
+    }
+
+    fn boolean(&self, path: &str) -> bool {
+        matches!(self.get(path), Some(Parsed::Bool(true)))
+    }
+
+    fn date_of(&self, path: &str) -> Date {
+        match self.get(path) {
+            Some(Parsed::Date(d)) => *d,
+            _ => match Self::default_of(path) {
+                Def::SameAs(other) => self.date_of(other),
+                // Only reached when a required date is missing (already reported).
+                _ => {
+                    Date::from_ymd(1970, 1, 1).unwrap_or_else(|| unreachable!("1970-01-01 exists"))
+                }
+            },
+        }
+    }
+
+    fn text(&self, path: &str) -> Option<String> {
+        match self.get(path) {
+            Some(Parsed::Str(s)) => Some(s.clone()),
+            _ => match Self::default_of(path) {
+                Def::Str(s) => Some(s.to_string()),
+                _ => None,
+            },
+        }
+    }
+
+    fn allocation(&self, path: &str) -> Allocation {
+        match self.get(path) {
+            Some(Parsed::Allocation(a)) => *a,
+            _ => Allocation::Population,
+        }
+    }
+
+    fn per_locality(&self, path: &str) -> PerLocality {
+        match self.get(path) {
+            Some(Parsed::PerLocality(p)) => p.clone(),
+            _ => PerLocality::Total(0.0),
+        }
+    }
+
+    fn dates(&self, path: &str) -> BTreeMap<String, Date> {
+        match self.get(path) {
+            Some(Parsed::Dates(d)) => d.clone(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    fn rollout(&self, service: &str) -> Rollout {
+        let k = |name: &str| format!("services.{service}.{name}");
+        Rollout {
+            enabled: self.boolean(&k("enabled")),
+            start: self.date_of(&k("start")),
+            full_by: self.date_of(&k("full_by")),
+            capacity_multiplier: self.num(&k("capacity_multiplier")),
+            capacity_multiplier_from: self.date_of(&k("capacity_multiplier_from")),
+        }
+    }
+
+    /// Where the place comes from; a path is relative to the file that names it.
+    fn place_source(&self, files: &[ScenarioFile]) -> PlaceSource {
+        match self.values.get("scenario.place") {
+            Some(Checked {
+                parsed: Parsed::Str(s),
+                pos,
+                ..
+            }) if s != "croydon" => {
+                let dir = files
+                    .get(pos.file)
+                    .map_or_else(PathBuf::new, |f| dir_of(&f.path).to_path_buf());
+                PlaceSource::File(dir.join(s))
+            }
+            _ => PlaceSource::EmbeddedCroydon,
+        }
+    }
+
+    /// Builds the scenario from checked values and defaults (placeholders where a value was
+    /// bad or missing; such a scenario is never returned because a problem was recorded).
+    fn build(&self, files: &[ScenarioFile]) -> Scenario {
+        let stem = files.first().and_then(|f| f.path.file_stem()).map_or_else(
+            || "scenario".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+        let svc = |service: &str, name: &str| format!("services.{service}.{name}");
+        let h = |name: &str| svc("huddles", name);
+        let p = |name: &str| svc("pic", name);
+        let l = |name: &str| svc("life", name);
+        let sp = |name: &str| svc("social_prescribing", name);
+        let ph = |name: &str| svc("pharmacists", name);
+        let icn = |name: &str| svc("icn_plus", name);
+        let sc = |name: &str| svc("social_care", name);
+        Scenario {
+            name: self.text("scenario.name").unwrap_or(stem),
+            description: self.text("scenario.description").unwrap_or_default(),
+            files: files.to_vec(),
+            start: self.date_of("scenario.start"),
+            end: self.date_of("scenario.end"),
+            place: self.place_source(files),
+            scale: self.num("scenario.scale"),
+            model: ModelParams {
+                crisis_rate_scale: self.num("model.crisis_rate_scale"),
+                admission_scale: self.num("model.admission_scale"),
+                mortality_scale: self.num("model.mortality_scale"),
+                imd_gradient_scale: self.num("model.imd_gradient_scale"),
+                readmission_hr: self.num("model.readmission_hr"),
+                community_care_scale: self.num("model.community_care_scale"),
+            },
+            services: Services {
+                huddles: Huddles {
+                    rollout: self.rollout("huddles"),
+                    min_age: self.u8(&h("min_age")),
+                    all_ages_from: self.date_of(&h("all_ages_from")),
+                    reviews_per_practice_per_week: self.num(&h("reviews_per_practice_per_week")),
+                    hours_per_practice_per_week: self.num(&h("hours_per_practice_per_week")),
+                    flag_probability: self.num(&h("flag_probability")),
+                    min_conditions: self.u8(&h("min_conditions")),
+                    care_plan_weeks: self.u16(&h("care_plan_weeks")),
+                    effect: self.num(&h("effect")),
+                    effect_ramp_years: self.num(&h("effect_ramp_years")),
+                    refer_pic_probability: self.num(&h("refer_pic_probability")),
+                    refer_social_prescribing_probability: self
+                        .num(&h("refer_social_prescribing_probability")),
+                    refer_pharmacist_probability: self.num(&h("refer_pharmacist_probability")),
+                    allocation: self.allocation(&h("allocation")),
+                    allocation_from: self.date_of(&h("allocation_from")),
+                },
+                pic: Pic {
+                    rollout: self.rollout("pic"),
+                    workers: self.per_locality(&p("workers")),
+                    caseload_per_worker: self.num(&p("caseload_per_worker")),
+                    max_weeks: self.u16(&p("max_weeks")),
+                    min_age: self.u8(&p("min_age")),
+                    isolation_resolved_probability: self.num(&p("isolation_resolved_probability")),
+                    crisis_effect: self.num(&p("crisis_effect")),
+                    care_package_effect: self.num(&p("care_package_effect")),
+                    allocation: self.allocation(&p("allocation")),
+                    allocation_from: self.date_of(&p("allocation_from")),
+                },
+                life: Life {
+                    rollout: self.rollout("life"),
+                    liaison_assessments_per_week: self
+                        .per_locality(&l("liaison_assessments_per_week")),
+                    liaison_min_age: self.u8(&l("liaison_min_age")),
+                    divert_probability: self.num(&l("divert_probability")),
+                    reablement_caseload: self.per_locality(&l("reablement_caseload")),
+                    max_weeks: self.u16(&l("max_weeks")),
+                    no_package_probability: self.num(&l("no_package_probability")),
+                    visit_within_2h_probability: self.num(&l("visit_within_2h_probability")),
+                    los_reduction_days: self.num(&l("los_reduction_days")),
+                    allocation: self.allocation(&l("allocation")),
+                    allocation_from: self.date_of(&l("allocation_from")),
+                },
+                social_prescribing: SocialPrescribing {
+                    rollout: self.rollout("social_prescribing"),
+                    link_workers: self.per_locality(&sp("link_workers")),
+                    referrals_per_worker_per_year: self.num(&sp("referrals_per_worker_per_year")),
+                    min_age: self.u8(&sp("min_age")),
+                    gp_referral_probability: self.num(&sp("gp_referral_probability")),
+                    effect_weeks: self.u16(&sp("effect_weeks")),
+                    gp_effect: self.num(&sp("gp_effect")),
+                    ae_effect: self.num(&sp("ae_effect")),
+                    allocation: self.allocation(&sp("allocation")),
+                    allocation_from: self.date_of(&sp("allocation_from")),
+                },
+                pharmacists: Pharmacists {
+                    rollout: self.rollout("pharmacists"),
+                    reviews_per_week: self.per_locality(&ph("reviews_per_week")),
+                    effect: self.num(&ph("effect")),
+                    effect_weeks: self.u16(&ph("effect_weeks")),
+                    min_conditions: self.u8(&ph("min_conditions")),
+                    allocation: self.allocation(&ph("allocation")),
+                    allocation_from: self.date_of(&ph("allocation_from")),
+                },
+                icn_plus: IcnPlus {
+                    enabled: self.boolean(&icn("enabled")),
+                    start_by_locality: self.dates(&icn("start_by_locality")),
+                    ramp_weeks: self.u16(&icn("ramp_weeks")),
+                    huddle_capacity_multiplier: self.num(&icn("huddle_capacity_multiplier")),
+                    extra_effect: self.num(&icn("extra_effect")),
+                    all_ages: self.boolean(&icn("all_ages")),
+                    extra_link_workers_per_locality: self
+                        .num(&icn("extra_link_workers_per_locality")),
+                },
+                social_care: SocialCare {
+                    package_starts_per_week: self.per_locality(&sc("package_starts_per_week")),
+                    care_home_placements_per_week: self
+                        .per_locality(&sc("care_home_placements_per_week")),
+                    allocation: self.allocation(&sc("allocation")),
+                    allocation_from: self.date_of(&sc("allocation_from")),
+                },
+            },
+        }
+    }
+
+    /// Checks that involve more than one key, or the place.
+    fn cross_check(&mut self, files: &[ScenarioFile]) {
+        let start = match self.get("scenario.start") {
+            Some(Parsed::Date(d)) => Some(*d),
+            _ => None,
+        };
+        let end = match self.get("scenario.end") {
+            Some(Parsed::Date(d)) => Some(*d),
+            _ => None,
+        };
+        if let (Some(s), Some(pos)) = (start, self.pos("scenario.start")) {
+            if s.weekday() != 0 {
+                let monday = s.add_days(-(s.weekday() as i32));
+                let message = format!(
+                    "{s} is a {}; the first simulated week must start on a Monday (e.g. {monday})",
+                    weekday_name(s.weekday())
+                );
+                self.problem(pos, "scenario.start", message);
+            }
+        }
+        if let (Some(e), Some(pos)) = (end, self.pos("scenario.end")) {
+            if let Some(s) = start {
+                if e <= s {
+                    self.problem(
+                        pos,
+                        "scenario.end",
+                        format!("{e} is not after scenario.start {s}"),
+                    );
+                }
+            }
+            let (y, m, d) = LAST_SUPPORTED_DAY;
+            if let Some(last) = Date::from_ymd(y, m, d) {
+                if e > last {
+                    self.problem(
+                        pos,
+                        "scenario.end",
+                        format!("{e} is after {last}, the last day the model supports"),
+                    );
+                }
+            }
+        }
+        for service in [
+            "huddles",
+            "pic",
+            "life",
+            "social_prescribing",
+            "pharmacists",
+        ] {
+            let start_key = format!("services.{service}.start");
+            let full_key = format!("services.{service}.full_by");
+            if let (Some(Parsed::Date(s)), Some(Parsed::Date(f)), Some(pos)) = (
+                self.get(&start_key),
+                self.get(&full_key),
+                self.pos(&full_key),
+            ) {
+                if f < s {
+                    let message = format!("{f} is before services.{service}.start {s}; full capacity cannot come before the start");
+                    self.problem(pos, &full_key, message);
+                }
+            }
+        }
+        self.check_localities(files);
+    }
+
+    /// Locality keys in per-locality tables must name localities of the place.
+    fn check_localities(&mut self, files: &[ScenarioFile]) {
+        let named: Vec<(&'static str, Vec<(String, Pos)>)> = self
+            .values
+            .iter()
+            .filter(|(_, c)| !c.localities.is_empty())
+            .map(|(k, c)| (*k, c.localities.clone()))
+            .collect();
+        let place = self.place_source(files);
+        // A place file is always read, so a bad path is reported now rather than at run time.
+        if named.is_empty() && place == PlaceSource::EmbeddedCroydon {
+            return;
+        }
+        let known = match known_localities(&place) {
+            Ok(k) => k,
+            Err(e) => {
+                let pos = self.pos("scenario.place").unwrap_or(Pos::file(0));
+                self.problem(pos, "scenario.place", format!("cannot use the place: {e}"));
+                return;
+            }
+        };
+        for (field, keys) in named {
+            for (key, pos) in keys {
+                if known.contains(&key) {
+                    continue;
+                }
+                let mut p = Problem::new(
+                    pos,
+                    format!("{field}.{key}"),
+                    format!(
+                        "unknown locality `{key}`; the place's localities are {}",
+                        known.join(", ")
+                    ),
+                );
+                p.suggestion = schema::suggest(&key, known.iter().map(String::as_str));
+                self.problems.push(p);
+            }
+        }
+    }
+}
+
+fn weekday_name(w: u32) -> &'static str {
+    [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
+    .get(w as usize)
+    .copied()
+    .unwrap_or("day")
+}
+
+/// Locality keys of a place: the fixed Croydon list for the embedded place (so validation does
+/// not need to build it), or those of a place file.
+fn known_localities(place: &PlaceSource) -> Result<Vec<String>, PlaceError> {
+    match place {
+        PlaceSource::EmbeddedCroydon => Ok(CROYDON_LOCALITY_KEYS
+            .iter()
+            .map(|k| k.to_string())
+            .collect()),
+        PlaceSource::File(path) => Ok(Place::load(path)?
+            .locality_keys()
+            .into_iter()
+            .map(str::to_string)
+            .collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_keys_list_the_schema() {
+        assert_eq!(SCENARIO_KEYS.len(), SCHEMA.len());
+        assert!(SCENARIO_KEYS.contains(&"services.life.divert_probability"));
+        assert!(SCENARIO_KEYS.contains(&"extends"));
+        assert!(SCENARIO_KEYS.iter().all(|k| !k.is_empty()));
+    }
+
+    #[test]
+    fn leading_numbers_split_off_units() {
+        assert_eq!(leading_number("6 weeks"), Some((6.0, "weeks")));
+        assert_eq!(leading_number("35%"), Some((35.0, "%")));
+        assert_eq!(leading_number("0.3"), Some((0.3, "")));
+        assert_eq!(leading_number("weeks"), None);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_parser_span() {
+        let err = load_scenario_str(
+            "[scenario]\nstart = \"2016-04-04\"\nend = = 3\n",
+            Path::new("x.toml"),
+        )
+        .expect_err("malformed");
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].line, 3);
+        assert!(err.0[0].column > 1);
+        assert!(err.0[0].message.starts_with("invalid TOML"));
+    }
+
+    #[test]
+    fn missing_sections_are_reported_at_the_file() {
+        let err = load_scenario_str(
+            "[scenario]\nstart = \"2016-04-04\"\nend = \"2017-04-04\"\n",
+            Path::new("x.toml"),
+        )
+        .expect_err("incomplete");
+        assert!(err.0.iter().any(|e| e.line == 0
+            && e.field == "model"
+            && e.message.contains("missing required section")));
+        assert!(err.0.iter().any(|e| e.field == "services"));
+    }
+    fn baseline_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml")
+    }
+
+    /// Loads `body` as a file extending the shipped baseline.
+    fn with_baseline(body: &str) -> Result<Scenario, ScenarioErrors> {
+        let text = format!(
+            "extends = {:?}\n{body}",
+            baseline_path().display().to_string()
+        );
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("option.toml");
+        load_scenario_str(&text, &here)
+    }
+
+    #[test]
+    fn toml_dates_and_per_locality_tables_are_accepted() {
+        let s = with_baseline(
+            "[services.pic]\nstart = 2017-05-01\nworkers = { mayday = 4, purley = 2.5 }\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.services.pic.rollout.start,
+            Date::parse("2017-05-01").expect("date")
+        );
+        let PerLocality::Each(w) = &s.services.pic.workers else {
+            panic!("expected per-locality workers")
+        };
+        assert_eq!(w.len(), 2);
+        assert!(w.get("purley").is_some_and(|x| (x - 2.5).abs() < 1e-12));
+        // The capacity multiplier's date follows the (changed) start by default.
+        assert_eq!(
+            s.services.pic.rollout.capacity_multiplier_from,
+            s.services.pic.rollout.start
+        );
+    }
+
+    #[test]
+    fn a_percentage_string_gets_the_fraction_hint() {
+        let err =
+            with_baseline("[services.life]\ndivert_probability = \"35%\"\n").expect_err("bad");
+        assert_eq!(err.0.len(), 1);
+        let m = &err.0[0].message;
+        assert!(
+            m.contains("without units") && m.contains("0.35 for 35%"),
+            "{m}"
+        );
+        assert_eq!((err.0[0].line, err.0[0].column), (3, 22));
+    }
+
+    #[test]
+    fn a_key_in_the_wrong_section_says_where_it_belongs() {
+        let err = with_baseline("[services.pic]\ndivert_probability = 0.3\n").expect_err("bad");
+        assert_eq!(err.0.len(), 1);
+        assert!(
+            err.0[0].message.contains("belongs in [services.life]"),
+            "{}",
+            err.0[0].message
+        );
+    }
+
+    #[test]
+    fn full_by_before_start_and_late_end_are_reported() {
+        let err = with_baseline(
+            "[scenario]\nend = \"2061-01-01\"\n[services.life]\nfull_by = \"2017-01-01\"\n",
+        )
+        .expect_err("bad");
+        let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["scenario.end", "services.life.full_by"]);
+        assert!(err.0[0].message.contains("2060-12-31"));
+        assert!(err.0[1].message.contains("before services.life.start"));
+    }
 }

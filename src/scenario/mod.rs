@@ -12,8 +12,10 @@
 //!   between localities by the service's `allocation` — or a table keyed by locality key.
 
 mod load;
+mod schema;
+mod spanned;
 
-pub use load::{load_scenario, load_scenario_str, SCENARIO_KEYS};
+pub use load::{load_scenario, load_scenario_str, CROYDON_LOCALITY_KEYS, SCENARIO_KEYS};
 
 use crate::calendar::Date;
 use std::collections::BTreeMap;
