@@ -10,7 +10,7 @@
 //! Place + seed ──synthesize──▶ Population (struct of arrays, one block per locality)
 //! Scenario × Population × replicate ──engine (weekly PHASES)──▶ Tally
 //! rayon over (scenario, replicate), collected in order ──▶ Results
-//! Results ──▶ analysis (summary, costs) ──▶ output (csv, json, manifest)
+//! Results ──▶ analysis (summary, costs) ──▶ output (csv, json, manifest; the only writer of files)
 //! ```
 //!
 //! ## Glossary
@@ -29,6 +29,7 @@ pub mod calendar;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod output;
 pub mod place;
 pub mod population;
 pub mod results;

@@ -1,0 +1,205 @@
+//! Command-line front end (binary only): clap arguments, the `run`, `validate` and `explain`
+//! commands, and the progress bar. This is the only code that talks to the terminal
+//! (architecture invariant 1); the library reports progress through [`placesim::runner::Observer`].
+
+// The CLI is the one place that prints (invariant 1).
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod progress;
+mod run;
+mod time;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use placesim::error::{OutputError, PlaceError, ScenarioErrors};
+use std::fmt;
+use std::path::PathBuf;
+
+/// Population-health simulation of a place (default: the London Borough of Croydon) and its
+/// integrated-care services.
+#[derive(Debug, Parser)]
+#[command(name = "placesim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scenarios and write a run folder (weekly.csv, annual.csv, summary.csv,
+    /// summary.json, manifest.json).
+    Run(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true, value_name = "SCENARIO")]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Describe the model: weekly phases, metrics, cost categories or scenario keys
+    /// (everything when no topic is given).
+    Explain {
+        /// What to explain.
+        #[arg(value_enum)]
+        topic: Option<Topic>,
+    },
+}
+
+/// Arguments of `placesim run`.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario files (TOML); names must be unique within one run.
+    #[arg(required = true, value_name = "SCENARIO")]
+    scenarios: Vec<PathBuf>,
+    /// Replicates per scenario.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    replicates: u32,
+    /// Master seed; the same seed gives byte-identical data files at any thread count.
+    #[arg(long, default_value_t = 20_160_404)]
+    seed: u64,
+    /// Worker threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Output folder [default: output/<first scenario>-<YYYYMMDD-HHMMSS> (UTC)].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists (the old one is removed only after the new one
+    /// is complete).
+    #[arg(long)]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Breakdown in annual.csv: `standard` = per locality × IMD quintile × age band × sex;
+    /// `minimal` = per locality.
+    #[arg(long, value_enum, default_value_t = DetailArg::Standard)]
+    detail: DetailArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DetailArg {
+    Minimal,
+    Standard,
+}
+
+impl From<DetailArg> for placesim::output::Detail {
+    fn from(d: DetailArg) -> Self {
+        match d {
+            DetailArg::Minimal => placesim::output::Detail::Minimal,
+            DetailArg::Standard => placesim::output::Detail::Standard,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Topic {
+    /// The weekly step order.
+    Phases,
+    /// Tallied metrics.
+    Metrics,
+    /// Cost categories.
+    Costs,
+    /// Valid scenario-file keys.
+    Keys,
+}
+
+/// An error in what the user asked for (exit code 2).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// True when any cause of `err` is the user's input rather than a defect.
+pub fn is_bad_input(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause.is::<BadInput>()
+            || cause.is::<ScenarioErrors>()
+            || cause.is::<PlaceError>()
+            || cause.is::<clap::Error>()
+            || cause
+                .downcast_ref::<placesim::Error>()
+                .is_some_and(placesim::Error::is_bad_input)
+            || cause
+                .downcast_ref::<OutputError>()
+                .is_some_and(OutputError::is_bad_input)
+    })
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> anyhow::Result<()> {
+    let command_line: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(&command_line) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return Ok(());
+            }
+            return Err(e.into());
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run::run(args, command_line),
+        Command::Validate { scenarios } => run::validate(&scenarios),
+        Command::Explain { topic } => {
+            explain(topic);
+            Ok(())
+        }
+    }
+}
+
+fn explain(topic: Option<Topic>) {
+    use placesim::analysis::costs::CostCategory;
+    use placesim::results::{Metric, MetricKind};
+    let all = topic.is_none();
+    if all || topic == Some(Topic::Phases) {
+        println!("Weekly phases, in order (every locality, every week):");
+        for (i, p) in placesim::engine::PHASES.iter().enumerate() {
+            println!("{:>3}. {:<28} {}", i + 1, p.name, p.description);
+        }
+    }
+    if all || topic == Some(Topic::Metrics) {
+        if all {
+            println!();
+        }
+        println!("Metrics (counts are events in the period; stocks are levels: end of week weekly, mean weekly level per financial year):");
+        for m in Metric::ALL {
+            let kind = match m.kind() {
+                MetricKind::Count => "count",
+                MetricKind::Stock => "stock",
+            };
+            println!(
+                "  {:<30} {:<6} {:<15} {}",
+                m.name(),
+                kind,
+                m.unit(),
+                m.description()
+            );
+        }
+    }
+    if all || topic == Some(Topic::Costs) {
+        if all {
+            println!();
+        }
+        println!("Cost categories (GBP at the place's price base; stocks costed per person-week):");
+        for c in CostCategory::ALL {
+            println!("  {:<26} {}", c.name(), c.description());
+        }
+    }
+    if all || topic == Some(Topic::Keys) {
+        if all {
+            println!();
+        }
+        println!("Scenario keys (dotted; see scenarios/ for examples):");
+        for k in placesim::scenario::SCENARIO_KEYS {
+            println!("  {k}");
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! `placesim run` and `placesim validate`.
+
+use super::progress::Progress;
+use super::time;
+use super::{BadInput, RunArgs};
+use anyhow::Context;
+use placesim::error::ScenarioErrors;
+use placesim::output::{self, RunInfo, ScenarioView, SummaryRow};
+use placesim::runner::{self, RunRequest};
+use placesim::scenario::{load_scenario, Scenario};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+/// Loads every file; on any failure returns the problems of all files at once.
+fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
+    let mut scenarios = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match load_scenario(path) {
+            Ok(s) => scenarios.push(s),
+            Err(e) => problems.extend(e.0),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ScenarioErrors(problems).into());
+    }
+    let mut names: Vec<(&str, &Path)> = scenarios
+        .iter()
+        .zip(paths)
+        .map(|(s, p)| (s.name.as_str(), p.as_path()))
+        .collect();
+    names.sort_by_key(|(n, _)| *n);
+    let dups: Vec<String> = names
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| {
+            format!(
+                "'{}' ({} and {})",
+                w[0].0,
+                w[0].1.display(),
+                w[1].1.display()
+            )
+        })
+        .collect();
+    if !dups.is_empty() {
+        return Err(BadInput(format!(
+            "scenario names must be unique within one run; set `[scenario] name` to tell them apart: {}",
+            dups.join(", ")
+        ))
+        .into());
+    }
+    Ok(scenarios)
+}
+
+/// `placesim validate`: prints `ok <file>` per valid file and every problem of the others.
+pub fn validate(paths: &[PathBuf]) -> anyhow::Result<()> {
+    let mut invalid = 0;
+    for path in paths {
+        match load_scenario(path) {
+            Ok(_) => println!("ok {}", path.display()),
+            Err(e) => {
+                invalid += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if invalid > 0 {
+        return Err(BadInput(format!(
+            "{invalid} of {} scenario files are invalid",
+            paths.len()
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// `placesim run`: validate everything, prepare the folder, simulate, write, commit, report.
+pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let scenarios = load_all(&args.scenarios)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started)))
+    });
+    let dir = output::prepare_out_dir(&out, args.force)?;
+    let progress = Progress::new(args.quiet);
+    let request = RunRequest {
+        scenarios,
+        replicates: args.replicates,
+        seed: args.seed,
+        threads: args.threads,
+    };
+    let results = runner::run(&request, &progress);
+    progress.finish();
+    let results = results.context("running the simulation")?;
+    let info = RunInfo {
+        command_line,
+        started_utc: time::iso8601(started),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        seed: results.seed,
+        replicates: results.replicates,
+        threads: results.threads,
+        detail: args.detail.into(),
+    };
+    let views = output::views(&results);
+    output::write_outputs(&dir, &info, &views).context("writing outputs")?;
+    let path = dir.commit()?;
+    print_summary(&views);
+    println!("outputs: {}", path.display());
+    Ok(())
+}
+
+/// Metrics shown in the terminal summary.
+const HEADLINE: [&str; 4] = [
+    "population",
+    "deaths",
+    "emergency_admissions",
+    "admissions_avoided_life",
+];
+
+/// Periods shown: FY2019/20 and the last full financial year (or the whole run if none).
+fn headline_periods(view: &ScenarioView<'_>) -> Vec<String> {
+    let cal = view.calendar;
+    let mut periods = Vec::new();
+    if cal.financial_years.contains(&2019) {
+        periods.push(placesim::calendar::financial_year_label(2019));
+    }
+    let last_full = cal
+        .weeks_in_fy
+        .iter()
+        .rposition(|&w| w >= 52)
+        .map(|i| cal.financial_years[i]);
+    if let Some(y) = last_full {
+        let label = placesim::calendar::financial_year_label(y);
+        if !periods.contains(&label) {
+            periods.push(label);
+        }
+    }
+    if periods.is_empty() {
+        periods.push("total".into());
+    }
+    periods
+}
+
+fn print_summary(views: &[ScenarioView<'_>]) {
+    for view in views {
+        let rows: Vec<SummaryRow> = output::summarise(view);
+        println!(
+            "{} ({} replicates; mean and 95% interval)",
+            view.name,
+            view.replicates.len()
+        );
+        for period in headline_periods(view) {
+            println!("  {period}");
+            for metric in HEADLINE {
+                if let Some(r) = rows
+                    .iter()
+                    .find(|r| r.period == period && r.metric == metric)
+                {
+                    let i = r.interval;
+                    println!(
+                        "    {:<26} {:>12.1}  ({:.1} to {:.1})",
+                        metric, i.mean, i.lo, i.hi
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `manifest.json`: what was run, how, and what was written, plus the metric and cost
+//! catalogues so a run folder explains itself.
+
+use super::{RunInfo, ScenarioView, WrittenFile};
+use crate::analysis::costs::CostCategory;
+use crate::results::{Metric, MetricKind};
+use serde_json::{json, Value};
+use std::io::{self, Write};
+
+/// The git commit placesim was built from, when the build could find one.
+pub const GIT_COMMIT: Option<&str> = option_env!("PLACESIM_GIT_HASH");
+
+pub(crate) fn manifest(
+    run: &RunInfo,
+    views: &[ScenarioView<'_>],
+    written: &[WrittenFile],
+) -> Value {
+    let price_base = views.first().map(|v| v.costs.price_base().to_string());
+    let scenarios: Vec<Value> = views
+        .iter()
+        .map(|v| {
+            json!({
+                "name": v.name,
+                "description": v.description,
+                "start": v.start.to_string(),
+                "end": v.end.to_string(),
+                "scale": v.scale,
+                "weeks": v.calendar.weeks,
+                "localities": v.localities,
+                "price_base": v.costs.price_base(),
+                "place": {"origin": v.place_origin, "sha256": v.place_sha256},
+                "files": v.files.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let metrics: Vec<Value> = Metric::ALL
+        .iter()
+        .map(|m| {
+            json!({
+                "name": m.name(),
+                "unit": m.unit(),
+                "kind": match m.kind() { MetricKind::Count => "count", MetricKind::Stock => "stock" },
+                "description": m.description(),
+            })
+        })
+        .collect();
+    let unit = format!(
+        "GBP ({})",
+        price_base.as_deref().unwrap_or("unknown price base")
+    );
+    let costs: Vec<Value> = CostCategory::ALL
+        .iter()
+        .map(|c| json!({"name": c.name(), "unit": unit, "description": c.description()}))
+        .collect();
+    json!({
+        "placesim_version": env!("CARGO_PKG_VERSION"),
+        "git_commit": GIT_COMMIT,
+        "command_line": run.command_line,
+        "started_utc": run.started_utc,
+        "wall_seconds": run.wall_seconds,
+        "seed": run.seed,
+        "replicates": run.replicates,
+        "threads": run.threads,
+        "detail": run.detail.name(),
+        "price_base": price_base,
+        "scenarios": scenarios,
+        "outputs": written.iter().map(|f| json!({"file": f.name, "sha256": f.sha256, "bytes": f.bytes})).collect::<Vec<_>>(),
+        "metrics": metrics,
+        "cost_categories": costs,
+    })
+}
+
+pub(crate) fn write(w: &mut dyn Write, manifest: &Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, manifest)?;
+    writeln!(w)
+}

@@ -1,0 +1,313 @@
+//! Writing a run to disk. This is the only library module that writes files (architecture
+//! invariant 1); it never prints.
+//!
+//! A run folder holds five files:
+//! * `weekly.csv` — one row per (scenario, replicate, week, locality, metric);
+//! * `annual.csv` — one row per (scenario, replicate, financial year, locality, IMD quintile,
+//!   age band, sex, metric) at [`Detail::Standard`], per locality at [`Detail::Minimal`];
+//! * `summary.csv` and `summary.json` — borough totals per financial year and for the whole
+//!   horizon: mean and 95% interval across replicates;
+//! * `manifest.json` — version, command line, seed, scenario and place hashes, output hashes,
+//!   and the metric and cost catalogues, so the folder describes itself.
+//!
+//! The data files depend only on the scenarios, the seed and the replicate count, so they are
+//! byte-identical at any thread count; only `manifest.json` records times and threads.
+//!
+//! Folder handling ([`prepare_out_dir`], [`OutDir`]) is atomic: files are written into a hidden
+//! temporary sibling folder that is renamed into place at the end.
+
+mod dir;
+mod manifest;
+mod summary;
+mod tables;
+
+pub use dir::{prepare_out_dir, OutDir};
+pub use summary::{summarise, SummaryRow};
+
+use crate::analysis::costs::{CostCategory, UnitCosts};
+use crate::calendar::Date;
+use crate::error::OutputError;
+use crate::results::{Metric, Results, RunCalendar, Tally};
+use crate::scenario::ScenarioFile;
+use std::fmt;
+use std::str::FromStr;
+
+/// Number of cost categories.
+pub const N_COSTS: usize = CostCategory::ALL.len();
+
+/// Names of the files a run folder holds, in the order they are written.
+pub const OUTPUT_FILES: [&str; 5] = [
+    "weekly.csv",
+    "annual.csv",
+    "summary.csv",
+    "summary.json",
+    "manifest.json",
+];
+
+/// Columns of `weekly.csv`.
+pub const WEEKLY_COLUMNS: &str =
+    "scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value";
+
+/// Columns of `annual.csv`.
+pub const ANNUAL_COLUMNS: &str =
+    "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value";
+
+/// Columns of `summary.csv`.
+pub const SUMMARY_COLUMNS: &str = "scenario,period,metric,unit,mean,lo,hi,replicates";
+
+/// How much breakdown the files carry.
+///
+/// There is no "full" level with weekly rows per breakdown cell: the engine tallies weekly
+/// values per locality only, and the IMD quintile × age band × sex breakdown per financial
+/// year, so weekly-by-cell figures do not exist to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Weekly rows per locality; annual rows per locality only.
+    Minimal,
+    /// Weekly rows per locality; annual rows per locality × IMD quintile × age band × sex.
+    #[default]
+    Standard,
+}
+
+impl Detail {
+    /// The name used on the command line and in the manifest.
+    pub fn name(self) -> &'static str {
+        match self {
+            Detail::Minimal => "minimal",
+            Detail::Standard => "standard",
+        }
+    }
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Detail {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Detail, String> {
+        match s {
+            "minimal" => Ok(Detail::Minimal),
+            "standard" => Ok(Detail::Standard),
+            other => Err(format!(
+                "unknown detail level '{other}' (expected minimal or standard)"
+            )),
+        }
+    }
+}
+
+/// Prices tallies. [`UnitCosts`] is the real one; tests can supply simpler ones.
+pub trait CostModel: Sync {
+    /// Cost in each category (order of [`CostCategory::ALL`]) from a period's raw tallies:
+    /// counts summed over the period, stocks summed over its weeks (person-weeks).
+    fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS];
+    /// Price base of the costs, e.g. `2018/19`.
+    fn price_base(&self) -> &str;
+}
+
+impl CostModel for UnitCosts {
+    fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS] {
+        UnitCosts::costs(self, raw)
+    }
+    fn price_base(&self) -> &str {
+        &self.price_base
+    }
+}
+
+/// Everything the writers need about one scenario's results, borrowed from a
+/// [`crate::results::ScenarioResult`] (see [`views`]) or built directly.
+pub struct ScenarioView<'a> {
+    /// Scenario name (first column of every file).
+    pub name: &'a str,
+    /// Free-text description.
+    pub description: &'a str,
+    /// Start of the first week.
+    pub start: Date,
+    /// Last day simulated.
+    pub end: Date,
+    /// Fraction of residents simulated.
+    pub scale: f64,
+    /// The scenario file and the files it extends, with hashes.
+    pub files: &'a [ScenarioFile],
+    /// Where the place came from.
+    pub place_origin: &'a str,
+    /// SHA-256 of the place file.
+    pub place_sha256: &'a str,
+    /// Locality keys, in tally order.
+    pub localities: Vec<&'a str>,
+    /// Weeks and financial years.
+    pub calendar: &'a RunCalendar,
+    /// One tally per replicate.
+    pub replicates: &'a [Tally],
+    /// Unit costs.
+    pub costs: Box<dyn CostModel + 'a>,
+}
+
+/// Views of every scenario in `results`, with unit costs resolved from each scenario's place.
+pub fn views(results: &Results) -> Vec<ScenarioView<'_>> {
+    results
+        .scenarios
+        .iter()
+        .map(|s| ScenarioView {
+            name: &s.scenario.name,
+            description: &s.scenario.description,
+            start: s.scenario.start,
+            end: s.scenario.end,
+            scale: s.scenario.scale,
+            files: &s.scenario.files,
+            place_origin: &s.place.origin,
+            place_sha256: &s.place.sha256,
+            localities: s.place.locality_keys(),
+            calendar: &s.calendar,
+            replicates: &s.replicates,
+            costs: Box::new(UnitCosts::new(&s.place, &s.scenario)),
+        })
+        .collect()
+}
+
+/// Facts about the run that the manifest records (the CLI supplies them).
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// The command line, one entry per argument.
+    pub command_line: Vec<String>,
+    /// When the run started, UTC ISO 8601 (`2024-05-01T12:00:00Z`).
+    pub started_utc: String,
+    /// Seconds from start to the end of the simulation.
+    pub wall_seconds: f64,
+    /// Master seed.
+    pub seed: u64,
+    /// Replicates per scenario.
+    pub replicates: u32,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Detail level of the files.
+    pub detail: Detail,
+}
+
+/// One file written to a run folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenFile {
+    /// File name within the folder.
+    pub name: String,
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// Writes every output file into `dir` (not yet committed). `weekly.csv` and `annual.csv` are
+/// written concurrently; the manifest last, with the hashes of the others.
+pub fn write_outputs(
+    dir: &OutDir,
+    run: &RunInfo,
+    scenarios: &[ScenarioView<'_>],
+) -> Result<Vec<WrittenFile>, OutputError> {
+    let (weekly, annual) = std::thread::scope(|s| {
+        let annual = s.spawn(|| {
+            dir.write_file("annual.csv", |w| {
+                tables::write_annual(w, scenarios, run.detail)
+            })
+        });
+        let weekly = dir.write_file("weekly.csv", |w| tables::write_weekly(w, scenarios));
+        (
+            weekly,
+            annual
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+        )
+    });
+    fn file(name: &str, (sha256, bytes): (String, u64)) -> WrittenFile {
+        WrittenFile {
+            name: name.to_string(),
+            sha256,
+            bytes,
+        }
+    }
+    let mut written = vec![file("weekly.csv", weekly?), file("annual.csv", annual?)];
+    let summaries: Vec<Vec<SummaryRow>> = scenarios.iter().map(summarise).collect();
+    written.push(file(
+        "summary.csv",
+        dir.write_file("summary.csv", |w| {
+            summary::write_csv(w, scenarios, &summaries)
+        })?,
+    ));
+    written.push(file(
+        "summary.json",
+        dir.write_file("summary.json", |w| {
+            summary::write_json(w, run, scenarios, &summaries)
+        })?,
+    ));
+    let manifest = manifest::manifest(run, scenarios, &written);
+    written.push(file(
+        "manifest.json",
+        dir.write_file("manifest.json", |w| manifest::write(w, &manifest))?,
+    ));
+    Ok(written)
+}
+
+/// Writes `text` as one CSV field, quoting it when it holds a comma, quote or line break.
+pub(crate) fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testdata;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_folder_holds_five_files_and_a_self_describing_manifest() {
+        let testdata::Fixture { tallies, calendar } = testdata::fixture();
+        let views = [testdata::view(&calendar, &tallies)];
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("run");
+        let dir = prepare_out_dir(&out, false).unwrap();
+        let run = RunInfo {
+            command_line: vec!["placesim".into(), "run".into()],
+            started_utc: "2024-01-01T00:00:00Z".into(),
+            wall_seconds: 1.5,
+            seed: 7,
+            replicates: 2,
+            threads: 1,
+            detail: Detail::Standard,
+        };
+        let written = write_outputs(&dir, &run, &views).unwrap();
+        dir.commit().unwrap();
+        let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, OUTPUT_FILES);
+        for f in &written {
+            assert_eq!(std::fs::metadata(out.join(&f.name)).unwrap().len(), f.bytes);
+            assert!(f.bytes > 0);
+        }
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(m["seed"], 7);
+        assert_eq!(m["detail"], "standard");
+        assert_eq!(m["scenarios"][0]["name"], "test");
+        assert_eq!(m["metrics"].as_array().unwrap().len(), Metric::ALL.len());
+        assert_eq!(m["cost_categories"].as_array().unwrap().len(), N_COSTS);
+        assert_eq!(m["outputs"][0]["sha256"], written[0].sha256.as_str());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("east_croydon"), "east_croydon");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn detail_levels_parse_by_name() {
+        assert_eq!("minimal".parse::<Detail>(), Ok(Detail::Minimal));
+        assert_eq!("standard".parse::<Detail>(), Ok(Detail::Standard));
+        assert!("full".parse::<Detail>().is_err());
+    }
+}

@@ -1,0 +1,282 @@
+//! `weekly.csv` and `annual.csv`: long ("tidy") tables, one value per row. Rows are assembled
+//! in a reused byte buffer (numbers formatted without allocation) and written in blocks.
+
+use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, N_COSTS, WEEKLY_COLUMNS};
+use crate::analysis::costs::CostCategory;
+use crate::calendar::financial_year_label;
+use crate::results::{
+    breakdown_cell, Metric, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, N_METRICS, SEXES,
+};
+use std::io::{self, Write};
+
+/// Appends the decimal digits of `v`.
+#[inline]
+pub(crate) fn push_uint(line: &mut Vec<u8>, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    line.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `v` with two decimals (never `-0.00`).
+#[inline]
+pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
+    // Writing into a Vec cannot fail; `+ 0.0` turns -0.0 into 0.0.
+    let _ = write!(line, "{:.2}", v + 0.0);
+}
+
+/// Appends one row per metric and cost category after `prefix`. `raw` holds the period's
+/// counts and summed stock levels; stocks are written as `raw / weeks` (two decimals) unless
+/// `weeks` is `None` (a single week: written as integers).
+fn push_rows(
+    line: &mut Vec<u8>,
+    prefix: &[u8],
+    raw: &[u64; N_METRICS],
+    weeks: Option<f64>,
+    costs: &[f64; N_COSTS],
+) {
+    for &m in Metric::ALL {
+        line.extend_from_slice(prefix);
+        line.extend_from_slice(m.name().as_bytes());
+        line.push(b',');
+        let v = raw[m as usize];
+        match (m.kind(), weeks) {
+            (MetricKind::Stock, Some(weeks)) => push_fixed2(line, v as f64 / weeks),
+            _ => push_uint(line, v),
+        }
+        line.push(b'\n');
+    }
+    for (c, &v) in CostCategory::ALL.iter().zip(costs) {
+        line.extend_from_slice(prefix);
+        line.extend_from_slice(c.name().as_bytes());
+        line.push(b',');
+        push_fixed2(line, v);
+        line.push(b'\n');
+    }
+}
+
+fn costs_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS]) -> [f64; N_COSTS] {
+    s.costs.costs(&|m: Metric| raw[m as usize] as f64)
+}
+
+fn locality_fields(s: &ScenarioView<'_>, tally: &Tally) -> Vec<String> {
+    (0..tally.localities())
+        .map(|l| {
+            s.localities
+                .get(l)
+                .map_or_else(|| l.to_string(), |k| csv_field(k))
+        })
+        .collect()
+}
+
+/// Writes `weekly.csv`: every metric and cost category for every (scenario, replicate, week,
+/// locality), zeros included. Stocks are end-of-week levels; costs treat them as one
+/// person-week.
+pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) -> io::Result<()> {
+    w.write_all(WEEKLY_COLUMNS.as_bytes())?;
+    w.write_all(b"\n")?;
+    let mut line = Vec::with_capacity(64 * 1024);
+    let mut prefix = Vec::with_capacity(256);
+    let mut raw = [0u64; N_METRICS];
+    for s in scenarios {
+        let name = csv_field(s.name);
+        for (r, tally) in s.replicates.iter().enumerate() {
+            let locs = locality_fields(s, tally);
+            for week in 0..tally.weeks() {
+                let date = s.calendar.week_start(week).to_string();
+                for (l, loc) in locs.iter().enumerate() {
+                    prefix.clear();
+                    write!(prefix, "{name},{r},{date},{loc},all,all,all,")?;
+                    for &m in Metric::ALL {
+                        raw[m as usize] = u64::from(tally.weekly(week, l, m));
+                    }
+                    push_rows(&mut line, &prefix, &raw, None, &costs_of(s, &raw));
+                    w.write_all(&line)?;
+                    line.clear();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes `annual.csv`: per financial year, counts summed, stocks as mean weekly level, costs
+/// from the summed counts and person-weeks. At [`Detail::Standard`] one block per breakdown
+/// cell (IMD quintile × age band × sex), skipping cells whose every value is zero; at
+/// [`Detail::Minimal`] one block per locality.
+pub(crate) fn write_annual(
+    w: &mut dyn Write,
+    scenarios: &[ScenarioView<'_>],
+    detail: Detail,
+) -> io::Result<()> {
+    w.write_all(ANNUAL_COLUMNS.as_bytes())?;
+    w.write_all(b"\n")?;
+    let mut line = Vec::with_capacity(64 * 1024);
+    let mut prefix = Vec::with_capacity(256);
+    let mut raw = [0u64; N_METRICS];
+    for s in scenarios {
+        let name = csv_field(s.name);
+        for (r, tally) in s.replicates.iter().enumerate() {
+            let locs = locality_fields(s, tally);
+            for fy in 0..tally.financial_years() {
+                let label = s
+                    .calendar
+                    .financial_years
+                    .get(fy)
+                    .map_or_else(|| fy.to_string(), |&y| financial_year_label(y));
+                let weeks = f64::from(s.calendar.weeks_in_fy.get(fy).copied().unwrap_or(1).max(1));
+                for (l, loc) in locs.iter().enumerate() {
+                    match detail {
+                        Detail::Minimal => {
+                            for &m in Metric::ALL {
+                                raw[m as usize] = tally.annual_locality(fy, l, m);
+                            }
+                            prefix.clear();
+                            write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
+                            push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
+                        }
+                        Detail::Standard => {
+                            for (q, quintile) in IMD_QUINTILES.iter().enumerate() {
+                                for (a, band) in AGE_BANDS.iter().enumerate() {
+                                    for (x, sex) in SEXES.iter().enumerate() {
+                                        let cell = breakdown_cell(q, a, x);
+                                        for &m in Metric::ALL {
+                                            raw[m as usize] =
+                                                u64::from(tally.annual(fy, l, cell, m));
+                                        }
+                                        if raw.iter().all(|&v| v == 0) {
+                                            continue;
+                                        }
+                                        prefix.clear();
+                                        write!(
+                                            prefix,
+                                            "{name},{r},{label},{loc},{quintile},{band},{sex},"
+                                        )?;
+                                        push_rows(
+                                            &mut line,
+                                            &prefix,
+                                            &raw,
+                                            Some(weeks),
+                                            &costs_of(s, &raw),
+                                        );
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    w.write_all(&line)?;
+                    line.clear();
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::testdata::{fixture, Fixture};
+
+    fn text(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+        let mut buf = Vec::new();
+        f(&mut buf).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_formatted_plainly() {
+        let mut v = Vec::new();
+        for x in [0, 7, 10, 4_294_967_295, u64::MAX] {
+            push_uint(&mut v, x);
+            v.push(b' ');
+        }
+        push_fixed2(&mut v, -0.0);
+        v.push(b' ');
+        push_fixed2(&mut v, 2.0 / 3.0);
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "0 7 10 4294967295 18446744073709551615 0.00 0.67"
+        );
+    }
+
+    #[test]
+    fn weekly_has_the_exact_header_and_a_complete_grid() {
+        let Fixture { tallies, calendar } = fixture();
+        let views = [crate::output::testdata::view(&calendar, &tallies)];
+        let out = text(|w| write_weekly(w, &views));
+        let mut lines = out.lines();
+        assert_eq!(
+            lines.next(),
+            Some("scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value")
+        );
+        // 2 replicates × 3 weeks × 2 localities × (metrics + costs)
+        assert_eq!(lines.count(), 2 * 3 * 2 * (N_METRICS + N_COSTS));
+    }
+
+    #[test]
+    fn weekly_values_land_in_the_right_rows() {
+        let Fixture { tallies, calendar } = fixture();
+        let views = [crate::output::testdata::view(&calendar, &tallies)];
+        let out = text(|w| write_weekly(w, &views));
+        // Replicate 1, week 1 (2019-04-01), locality "north": 5 A&E attendances (see fixture).
+        assert!(
+            out.contains("\ntest,1,2019-04-01,north,all,all,all,ae_attendances,5\n"),
+            "{out}"
+        );
+        assert!(out.contains("\ntest,1,2019-04-01,north,all,all,all,cost_ae,500.00\n"));
+        // A stock in a week is an integer and costs as one person-week.
+        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,home_care_clients,3\n"));
+        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,cost_home_care,30.00\n"));
+        assert!(
+            out.contains("\ntest,0,2019-03-25,north,all,all,all,deaths,0\n"),
+            "zeros are written"
+        );
+    }
+
+    #[test]
+    fn annual_standard_writes_cells_with_residents_and_averages_stocks() {
+        let Fixture { tallies, calendar } = fixture();
+        let views = [crate::output::testdata::view(&calendar, &tallies)];
+        let out = text(|w| write_annual(w, &views, Detail::Standard));
+        let mut lines = out.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value"
+            )
+        );
+        // Replicate 0, FY2019/20 (2 weeks), north, quintile 2, 75-84, female: population summed
+        // over weeks = 7 → mean level 3.50; 4 deaths.
+        assert!(
+            out.contains("\ntest,0,FY2019/20,north,2,75-84,female,population,3.50\n"),
+            "{out}"
+        );
+        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,deaths,4\n"));
+        // Home care: 6 person-weeks → mean 3.00, cost 6 × 10.
+        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,home_care_clients,3.00\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,cost_home_care,60.00\n"));
+        // Only non-empty cells are written: one cell per (replicate, FY, locality) in the fixture.
+        let cells = out.lines().filter(|l| l.contains(",population,")).count();
+        assert_eq!(cells, 2);
+        assert_eq!(out.lines().count() - 1, cells * (N_METRICS + N_COSTS));
+    }
+
+    #[test]
+    fn annual_minimal_writes_one_block_per_locality() {
+        let Fixture { tallies, calendar } = fixture();
+        let views = [crate::output::testdata::view(&calendar, &tallies)];
+        let out = text(|w| write_annual(w, &views, Detail::Minimal));
+        // 2 replicates × 2 FYs × 2 localities.
+        assert_eq!(out.lines().count() - 1, 2 * 2 * 2 * (N_METRICS + N_COSTS));
+        assert!(out.contains("\ntest,0,FY2019/20,north,all,all,all,population,3.50\n"));
+        assert!(out.contains("\ntest,0,FY2018/19,south,all,all,all,population,0.00\n"));
+    }
+}
