@@ -6,13 +6,9 @@ use crate::calendar::Date;
 use crate::model::tables::{prob, Normalisers};
 use crate::population::synth::{condition_prevalence, effective_age, MAX_AGE};
 use crate::population::{care, flag, need, LocalityPop, NEVER};
-use crate::results::{age_band, breakdown_cell, Metric, Tally, BREAKDOWN_CELLS, N_METRICS};
+use crate::results::{age_band, breakdown_cell, Metric, Tally, CELLS_PER_LOCALITY as CELLS, N_METRICS, OVERHEAD_CELL};
 use crate::rng::{categorical, Purpose, ReplicateKey, WeekDraws};
 use std::cmp::Reverse;
-
-/// Cells per locality in the financial-year table: the breakdown cells plus one for
-/// activity not attributable to residents (practice huddles held).
-const CELLS: usize = BREAKDOWN_CELLS + 1;
 
 /// Tallies of one locality over the run.
 pub(crate) struct LocalityTally {
@@ -177,12 +173,7 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             }
             // 2 health dynamics
             let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
-            if fr == 0 {
-                let eff = effective_age(place, age, decile).round().clamp(0.0, f64::from(MAX_AGE)) as usize;
-                if t.frailty_onset[eff] > 0.0 && d.uniform(Purpose::FrailtyOnset) < prob(t.frailty_onset[eff]) {
-                    pop.frailty[i] = 1;
-                }
-            } else if fr < 3 {
+            if fr > 0 && fr < 3 {
                 let hr = if recent { t.frailty_post_admission } else { 1.0 };
                 if d.uniform(Purpose::FrailtyProgression) < prob(t.frailty_progress[fr - 1] * hr) {
                     pop.frailty[i] += 1;
@@ -435,7 +426,7 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             if (sch.practice_start_week[p] as usize) > w {
                 continue;
             }
-            tal.add(BREAKDOWN_CELLS, Metric::HuddlePracticeWeeks, 1);
+            tal.add(OVERHEAD_CELL, Metric::HuddlePracticeWeeks, 1);
             let mut cap = sch.huddle_reviews[w * np + p];
             let list = &mut huddle_lists[j];
             list.sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), Reverse(pop.conditions[i as usize].count_ones()), i));
@@ -620,6 +611,34 @@ fn birthday_onset(setup: &Setup, d: &WeekDraws, pop: &mut LocalityPop, i: usize,
             pop.conditions[i] |= 1 << k;
         }
     }
+    if pop.frailty[i] == 0 {
+        let (f0, f1) = (frailty_share(place, e0), frailty_share(place, e1));
+        if f1 > f0 && d.uniform(Purpose::FrailtyOnset) < (f1 - f0) / (1.0 - f0) {
+            pop.frailty[i] = 1;
+        }
+    }
+}
+
+/// Share with any frailty at effective age `eff`: the place's starting shares by age band,
+/// interpolated linearly between band midpoints (zero at the first band's lower bound).
+fn frailty_share(place: &crate::place::Place, eff: f64) -> f64 {
+    let f = &place.file.frailty;
+    let lower = &f.age_band_lower;
+    let shares = &f.initial_any_share_by_age.value;
+    let mut points: Vec<(f64, f64)> = vec![(f64::from(lower[0]), 0.0)];
+    for (i, &lo) in lower.iter().enumerate() {
+        let hi = lower.get(i + 1).map_or(f64::from(lo) + 10.0, |&h| f64::from(h));
+        points.push((0.5 * (f64::from(lo) + hi), shares[i]));
+    }
+    if eff <= points[0].0 {
+        return 0.0;
+    }
+    for w in points.windows(2) {
+        if eff <= w[1].0 {
+            return w[0].1 + (eff - w[0].0) / (w[1].0 - w[0].0) * (w[1].1 - w[0].1);
+        }
+    }
+    points[points.len() - 1].1
 }
 
 fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: usize) {

@@ -5,7 +5,7 @@ use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, N_COSTS, WEEKLY_COL
 use crate::analysis::costs::CostCategory;
 use crate::calendar::financial_year_label;
 use crate::results::{
-    breakdown_cell, Metric, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, N_METRICS, SEXES,
+    breakdown_cell, Metric, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, N_METRICS, OVERHEAD_CELL, SEXES,
 };
 use std::io::{self, Write};
 
@@ -168,6 +168,14 @@ pub(crate) fn write_annual(
                                         );
                                     }
                                 }
+                            }
+                            for &m in Metric::ALL {
+                                raw[m as usize] = u64::from(tally.annual(fy, l, OVERHEAD_CELL, m));
+                            }
+                            if raw.iter().any(|&v| v != 0) {
+                                prefix.clear();
+                                write!(prefix, "{name},{r},{label},{loc},unattributed,unattributed,unattributed,")?;
+                                push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
                             }
                         }
                     }

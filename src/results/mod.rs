@@ -64,6 +64,14 @@ impl RunCalendar {
 /// Number of cells per locality and financial year in the breakdown (quintile × age × sex).
 pub const BREAKDOWN_CELLS: usize = 5 * AGE_BANDS.len() * 2;
 
+/// Cell of the financial-year table for activity that belongs to no resident (practice
+/// huddles held). Written to `annual.csv` with `unattributed` in place of quintile, age band
+/// and sex.
+pub const OVERHEAD_CELL: usize = BREAKDOWN_CELLS;
+
+/// Cells per locality and financial year: the breakdown cells plus the overhead cell.
+pub const CELLS_PER_LOCALITY: usize = BREAKDOWN_CELLS + 1;
+
 /// Index of a breakdown cell.
 #[inline]
 pub fn breakdown_cell(imd_quintile0: usize, age_band: usize, sex: usize) -> usize {
@@ -80,7 +88,7 @@ pub struct Tally {
     fys: usize,
     /// `[week][locality][metric]`
     weekly: Vec<u32>,
-    /// `[fy][locality][cell][metric]`
+    /// `[fy][locality][cell][metric]`, cells = breakdown cells then the overhead cell
     annual: Vec<u32>,
 }
 
@@ -92,7 +100,7 @@ impl Tally {
             localities,
             fys,
             weekly: vec![0; weeks * localities * N_METRICS],
-            annual: vec![0; fys * localities * BREAKDOWN_CELLS * N_METRICS],
+            annual: vec![0; fys * localities * CELLS_PER_LOCALITY * N_METRICS],
         }
     }
 
@@ -120,12 +128,12 @@ impl Tally {
     /// Financial-year sum of `metric` in one breakdown cell.
     #[inline]
     pub fn annual(&self, fy: usize, locality: usize, cell: usize, metric: Metric) -> u32 {
-        self.annual[((fy * self.localities + locality) * BREAKDOWN_CELLS + cell) * N_METRICS + metric as usize]
+        self.annual[((fy * self.localities + locality) * CELLS_PER_LOCALITY + cell) * N_METRICS + metric as usize]
     }
 
     /// Financial-year sum of `metric` for a whole locality.
     pub fn annual_locality(&self, fy: usize, locality: usize, metric: Metric) -> u64 {
-        (0..BREAKDOWN_CELLS).map(|c| u64::from(self.annual(fy, locality, c, metric))).sum()
+        (0..CELLS_PER_LOCALITY).map(|c| u64::from(self.annual(fy, locality, c, metric))).sum()
     }
 
     /// Financial-year sum of `metric` for the whole place.
@@ -139,10 +147,10 @@ impl Tally {
         &mut self.weekly[at..at + N_METRICS]
     }
 
-    /// Mutable financial-year table (`[cell][metric]`) of one locality.
+    /// Mutable financial-year table (`[cell][metric]`, overhead cell last) of one locality.
     pub fn annual_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
-        let at = (fy * self.localities + locality) * BREAKDOWN_CELLS * N_METRICS;
-        &mut self.annual[at..at + BREAKDOWN_CELLS * N_METRICS]
+        let at = (fy * self.localities + locality) * CELLS_PER_LOCALITY * N_METRICS;
+        &mut self.annual[at..at + CELLS_PER_LOCALITY * N_METRICS]
     }
 }
 
