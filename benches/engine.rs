@@ -1,1 +1,76 @@
-fn main(){}
+//! Engine benchmarks (criterion).
+//!
+//! * `replicate/croydon_baseline`: one replicate of the shipped baseline (2016-04 to 2027-03,
+//!   387k residents at scale 1) on one thread; throughput in agent-weeks (residents alive ×
+//!   weeks simulated), so criterion reports agent-weeks per second.
+//! * `synthesis/croydon`: building the synthetic population.
+//!
+//! `PLACESIM_BENCH_SCALE` (default 1.0) shrinks the population for CI's smoke run, e.g.
+//! `PLACESIM_BENCH_SCALE=0.02 cargo bench --bench engine -- --quick`.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use placesim::engine::{run_replicate, Setup};
+use placesim::place::Place;
+use placesim::population::synthesize;
+use placesim::results::Metric;
+use placesim::rng::ReplicateKey;
+use placesim::scenario::load_scenario;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn scale() -> f64 {
+    std::env::var("PLACESIM_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0)
+}
+
+fn replicate(c: &mut Criterion) {
+    let mut scenario = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    scenario.scale = scale();
+    let place = Arc::new(Place::croydon());
+    let setup = Setup::new(&scenario, &place).expect("baseline sets up");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("one thread");
+    // Agent-weeks of one replicate: the end-of-week population summed over weeks.
+    let tally = pool.install(|| run_replicate(&setup, 1, 0));
+    let agent_weeks: u64 = (0..tally.weeks())
+        .flat_map(|w| (0..tally.localities()).map(move |l| (w, l)))
+        .map(|(w, l)| u64::from(tally.weekly(w, l, Metric::Population)))
+        .sum();
+    let mut group = c.benchmark_group("replicate");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60))
+        .throughput(Throughput::Elements(agent_weeks));
+    group.bench_function("croydon_baseline", |b| {
+        b.iter(|| pool.install(|| run_replicate(&setup, 1, 0)))
+    });
+    group.finish();
+}
+
+fn synthesis(c: &mut Criterion) {
+    let place = Place::croydon();
+    let s = scale();
+    let mut group = c.benchmark_group("synthesis");
+    group
+        .sample_size(10)
+        .throughput(Throughput::Elements((386_710.0 * s) as u64));
+    group.bench_function("croydon", |b| {
+        b.iter(|| synthesize(&place, &ReplicateKey::new(1, 0), s))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = replicate, synthesis
+}
+criterion_main!(benches);

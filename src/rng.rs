@@ -78,7 +78,7 @@ pub struct ReplicateKey {
 impl ReplicateKey {
     /// The key for `replicate` of a run with master `seed`.
     pub fn new(seed: u64, replicate: u32) -> Self {
-        let base = mix(mix(seed ^ 0x5EED_0F_91ACE_51A) ^ (u64::from(replicate) << 1 | 1));
+        let base = mix(mix(seed ^ 0x005E_ED0F_91AC_E51A) ^ (u64::from(replicate) << 1 | 1));
         ReplicateKey { base }
     }
 
@@ -289,8 +289,7 @@ fn ln_factorial(n: f64) -> f64 {
     }
     // Stirling series; error < 1e-10 for n >= 2.
     let x = n + 1.0;
-    (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x)
-        - 1.0 / (360.0 * x * x * x)
+    (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x) - 1.0 / (360.0 * x * x * x)
 }
 
 const K_AGENT: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -332,7 +331,10 @@ mod tests {
             ReplicateKey::new(7, 3).agent(2, 1235).week(50).bits(Purpose::Crisis),
             ReplicateKey::new(7, 3).agent(2, 1234).week(51).bits(Purpose::Crisis),
             ReplicateKey::new(7, 3).agent(2, 1234).week(50).bits(Purpose::Death),
-            ReplicateKey::new(7, 3).agent(2, 1234).week(50).bits_at(Purpose::Crisis, 1),
+            ReplicateKey::new(7, 3)
+                .agent(2, 1234)
+                .week(50)
+                .bits_at(Purpose::Crisis, 1),
         ];
         for o in others {
             assert_ne!(base, o);

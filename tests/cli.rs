@@ -60,11 +60,7 @@ fn an_unknown_subcommand_is_bad_input() {
     let o = placesim(tmp.path(), &["simulate"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("simulate"));
-    assert_eq!(
-        placesim(tmp.path(), &[]).status.code(),
-        Some(2),
-        "no subcommand"
-    );
+    assert_eq!(placesim(tmp.path(), &[]).status.code(), Some(2), "no subcommand");
     assert_eq!(
         placesim(tmp.path(), &["run", "x.toml", "--replicates", "0"])
             .status
@@ -84,11 +80,7 @@ fn a_missing_scenario_file_is_bad_input_and_creates_no_output() {
     let tmp = tempfile::tempdir().unwrap();
     let o = placesim(tmp.path(), &["run", "no-such-scenario.toml", "--quiet"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("no-such-scenario.toml"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("no-such-scenario.toml"), "{}", stderr(&o));
     assert!(
         entries(tmp.path()).is_empty(),
         "nothing created: {:?}",
@@ -105,10 +97,7 @@ fn a_missing_scenario_file_is_bad_input_and_creates_no_output() {
 #[test]
 fn validate_reports_every_bad_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = placesim(
-        tmp.path(),
-        &["validate", "missing-a.toml", "missing-b.toml"],
-    );
+    let o = placesim(tmp.path(), &["validate", "missing-a.toml", "missing-b.toml"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
@@ -139,15 +128,8 @@ fn an_existing_output_folder_is_left_untouched() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert_eq!(entries(&out), vec!["weekly.csv"]);
-    assert_eq!(
-        fs::read_to_string(out.join("weekly.csv")).unwrap(),
-        "precious"
-    );
-    assert_eq!(
-        entries(tmp.path()),
-        vec!["old-run", "s.toml"],
-        "no temp folder left"
-    );
+    assert_eq!(fs::read_to_string(out.join("weekly.csv")).unwrap(), "precious");
+    assert_eq!(entries(tmp.path()), vec!["old-run", "s.toml"], "no temp folder left");
 }
 
 #[test]

@@ -99,15 +99,9 @@ fn a_run_writes_five_self_describing_files() {
         "scenario and its base are listed"
     );
     let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
-    assert!(
-        summary.contains("small,FY2017/18,population,persons,"),
-        "{summary}"
-    );
+    assert!(summary.contains("small,FY2017/18,population,persons,"), "{summary}");
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        stdout.contains("population") && stdout.contains("outputs:"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("population") && stdout.contains("outputs:"), "{stdout}");
     let mut names: Vec<String> = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -126,11 +120,7 @@ fn the_same_seed_gives_identical_bytes_at_any_thread_count() {
         let b = fs::read(tmp.path().join("t2").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");
     }
-    ok(run_small(
-        tmp.path(),
-        "other-seed",
-        &["--threads", "2", "--seed", "1"],
-    ));
+    ok(run_small(tmp.path(), "other-seed", &["--threads", "2", "--seed", "1"]));
     let a = fs::read(tmp.path().join("t1/weekly.csv")).unwrap();
     let b = fs::read(tmp.path().join("other-seed/weekly.csv")).unwrap();
     assert!(a != b, "a different seed gives different results");
@@ -189,10 +179,7 @@ fn an_unwritable_output_folder_is_reported_before_running() {
 fn shipped_scenarios_validate_and_duplicate_names_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let baseline = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
-    let o = ok(placesim(
-        tmp.path(),
-        &["validate", baseline.to_str().unwrap()],
-    ));
+    let o = ok(placesim(tmp.path(), &["validate", baseline.to_str().unwrap()]));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok "));
     let a = small_scenario(tmp.path(), "same");
     let o = placesim(

@@ -5,10 +5,13 @@ use placesim::place::{raw::Confidence, Place};
 #[test]
 fn embedded_croydon_validates_and_has_the_ons_total() {
     let place = Place::croydon();
-    assert_eq!(place.total_population(), 386_710.0);
+    assert_eq!(place.total_population().round() as u64, 386_710);
     assert_eq!(place.n_localities(), 6);
     assert_eq!(place.lsoa_population.len(), 220);
-    assert_eq!(place.lsoa_population.iter().map(|&p| u64::from(p)).sum::<u64>(), 386_710);
+    assert_eq!(
+        place.lsoa_population.iter().map(|&p| u64::from(p)).sum::<u64>(),
+        386_710
+    );
     assert!((45..=57).contains(&place.file.practices.len()));
 }
 
@@ -17,7 +20,14 @@ fn embedded_croydon_has_the_six_one_croydon_localities_in_order() {
     let place = Place::croydon();
     assert_eq!(
         place.locality_keys(),
-        ["east_croydon", "purley", "new_addington_and_selsdon", "mayday", "thornton_heath", "woodside_and_shirley"]
+        [
+            "east_croydon",
+            "purley",
+            "new_addington_and_selsdon",
+            "mayday",
+            "thornton_heath",
+            "woodside_and_shirley"
+        ]
     );
 }
 
@@ -25,7 +35,9 @@ fn embedded_croydon_has_the_six_one_croydon_localities_in_order() {
 fn every_practice_serves_some_lsoa_in_its_own_locality() {
     let place = Place::croydon();
     for (p, &loc) in place.practice_locality.iter().enumerate() {
-        let served: Vec<usize> = (0..place.lsoa_practice.len()).filter(|&i| place.lsoa_practice[i] as usize == p).collect();
+        let served: Vec<usize> = (0..place.lsoa_practice.len())
+            .filter(|&i| place.lsoa_practice[i] as usize == p)
+            .collect();
         assert!(!served.is_empty(), "practice {p} serves no LSOA");
         assert!(served.iter().all(|&i| place.lsoa_locality[i] == loc));
     }
@@ -35,7 +47,10 @@ fn every_practice_serves_some_lsoa_in_its_own_locality() {
 fn new_addington_and_selsdon_is_polarised_by_deprivation() {
     let place = Place::croydon();
     let l = place.locality_index("new_addington_and_selsdon").unwrap() as u8;
-    let deciles: Vec<u8> = (0..220).filter(|&i| place.lsoa_locality[i] == l).map(|i| place.lsoa_imd_decile[i]).collect();
+    let deciles: Vec<u8> = (0..220)
+        .filter(|&i| place.lsoa_locality[i] == l)
+        .map(|i| place.lsoa_imd_decile[i])
+        .collect();
     assert!(deciles.iter().any(|&d| d <= 2), "has very deprived LSOAs");
     assert!(deciles.iter().any(|&d| d >= 9), "has affluent LSOAs");
 }
@@ -57,6 +72,9 @@ fn a_place_file_with_a_wrong_length_table_is_rejected() {
 #[test]
 fn estimates_are_marked_as_estimates() {
     let place = Place::croydon();
-    assert_eq!(place.file.population.out_migration_rate.confidence, Confidence::Estimate);
+    assert_eq!(
+        place.file.population.out_migration_rate.confidence,
+        Confidence::Estimate
+    );
     assert_eq!(place.file.mortality.mx_male.confidence, Confidence::Exact);
 }

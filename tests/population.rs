@@ -27,10 +27,16 @@ fn at_scale_one_every_published_margin_is_reproduced_exactly() {
                 females[a] += 1.0;
             }
             lsoa[block.lsoa[i] as usize] += 1;
-            assert_eq!(place.lsoa_locality[block.lsoa[i] as usize] as usize, l, "LSOA in its locality");
+            assert_eq!(
+                place.lsoa_locality[block.lsoa[i] as usize] as usize, l,
+                "LSOA in its locality"
+            );
             assert_eq!(block.practice[i], place.lsoa_practice[block.lsoa[i] as usize]);
         }
-        assert_eq!(persons, place.file.localities[l].persons_single_year.value, "locality {l} ages");
+        assert_eq!(
+            persons, place.file.localities[l].persons_single_year.value,
+            "locality {l} ages"
+        );
     }
     assert_eq!(males, place.file.population.males_single_year.value);
     assert_eq!(females, place.file.population.females_single_year.value);
@@ -83,9 +89,15 @@ fn attributes_follow_the_reference_prevalences() {
         }
     }
     let diabetes = diabetic / adults;
-    assert!((0.055..0.09).contains(&diabetes), "diabetes 17+ {diabetes} (Croydon estimate 7%)");
+    assert!(
+        (0.055..0.09).contains(&diabetes),
+        "diabetes 17+ {diabetes} (Croydon estimate 7%)"
+    );
     let white_share = white / n;
-    assert!((white_share - 0.4837).abs() < 0.02, "White share {white_share} vs Census 2021 48.4%");
+    assert!(
+        (white_share - 0.4837).abs() < 0.02,
+        "White share {white_share} vs Census 2021 48.4%"
+    );
     let frail = frail_old / old;
     assert!((0.35..0.65).contains(&frail), "any frailty 65+ {frail}");
 }

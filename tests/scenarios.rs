@@ -17,8 +17,8 @@
 
 use placesim::calendar::Date;
 use placesim::scenario::{
-    load_scenario, load_scenario_str, Allocation, PerLocality, PlaceSource, Scenario,
-    CROYDON_LOCALITY_KEYS, SCENARIO_KEYS,
+    load_scenario, load_scenario_str, Allocation, PerLocality, PlaceSource, Scenario, CROYDON_LOCALITY_KEYS,
+    SCENARIO_KEYS,
 };
 use std::path::{Path, PathBuf};
 
@@ -53,21 +53,14 @@ fn every_shipped_scenario_loads() {
         "expected the seven shipped scenarios, found {files:?}"
     );
     for path in files {
-        let s =
-            load_scenario(&path).unwrap_or_else(|e| panic!("{} should load:\n{e}", path.display()));
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("utf-8 name");
+        let s = load_scenario(&path).unwrap_or_else(|e| panic!("{} should load:\n{e}", path.display()));
+        let stem = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 name");
         assert_eq!(s.name, stem, "scenario name should match the file name");
         assert!(!s.description.is_empty(), "{stem} should describe itself");
         assert_eq!(s.files[0].path, path);
         for f in &s.files {
             assert_eq!(f.sha256.len(), 64);
-            assert!(f
-                .sha256
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+            assert!(f.sha256.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
         }
         assert_eq!(s.start, date("2016-04-04"));
         assert_eq!(s.end, date("2027-03-31"));
@@ -80,7 +73,7 @@ fn baseline_has_the_delivered_services() {
     let s = load("baseline.toml");
     assert_eq!(s.files.len(), 1);
     assert_eq!(s.scale, 1.0);
-    assert_eq!(s.model.readmission_hr, 2.0);
+    assert_eq!(s.model.readmission_hr, 9.0);
     let h = &s.services.huddles;
     assert!(h.rollout.enabled);
     assert_eq!(h.rollout.start, date("2017-04-03"));
@@ -90,26 +83,17 @@ fn baseline_has_the_delivered_services() {
     assert_eq!(h.rollout.capacity_multiplier_from, h.rollout.start);
     assert_eq!(h.allocation, Allocation::Population);
     assert_eq!(h.allocation_from, s.start);
-    assert_eq!(
-        (h.min_age, h.min_conditions, h.care_plan_weeks),
-        (65, 2, 26)
-    );
+    assert_eq!((h.min_age, h.min_conditions, h.care_plan_weeks), (65, 2, 26));
     assert_eq!(h.effect, 0.03);
     assert_eq!(s.services.pic.workers, PerLocality::Total(18.0));
     assert_eq!(s.services.life.rollout.start, date("2017-09-04"));
     assert_eq!(s.services.life.visit_within_2h_probability, 0.96);
     assert_eq!(s.services.social_prescribing.gp_effect, 0.10);
-    assert_eq!(
-        s.services.pharmacists.reviews_per_week,
-        PerLocality::Total(25.0)
-    );
+    assert_eq!(s.services.pharmacists.reviews_per_week, PerLocality::Total(25.0));
     let icn = &s.services.icn_plus;
     assert!(icn.enabled && icn.all_ages);
     assert_eq!(icn.start_by_locality.len(), 1);
-    assert_eq!(
-        icn.start_by_locality.get("thornton_heath"),
-        Some(&date("2020-03-02"))
-    );
+    assert_eq!(icn.start_by_locality.get("thornton_heath"), Some(&date("2020-03-02")));
     assert_eq!(
         s.services.social_care.care_home_placements_per_week,
         PerLocality::Total(6.0)
@@ -144,14 +128,8 @@ fn options_change_only_what_they_name() {
 
     let life = load("life-expansion.toml");
     assert_eq!(life.services.life.rollout.capacity_multiplier, 1.5);
-    assert_eq!(
-        life.services.life.rollout.capacity_multiplier_from,
-        april_2021
-    );
-    assert_eq!(
-        life.services.life.rollout.start,
-        b.services.life.rollout.start
-    );
+    assert_eq!(life.services.life.rollout.capacity_multiplier_from, april_2021);
+    assert_eq!(life.services.life.rollout.start, b.services.life.rollout.start);
     assert_eq!(life.services.huddles, b.services.huddles);
 
     let icn = load("icn-plus-rollout.toml");
@@ -168,15 +146,9 @@ fn options_change_only_what_they_name() {
 
     let sp = load("social-prescribing-at-scale.toml");
     assert_eq!(sp.services.social_prescribing.min_age, 0);
+    assert_eq!(sp.services.social_prescribing.rollout.capacity_multiplier, 2.5);
     assert_eq!(
-        sp.services.social_prescribing.rollout.capacity_multiplier,
-        2.5
-    );
-    assert_eq!(
-        sp.services
-            .social_prescribing
-            .rollout
-            .capacity_multiplier_from,
+        sp.services.social_prescribing.rollout.capacity_multiplier_from,
         april_2021
     );
 
@@ -186,10 +158,7 @@ fn options_change_only_what_they_name() {
         (s.huddles.allocation, s.huddles.allocation_from),
         (s.pic.allocation, s.pic.allocation_from),
         (s.life.allocation, s.life.allocation_from),
-        (
-            s.social_prescribing.allocation,
-            s.social_prescribing.allocation_from,
-        ),
+        (s.social_prescribing.allocation, s.social_prescribing.allocation_from),
         (s.pharmacists.allocation, s.pharmacists.allocation_from),
     ] {
         assert_eq!((allocation, from), (Allocation::Need, april_2021));
@@ -200,10 +169,7 @@ fn options_change_only_what_they_name() {
     let c = load("combined.toml");
     assert_eq!(c.services.icn_plus, icn.services.icn_plus);
     assert_eq!(c.services.life, life.services.life);
-    assert_eq!(
-        c.services.social_prescribing,
-        sp.services.social_prescribing
-    );
+    assert_eq!(c.services.social_prescribing, sp.services.social_prescribing);
 }
 
 #[test]
@@ -248,9 +214,7 @@ fn every_key_the_baseline_writes_is_a_scenario_key() {
                 format!("{prefix}.{k}")
             };
             match v {
-                toml::Value::Table(sub) if !SCENARIO_KEYS.contains(&path.as_str()) => {
-                    walk(&path, sub, out)
-                }
+                toml::Value::Table(sub) if !SCENARIO_KEYS.contains(&path.as_str()) => walk(&path, sub, out),
                 _ => out.push(path),
             }
         }
@@ -258,10 +222,7 @@ fn every_key_the_baseline_writes_is_a_scenario_key() {
     let mut keys = Vec::new();
     walk("", &doc, &mut keys);
     for k in &keys {
-        assert!(
-            SCENARIO_KEYS.contains(&k.as_str()),
-            "{k} is not in SCENARIO_KEYS"
-        );
+        assert!(SCENARIO_KEYS.contains(&k.as_str()), "{k} is not in SCENARIO_KEYS");
     }
     // The baseline writes every key except those with defaults it does not need.
     assert!(keys.len() >= 75, "{}", keys.len());
@@ -284,18 +245,10 @@ fn expectations(path: &Path) -> Vec<Expect> {
             let line = parts
                 .next()
                 .and_then(|n| n.parse().ok())
-                .unwrap_or_else(|| {
-                    panic!(
-                        "{}: `# expect: LINE :: ...` needs a line number",
-                        path.display()
-                    )
-                });
+                .unwrap_or_else(|| panic!("{}: `# expect: LINE :: ...` needs a line number", path.display()));
             Expect {
                 line,
-                fragments: parts
-                    .filter(|f| !f.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                fragments: parts.filter(|f| !f.is_empty()).map(str::to_string).collect(),
             }
         })
         .collect()
@@ -308,11 +261,7 @@ fn bad_inputs_are_reported_where_they_are_written() {
     let mut failures = Vec::new();
     for path in files {
         let expected = expectations(&path);
-        assert!(
-            !expected.is_empty(),
-            "{} has no `# expect:` first line",
-            path.display()
-        );
+        assert!(!expected.is_empty(), "{} has no `# expect:` first line", path.display());
         let errors = match load_scenario(&path) {
             Ok(_) => {
                 failures.push(format!("{}: loaded without error", path.display()));
@@ -320,8 +269,7 @@ fn bad_inputs_are_reported_where_they_are_written() {
             }
             Err(e) => e,
         };
-        let shown: Vec<(usize, String)> =
-            errors.0.iter().map(|e| (e.line, e.to_string())).collect();
+        let shown: Vec<(usize, String)> = errors.0.iter().map(|e| (e.line, e.to_string())).collect();
         if shown.len() != expected.len() {
             failures.push(format!(
                 "{}: expected {} error(s), got {}:\n  {}",
@@ -333,9 +281,9 @@ fn bad_inputs_are_reported_where_they_are_written() {
             continue;
         }
         for exp in &expected {
-            let found = shown.iter().any(|(line, text)| {
-                *line == exp.line && exp.fragments.iter().all(|f| text.contains(f.as_str()))
-            });
+            let found = shown
+                .iter()
+                .any(|(line, text)| *line == exp.line && exp.fragments.iter().all(|f| text.contains(f.as_str())));
             if !found {
                 failures.push(format!(
                     "{}: no error matches {exp:?}; got:\n  {}",
@@ -377,18 +325,11 @@ fn errors_in_an_extended_file_point_at_that_file() {
     )
     .expect("write parent");
     let child = dir.path().join("child.toml");
-    std::fs::write(
-        &child,
-        "extends = \"parent.toml\"\n[services.life]\nmax_weeks = 7\n",
-    )
-    .expect("write child");
+    std::fs::write(&child, "extends = \"parent.toml\"\n[services.life]\nmax_weeks = 7\n").expect("write child");
     let err = load_scenario(&child).expect_err("parent is bad");
     assert_eq!(err.0.len(), 1, "{err}");
     let e = &err.0[0];
-    assert_eq!(
-        (e.file.as_path(), e.line, e.column),
-        (parent.as_path(), 4, 13)
-    );
+    assert_eq!((e.file.as_path(), e.line, e.column), (parent.as_path(), 4, 13));
     assert_eq!(e.field, "services.pic.max_weeks");
     assert!(e.message.contains("outside [1, 520]"), "{}", e.message);
 }

@@ -131,9 +131,7 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
-    let command_line: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
+    let command_line: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let cli = match Cli::try_parse_from(&command_line) {
         Ok(cli) => cli,
         Err(e) => {
@@ -175,13 +173,7 @@ fn explain(topic: Option<Topic>) {
                 MetricKind::Count => "count",
                 MetricKind::Stock => "stock",
             };
-            println!(
-                "  {:<30} {:<6} {:<15} {}",
-                m.name(),
-                kind,
-                m.unit(),
-                m.description()
-            );
+            println!("  {:<30} {:<6} {:<15} {}", m.name(), kind, m.unit(), m.description());
         }
     }
     if all || topic == Some(Topic::Costs) {

@@ -33,14 +33,7 @@ fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
     let dups: Vec<String> = names
         .windows(2)
         .filter(|w| w[0].0 == w[1].0)
-        .map(|w| {
-            format!(
-                "'{}' ({} and {})",
-                w[0].0,
-                w[0].1.display(),
-                w[1].1.display()
-            )
-        })
+        .map(|w| format!("'{}' ({} and {})", w[0].0, w[0].1.display(), w[1].1.display()))
         .collect();
     if !dups.is_empty() {
         return Err(BadInput(format!(
@@ -65,11 +58,7 @@ pub fn validate(paths: &[PathBuf]) -> anyhow::Result<()> {
         }
     }
     if invalid > 0 {
-        return Err(BadInput(format!(
-            "{invalid} of {} scenario files are invalid",
-            paths.len()
-        ))
-        .into());
+        return Err(BadInput(format!("{invalid} of {} scenario files are invalid", paths.len())).into());
     }
     Ok(())
 }
@@ -79,9 +68,10 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let scenarios = load_all(&args.scenarios)?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started)))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started))));
     let dir = output::prepare_out_dir(&out, args.force)?;
     let progress = Progress::new(args.quiet);
     let request = RunRequest {
@@ -153,15 +143,9 @@ fn print_summary(views: &[ScenarioView<'_>]) {
         for period in headline_periods(view) {
             println!("  {period}");
             for metric in HEADLINE {
-                if let Some(r) = rows
-                    .iter()
-                    .find(|r| r.period == period && r.metric == metric)
-                {
+                if let Some(r) = rows.iter().find(|r| r.period == period && r.metric == metric) {
                     let i = r.interval;
-                    println!(
-                        "    {:<26} {:>12.1}  ({:.1} to {:.1})",
-                        metric, i.mean, i.lo, i.hi
-                    );
+                    println!("    {:<26} {:>12.1}  ({:.1} to {:.1})", metric, i.mean, i.lo, i.hi);
                 }
             }
         }

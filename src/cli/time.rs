@@ -7,9 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 fn parts(t: SystemTime) -> ((i32, u32, u32), (u64, u64, u64)) {
     let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let epoch = Date::from_ymd(1970, 1, 1).expect("1970-01-01 exists");
-    let date = epoch
-        .add_days(i32::try_from(secs / 86_400).unwrap_or(i32::MAX))
-        .ymd();
+    let date = epoch.add_days(i32::try_from(secs / 86_400).unwrap_or(i32::MAX)).ymd();
     let s = secs % 86_400;
     (date, (s / 3600, s / 60 % 60, s % 60))
 }

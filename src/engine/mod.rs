@@ -66,8 +66,12 @@ impl Setup {
         let practice_need = practice_need(place);
         let schedule = Schedule::new(scenario, place, &calendar, &practice_need);
         let tables = Tables::new(scenario, place);
-        let pop_date = crate::calendar::Date::parse(&place.file.meta.population_date)
-            .ok_or_else(|| Error::Request(format!("place {}: meta.population_date is not YYYY-MM-DD", place.origin)))?;
+        let pop_date = crate::calendar::Date::parse(&place.file.meta.population_date).ok_or_else(|| {
+            Error::Request(format!(
+                "place {}: meta.population_date is not YYYY-MM-DD",
+                place.origin
+            ))
+        })?;
         let growth = place.file.population.annual_growth.value;
         let synth_scale = scenario.scale * (1.0 + growth).powf(scenario.start.years_since(pop_date));
         let years = calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
@@ -89,6 +93,11 @@ impl Setup {
     pub fn calendar(&self) -> &RunCalendar {
         &self.calendar
     }
+
+    /// The service capacities by week and locality.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
 }
 
 /// Relative need of each practice (mean 1): residents weighted by the mortality multiplier
@@ -98,7 +107,8 @@ fn practice_need(place: &Place) -> Vec<f64> {
     let mut need = vec![0.0; place.file.practices.len()];
     for (i, &p) in place.lsoa_population.iter().enumerate() {
         let d = usize::from(place.lsoa_imd_decile[i] - 1);
-        need[place.lsoa_practice[i] as usize] += f64::from(p) * 0.5 * (m.imd_multiplier_male.value[d] + m.imd_multiplier_female.value[d]);
+        need[place.lsoa_practice[i] as usize] +=
+            f64::from(p) * 0.5 * (m.imd_multiplier_male.value[d] + m.imd_multiplier_female.value[d]);
     }
     let mean = need.iter().sum::<f64>() / need.len().max(1) as f64;
     need.iter().map(|x| if mean > 0.0 { x / mean } else { 1.0 }).collect()
@@ -123,7 +133,11 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
 }
 
 /// Runs one replicate and also returns the final population (for tests and diagnostics).
-pub fn run_replicate_with_population(setup: &Setup, seed: u64, replicate: u32) -> (Tally, crate::population::Population) {
+pub fn run_replicate_with_population(
+    setup: &Setup,
+    seed: u64,
+    replicate: u32,
+) -> (Tally, crate::population::Population) {
     let key = ReplicateKey::new(seed, replicate);
     let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);

@@ -68,10 +68,18 @@ impl Schedule {
         let split = |q: &PerLocality, alloc: Allocation, from: Date, date: Date| -> Vec<f64> {
             match q {
                 PerLocality::Total(t) => {
-                    let w = if alloc == Allocation::Need && date >= from { &need_w } else { &pop_w };
+                    let w = if alloc == Allocation::Need && date >= from {
+                        &need_w
+                    } else {
+                        &pop_w
+                    };
                     w.iter().map(|x| x * t).collect()
                 }
-                PerLocality::Each(map) => place.locality_keys().iter().map(|k| map.get(*k).copied().unwrap_or(0.0)).collect(),
+                PerLocality::Each(map) => place
+                    .locality_keys()
+                    .iter()
+                    .map(|k| map.get(*k).copied().unwrap_or(0.0))
+                    .collect(),
             }
         };
 
@@ -83,7 +91,11 @@ impl Schedule {
                     for (w, d) in dates.iter().enumerate() {
                         let weeks_live = f64::from(d.days() - start.days()) / 7.0;
                         if weeks_live >= 0.0 {
-                            let f = if s.icn_plus.ramp_weeks == 0 { 1.0 } else { ((weeks_live + 1.0) / f64::from(s.icn_plus.ramp_weeks)).min(1.0) };
+                            let f = if s.icn_plus.ramp_weeks == 0 {
+                                1.0
+                            } else {
+                                ((weeks_live + 1.0) / f64::from(s.icn_plus.ramp_weeks)).min(1.0)
+                            };
                             icn[w * nl + l] = f as f32;
                         }
                     }
@@ -96,11 +108,17 @@ impl Schedule {
         let mut practice_start_week = vec![u32::MAX; np];
         if h.rollout.enabled {
             let mut seen = vec![0usize; nl];
-            let per_loc: Vec<usize> = (0..nl).map(|l| place.practice_locality.iter().filter(|&&x| x as usize == l).count()).collect();
+            let per_loc: Vec<usize> = (0..nl)
+                .map(|l| place.practice_locality.iter().filter(|&&x| x as usize == l).count())
+                .collect();
             let span = f64::from(h.rollout.full_by.days() - h.rollout.start.days());
             for p in 0..np {
                 let l = place.practice_locality[p] as usize;
-                let frac = if per_loc[l] > 1 { seen[l] as f64 / (per_loc[l] - 1) as f64 } else { 0.0 };
+                let frac = if per_loc[l] > 1 {
+                    seen[l] as f64 / (per_loc[l] - 1) as f64
+                } else {
+                    0.0
+                };
                 seen[l] += 1;
                 let day = h.rollout.start.add_days((frac * span).round() as i32);
                 practice_start_week[p] = first_week_on_or_after(&dates, day);
@@ -114,7 +132,11 @@ impl Schedule {
                     continue;
                 }
                 let l = place.practice_locality[p] as usize;
-                let weight = if h.allocation == Allocation::Need && d >= h.allocation_from { practice_need[p] } else { 1.0 };
+                let weight = if h.allocation == Allocation::Need && d >= h.allocation_from {
+                    practice_need[p]
+                } else {
+                    1.0
+                };
                 let icn_mult = 1.0 + (h_mult(s) - 1.0) * f64::from(icn[w * nl + l]);
                 let c = h.reviews_per_practice_per_week * weight * icn_mult * multiplier(&h.rollout, d) * scale;
                 let before = carry[p].floor();
@@ -122,22 +144,49 @@ impl Schedule {
                 huddle_reviews[w * np + p] = (carry[p].floor() - before).min(f64::from(u16::MAX)) as u16;
             }
         }
-        let huddle_all_ages_week = if h.rollout.enabled { first_week_on_or_after(&dates, h.all_ages_from) } else { u32::MAX };
+        let huddle_all_ages_week = if h.rollout.enabled {
+            first_week_on_or_after(&dates, h.all_ages_from)
+        } else {
+            u32::MAX
+        };
 
         let life = &s.life;
-        let liaison = flow(&dates, nl, |d| scaled(split(&life.liaison_assessments_per_week, life.allocation, life.allocation_from, d), ramp(&life.rollout, d) * scale));
-        let reablement_slots = stock(&dates, nl, |d| scaled(split(&life.reablement_caseload, life.allocation, life.allocation_from, d), ramp(&life.rollout, d) * scale));
+        let liaison = flow(&dates, nl, |d| {
+            scaled(
+                split(
+                    &life.liaison_assessments_per_week,
+                    life.allocation,
+                    life.allocation_from,
+                    d,
+                ),
+                ramp(&life.rollout, d) * scale,
+            )
+        });
+        let reablement_slots = stock(&dates, nl, |d| {
+            scaled(
+                split(&life.reablement_caseload, life.allocation, life.allocation_from, d),
+                ramp(&life.rollout, d) * scale,
+            )
+        });
         let life_active = dates.iter().map(|&d| active(&life.rollout, d)).collect();
 
         let pic = &s.pic;
-        let pic_slots = stock(&dates, nl, |d| scaled(split(&pic.workers, pic.allocation, pic.allocation_from, d), pic.caseload_per_worker * ramp(&pic.rollout, d) * scale));
+        let pic_slots = stock(&dates, nl, |d| {
+            scaled(
+                split(&pic.workers, pic.allocation, pic.allocation_from, d),
+                pic.caseload_per_worker * ramp(&pic.rollout, d) * scale,
+            )
+        });
         let pic_active = dates.iter().map(|&d| active(&pic.rollout, d)).collect();
 
         let sp = &s.social_prescribing;
         let per_worker_week = sp.referrals_per_worker_per_year / WEEKS_PER_YEAR;
         let sp_referrals = flow(&dates, nl, |d| {
             let w = week_index(&dates, d);
-            let mut v = scaled(split(&sp.link_workers, sp.allocation, sp.allocation_from, d), ramp(&sp.rollout, d));
+            let mut v = scaled(
+                split(&sp.link_workers, sp.allocation, sp.allocation_from, d),
+                ramp(&sp.rollout, d),
+            );
             for (l, x) in v.iter_mut().enumerate() {
                 *x += s.icn_plus.extra_link_workers_per_locality * f64::from(icn[w * nl + l]);
                 *x *= per_worker_week * scale;
@@ -147,17 +196,33 @@ impl Schedule {
         let mut sp_active = vec![false; cal.weeks * nl];
         for (w, &d) in dates.iter().enumerate() {
             for l in 0..nl {
-                sp_active[w * nl + l] = active(&sp.rollout, d) || icn[w * nl + l] > 0.0 && s.icn_plus.extra_link_workers_per_locality > 0.0;
+                sp_active[w * nl + l] =
+                    active(&sp.rollout, d) || icn[w * nl + l] > 0.0 && s.icn_plus.extra_link_workers_per_locality > 0.0;
             }
         }
 
         let ph = &s.pharmacists;
-        let pharm_reviews = flow(&dates, nl, |d| scaled(split(&ph.reviews_per_week, ph.allocation, ph.allocation_from, d), ramp(&ph.rollout, d) * scale));
+        let pharm_reviews = flow(&dates, nl, |d| {
+            scaled(
+                split(&ph.reviews_per_week, ph.allocation, ph.allocation_from, d),
+                ramp(&ph.rollout, d) * scale,
+            )
+        });
         let pharm_active = dates.iter().map(|&d| active(&ph.rollout, d)).collect();
 
         let sc = &s.social_care;
-        let package_starts = flow(&dates, nl, |d| scaled(split(&sc.package_starts_per_week, sc.allocation, sc.allocation_from, d), scale));
-        let care_home_places = flow(&dates, nl, |d| scaled(split(&sc.care_home_placements_per_week, sc.allocation, sc.allocation_from, d), scale));
+        let package_starts = flow(&dates, nl, |d| {
+            scaled(
+                split(&sc.package_starts_per_week, sc.allocation, sc.allocation_from, d),
+                scale,
+            )
+        });
+        let care_home_places = flow(&dates, nl, |d| {
+            scaled(
+                split(&sc.care_home_placements_per_week, sc.allocation, sc.allocation_from, d),
+                scale,
+            )
+        });
 
         Schedule {
             localities: nl,
@@ -193,7 +258,10 @@ fn week_index(dates: &[Date], d: Date) -> usize {
 }
 
 fn first_week_on_or_after(dates: &[Date], day: Date) -> u32 {
-    dates.iter().position(|&d| d.add_days(6) >= day).map_or(u32::MAX, |w| w as u32)
+    dates
+        .iter()
+        .position(|&d| d.add_days(6) >= day)
+        .map_or(u32::MAX, |w| w as u32)
 }
 
 fn normalise(v: &[f64]) -> Vec<f64> {
@@ -227,7 +295,11 @@ pub fn ramp(r: &Rollout, date: Date) -> f64 {
     }
     let span = f64::from(r.full_by.days() - r.start.days());
     let into = f64::from(date.add_days(6).days() - r.start.days());
-    let f = if span <= 0.0 { 1.0 } else { ((into + 1.0) / (span + 1.0)).clamp(0.0, 1.0) };
+    let f = if span <= 0.0 {
+        1.0
+    } else {
+        ((into + 1.0) / (span + 1.0)).clamp(0.0, 1.0)
+    };
     f * multiplier(r, date)
 }
 

@@ -20,7 +20,12 @@ pub(crate) struct LocalityTally {
 
 impl LocalityTally {
     fn new(weeks: usize, fys: usize) -> Self {
-        LocalityTally { weekly: vec![0; weeks * N_METRICS], annual: vec![0; fys * CELLS * N_METRICS], week_at: 0, fy_at: 0 }
+        LocalityTally {
+            weekly: vec![0; weeks * N_METRICS],
+            annual: vec![0; fys * CELLS * N_METRICS],
+            week_at: 0,
+            fy_at: 0,
+        }
     }
 
     fn begin(&mut self, week: usize, fy: usize) {
@@ -36,7 +41,9 @@ impl LocalityTally {
 
     pub(crate) fn copy_into(&self, tally: &mut Tally, locality: usize) {
         for w in 0..tally.weeks() {
-            tally.weekly_row_mut(w, locality).copy_from_slice(&self.weekly[w * N_METRICS..(w + 1) * N_METRICS]);
+            tally
+                .weekly_row_mut(w, locality)
+                .copy_from_slice(&self.weekly[w * N_METRICS..(w + 1) * N_METRICS]);
         }
         for fy in 0..tally.financial_years() {
             let block = tally.annual_block_mut(fy, locality);
@@ -53,7 +60,11 @@ fn on(until: u16, w: u16) -> bool {
 
 #[inline]
 fn cell_of(pop: &LocalityPop, i: usize) -> usize {
-    breakdown_cell(usize::from((pop.imd_decile[i] - 1) / 2), age_band(pop.age[i]), usize::from(pop.flags[i] & flag::MALE != 0))
+    breakdown_cell(
+        usize::from((pop.imd_decile[i] - 1) / 2),
+        age_band(pop.age[i]),
+        usize::from(pop.flags[i] & flag::MALE != 0),
+    )
 }
 
 /// Week of the year (0..=51) of a date: days since 1 January / 7.
@@ -68,7 +79,12 @@ fn until(w: usize, weeks: u16) -> u16 {
 }
 
 /// Simulates one locality over the whole run, mutating its population.
-pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Normalisers, pop: &mut LocalityPop) -> LocalityTally {
+pub(crate) fn simulate_locality(
+    setup: &Setup,
+    key: &ReplicateKey,
+    norms: &Normalisers,
+    pop: &mut LocalityPop,
+) -> LocalityTally {
     let cal = &setup.calendar;
     let sch = &setup.schedule;
     let t = &setup.tables;
@@ -83,14 +99,24 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
     for (j, &p) in practices.iter().enumerate() {
         local_practice[p] = j;
     }
-    let lsoas: Vec<u16> = (0..place.lsoa_population.len()).filter(|&i| place.lsoa_locality[i] as usize == l).map(|i| i as u16).collect();
-    let lsoa_w: Vec<f64> = lsoas.iter().map(|&i| f64::from(place.lsoa_population[i as usize])).collect();
+    let lsoas: Vec<u16> = (0..place.lsoa_population.len())
+        .filter(|&i| place.lsoa_locality[i] as usize == l)
+        .map(|i| i as u16)
+        .collect();
+    let lsoa_w: Vec<f64> = lsoas
+        .iter()
+        .map(|&i| f64::from(place.lsoa_population[i as usize]))
+        .collect();
     let age_w = &place.file.localities[l].persons_single_year.value;
     let pp = &place.file.population;
     let male_share: Vec<f64> = (0..age_w.len())
         .map(|a| {
             let t = pp.males_single_year.value[a] + pp.females_single_year.value[a];
-            if t > 0.0 { pp.males_single_year.value[a] / t } else { 0.5 }
+            if t > 0.0 {
+                pp.males_single_year.value[a] / t
+            } else {
+                0.5
+            }
         })
         .collect();
     let growth = pp.annual_growth.value;
@@ -118,12 +144,25 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
         let w16 = w.min(usize::from(NEVER) - 1) as u16;
         let icn = f64::from(sch.icn[at]);
         let all_ages = (w as u32) >= sch.huddle_all_ages_week || (icn > 0.0 && s.icn_plus.all_ages);
-        let huddle_min_age = if all_ages { 18.min(s.huddles.min_age) } else { s.huddles.min_age };
+        let huddle_min_age = if all_ages {
+            18.min(s.huddles.min_age)
+        } else {
+            s.huddles.min_age
+        };
         let huddle_extra = s.icn_plus.extra_effect * icn;
         for list in huddle_lists.iter_mut() {
             list.clear();
         }
-        for b in [&mut admit, &mut diverted, &mut completions, &mut comm_pkg, &mut comm_home, &mut pic_list, &mut sp_list, &mut pharm_list] {
+        for b in [
+            &mut admit,
+            &mut diverted,
+            &mut completions,
+            &mut comm_pkg,
+            &mut comm_home,
+            &mut pic_list,
+            &mut sp_list,
+            &mut pharm_list,
+        ] {
             b.clear();
         }
         for b in waiters.iter_mut() {
@@ -155,14 +194,22 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             let cell = breakdown_cell(q, age_band(age), sx);
             let nc = pop.conditions[i].count_ones() as usize;
             let fr = usize::from(pop.frailty[i]);
-            let h = t.death[sx][a] * t.death_imd[sx][usize::from(decile - 1)] * t.death_frailty[fr] * t.death_conditions[nc] / norms.death[a];
+            let h = t.death[sx][a]
+                * t.death_imd[sx][usize::from(decile - 1)]
+                * t.death_frailty[fr]
+                * t.death_conditions[nc]
+                / norms.death[a];
             if d.uniform(Purpose::Death) < prob(h) {
                 die(pop, i, &mut tal, cell);
                 alive -= 1;
                 continue;
             }
             let in_hosp = f0 & flag::IN_HOSPITAL != 0;
-            if !in_hosp && pop.care[i] != care::CARE_HOME && pop.reablement_until[i] == NEVER && d.uniform(Purpose::OutMigration) < t.out_migration {
+            if !in_hosp
+                && pop.care[i] != care::CARE_HOME
+                && pop.reablement_until[i] == NEVER
+                && d.uniform(Purpose::OutMigration) < t.out_migration
+            {
                 pop.flags[i] = 0;
                 tal.add(cell, Metric::OutMigrants, 1);
                 alive -= 1;
@@ -185,6 +232,10 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
                 }
             } else if d.uniform(Purpose::IsolationResolve) < prob(t.isolation_resolve) {
                 pop.flags[i] &= !flag::ISOLATED;
+            }
+            // PIC clients keep their place while in hospital.
+            if on(pop.pic_until[i], w16) {
+                pic_caseload += 1;
             }
             // 3 hospital progress
             if in_hosp {
@@ -216,14 +267,15 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
                     reab_caseload += 1;
                 }
             }
-            if on(pop.pic_until[i], w16) {
-                pic_caseload += 1;
-            }
             if age >= 65 && pop.care[i] != care::CARE_HOME {
                 if d.uniform(Purpose::CommunityCareHome) < prob(t.community_care_home[fr]) {
                     comm_home.push(i as u32);
                 } else if pop.care[i] == care::NONE {
-                    let protect = if on(pop.pic_protect_until[i], w16) { 1.0 - s.pic.care_package_effect } else { 1.0 };
+                    let protect = if on(pop.pic_protect_until[i], w16) {
+                        1.0 - s.pic.care_package_effect
+                    } else {
+                        1.0
+                    };
                     if d.uniform(Purpose::CommunityCarePackage) < prob(t.community_package[fr] * protect) {
                         comm_pkg.push(i as u32);
                     }
@@ -266,19 +318,36 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             if f2 & flag::PHARM_WAITING != 0 {
                 pharm_list.push(i as u32);
             }
-            let gp_factor = if sp_on { 1.0 - s.social_prescribing.gp_effect } else { 1.0 };
+            let gp_factor = if sp_on {
+                1.0 - s.social_prescribing.gp_effect
+            } else {
+                1.0
+            };
             if d.uniform(Purpose::GpConsultation) < t.gp[a] * gp_factor {
                 tal.add(cell, Metric::GpConsultations, 1);
             }
             // 5 crises
-            let iso = if f2 & flag::ISOLATED != 0 { t.crisis_isolated } else { 1.0 };
-            let mut hz = t.crisis[a] * t.crisis_imd[a][q] * t.crisis_frailty[usize::from(pop.frailty[i])] * t.crisis_conditions[nc] * iso / norms.crisis[a];
+            let iso = if f2 & flag::ISOLATED != 0 {
+                t.crisis_isolated
+            } else {
+                1.0
+            };
+            let mut hz = t.crisis[a]
+                * t.crisis_imd[a][q]
+                * t.crisis_frailty[usize::from(pop.frailty[i])]
+                * t.crisis_conditions[nc]
+                * iso
+                / norms.crisis[a];
             if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
                 hz *= t.readmission_hr;
             }
             if on(pop.huddle_until[i], w16) {
                 let since = w.saturating_sub(sch.practice_start_week[p] as usize) as f64;
-                let ramp = if effect_ramp_weeks > 0.0 { (since / effect_ramp_weeks).min(1.0) } else { 1.0 };
+                let ramp = if effect_ramp_weeks > 0.0 {
+                    (since / effect_ramp_weeks).min(1.0)
+                } else {
+                    1.0
+                };
                 hz *= 1.0 - (s.huddles.effect * ramp + huddle_extra).min(0.95);
             }
             if on(pop.pic_until[i], w16) {
@@ -369,7 +438,11 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
         let mut liaison_cap = sch.liaison[at];
         if liaison_cap > 0 {
             let life = &s.life;
-            let mut eligible: Vec<u32> = admit.iter().copied().filter(|&i| pop.age[i as usize] >= life.liaison_min_age || pop.frailty[i as usize] >= 2).collect();
+            let mut eligible: Vec<u32> = admit
+                .iter()
+                .copied()
+                .filter(|&i| pop.age[i as usize] >= life.liaison_min_age || pop.frailty[i as usize] >= 2)
+                .collect();
             eligible.sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), Reverse(pop.age[i as usize]), i));
             for &i in &eligible {
                 if liaison_cap == 0 {
@@ -429,7 +502,13 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             tal.add(OVERHEAD_CELL, Metric::HuddlePracticeWeeks, 1);
             let mut cap = sch.huddle_reviews[w * np + p];
             let list = &mut huddle_lists[j];
-            list.sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), Reverse(pop.conditions[i as usize].count_ones()), i));
+            list.sort_unstable_by_key(|&i| {
+                (
+                    Reverse(pop.frailty[i as usize]),
+                    Reverse(pop.conditions[i as usize].count_ones()),
+                    i,
+                )
+            });
             for &i in list.iter() {
                 if cap == 0 {
                     break;
@@ -445,15 +524,29 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
                 pop.huddle_until[iu] = until(w, s.huddles.care_plan_weeks);
                 let d = key.agent(pop.locality, i).week(w as u32);
                 let f = pop.flags[iu];
-                if sch.pic_active[w] && pop.age[iu] >= s.pic.min_age && f & flag::PIC_WAITING == 0 && !on(pop.pic_until[iu], w16) && d.uniform(Purpose::PicReferral) < s.huddles.refer_pic_probability {
+                if sch.pic_active[w]
+                    && pop.age[iu] >= s.pic.min_age
+                    && f & flag::PIC_WAITING == 0
+                    && !on(pop.pic_until[iu], w16)
+                    && d.uniform(Purpose::PicReferral) < s.huddles.refer_pic_probability
+                {
                     pop.flags[iu] |= flag::PIC_WAITING;
                     pic_list.push(i);
                 }
-                if sch.sp_active[at] && pop.age[iu] >= s.social_prescribing.min_age && f & flag::SP_WAITING == 0 && !on(pop.sp_until[iu], w16) && d.uniform_at(Purpose::SpReferral, 1) < s.huddles.refer_social_prescribing_probability {
+                if sch.sp_active[at]
+                    && pop.age[iu] >= s.social_prescribing.min_age
+                    && f & flag::SP_WAITING == 0
+                    && !on(pop.sp_until[iu], w16)
+                    && d.uniform_at(Purpose::SpReferral, 1) < s.huddles.refer_social_prescribing_probability
+                {
                     pop.flags[iu] |= flag::SP_WAITING;
                     sp_list.push(i);
                 }
-                if sch.pharm_active[w] && f & flag::PHARM_WAITING == 0 && !on(pop.pharm_until[iu], w16) && d.uniform(Purpose::PharmacistFlag) < s.huddles.refer_pharmacist_probability {
+                if sch.pharm_active[w]
+                    && f & flag::PHARM_WAITING == 0
+                    && !on(pop.pharm_until[iu], w16)
+                    && d.uniform(Purpose::PharmacistFlag) < s.huddles.refer_pharmacist_probability
+                {
                     pop.flags[iu] |= flag::PHARM_WAITING;
                     pharm_list.push(i);
                 }
@@ -476,7 +569,12 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             pop.flags[iu] &= !flag::PIC_WAITING;
             pop.pic_until[iu] = until(w, s.pic.max_weeks);
             pop.pic_protect_until[iu] = pop.pic_until[iu].saturating_add(52).min(NEVER - 1);
-            if key.agent(pop.locality, i).week(w as u32).uniform(Purpose::PicIsolationResolved) < s.pic.isolation_resolved_probability {
+            if key
+                .agent(pop.locality, i)
+                .week(w as u32)
+                .uniform(Purpose::PicIsolationResolved)
+                < s.pic.isolation_resolved_probability
+            {
                 pop.flags[iu] &= !flag::ISOLATED;
             }
         }
@@ -514,7 +612,10 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
         }
 
         // Phase 7: inflows.
-        let births = key.locality(pop.locality).week(w as u32).poisson(Purpose::Births, f64::from(women_15_44) * t.births_per_woman);
+        let births = key
+            .locality(pop.locality)
+            .week(w as u32)
+            .poisson(Purpose::Births, f64::from(women_15_44) * t.births_per_woman);
         for _ in 0..births {
             let serial = pop.len() as u32;
             let d = key.agent(pop.locality, serial).week(w as u32);
@@ -529,7 +630,11 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
             let serial = pop.len() as u32;
             let d = key.agent(pop.locality, serial).week(w as u32);
             let ag = categorical(d.uniform(Purpose::NewcomerAge), age_w);
-            let age = if ag + 1 >= age_w.len() { setup.attributes.age_90_plus(&d) } else { ag as u8 };
+            let age = if ag + 1 >= age_w.len() {
+                setup.attributes.age_90_plus(&d)
+            } else {
+                ag as u8
+            };
             let male = d.uniform(Purpose::NewcomerSex) < male_share[ag];
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
             let bw = (d.bits(Purpose::SynthBirthday) % 52) as u8;
@@ -600,7 +705,10 @@ pub(crate) fn simulate_locality(setup: &Setup, key: &ReplicateKey, norms: &Norma
 fn birthday_onset(setup: &Setup, d: &WeekDraws, pop: &mut LocalityPop, i: usize, old: u8, male: bool) {
     let place = &*setup.place;
     let decile = pop.imd_decile[i];
-    let (e0, e1) = (effective_age(place, old, decile), effective_age(place, pop.age[i], decile));
+    let (e0, e1) = (
+        effective_age(place, old, decile),
+        effective_age(place, pop.age[i], decile),
+    );
     for k in 0..place.file.conditions.names.len() {
         if pop.conditions[i] & (1 << k) != 0 {
             continue;
@@ -669,7 +777,15 @@ fn end_reablement(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, outc
 
 /// Starts a LIFE reablement episode: the outcome (needing nothing, a package or a care home)
 /// and the duration are drawn now and acted on when it ends.
-fn start_reablement(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i: usize, w: usize, tal: &mut LocalityTally, cell: usize) {
+fn start_reablement(
+    setup: &Setup,
+    key: &ReplicateKey,
+    pop: &mut LocalityPop,
+    i: usize,
+    w: usize,
+    tal: &mut LocalityTally,
+    cell: usize,
+) {
     let life = &setup.scenario.services.life;
     let d = key.agent(pop.locality, i as u32).week(w as u32);
     tal.add(cell, Metric::LifeReferrals, 1);
@@ -690,7 +806,14 @@ fn start_reablement(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i:
 
 /// Admits an agent: stay length, discharge need and in-hospital death are drawn now.
 /// Returns true when the agent died (zero-day stay ending in death).
-fn admit_agent(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i: usize, w: usize, tal: &mut LocalityTally) -> bool {
+fn admit_agent(
+    setup: &Setup,
+    key: &ReplicateKey,
+    pop: &mut LocalityPop,
+    i: usize,
+    w: usize,
+    tal: &mut LocalityTally,
+) -> bool {
     let t = &setup.tables;
     let w16 = w as u16;
     let cell = cell_of(pop, i);
@@ -719,7 +842,9 @@ fn admit_agent(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i: usiz
         tal.add(cell, Metric::DischargesHome, 1);
         return false;
     }
-    let mut los = (-(1.0 - d.uniform(Purpose::LosLength)).ln() * t.los_mean[a][fr]).round().clamp(1.0, 365.0) as u16;
+    let mut los = (-(1.0 - d.uniform(Purpose::LosLength)).ln() * t.los_mean[a][fr])
+        .round()
+        .clamp(1.0, 365.0) as u16;
     let need_code = if dies {
         need::DIES
     } else if d.uniform(Purpose::DischargeNeed) < t.needs_support[a][fr] {
@@ -736,7 +861,8 @@ fn admit_agent(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i: usiz
         need::HOME
     };
     if need_code == need::REABLEMENT {
-        let cut = (setup.scenario.services.life.los_reduction_days + d.uniform_at(Purpose::LosLength, 1)).floor() as u16;
+        let cut =
+            (setup.scenario.services.life.los_reduction_days + d.uniform_at(Purpose::LosLength, 1)).floor() as u16;
         los = los.saturating_sub(cut).max(1);
     }
     if los > t.trim_point {
@@ -751,5 +877,16 @@ fn admit_agent(setup: &Setup, key: &ReplicateKey, pop: &mut LocalityPop, i: usiz
 fn add_agent(setup: &Setup, pop: &mut LocalityPop, d: &WeekDraws, age: u8, male: bool, lsoa: u16, birthday_week: u8) {
     let place = &*setup.place;
     let a = setup.attributes.draw(place, d, age, male, lsoa);
-    pop.push(age, birthday_week, a.flags, lsoa, place.lsoa_practice[lsoa as usize], place.lsoa_imd_decile[lsoa as usize], a.ethnicity, a.conditions, a.frailty, a.care);
+    pop.push(
+        age,
+        birthday_week,
+        a.flags,
+        lsoa,
+        place.lsoa_practice[lsoa as usize],
+        place.lsoa_imd_decile[lsoa as usize],
+        a.ethnicity,
+        a.conditions,
+        a.frailty,
+        a.care,
+    );
 }

@@ -77,7 +77,9 @@ pub struct Tables {
 }
 
 fn by_age(lower: &[u8], values: &[f64]) -> Vec<f64> {
-    (0..AGES).map(|a| band_of(lower, a as u8).map_or(0.0, |b| values[b])).collect()
+    (0..AGES)
+        .map(|a| band_of(lower, a as u8).map_or(0.0, |b| values[b]))
+        .collect()
 }
 
 fn hr_levels(hrs: &[f64]) -> [f64; FRAILTY_LEVELS] {
@@ -94,12 +96,26 @@ impl Tables {
         let f = &place.file;
         let m = &scenario.model;
         let wk = |annual: f64| annual / WEEKS_PER_YEAR;
-        let life = |mx: &[f64]| -> Vec<f64> { (0..AGES).map(|a| wk(mx[a.min(LIFE_TABLE_AGES - 1)]) * m.mortality_scale).collect() };
+        let life = |mx: &[f64]| -> Vec<f64> {
+            (0..AGES)
+                .map(|a| wk(mx[a.min(LIFE_TABLE_AGES - 1)]) * m.mortality_scale)
+                .collect()
+        };
         let h = &f.hospital;
         let ae = by_age(&h.activity_age_band_lower, &h.ae_attendance_rate_by_age.value);
         let adm = by_age(&h.activity_age_band_lower, &h.emergency_admission_rate_by_age.value);
         let crisis = ae.iter().map(|r| wk(r / 1000.0) * m.crisis_rate_scale).collect();
-        let admit = ae.iter().zip(&adm).map(|(a, d)| if *a > 0.0 { (d / a * m.admission_scale).min(0.95) } else { 0.0 }).collect();
+        let admit = ae
+            .iter()
+            .zip(&adm)
+            .map(|(a, d)| {
+                if *a > 0.0 {
+                    (d / a * m.admission_scale).min(0.95)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
         let crisis_imd = (0..AGES)
             .map(|a| {
                 let row = &h.imd_gradient.value[band_of(&h.gradient_age_band_lower, a as u8).unwrap_or(0)];
@@ -108,9 +124,15 @@ impl Tables {
             })
             .collect();
         let los = by_age(&h.los_age_band_lower, &h.los_mean_by_age.value);
-        let los_mean = los.iter().map(|&l| std::array::from_fn(|fr| l * h.los_frailty_multiplier.value[fr])).collect();
+        let los_mean = los
+            .iter()
+            .map(|&l| std::array::from_fn(|fr| l * h.los_frailty_multiplier.value[fr]))
+            .collect();
         let support = by_age(&h.discharge_age_band_lower, &h.discharge_support_probability.value);
-        let needs_support = support.iter().map(|&p| std::array::from_fn(|fr| (p * h.discharge_support_frailty_multiplier.value[fr]).min(1.0))).collect();
+        let needs_support = support
+            .iter()
+            .map(|&p| std::array::from_fn(|fr| (p * h.discharge_support_frailty_multiplier.value[fr]).min(1.0)))
+            .collect();
         let fr = &f.frailty;
         let onset_per_1000 = by_age(&fr.age_band_lower, &fr.onset_rate_by_age.value);
         let sc = &f.social_care;
@@ -133,20 +155,37 @@ impl Tables {
             zero_day: h.zero_day_share.value,
             los_mean,
             trim_point: h.trim_point_days.value.round().clamp(0.0, 1000.0) as u16,
-            hospital_death: by_age(&f.mortality.hospital_age_band_lower, &f.mortality.in_hospital_death_probability.value),
+            hospital_death: by_age(
+                &f.mortality.hospital_age_band_lower,
+                &f.mortality.in_hospital_death_probability.value,
+            ),
             needs_support,
             care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value),
             frailty_onset: onset_per_1000.iter().map(|r| wk(r / 1000.0)).collect(),
             frailty_progress: [wk(fr.progression_rate.value[0]), wk(fr.progression_rate.value[1])],
             frailty_post_admission: fr.post_admission_progression_hr.value,
-            isolation_onset: by_age(&f.isolation.age_band_lower, &f.isolation.onset_rate_by_age.value).into_iter().map(wk).collect(),
+            isolation_onset: by_age(&f.isolation.age_band_lower, &f.isolation.onset_rate_by_age.value)
+                .into_iter()
+                .map(wk)
+                .collect(),
             isolation_resolve: wk(f.isolation.resolve_rate.value),
-            gp: by_age(&f.primary_care.age_band_lower, &f.primary_care.consultation_rate_by_age.value).into_iter().map(|r| prob(wk(r))).collect(),
+            gp: by_age(
+                &f.primary_care.age_band_lower,
+                &f.primary_care.consultation_rate_by_age.value,
+            )
+            .into_iter()
+            .map(|r| prob(wk(r)))
+            .collect(),
             out_migration: prob(wk(-(1.0 - f.population.out_migration_rate.value).ln())),
             births_per_woman: wk(f.population.birth_rate_per_woman_15_44.value),
             community_package: std::array::from_fn(|l| wk(sc.community_package_rate.value[l] * ccs)),
             community_care_home: std::array::from_fn(|l| wk(sc.community_care_home_rate.value[l] * ccs)),
-            mental_illness_bit: f.conditions.names.iter().position(|n| n == "mental_illness").map_or(0, |i| 1u8 << i),
+            mental_illness_bit: f
+                .conditions
+                .names
+                .iter()
+                .position(|n| n == "mental_illness")
+                .map_or(0, |i| 1u8 << i),
         }
     }
 }
@@ -180,7 +219,11 @@ impl Normalisers {
                 let fr = usize::from(pop.frailty[i]);
                 n[g] += 1.0;
                 d[g] += tables.death_frailty[fr] * tables.death_conditions[nc];
-                let iso = if pop.flags[i] & flag::ISOLATED != 0 { tables.crisis_isolated } else { 1.0 };
+                let iso = if pop.flags[i] & flag::ISOLATED != 0 {
+                    tables.crisis_isolated
+                } else {
+                    1.0
+                };
                 c[g] += tables.crisis_frailty[fr] * tables.crisis_conditions[nc] * iso;
             }
         }

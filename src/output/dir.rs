@@ -29,15 +29,12 @@ pub fn prepare_out_dir(path: &Path, force: bool) -> Result<OutDir, OutputError> 
         path: path.to_path_buf(),
         source,
     };
-    let name = path
-        .file_name()
-        .filter(|n| *n != "." && *n != "..")
-        .ok_or_else(|| {
-            unwritable(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "the output path must end in a folder name",
-            ))
-        })?;
+    let name = path.file_name().filter(|n| *n != "." && *n != "..").ok_or_else(|| {
+        unwritable(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the output path must end in a folder name",
+        ))
+    })?;
     match fs::symlink_metadata(path) {
         Ok(meta) if meta.is_dir() => {
             let empty = fs::read_dir(path).map_err(unwritable)?.next().is_none();
@@ -59,11 +56,7 @@ pub fn prepare_out_dir(path: &Path, force: bool) -> Result<OutDir, OutputError> 
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(unwritable)?;
-    let temp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let temp = parent.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     if temp.exists() {
         // Left by an earlier process that had our pid; it cannot be in use now.
         fs::remove_dir_all(&temp).map_err(unwritable)?;
@@ -119,10 +112,7 @@ impl OutDir {
         let mut aside = None;
         match fs::symlink_metadata(&self.target) {
             Ok(meta) if meta.is_dir() => {
-                let empty = fs::read_dir(&self.target)
-                    .map_err(unwritable)?
-                    .next()
-                    .is_none();
+                let empty = fs::read_dir(&self.target).map_err(unwritable)?.next().is_none();
                 if empty {
                     fs::remove_dir(&self.target).map_err(unwritable)?;
                 } else if self.force {
@@ -131,9 +121,7 @@ impl OutDir {
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    let old = self
-                        .temp
-                        .with_file_name(format!(".{name}.old-{}", std::process::id()));
+                    let old = self.temp.with_file_name(format!(".{name}.old-{}", std::process::id()));
                     if old.exists() {
                         fs::remove_dir_all(&old).map_err(unwritable)?;
                     }
@@ -198,11 +186,7 @@ impl<W: Write> HashingWriter<W> {
     }
 
     fn finish(self) -> (W, String, u64) {
-        (
-            self.inner,
-            format!("{:x}", self.hasher.finalize()),
-            self.bytes,
-        )
+        (self.inner, format!("{:x}", self.hasher.finalize()), self.bytes)
     }
 }
 
@@ -240,10 +224,7 @@ mod tests {
         assert!(!out.exists(), "nothing appears before commit");
         let (sha, bytes) = dir.write_file("a.txt", |w| w.write_all(b"hello")).unwrap();
         assert_eq!(bytes, 5);
-        assert_eq!(
-            sha,
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
+        assert_eq!(sha, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
         assert_eq!(dir.commit().unwrap(), out);
         assert_eq!(fs::read_to_string(out.join("a.txt")).unwrap(), "hello");
         assert_eq!(entries(root.path()), vec!["run"]);
@@ -280,19 +261,11 @@ mod tests {
         fs::create_dir(&out).unwrap();
         fs::write(out.join("old.txt"), "old").unwrap();
         let dir = prepare_out_dir(&out, true).unwrap();
-        assert_eq!(
-            entries(&out),
-            vec!["old.txt"],
-            "old run intact until commit"
-        );
+        assert_eq!(entries(&out), vec!["old.txt"], "old run intact until commit");
         dir.write_file("new.txt", |w| w.write_all(b"new")).unwrap();
         dir.commit().unwrap();
         assert_eq!(entries(&out), vec!["new.txt"]);
-        assert_eq!(
-            entries(root.path()),
-            vec!["run"],
-            "no temp or old folder left"
-        );
+        assert_eq!(entries(root.path()), vec!["run"], "no temp or old folder left");
     }
 
     #[test]
@@ -311,8 +284,7 @@ mod tests {
         let out = root.path().join("run");
         let dir = prepare_out_dir(&out, false).unwrap();
         let temp = dir.temp_path().to_path_buf();
-        dir.write_file("partial.csv", |w| w.write_all(b"a,b"))
-            .unwrap();
+        dir.write_file("partial.csv", |w| w.write_all(b"a,b")).unwrap();
         assert!(temp.is_dir());
         drop(dir);
         assert!(!temp.exists());

@@ -10,11 +10,7 @@ use std::io::{self, Write};
 /// The git commit placesim was built from, when the build could find one.
 pub const GIT_COMMIT: Option<&str> = option_env!("PLACESIM_GIT_HASH");
 
-pub(crate) fn manifest(
-    run: &RunInfo,
-    views: &[ScenarioView<'_>],
-    written: &[WrittenFile],
-) -> Value {
+pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[WrittenFile]) -> Value {
     let price_base = views.first().map(|v| v.costs.price_base().to_string());
     let scenarios: Vec<Value> = views
         .iter()
@@ -44,10 +40,7 @@ pub(crate) fn manifest(
             })
         })
         .collect();
-    let unit = format!(
-        "GBP ({})",
-        price_base.as_deref().unwrap_or("unknown price base")
-    );
+    let unit = format!("GBP ({})", price_base.as_deref().unwrap_or("unknown price base"));
     let costs: Vec<Value> = CostCategory::ALL
         .iter()
         .map(|c| json!({"name": c.name(), "unit": unit, "description": c.description()}))

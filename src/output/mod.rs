@@ -45,12 +45,10 @@ pub const OUTPUT_FILES: [&str; 5] = [
 ];
 
 /// Columns of `weekly.csv`.
-pub const WEEKLY_COLUMNS: &str =
-    "scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value";
+pub const WEEKLY_COLUMNS: &str = "scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value";
 
 /// Columns of `annual.csv`.
-pub const ANNUAL_COLUMNS: &str =
-    "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value";
+pub const ANNUAL_COLUMNS: &str = "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value";
 
 /// Columns of `summary.csv`.
 pub const SUMMARY_COLUMNS: &str = "scenario,period,metric,unit,mean,lo,hi,replicates";
@@ -91,9 +89,7 @@ impl FromStr for Detail {
         match s {
             "minimal" => Ok(Detail::Minimal),
             "standard" => Ok(Detail::Standard),
-            other => Err(format!(
-                "unknown detail level '{other}' (expected minimal or standard)"
-            )),
+            other => Err(format!("unknown detail level '{other}' (expected minimal or standard)")),
         }
     }
 }
@@ -205,18 +201,9 @@ pub fn write_outputs(
     scenarios: &[ScenarioView<'_>],
 ) -> Result<Vec<WrittenFile>, OutputError> {
     let (weekly, annual) = std::thread::scope(|s| {
-        let annual = s.spawn(|| {
-            dir.write_file("annual.csv", |w| {
-                tables::write_annual(w, scenarios, run.detail)
-            })
-        });
+        let annual = s.spawn(|| dir.write_file("annual.csv", |w| tables::write_annual(w, scenarios, run.detail)));
         let weekly = dir.write_file("weekly.csv", |w| tables::write_weekly(w, scenarios));
-        (
-            weekly,
-            annual
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p)),
-        )
+        (weekly, annual.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
     fn file(name: &str, (sha256, bytes): (String, u64)) -> WrittenFile {
         WrittenFile {
@@ -229,15 +216,11 @@ pub fn write_outputs(
     let summaries: Vec<Vec<SummaryRow>> = scenarios.iter().map(summarise).collect();
     written.push(file(
         "summary.csv",
-        dir.write_file("summary.csv", |w| {
-            summary::write_csv(w, scenarios, &summaries)
-        })?,
+        dir.write_file("summary.csv", |w| summary::write_csv(w, scenarios, &summaries))?,
     ));
     written.push(file(
         "summary.json",
-        dir.write_file("summary.json", |w| {
-            summary::write_json(w, run, scenarios, &summaries)
-        })?,
+        dir.write_file("summary.json", |w| summary::write_json(w, run, scenarios, &summaries))?,
     ));
     let manifest = manifest::manifest(run, scenarios, &written);
     written.push(file(
@@ -287,8 +270,7 @@ mod tests {
             assert_eq!(std::fs::metadata(out.join(&f.name)).unwrap().len(), f.bytes);
             assert!(f.bytes > 0);
         }
-        let m: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(m["seed"], 7);
         assert_eq!(m["detail"], "standard");
         assert_eq!(m["scenarios"][0]["name"], "test");

@@ -76,10 +76,7 @@ pub fn summarise(view: &ScenarioView<'_>) -> Vec<SummaryRow> {
                 period[q].push(v);
             }
         }
-        for (q, v) in period_values(view, &total, total_weeks)
-            .into_iter()
-            .enumerate()
-        {
+        for (q, v) in period_values(view, &total, total_weeks).into_iter().enumerate() {
             values[fys][q].push(v);
         }
     }
@@ -203,9 +200,7 @@ mod tests {
     }
 
     fn find<'a>(rows: &'a [SummaryRow], period: &str, metric: &str) -> &'a SummaryRow {
-        rows.iter()
-            .find(|r| r.period == period && r.metric == metric)
-            .unwrap()
+        rows.iter().find(|r| r.period == period && r.metric == metric).unwrap()
     }
 
     #[test]

@@ -35,13 +35,7 @@ pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
 /// Appends one row per metric and cost category after `prefix`. `raw` holds the period's
 /// counts and summed stock levels; stocks are written as `raw / weeks` (two decimals) unless
 /// `weeks` is `None` (a single week: written as integers).
-fn push_rows(
-    line: &mut Vec<u8>,
-    prefix: &[u8],
-    raw: &[u64; N_METRICS],
-    weeks: Option<f64>,
-    costs: &[f64; N_COSTS],
-) {
+fn push_rows(line: &mut Vec<u8>, prefix: &[u8], raw: &[u64; N_METRICS], weeks: Option<f64>, costs: &[f64; N_COSTS]) {
     for &m in Metric::ALL {
         line.extend_from_slice(prefix);
         line.extend_from_slice(m.name().as_bytes());
@@ -68,11 +62,7 @@ fn costs_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS]) -> [f64; N_COSTS] {
 
 fn locality_fields(s: &ScenarioView<'_>, tally: &Tally) -> Vec<String> {
     (0..tally.localities())
-        .map(|l| {
-            s.localities
-                .get(l)
-                .map_or_else(|| l.to_string(), |k| csv_field(k))
-        })
+        .map(|l| s.localities.get(l).map_or_else(|| l.to_string(), |k| csv_field(k)))
         .collect()
 }
 
@@ -111,11 +101,7 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
 /// from the summed counts and person-weeks. At [`Detail::Standard`] one block per breakdown
 /// cell (IMD quintile × age band × sex), skipping cells whose every value is zero; at
 /// [`Detail::Minimal`] one block per locality.
-pub(crate) fn write_annual(
-    w: &mut dyn Write,
-    scenarios: &[ScenarioView<'_>],
-    detail: Detail,
-) -> io::Result<()> {
+pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], detail: Detail) -> io::Result<()> {
     w.write_all(ANNUAL_COLUMNS.as_bytes())?;
     w.write_all(b"\n")?;
     let mut line = Vec::with_capacity(64 * 1024);
@@ -148,24 +134,14 @@ pub(crate) fn write_annual(
                                     for (x, sex) in SEXES.iter().enumerate() {
                                         let cell = breakdown_cell(q, a, x);
                                         for &m in Metric::ALL {
-                                            raw[m as usize] =
-                                                u64::from(tally.annual(fy, l, cell, m));
+                                            raw[m as usize] = u64::from(tally.annual(fy, l, cell, m));
                                         }
                                         if raw.iter().all(|&v| v == 0) {
                                             continue;
                                         }
                                         prefix.clear();
-                                        write!(
-                                            prefix,
-                                            "{name},{r},{label},{loc},{quintile},{band},{sex},"
-                                        )?;
-                                        push_rows(
-                                            &mut line,
-                                            &prefix,
-                                            &raw,
-                                            Some(weeks),
-                                            &costs_of(s, &raw),
-                                        );
+                                        write!(prefix, "{name},{r},{label},{loc},{quintile},{band},{sex},")?;
+                                        push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
                                     }
                                 }
                             }
@@ -174,7 +150,10 @@ pub(crate) fn write_annual(
                             }
                             if raw.iter().any(|&v| v != 0) {
                                 prefix.clear();
-                                write!(prefix, "{name},{r},{label},{loc},unattributed,unattributed,unattributed,")?;
+                                write!(
+                                    prefix,
+                                    "{name},{r},{label},{loc},unattributed,unattributed,unattributed,"
+                                )?;
                                 push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
                             }
                         }
@@ -257,9 +236,7 @@ mod tests {
         let mut lines = out.lines();
         assert_eq!(
             lines.next(),
-            Some(
-                "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value"
-            )
+            Some("scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value")
         );
         // Replicate 0, FY2019/20 (2 weeks), north, quintile 2, 75-84, female: population summed
         // over weeks = 7 → mean level 3.50; 4 deaths.

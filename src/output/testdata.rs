@@ -34,10 +34,7 @@ pub(crate) struct Fixture {
 /// female: population 7 (summed over 2 weeks), deaths 4, home-care client weeks 6.
 /// Replicate 1: north, week 1: 5 A&E attendances; same cell: population 8, deaths 2.
 pub(crate) fn fixture() -> Fixture {
-    let calendar = RunCalendar::new(
-        Date::parse("2019-03-25").unwrap(),
-        Date::parse("2019-04-14").unwrap(),
-    );
+    let calendar = RunCalendar::new(Date::parse("2019-03-25").unwrap(), Date::parse("2019-04-14").unwrap());
     assert_eq!(calendar.weeks, 3);
     assert_eq!(calendar.weeks_in_fy, vec![1, 2]);
     let cell = breakdown_cell(1, 3, 0);

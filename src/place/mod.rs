@@ -153,7 +153,11 @@ fn check_sources(text: &str, file: &PlaceFile, problems: &mut Vec<String>) {
             return;
         }
         for (k, v) in t {
-            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             match v {
                 toml::Value::Table(inner) => walk(&p, inner, file, problems),
                 toml::Value::Array(items) => {
@@ -214,20 +218,37 @@ fn expect_bands(name: &str, bands: &[u8], f: &Figure<Vec<f64>>, problems: &mut V
 fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) -> Place {
     let p = &file.population;
     expect_len("population.males_single_year", &p.males_single_year, POP_AGES, problems);
-    expect_len("population.females_single_year", &p.females_single_year, POP_AGES, problems);
+    expect_len(
+        "population.females_single_year",
+        &p.females_single_year,
+        POP_AGES,
+        problems,
+    );
     expect_nonneg("population.males_single_year", &p.males_single_year.value, problems);
     expect_nonneg("population.females_single_year", &p.females_single_year.value, problems);
     expect_probs("population.out_migration_rate", &[p.out_migration_rate.value], problems);
     expect_probs("population.male_birth_share", &[p.male_birth_share.value], problems);
-    expect_nonneg("population.birth_rate_per_woman_15_44", &[p.birth_rate_per_woman_15_44.value], problems);
+    expect_nonneg(
+        "population.birth_rate_per_woman_15_44",
+        &[p.birth_rate_per_woman_15_44.value],
+        problems,
+    );
     if !(-0.2..=0.2).contains(&p.annual_growth.value) {
-        problems.push(format!("population.annual_growth = {}: expected a yearly rate between -0.2 and 0.2", p.annual_growth.value));
+        problems.push(format!(
+            "population.annual_growth = {}: expected a yearly rate between -0.2 and 0.2",
+            p.annual_growth.value
+        ));
     }
     if file.localities.is_empty() || file.localities.len() > 250 {
         problems.push("localities: between 1 and 250 localities are needed".into());
     }
     for (i, l) in file.localities.iter().enumerate() {
-        expect_len(&format!("localities[{i}].persons_single_year"), &l.persons_single_year, POP_AGES, problems);
+        expect_len(
+            &format!("localities[{i}].persons_single_year"),
+            &l.persons_single_year,
+            POP_AGES,
+            problems,
+        );
     }
     let loc_index = |key: &str| file.localities.iter().position(|l| l.key == key);
     let mut practice_locality = Vec::with_capacity(file.practices.len());
@@ -250,14 +271,25 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     let mut lsoa_practice = Vec::with_capacity(n);
     let mut lsoa_imd_decile = Vec::with_capacity(n);
     let mut lsoa_population = Vec::with_capacity(n);
-    for i in 0..n.min(ls.locality.value.len()).min(ls.practice.value.len()).min(ls.population.value.len()).min(ls.imd_decile.value.len()) {
+    for i in 0..n
+        .min(ls.locality.value.len())
+        .min(ls.practice.value.len())
+        .min(ls.population.value.len())
+        .min(ls.imd_decile.value.len())
+    {
         let loc = loc_index(&ls.locality.value[i]);
         if loc.is_none() {
-            problems.push(format!("lsoas.locality[{i}]: unknown locality '{}'", ls.locality.value[i]));
+            problems.push(format!(
+                "lsoas.locality[{i}]: unknown locality '{}'",
+                ls.locality.value[i]
+            ));
         }
         let pr = file.practices.iter().position(|p| p.key == ls.practice.value[i]);
         match pr {
-            None => problems.push(format!("lsoas.practice[{i}]: unknown practice '{}'", ls.practice.value[i])),
+            None => problems.push(format!(
+                "lsoas.practice[{i}]: unknown practice '{}'",
+                ls.practice.value[i]
+            )),
             Some(pi) if loc.is_some() && practice_locality[pi] as usize != loc.unwrap_or(0) => problems.push(format!(
                 "lsoas.practice[{i}]: practice '{}' is not in locality '{}'",
                 ls.practice.value[i], ls.locality.value[i]
@@ -279,10 +311,18 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     }
     // Locality age tables must agree with LSOA totals and the borough age/sex tables.
     for (l, loc) in file.localities.iter().enumerate() {
-        let from_lsoas: u64 = lsoa_population.iter().zip(&lsoa_locality).filter(|(_, &ll)| ll as usize == l).map(|(&p, _)| u64::from(p)).sum();
+        let from_lsoas: u64 = lsoa_population
+            .iter()
+            .zip(&lsoa_locality)
+            .filter(|(_, &ll)| ll as usize == l)
+            .map(|(&p, _)| u64::from(p))
+            .sum();
         let from_ages = sum(&loc.persons_single_year.value);
         if (from_ages - from_lsoas as f64).abs() > 0.5 {
-            problems.push(format!("localities '{}': persons_single_year sums to {from_ages} but its LSOAs hold {from_lsoas}", loc.key));
+            problems.push(format!(
+                "localities '{}': persons_single_year sums to {from_ages} but its LSOAs hold {from_lsoas}",
+                loc.key
+            ));
         }
     }
     if problems.is_empty() {
@@ -290,7 +330,9 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
             let borough = p.males_single_year.value[a] + p.females_single_year.value[a];
             let locs: f64 = file.localities.iter().map(|l| l.persons_single_year.value[a]).sum();
             if (borough - locs).abs() > 0.5 {
-                problems.push(format!("age {a}: borough males + females = {borough} but localities sum to {locs}"));
+                problems.push(format!(
+                    "age {a}: borough males + females = {borough} but localities sum to {locs}"
+                ));
             }
         }
     }
@@ -299,10 +341,29 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     expect_len("mortality.mx_female", &m.mx_female, LIFE_TABLE_AGES, problems);
     expect_nonneg("mortality.mx_male", &m.mx_male.value, problems);
     expect_nonneg("mortality.mx_female", &m.mx_female.value, problems);
-    expect_len("mortality.imd_multiplier_male", &m.imd_multiplier_male, IMD_DECILES, problems);
-    expect_len("mortality.imd_multiplier_female", &m.imd_multiplier_female, IMD_DECILES, problems);
-    expect_bands("mortality.in_hospital_death_probability", &m.hospital_age_band_lower, &m.in_hospital_death_probability, problems);
-    expect_probs("mortality.in_hospital_death_probability", &m.in_hospital_death_probability.value, problems);
+    expect_len(
+        "mortality.imd_multiplier_male",
+        &m.imd_multiplier_male,
+        IMD_DECILES,
+        problems,
+    );
+    expect_len(
+        "mortality.imd_multiplier_female",
+        &m.imd_multiplier_female,
+        IMD_DECILES,
+        problems,
+    );
+    expect_bands(
+        "mortality.in_hospital_death_probability",
+        &m.hospital_age_band_lower,
+        &m.in_hospital_death_probability,
+        problems,
+    );
+    expect_probs(
+        "mortality.in_hospital_death_probability",
+        &m.in_hospital_death_probability.value,
+        problems,
+    );
     let e = &file.ethnicity;
     let ng = e.groups.len();
     expect_len("ethnicity.shares", &e.shares, ng, problems);
@@ -318,8 +379,16 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     if nc == 0 || nc > 8 {
         problems.push("conditions.names: between 1 and 8 conditions".into());
     }
-    if c.prevalence_by_age.value.len() != nc || c.prevalence_by_age.value.iter().any(|r| r.len() != c.age_band_lower.len()) {
-        problems.push(format!("conditions.prevalence_by_age: expected {nc} rows of {}", c.age_band_lower.len()));
+    if c.prevalence_by_age.value.len() != nc
+        || c.prevalence_by_age
+            .value
+            .iter()
+            .any(|r| r.len() != c.age_band_lower.len())
+    {
+        problems.push(format!(
+            "conditions.prevalence_by_age: expected {nc} rows of {}",
+            c.age_band_lower.len()
+        ));
     }
     for (i, row) in c.prevalence_by_age.value.iter().enumerate() {
         expect_probs(&format!("conditions.prevalence_by_age[{i}]"), row, problems);
@@ -329,44 +398,146 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
         problems.push(format!("conditions.ethnicity_multiplier: expected {nc} rows of {ng}"));
     }
     let f = &file.frailty;
-    expect_bands("frailty.initial_any_share_by_age", &f.age_band_lower, &f.initial_any_share_by_age, problems);
-    expect_probs("frailty.initial_any_share_by_age", &f.initial_any_share_by_age.value, problems);
-    expect_bands("frailty.onset_rate_by_age", &f.age_band_lower, &f.onset_rate_by_age, problems);
+    expect_bands(
+        "frailty.initial_any_share_by_age",
+        &f.age_band_lower,
+        &f.initial_any_share_by_age,
+        problems,
+    );
+    expect_probs(
+        "frailty.initial_any_share_by_age",
+        &f.initial_any_share_by_age.value,
+        problems,
+    );
+    expect_bands(
+        "frailty.onset_rate_by_age",
+        &f.age_band_lower,
+        &f.onset_rate_by_age,
+        problems,
+    );
     expect_len("frailty.severity_shares", &f.severity_shares, 3, problems);
     expect_len("frailty.progression_rate", &f.progression_rate, 2, problems);
     expect_len("frailty.mortality_hr", &f.mortality_hr, 3, problems);
     expect_len("frailty.crisis_hr", &f.crisis_hr, 3, problems);
     let is = &file.isolation;
-    expect_bands("isolation.prevalence_by_age", &is.age_band_lower, &is.prevalence_by_age, problems);
-    expect_bands("isolation.onset_rate_by_age", &is.age_band_lower, &is.onset_rate_by_age, problems);
+    expect_bands(
+        "isolation.prevalence_by_age",
+        &is.age_band_lower,
+        &is.prevalence_by_age,
+        problems,
+    );
+    expect_bands(
+        "isolation.onset_rate_by_age",
+        &is.age_band_lower,
+        &is.onset_rate_by_age,
+        problems,
+    );
     expect_probs("isolation.prevalence_by_age", &is.prevalence_by_age.value, problems);
     let h = &file.hospital;
-    expect_bands("hospital.ae_attendance_rate_by_age", &h.activity_age_band_lower, &h.ae_attendance_rate_by_age, problems);
-    expect_bands("hospital.emergency_admission_rate_by_age", &h.activity_age_band_lower, &h.emergency_admission_rate_by_age, problems);
-    if h.imd_gradient.value.len() != h.gradient_age_band_lower.len() || h.imd_gradient.value.iter().any(|r| r.len() != 5) {
-        problems.push(format!("hospital.imd_gradient: expected {} rows of 5", h.gradient_age_band_lower.len()));
+    expect_bands(
+        "hospital.ae_attendance_rate_by_age",
+        &h.activity_age_band_lower,
+        &h.ae_attendance_rate_by_age,
+        problems,
+    );
+    expect_bands(
+        "hospital.emergency_admission_rate_by_age",
+        &h.activity_age_band_lower,
+        &h.emergency_admission_rate_by_age,
+        problems,
+    );
+    if h.imd_gradient.value.len() != h.gradient_age_band_lower.len()
+        || h.imd_gradient.value.iter().any(|r| r.len() != 5)
+    {
+        problems.push(format!(
+            "hospital.imd_gradient: expected {} rows of 5",
+            h.gradient_age_band_lower.len()
+        ));
     }
-    expect_bands("hospital.los_mean_by_age", &h.los_age_band_lower, &h.los_mean_by_age, problems);
-    expect_len("hospital.los_frailty_multiplier", &h.los_frailty_multiplier, FRAILTY_LEVELS, problems);
+    expect_bands(
+        "hospital.los_mean_by_age",
+        &h.los_age_band_lower,
+        &h.los_mean_by_age,
+        problems,
+    );
+    expect_len(
+        "hospital.los_frailty_multiplier",
+        &h.los_frailty_multiplier,
+        FRAILTY_LEVELS,
+        problems,
+    );
     expect_probs("hospital.zero_day_share", &[h.zero_day_share.value], problems);
-    expect_bands("hospital.discharge_support_probability", &h.discharge_age_band_lower, &h.discharge_support_probability, problems);
-    expect_bands("hospital.discharge_care_home_probability", &h.discharge_age_band_lower, &h.discharge_care_home_probability, problems);
-    expect_probs("hospital.discharge_care_home_probability", &h.discharge_care_home_probability.value, problems);
-    expect_len("hospital.discharge_support_frailty_multiplier", &h.discharge_support_frailty_multiplier, FRAILTY_LEVELS, problems);
+    expect_bands(
+        "hospital.discharge_support_probability",
+        &h.discharge_age_band_lower,
+        &h.discharge_support_probability,
+        problems,
+    );
+    expect_bands(
+        "hospital.discharge_care_home_probability",
+        &h.discharge_age_band_lower,
+        &h.discharge_care_home_probability,
+        problems,
+    );
+    expect_probs(
+        "hospital.discharge_care_home_probability",
+        &h.discharge_care_home_probability.value,
+        problems,
+    );
+    expect_len(
+        "hospital.discharge_support_frailty_multiplier",
+        &h.discharge_support_frailty_multiplier,
+        FRAILTY_LEVELS,
+        problems,
+    );
     let s = &file.social_care;
-    expect_bands("social_care.initial_home_care_share", &s.age_band_lower, &s.initial_home_care_share, problems);
-    expect_bands("social_care.initial_care_home_share", &s.age_band_lower, &s.initial_care_home_share, problems);
-    expect_len("social_care.community_package_rate", &s.community_package_rate, FRAILTY_LEVELS, problems);
-    expect_len("social_care.community_care_home_rate", &s.community_care_home_rate, FRAILTY_LEVELS, problems);
+    expect_bands(
+        "social_care.initial_home_care_share",
+        &s.age_band_lower,
+        &s.initial_home_care_share,
+        problems,
+    );
+    expect_bands(
+        "social_care.initial_care_home_share",
+        &s.age_band_lower,
+        &s.initial_care_home_share,
+        problems,
+    );
+    expect_len(
+        "social_care.community_package_rate",
+        &s.community_package_rate,
+        FRAILTY_LEVELS,
+        problems,
+    );
+    expect_len(
+        "social_care.community_care_home_rate",
+        &s.community_care_home_rate,
+        FRAILTY_LEVELS,
+        problems,
+    );
     let pc = &file.primary_care;
-    expect_bands("primary_care.consultation_rate_by_age", &pc.age_band_lower, &pc.consultation_rate_by_age, problems);
+    expect_bands(
+        "primary_care.consultation_rate_by_age",
+        &pc.age_band_lower,
+        &pc.consultation_rate_by_age,
+        problems,
+    );
     let ef = &file.effects;
     for (name, v) in [
-        ("effects.social_prescribing_gp_reduction", ef.social_prescribing_gp_reduction.value),
-        ("effects.social_prescribing_ae_reduction", ef.social_prescribing_ae_reduction.value),
+        (
+            "effects.social_prescribing_gp_reduction",
+            ef.social_prescribing_gp_reduction.value,
+        ),
+        (
+            "effects.social_prescribing_ae_reduction",
+            ef.social_prescribing_ae_reduction.value,
+        ),
         ("effects.reablement_no_package", ef.reablement_no_package.value),
         ("effects.life_visit_within_2h", ef.life_visit_within_2h.value),
-        ("effects.pharmacist_crisis_reduction", ef.pharmacist_crisis_reduction.value),
+        (
+            "effects.pharmacist_crisis_reduction",
+            ef.pharmacist_crisis_reduction.value,
+        ),
         ("effects.pic_isolation_resolved", ef.pic_isolation_resolved.value),
     ] {
         expect_probs(name, &[v], problems);

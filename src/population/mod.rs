@@ -140,7 +140,19 @@ impl LocalityPop {
 
     /// Appends one agent with the given attributes and no service history.
     #[allow(clippy::too_many_arguments)]
-    pub fn push(&mut self, age: u8, birthday_week: u8, flags: u8, lsoa: u16, practice: u16, imd_decile: u8, ethnicity: u8, conditions: u8, frailty: u8, care: u8) {
+    pub fn push(
+        &mut self,
+        age: u8,
+        birthday_week: u8,
+        flags: u8,
+        lsoa: u16,
+        practice: u16,
+        imd_decile: u8,
+        ethnicity: u8,
+        conditions: u8,
+        frailty: u8,
+        care: u8,
+    ) {
         self.age.push(age);
         self.birthday_week.push(birthday_week);
         self.flags.push(flags);

@@ -30,7 +30,10 @@ pub fn synthesize_with_capacity(place: &Place, key: &ReplicateKey, scale: f64, e
     let mut localities = Vec::with_capacity(place.n_localities());
     for (l, by_age_sex) in counts.iter().enumerate() {
         let n: u32 = by_age_sex.iter().map(|&(f, m)| f + m).sum();
-        let mut pop = LocalityPop { locality: l as u8, ..LocalityPop::default() };
+        let mut pop = LocalityPop {
+            locality: l as u8,
+            ..LocalityPop::default()
+        };
         pop.reserve(n as usize + (f64::from(n) * extra_capacity).ceil() as usize);
         // LSOA slots: scaled LSOA populations of this locality, shuffled with the locality
         // stream, dealt to agents in construction order.
@@ -40,10 +43,25 @@ pub fn synthesize_with_capacity(place: &Place, key: &ReplicateKey, scale: f64, e
             for (sex_male, count) in [(false, females), (true, males)] {
                 for _ in 0..count {
                     let draws = key.agent(l as u8, serial).week(0);
-                    let age = if a + 1 == POP_AGES { attrs.age_90_plus(&draws) } else { a as u8 };
+                    let age = if a + 1 == POP_AGES {
+                        attrs.age_90_plus(&draws)
+                    } else {
+                        a as u8
+                    };
                     let lsoa = slots[serial as usize];
                     let agent = attrs.draw(place, &draws, age, sex_male, lsoa);
-                    pop.push(age, agent.birthday_week, agent.flags, lsoa, place.lsoa_practice[lsoa as usize], place.lsoa_imd_decile[lsoa as usize], agent.ethnicity, agent.conditions, agent.frailty, agent.care);
+                    pop.push(
+                        age,
+                        agent.birthday_week,
+                        agent.flags,
+                        lsoa,
+                        place.lsoa_practice[lsoa as usize],
+                        place.lsoa_imd_decile[lsoa as usize],
+                        agent.ethnicity,
+                        agent.conditions,
+                        agent.frailty,
+                        agent.care,
+                    );
                     serial += 1;
                 }
             }
@@ -94,7 +112,11 @@ impl AttributeModel {
             .map(|l| {
                 let v = &l.persons_single_year.value;
                 let t: f64 = v.iter().sum::<f64>().max(1.0);
-                [v[..18].iter().sum::<f64>() / t, v[18..65].iter().sum::<f64>() / t, v[65..].iter().sum::<f64>() / t]
+                [
+                    v[..18].iter().sum::<f64>() / t,
+                    v[18..65].iter().sum::<f64>() / t,
+                    v[65..].iter().sum::<f64>() / t,
+                ]
             })
             .collect();
         for (i, &p) in place.lsoa_population.iter().enumerate() {
@@ -105,7 +127,9 @@ impl AttributeModel {
             }
         }
         let ng = e.groups.len();
-        let base = |g: usize, q: usize, b: usize| e.shares.value[g] * e.imd_quintile_weight.value[g][q] * e.age_band_weight.value[g][b];
+        let base = |g: usize, q: usize, b: usize| {
+            e.shares.value[g] * e.imd_quintile_weight.value[g][q] * e.age_band_weight.value[g][b]
+        };
         // Rake group multipliers so expected borough counts match the shares.
         let mut c = vec![1.0; ng];
         for _ in 0..200 {
@@ -144,7 +168,10 @@ impl AttributeModel {
             old_age_weights.push(survivors);
             survivors *= (-mx).exp();
         }
-        AttributeModel { eth_prob, old_age_weights }
+        AttributeModel {
+            eth_prob,
+            old_age_weights,
+        }
     }
 
     /// An age of 90 or over for a member of the open 90+ group.
@@ -200,7 +227,14 @@ impl AttributeModel {
             }
         }
         let birthday_week = (draws.bits(Purpose::SynthBirthday) % 52) as u8;
-        NewAgent { flags, ethnicity, conditions, frailty, care: care_status, birthday_week }
+        NewAgent {
+            flags,
+            ethnicity,
+            conditions,
+            frailty,
+            care: care_status,
+            birthday_week,
+        }
     }
 }
 
@@ -248,7 +282,11 @@ pub fn round_preserving_total(values: &[f64], scale: f64) -> Vec<u32> {
     let mut out: Vec<u32> = scaled.iter().map(|v| v.floor() as u32).collect();
     let mut short = total - out.iter().map(|&v| i64::from(v)).sum::<i64>();
     let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| (scaled[b] - scaled[b].floor()).total_cmp(&(scaled[a] - scaled[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (scaled[b] - scaled[b].floor())
+            .total_cmp(&(scaled[a] - scaled[a].floor()))
+            .then(a.cmp(&b))
+    });
     for &i in order.iter().cycle().take(values.len().max(1) * 2) {
         if short <= 0 {
             break;
@@ -263,11 +301,20 @@ pub fn round_preserving_total(values: &[f64], scale: f64) -> Vec<u32> {
 fn margins(place: &Place, scale: f64) -> Vec<Vec<(u32, u32)>> {
     let p = &place.file.population;
     let n_loc = place.n_localities();
-    let persons: Vec<Vec<u32>> = place.file.localities.iter().map(|l| round_preserving_total(&l.persons_single_year.value, scale)).collect();
+    let persons: Vec<Vec<u32>> = place
+        .file
+        .localities
+        .iter()
+        .map(|l| round_preserving_total(&l.persons_single_year.value, scale))
+        .collect();
     let mut out = vec![vec![(0u32, 0u32); POP_AGES]; n_loc];
     for a in 0..POP_AGES {
         let total_persons = p.males_single_year.value[a] + p.females_single_year.value[a];
-        let male_share = if total_persons > 0.0 { p.males_single_year.value[a] / total_persons } else { 0.5 };
+        let male_share = if total_persons > 0.0 {
+            p.males_single_year.value[a] / total_persons
+        } else {
+            0.5
+        };
         let expected: Vec<f64> = (0..n_loc).map(|l| f64::from(persons[l][a]) * male_share).collect();
         let males = round_preserving_total(&expected, 1.0);
         for l in 0..n_loc {
@@ -279,7 +326,9 @@ fn margins(place: &Place, scale: f64) -> Vec<Vec<(u32, u32)>> {
 }
 
 fn lsoa_slots(place: &Place, locality: usize, n: usize, key: &ReplicateKey) -> Vec<u16> {
-    let idx: Vec<usize> = (0..place.lsoa_population.len()).filter(|&i| place.lsoa_locality[i] as usize == locality).collect();
+    let idx: Vec<usize> = (0..place.lsoa_population.len())
+        .filter(|&i| place.lsoa_locality[i] as usize == locality)
+        .collect();
     let pops: Vec<f64> = idx.iter().map(|&i| f64::from(place.lsoa_population[i])).collect();
     let total: f64 = pops.iter().sum();
     // Scale so the slots sum exactly to the locality's agent count.

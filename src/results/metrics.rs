@@ -131,7 +131,11 @@ mod tests {
     fn metric_names_are_unique_snake_case() {
         let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
         for n in &names {
-            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{n}");
+            assert!(
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{n}"
+            );
         }
         names.sort_unstable();
         names.dedup();

@@ -42,7 +42,13 @@ impl RunCalendar {
             fy_of_week.push((financial_years.len() - 1) as u16);
             *weeks_in_fy.last_mut().expect("pushed above") += 1;
         }
-        RunCalendar { start, weeks, financial_years, fy_of_week, weeks_in_fy }
+        RunCalendar {
+            start,
+            weeks,
+            financial_years,
+            fy_of_week,
+            weeks_in_fy,
+        }
     }
 
     /// Start date of week `w`.
@@ -133,7 +139,9 @@ impl Tally {
 
     /// Financial-year sum of `metric` for a whole locality.
     pub fn annual_locality(&self, fy: usize, locality: usize, metric: Metric) -> u64 {
-        (0..CELLS_PER_LOCALITY).map(|c| u64::from(self.annual(fy, locality, c, metric))).sum()
+        (0..CELLS_PER_LOCALITY)
+            .map(|c| u64::from(self.annual(fy, locality, c, metric)))
+            .sum()
     }
 
     /// Financial-year sum of `metric` for the whole place.

@@ -30,7 +30,11 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 pub fn interval(values: &[f64]) -> Interval {
     let mut sorted: Vec<f64> = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let mean = if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 };
+    let mean = if values.is_empty() {
+        f64::NAN
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    };
     Interval {
         mean,
         lo: quantile_sorted(&sorted, 0.025),

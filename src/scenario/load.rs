@@ -4,8 +4,8 @@
 use super::schema::{self, Def, KeySpec, Kind, SCHEMA};
 use super::spanned::{self, LineIndex, Node, Pos, Table, Val};
 use super::{
-    Allocation, Huddles, IcnPlus, Life, ModelParams, PerLocality, Pharmacists, Pic, PlaceSource,
-    Rollout, Scenario, ScenarioFile, Services, SocialCare, SocialPrescribing,
+    Allocation, Huddles, IcnPlus, Life, ModelParams, PerLocality, Pharmacists, Pic, PlaceSource, Rollout, Scenario,
+    ScenarioFile, Services, SocialCare, SocialPrescribing,
 };
 use crate::calendar::Date;
 use crate::error::{PlaceError, ScenarioError, ScenarioErrors};
@@ -104,10 +104,7 @@ fn into_errors(mut problems: Vec<Problem>, files: &[ScenarioFile]) -> ScenarioEr
         problems
             .into_iter()
             .map(|p| ScenarioError {
-                file: files
-                    .get(p.pos.file)
-                    .map(|f| f.path.clone())
-                    .unwrap_or_default(),
+                file: files.get(p.pos.file).map(|f| f.path.clone()).unwrap_or_default(),
                 line: p.pos.line,
                 column: p.pos.column,
                 field: p.field,
@@ -119,10 +116,7 @@ fn into_errors(mut problems: Vec<Problem>, files: &[ScenarioFile]) -> ScenarioEr
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -156,15 +150,9 @@ impl Loader {
         let doc = match toml_edit::ImDocument::parse(text) {
             Ok(doc) => doc,
             Err(e) => {
-                let detail: Vec<&str> = e
-                    .message()
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect();
+                let detail: Vec<&str> = e.message().lines().map(str::trim).filter(|l| !l.is_empty()).collect();
                 let message = format!("invalid TOML: {}", detail.join("; "));
-                self.problems
-                    .push(Problem::new(index.pos(file, e.span()), "", message));
+                self.problems.push(Problem::new(index.pos(file, e.span()), "", message));
                 return None;
             }
         };
@@ -188,10 +176,7 @@ impl Loader {
         let parent_text = match std::fs::read_to_string(&parent_path) {
             Ok(t) => t,
             Err(e) => {
-                let message = format!(
-                    "cannot read extended scenario `{}`: {e}",
-                    parent_path.display()
-                );
+                let message = format!("cannot read extended scenario `{}`: {e}", parent_path.display());
                 self.problems.push(Problem::new(at, "extends", message));
                 return None;
             }
@@ -333,10 +318,7 @@ impl Validator {
                 match &entry.node.val {
                     Val::Table(t) => self.walk(t, &path, entry.node.pos),
                     other => {
-                        let message = format!(
-                            "expected a section of settings `[{path}]`, found {}",
-                            describe(other)
-                        );
+                        let message = format!("expected a section of settings `[{path}]`, found {}", describe(other));
                         self.problem(entry.node.pos, &path, message);
                     }
                 }
@@ -367,11 +349,7 @@ impl Validator {
             match schema::spec(&path) {
                 Some(spec) => {
                     if spec.def == Def::Required {
-                        self.problem(
-                            table_pos,
-                            &path,
-                            format!("missing required key `{name}` in {place}"),
-                        );
+                        self.problem(table_pos, &path, format!("missing required key `{name}` in {place}"));
                     }
                 }
                 None => {
@@ -396,41 +374,38 @@ impl Validator {
         let mut localities = Vec::new();
         let parsed = match spec.kind {
             Kind::Path => Parsed::Str(String::new()), // checked by the loader
-            Kind::Bool => {
-                match &node.val {
-                    Val::Bool(b) => Parsed::Bool(*b),
-                    Val::Str(s) if s == "true" || s == "false" => {
-                        self.problem(node.pos, field, format!("expected true or false, found a string {s:?}; write it without quotes"));
-                        return None;
-                    }
-                    other => {
-                        self.problem(
-                            node.pos,
-                            field,
-                            format!("expected true or false, found {}", describe(other)),
-                        );
-                        return None;
-                    }
+            Kind::Bool => match &node.val {
+                Val::Bool(b) => Parsed::Bool(*b),
+                Val::Str(s) if s == "true" || s == "false" => {
+                    self.problem(
+                        node.pos,
+                        field,
+                        format!("expected true or false, found a string {s:?}; write it without quotes"),
+                    );
+                    return None;
                 }
-            }
-            Kind::Date => Parsed::Date(self.date(node, field)?),
-            Kind::Text | Kind::Place => match &node.val {
-                Val::Str(s) => Parsed::Str(s.clone()),
                 other => {
                     self.problem(
                         node.pos,
                         field,
-                        format!("expected a string, found {}", describe(other)),
+                        format!("expected true or false, found {}", describe(other)),
                     );
+                    return None;
+                }
+            },
+            Kind::Date => Parsed::Date(self.date(node, field)?),
+            Kind::Text | Kind::Place => match &node.val {
+                Val::Str(s) => Parsed::Str(s.clone()),
+                other => {
+                    self.problem(node.pos, field, format!("expected a string, found {}", describe(other)));
                     return None;
                 }
             },
             Kind::Name => match &node.val {
                 Val::Str(s)
                     if !s.is_empty()
-                        && s.chars().all(|c| {
-                            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
-                        }) =>
+                        && s.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') =>
                 {
                     Parsed::Str(s.clone())
                 }
@@ -449,10 +424,7 @@ impl Validator {
                 Val::Str(s) if s == "population" => Parsed::Allocation(Allocation::Population),
                 Val::Str(s) if s == "need" => Parsed::Allocation(Allocation::Need),
                 other => {
-                    let message = format!(
-                        "expected \"population\" or \"need\", found {}",
-                        describe(other)
-                    );
+                    let message = format!("expected \"population\" or \"need\", found {}", describe(other));
                     self.problem(node.pos, field, message);
                     return None;
                 }
@@ -476,9 +448,12 @@ impl Validator {
                     }
                     Parsed::PerLocality(PerLocality::Each(each))
                 }
-                Val::Int(_) | Val::Float(_) | Val::Str(_) => Parsed::PerLocality(
-                    PerLocality::Total(self.number(node, field, schema::COUNT, spec.unit)?),
-                ),
+                Val::Int(_) | Val::Float(_) | Val::Str(_) => Parsed::PerLocality(PerLocality::Total(self.number(
+                    node,
+                    field,
+                    schema::COUNT,
+                    spec.unit,
+                )?)),
                 other => {
                     let message = format!(
                         "expected a number ≥ 0 (borough total, {}) or an inline table by locality \
@@ -531,12 +506,11 @@ impl Validator {
         let range = with_unit(range_text(kind), unit);
         let message = match leading_number(s) {
             Some((_, "")) => {
-                format!(
-                    "expected a number in {range}, found a string {s:?}; write it without quotes"
-                )
+                format!("expected a number in {range}, found a string {s:?}; write it without quotes")
             }
             Some((x, rest)) => {
-                let mut m = format!("expected a number without units, found a string {s:?}; write the number only, in {range}");
+                let mut m =
+                    format!("expected a number without units, found a string {s:?}; write the number only, in {range}");
                 if rest == "%" && is_fraction_kind(kind) {
                     m = format!(
                         "expected a number without units, found a string {s:?}; {}",
@@ -629,10 +603,7 @@ impl Validator {
                 self.problem(
                     node.pos,
                     field,
-                    format!(
-                        "expected a whole number in {range}, found {}",
-                        describe(other)
-                    ),
+                    format!("expected a whole number in {range}, found {}", describe(other)),
                 );
                 return None;
             }
@@ -653,9 +624,7 @@ impl Validator {
             },
             Val::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
                 (Some(d), None, None) => {
-                    if let Some(date) =
-                        Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                    {
+                    if let Some(date) = Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day)) {
                         return Some(date);
                     }
                     describe(&node.val)
@@ -719,9 +688,7 @@ impl Validator {
             _ => match Self::default_of(path) {
                 Def::SameAs(other) => self.date_of(other),
                 // Only reached when a required date is missing (already reported).
-                _ => {
-                    Date::from_ymd(1970, 1, 1).unwrap_or_else(|| unreachable!("1970-01-01 exists"))
-                }
+                _ => Date::from_ymd(1970, 1, 1).unwrap_or_else(|| unreachable!("1970-01-01 exists")),
             },
         }
     }
@@ -788,10 +755,10 @@ impl Validator {
     /// Builds the scenario from checked values and defaults (placeholders where a value was
     /// bad or missing; such a scenario is never returned because a problem was recorded).
     fn build(&self, files: &[ScenarioFile]) -> Scenario {
-        let stem = files.first().and_then(|f| f.path.file_stem()).map_or_else(
-            || "scenario".to_string(),
-            |s| s.to_string_lossy().into_owned(),
-        );
+        let stem = files
+            .first()
+            .and_then(|f| f.path.file_stem())
+            .map_or_else(|| "scenario".to_string(), |s| s.to_string_lossy().into_owned());
         let svc = |service: &str, name: &str| format!("services.{service}.{name}");
         let h = |name: &str| svc("huddles", name);
         let p = |name: &str| svc("pic", name);
@@ -829,8 +796,7 @@ impl Validator {
                     effect: self.num(&h("effect")),
                     effect_ramp_years: self.num(&h("effect_ramp_years")),
                     refer_pic_probability: self.num(&h("refer_pic_probability")),
-                    refer_social_prescribing_probability: self
-                        .num(&h("refer_social_prescribing_probability")),
+                    refer_social_prescribing_probability: self.num(&h("refer_social_prescribing_probability")),
                     refer_pharmacist_probability: self.num(&h("refer_pharmacist_probability")),
                     allocation: self.allocation(&h("allocation")),
                     allocation_from: self.date_of(&h("allocation_from")),
@@ -849,8 +815,7 @@ impl Validator {
                 },
                 life: Life {
                     rollout: self.rollout("life"),
-                    liaison_assessments_per_week: self
-                        .per_locality(&l("liaison_assessments_per_week")),
+                    liaison_assessments_per_week: self.per_locality(&l("liaison_assessments_per_week")),
                     liaison_min_age: self.u8(&l("liaison_min_age")),
                     divert_probability: self.num(&l("divert_probability")),
                     reablement_caseload: self.per_locality(&l("reablement_caseload")),
@@ -889,13 +854,11 @@ impl Validator {
                     huddle_capacity_multiplier: self.num(&icn("huddle_capacity_multiplier")),
                     extra_effect: self.num(&icn("extra_effect")),
                     all_ages: self.boolean(&icn("all_ages")),
-                    extra_link_workers_per_locality: self
-                        .num(&icn("extra_link_workers_per_locality")),
+                    extra_link_workers_per_locality: self.num(&icn("extra_link_workers_per_locality")),
                 },
                 social_care: SocialCare {
                     package_starts_per_week: self.per_locality(&sc("package_starts_per_week")),
-                    care_home_placements_per_week: self
-                        .per_locality(&sc("care_home_placements_per_week")),
+                    care_home_placements_per_week: self.per_locality(&sc("care_home_placements_per_week")),
                     allocation: self.allocation(&sc("allocation")),
                     allocation_from: self.date_of(&sc("allocation_from")),
                 },
@@ -926,11 +889,7 @@ impl Validator {
         if let (Some(e), Some(pos)) = (end, self.pos("scenario.end")) {
             if let Some(s) = start {
                 if e <= s {
-                    self.problem(
-                        pos,
-                        "scenario.end",
-                        format!("{e} is not after scenario.start {s}"),
-                    );
+                    self.problem(pos, "scenario.end", format!("{e} is not after scenario.start {s}"));
                 }
             }
             let (y, m, d) = LAST_SUPPORTED_DAY;
@@ -944,22 +903,16 @@ impl Validator {
                 }
             }
         }
-        for service in [
-            "huddles",
-            "pic",
-            "life",
-            "social_prescribing",
-            "pharmacists",
-        ] {
+        for service in ["huddles", "pic", "life", "social_prescribing", "pharmacists"] {
             let start_key = format!("services.{service}.start");
             let full_key = format!("services.{service}.full_by");
-            if let (Some(Parsed::Date(s)), Some(Parsed::Date(f)), Some(pos)) = (
-                self.get(&start_key),
-                self.get(&full_key),
-                self.pos(&full_key),
-            ) {
+            if let (Some(Parsed::Date(s)), Some(Parsed::Date(f)), Some(pos)) =
+                (self.get(&start_key), self.get(&full_key), self.pos(&full_key))
+            {
                 if f < s {
-                    let message = format!("{f} is before services.{service}.start {s}; full capacity cannot come before the start");
+                    let message = format!(
+                        "{f} is before services.{service}.start {s}; full capacity cannot come before the start"
+                    );
                     self.problem(pos, &full_key, message);
                 }
             }
@@ -1027,10 +980,7 @@ fn weekday_name(w: u32) -> &'static str {
 /// not need to build it), or those of a place file.
 fn known_localities(place: &PlaceSource) -> Result<Vec<String>, PlaceError> {
     match place {
-        PlaceSource::EmbeddedCroydon => Ok(CROYDON_LOCALITY_KEYS
-            .iter()
-            .map(|k| k.to_string())
-            .collect()),
+        PlaceSource::EmbeddedCroydon => Ok(CROYDON_LOCALITY_KEYS.iter().map(|k| k.to_string()).collect()),
         PlaceSource::File(path) => Ok(Place::load(path)?
             .locality_keys()
             .into_iter()
@@ -1061,11 +1011,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_point_at_the_parser_span() {
-        let err = load_scenario_str(
-            "[scenario]\nstart = \"2016-04-04\"\nend = = 3\n",
-            Path::new("x.toml"),
-        )
-        .expect_err("malformed");
+        let err = load_scenario_str("[scenario]\nstart = \"2016-04-04\"\nend = = 3\n", Path::new("x.toml"))
+            .expect_err("malformed");
         assert_eq!(err.0.len(), 1);
         assert_eq!(err.0[0].line, 3);
         assert!(err.0[0].column > 1);
@@ -1079,9 +1026,10 @@ mod tests {
             Path::new("x.toml"),
         )
         .expect_err("incomplete");
-        assert!(err.0.iter().any(|e| e.line == 0
-            && e.field == "model"
-            && e.message.contains("missing required section")));
+        assert!(err
+            .0
+            .iter()
+            .any(|e| e.line == 0 && e.field == "model" && e.message.contains("missing required section")));
         assert!(err.0.iter().any(|e| e.field == "services"));
     }
     fn baseline_path() -> PathBuf {
@@ -1090,24 +1038,16 @@ mod tests {
 
     /// Loads `body` as a file extending the shipped baseline.
     fn with_baseline(body: &str) -> Result<Scenario, ScenarioErrors> {
-        let text = format!(
-            "extends = {:?}\n{body}",
-            baseline_path().display().to_string()
-        );
+        let text = format!("extends = {:?}\n{body}", baseline_path().display().to_string());
         let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("option.toml");
         load_scenario_str(&text, &here)
     }
 
     #[test]
     fn toml_dates_and_per_locality_tables_are_accepted() {
-        let s = with_baseline(
-            "[services.pic]\nstart = 2017-05-01\nworkers = { mayday = 4, purley = 2.5 }\n",
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            s.services.pic.rollout.start,
-            Date::parse("2017-05-01").expect("date")
-        );
+        let s = with_baseline("[services.pic]\nstart = 2017-05-01\nworkers = { mayday = 4, purley = 2.5 }\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.services.pic.rollout.start, Date::parse("2017-05-01").expect("date"));
         let PerLocality::Each(w) = &s.services.pic.workers else {
             panic!("expected per-locality workers")
         };
@@ -1122,14 +1062,10 @@ mod tests {
 
     #[test]
     fn a_percentage_string_gets_the_fraction_hint() {
-        let err =
-            with_baseline("[services.life]\ndivert_probability = \"35%\"\n").expect_err("bad");
+        let err = with_baseline("[services.life]\ndivert_probability = \"35%\"\n").expect_err("bad");
         assert_eq!(err.0.len(), 1);
         let m = &err.0[0].message;
-        assert!(
-            m.contains("without units") && m.contains("0.35 for 35%"),
-            "{m}"
-        );
+        assert!(m.contains("without units") && m.contains("0.35 for 35%"), "{m}");
         assert_eq!((err.0[0].line, err.0[0].column), (3, 22));
     }
 
@@ -1146,10 +1082,8 @@ mod tests {
 
     #[test]
     fn full_by_before_start_and_late_end_are_reported() {
-        let err = with_baseline(
-            "[scenario]\nend = \"2061-01-01\"\n[services.life]\nfull_by = \"2017-01-01\"\n",
-        )
-        .expect_err("bad");
+        let err = with_baseline("[scenario]\nend = \"2061-01-01\"\n[services.life]\nfull_by = \"2017-01-01\"\n")
+            .expect_err("bad");
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["scenario.end", "services.life.full_by"]);
         assert!(err.0[0].message.contains("2060-12-31"));

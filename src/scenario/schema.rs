@@ -63,12 +63,7 @@ pub(super) struct KeySpec {
 }
 
 const fn key(path: &'static str, kind: Kind, def: Def, unit: &'static str) -> KeySpec {
-    KeySpec {
-        path,
-        kind,
-        def,
-        unit,
-    }
+    KeySpec { path, kind, def, unit }
 }
 
 const fn closed(min: f64, max: f64) -> Kind {
@@ -156,24 +151,9 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "multiplier",
     ),
-    key(
-        "model.imd_gradient_scale",
-        closed(0.0, 3.0),
-        REQ,
-        "multiplier",
-    ),
-    key(
-        "model.readmission_hr",
-        closed(1.0, 20.0),
-        REQ,
-        "hazard ratio",
-    ),
-    key(
-        "model.community_care_scale",
-        closed(0.0, 10.0),
-        REQ,
-        "multiplier",
-    ),
+    key("model.imd_gradient_scale", closed(0.0, 3.0), REQ, "multiplier"),
+    key("model.readmission_hr", closed(1.0, 20.0), REQ, "hazard ratio"),
+    key("model.community_care_scale", closed(0.0, 10.0), REQ, "multiplier"),
     // [services.huddles]
     key("services.huddles.enabled", Kind::Bool, REQ, ""),
     key("services.huddles.start", Kind::Date, REQ, ""),
@@ -204,32 +184,12 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "hours per practice per week",
     ),
-    key(
-        "services.huddles.flag_probability",
-        PROB,
-        REQ,
-        "probability per week",
-    ),
-    key(
-        "services.huddles.min_conditions",
-        CONDITIONS,
-        REQ,
-        "conditions",
-    ),
+    key("services.huddles.flag_probability", PROB, REQ, "probability per week"),
+    key("services.huddles.min_conditions", CONDITIONS, REQ, "conditions"),
     key("services.huddles.care_plan_weeks", WEEKS, REQ, "weeks"),
     key("services.huddles.effect", EFFECT, REQ, "relative reduction"),
-    key(
-        "services.huddles.effect_ramp_years",
-        closed(0.0, 20.0),
-        REQ,
-        "years",
-    ),
-    key(
-        "services.huddles.refer_pic_probability",
-        PROB,
-        REQ,
-        "probability",
-    ),
+    key("services.huddles.effect_ramp_years", closed(0.0, 20.0), REQ, "years"),
+    key("services.huddles.refer_pic_probability", PROB, REQ, "probability"),
     key(
         "services.huddles.refer_social_prescribing_probability",
         PROB,
@@ -242,83 +202,33 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "probability",
     ),
-    key(
-        "services.huddles.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
-    key(
-        "services.huddles.allocation_from",
-        Kind::Date,
-        FROM_START,
-        "",
-    ),
+    key("services.huddles.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
+    key("services.huddles.allocation_from", Kind::Date, FROM_START, ""),
     // [services.pic]
     key("services.pic.enabled", Kind::Bool, REQ, ""),
     key("services.pic.start", Kind::Date, REQ, ""),
     key("services.pic.full_by", Kind::Date, REQ, ""),
-    key(
-        "services.pic.capacity_multiplier",
-        COUNT,
-        Def::Num(1.0),
-        "multiplier",
-    ),
+    key("services.pic.capacity_multiplier", COUNT, Def::Num(1.0), "multiplier"),
     key(
         "services.pic.capacity_multiplier_from",
         Kind::Date,
         Def::SameAs("services.pic.start"),
         "",
     ),
-    key(
-        "services.pic.workers",
-        Kind::PerLocality,
-        REQ,
-        "whole-time equivalents",
-    ),
-    key(
-        "services.pic.caseload_per_worker",
-        COUNT,
-        REQ,
-        "clients per worker",
-    ),
+    key("services.pic.workers", Kind::PerLocality, REQ, "whole-time equivalents"),
+    key("services.pic.caseload_per_worker", COUNT, REQ, "clients per worker"),
     key("services.pic.max_weeks", WEEKS, REQ, "weeks"),
     key("services.pic.min_age", AGE, REQ, "years"),
-    key(
-        "services.pic.isolation_resolved_probability",
-        PROB,
-        REQ,
-        "probability",
-    ),
-    key(
-        "services.pic.crisis_effect",
-        EFFECT,
-        REQ,
-        "relative reduction",
-    ),
-    key(
-        "services.pic.care_package_effect",
-        EFFECT,
-        REQ,
-        "relative reduction",
-    ),
-    key(
-        "services.pic.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
+    key("services.pic.isolation_resolved_probability", PROB, REQ, "probability"),
+    key("services.pic.crisis_effect", EFFECT, REQ, "relative reduction"),
+    key("services.pic.care_package_effect", EFFECT, REQ, "relative reduction"),
+    key("services.pic.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
     key("services.pic.allocation_from", Kind::Date, FROM_START, ""),
     // [services.life]
     key("services.life.enabled", Kind::Bool, REQ, ""),
     key("services.life.start", Kind::Date, REQ, ""),
     key("services.life.full_by", Kind::Date, REQ, ""),
-    key(
-        "services.life.capacity_multiplier",
-        COUNT,
-        Def::Num(1.0),
-        "multiplier",
-    ),
+    key("services.life.capacity_multiplier", COUNT, Def::Num(1.0), "multiplier"),
     key(
         "services.life.capacity_multiplier_from",
         Kind::Date,
@@ -341,19 +251,9 @@ pub(super) const SCHEMA: &[KeySpec] = &[
     ),
     key("services.life.max_weeks", WEEKS, REQ, "weeks"),
     key("services.life.no_package_probability", PROB, REQ, "share"),
-    key(
-        "services.life.visit_within_2h_probability",
-        PROB,
-        REQ,
-        "share",
-    ),
+    key("services.life.visit_within_2h_probability", PROB, REQ, "share"),
     key("services.life.los_reduction_days", COUNT, REQ, "days"),
-    key(
-        "services.life.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
+    key("services.life.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
     key("services.life.allocation_from", Kind::Date, FROM_START, ""),
     // [services.social_prescribing]
     key("services.social_prescribing.enabled", Kind::Bool, REQ, ""),
@@ -390,24 +290,9 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "probability per week",
     ),
-    key(
-        "services.social_prescribing.effect_weeks",
-        WEEKS,
-        REQ,
-        "weeks",
-    ),
-    key(
-        "services.social_prescribing.gp_effect",
-        PROB,
-        REQ,
-        "relative reduction",
-    ),
-    key(
-        "services.social_prescribing.ae_effect",
-        PROB,
-        REQ,
-        "relative reduction",
-    ),
+    key("services.social_prescribing.effect_weeks", WEEKS, REQ, "weeks"),
+    key("services.social_prescribing.gp_effect", PROB, REQ, "relative reduction"),
+    key("services.social_prescribing.ae_effect", PROB, REQ, "relative reduction"),
     key(
         "services.social_prescribing.allocation",
         Kind::Allocation,
@@ -442,39 +327,14 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "reviews per week",
     ),
-    key(
-        "services.pharmacists.effect",
-        PROB,
-        REQ,
-        "relative reduction",
-    ),
+    key("services.pharmacists.effect", PROB, REQ, "relative reduction"),
     key("services.pharmacists.effect_weeks", WEEKS, REQ, "weeks"),
-    key(
-        "services.pharmacists.min_conditions",
-        CONDITIONS,
-        REQ,
-        "conditions",
-    ),
-    key(
-        "services.pharmacists.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
-    key(
-        "services.pharmacists.allocation_from",
-        Kind::Date,
-        FROM_START,
-        "",
-    ),
+    key("services.pharmacists.min_conditions", CONDITIONS, REQ, "conditions"),
+    key("services.pharmacists.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
+    key("services.pharmacists.allocation_from", Kind::Date, FROM_START, ""),
     // [services.icn_plus]
     key("services.icn_plus.enabled", Kind::Bool, REQ, ""),
-    key(
-        "services.icn_plus.start_by_locality",
-        Kind::DateByLocality,
-        REQ,
-        "",
-    ),
+    key("services.icn_plus.start_by_locality", Kind::DateByLocality, REQ, ""),
     key("services.icn_plus.ramp_weeks", WEEKS, REQ, "weeks"),
     key(
         "services.icn_plus.huddle_capacity_multiplier",
@@ -482,12 +342,7 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "multiplier",
     ),
-    key(
-        "services.icn_plus.extra_effect",
-        PROB,
-        REQ,
-        "relative reduction",
-    ),
+    key("services.icn_plus.extra_effect", PROB, REQ, "relative reduction"),
     key("services.icn_plus.all_ages", Kind::Bool, REQ, ""),
     key(
         "services.icn_plus.extra_link_workers_per_locality",
@@ -508,18 +363,8 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "placements per week",
     ),
-    key(
-        "services.social_care.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
-    key(
-        "services.social_care.allocation_from",
-        Kind::Date,
-        FROM_START,
-        "",
-    ),
+    key("services.social_care.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
+    key("services.social_care.allocation_from", Kind::Date, FROM_START, ""),
 ];
 
 /// The schema entry for a full dotted path.
@@ -531,11 +376,9 @@ pub(super) fn spec(path: &str) -> Option<&'static KeySpec> {
 /// `services.life`; the empty path is the file.
 pub(super) fn is_section(path: &str) -> bool {
     path.is_empty()
-        || SCHEMA.iter().any(|k| {
-            k.path.len() > path.len()
-                && k.path.starts_with(path)
-                && k.path.as_bytes()[path.len()] == b'.'
-        })
+        || SCHEMA
+            .iter()
+            .any(|k| k.path.len() > path.len() && k.path.starts_with(path) && k.path.as_bytes()[path.len()] == b'.')
 }
 
 /// The distinct names allowed directly inside section `prefix` ("" = top level), in schema order.
@@ -545,9 +388,7 @@ pub(super) fn children(prefix: &str) -> Vec<&'static str> {
         let rest = if prefix.is_empty() {
             Some(k.path)
         } else {
-            k.path
-                .strip_prefix(prefix)
-                .and_then(|r| r.strip_prefix('.'))
+            k.path.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'))
         };
         if let Some(rest) = rest {
             let name = rest.split('.').next().unwrap_or(rest);
@@ -599,15 +440,12 @@ pub(super) fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a likely typo:
 /// distance ≤ max(2, length / 3). Ties go to the earlier candidate.
-pub(super) fn suggest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub(super) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = 2.max(word.chars().count() / 3);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         let d = levenshtein(word, c);
-        if d <= limit && best.map_or(true, |(bd, _)| d < bd) {
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }
     }
@@ -636,10 +474,7 @@ mod tests {
             suggest("divert_probabilty", keys.iter().copied()).as_deref(),
             Some("divert_probability")
         );
-        assert_eq!(
-            suggest("max_week", keys.iter().copied()).as_deref(),
-            Some("max_weeks")
-        );
+        assert_eq!(suggest("max_week", keys.iter().copied()).as_deref(), Some("max_weeks"));
         assert_eq!(suggest("completely_different", keys.iter().copied()), None);
         // Short words allow distance 2.
         assert_eq!(
@@ -656,27 +491,16 @@ mod tests {
         assert!(is_section("services.life"));
         assert!(!is_section("services.life.max_weeks"));
         assert!(!is_section("services.lif"));
-        assert_eq!(
-            children(""),
-            vec!["extends", "scenario", "model", "services"]
-        );
+        assert_eq!(children(""), vec!["extends", "scenario", "model", "services"]);
         assert!(children("services").contains(&"icn_plus"));
     }
 
     #[test]
     fn every_path_is_unique_and_defaults_refer_to_real_keys() {
         for (i, k) in SCHEMA.iter().enumerate() {
-            assert!(
-                SCHEMA[..i].iter().all(|o| o.path != k.path),
-                "duplicate {}",
-                k.path
-            );
+            assert!(SCHEMA[..i].iter().all(|o| o.path != k.path), "duplicate {}", k.path);
             if let Def::SameAs(other) = k.def {
-                assert!(
-                    spec(other).is_some(),
-                    "{} defaults to unknown {other}",
-                    k.path
-                );
+                assert!(spec(other).is_some(), "{} defaults to unknown {other}", k.path);
             }
         }
     }

@@ -124,11 +124,7 @@ impl<'a> LineIndex<'a> {
 }
 
 /// Converts a parsed document's root table.
-pub(super) fn convert_document(
-    root: &toml_edit::Table,
-    index: &LineIndex<'_>,
-    file: usize,
-) -> Table {
+pub(super) fn convert_document(root: &toml_edit::Table, index: &LineIndex<'_>, file: usize) -> Table {
     convert_table(root, index, file)
 }
 
@@ -147,12 +143,7 @@ fn convert_table(t: &toml_edit::Table, index: &LineIndex<'_>, file: usize) -> Ta
     out
 }
 
-fn convert_item(
-    item: &toml_edit::Item,
-    index: &LineIndex<'_>,
-    file: usize,
-    fallback: Pos,
-) -> Option<Node> {
+fn convert_item(item: &toml_edit::Item, index: &LineIndex<'_>, file: usize, fallback: Pos) -> Option<Node> {
     match item {
         toml_edit::Item::None => None,
         toml_edit::Item::Value(v) => Some(convert_value(v, index, file, fallback)),
@@ -205,11 +196,7 @@ fn convert_value(v: &toml_edit::Value, index: &LineIndex<'_>, file: usize, fallb
         Value::Float(f) => Val::Float(*f.value()),
         Value::Boolean(b) => Val::Bool(*b.value()),
         Value::Datetime(d) => Val::Datetime(*d.value()),
-        Value::Array(a) => Val::Array(
-            a.iter()
-                .map(|x| convert_value(x, index, file, pos))
-                .collect(),
-        ),
+        Value::Array(a) => Val::Array(a.iter().map(|x| convert_value(x, index, file, pos)).collect()),
         Value::InlineTable(t) => {
             let mut out = Table {
                 entries: Vec::new(),
@@ -289,20 +276,12 @@ mod tests {
     fn values_and_keys_have_positions() {
         let t = parse("x = 1\n[s]\n  y = { a = 2 }\n", 3);
         let x = t.get("x").expect("x");
-        assert_eq!(
-            (x.key_pos.line, x.key_pos.column, x.node.pos.column),
-            (1, 1, 5)
-        );
+        assert_eq!((x.key_pos.line, x.key_pos.column, x.node.pos.column), (1, 1, 5));
         let s = t.get("s").expect("s");
         assert_eq!(s.node.pos.line, 2);
-        let Val::Table(s) = &s.node.val else {
-            panic!("table")
-        };
+        let Val::Table(s) = &s.node.val else { panic!("table") };
         let y = s.get("y").expect("y");
-        assert_eq!(
-            (y.node.pos.file, y.node.pos.line, y.node.pos.column),
-            (3, 3, 7)
-        );
+        assert_eq!((y.node.pos.file, y.node.pos.line, y.node.pos.column), (3, 3, 7));
         let Val::Table(inline) = &y.node.val else {
             panic!("inline")
         };

@@ -1,0 +1,145 @@
+//! Accounting identities and capacity limits hold in every week of a run.
+
+mod common;
+
+use placesim::engine::{run_replicate_with_population, Setup};
+use placesim::place::Place;
+use placesim::population::flag;
+use placesim::results::{Metric, Tally};
+use std::sync::Arc;
+
+fn run_small(file: &str) -> (Setup, Tally, placesim::population::Population) {
+    let place = Arc::new(Place::croydon());
+    let sc = common::small(file, 0.05, "2021-03-31");
+    let setup = Setup::new(&sc, &place).unwrap();
+    let (t, p) = run_replicate_with_population(&setup, 11, 0);
+    (setup, t, p)
+}
+
+#[test]
+fn population_accounts_balance_every_week_in_every_locality() {
+    let (setup, t, pop) = run_small("baseline.toml");
+    let weeks = setup.calendar().weeks;
+    for l in 0..6 {
+        for w in 1..weeks {
+            let start = i64::from(t.weekly(w - 1, l, Metric::Population));
+            let flows = i64::from(t.weekly(w, l, Metric::Births)) + i64::from(t.weekly(w, l, Metric::InMigrants))
+                - i64::from(t.weekly(w, l, Metric::Deaths))
+                - i64::from(t.weekly(w, l, Metric::OutMigrants));
+            assert_eq!(
+                start + flows,
+                i64::from(t.weekly(w, l, Metric::Population)),
+                "locality {l} week {w}"
+            );
+        }
+        assert_eq!(
+            t.weekly(weeks - 1, l, Metric::Population) as usize,
+            pop.localities[l].alive_count()
+        );
+    }
+}
+
+#[test]
+fn every_admission_ends_in_discharge_death_or_is_still_in_hospital() {
+    let (setup, t, pop) = run_small("baseline.toml");
+    let sum = |m| {
+        (0..setup.calendar().financial_years.len())
+            .map(|fy| t.annual_total(fy, m))
+            .sum::<u64>()
+    };
+    let in_hospital: usize = pop
+        .localities
+        .iter()
+        .map(|b| {
+            b.flags
+                .iter()
+                .filter(|&&f| f & flag::ALIVE != 0 && f & flag::IN_HOSPITAL != 0)
+                .count()
+        })
+        .sum();
+    assert!(sum(Metric::EmergencyAdmissions) > 1000);
+    assert_eq!(
+        sum(Metric::EmergencyAdmissions),
+        sum(Metric::Discharges) + sum(Metric::DeathsInHospital) + in_hospital as u64
+    );
+    let routes = sum(Metric::DischargesHome)
+        + sum(Metric::DischargesReablement)
+        + sum(Metric::DischargesCarePackage)
+        + sum(Metric::DischargesCareHome);
+    assert_eq!(routes, sum(Metric::Discharges));
+}
+
+#[test]
+fn delayed_days_are_part_of_bed_days_and_avoided_admissions_were_assessed() {
+    let (setup, t, _) = run_small("baseline.toml");
+    for w in 0..setup.calendar().weeks {
+        for l in 0..6 {
+            assert!(t.weekly(w, l, Metric::DelayedBedDays) <= t.weekly(w, l, Metric::BedDays));
+            assert!(t.weekly(w, l, Metric::AdmissionsAvoidedLife) <= t.weekly(w, l, Metric::LiaisonAssessments));
+            assert!(
+                t.weekly(w, l, Metric::EmergencyAdmissions) + t.weekly(w, l, Metric::AdmissionsAvoidedLife)
+                    <= t.weekly(w, l, Metric::AeAttendances)
+            );
+        }
+    }
+}
+
+#[test]
+fn no_service_ever_exceeds_its_capacity() {
+    for file in [
+        "baseline.toml",
+        "life-expansion.toml",
+        "proportionate-universalism.toml",
+        "combined.toml",
+    ] {
+        let (setup, t, _) = run_small(file);
+        let s = setup.schedule();
+        let np = s.practice_start_week.len();
+        let place = Place::croydon();
+        for w in 0..setup.calendar().weeks {
+            for l in 0..6 {
+                let at = s.at(w, l);
+                let check = |m: Metric, cap: u32| {
+                    assert!(
+                        t.weekly(w, l, m) <= cap,
+                        "{file}: {} = {} > {cap} in week {w} locality {l}",
+                        m.name(),
+                        t.weekly(w, l, m)
+                    )
+                };
+                check(Metric::LiaisonAssessments, s.liaison[at]);
+                check(Metric::ReablementCaseload, s.reablement_slots[at]);
+                check(Metric::PicCaseload, s.pic_slots[at]);
+                check(Metric::SocialPrescribingReferrals, s.sp_referrals[at]);
+                check(Metric::PharmacistReviews, s.pharm_reviews[at]);
+                check(Metric::NewCarePackages, s.package_starts[at]);
+                check(Metric::CareHomeAdmissions, s.care_home_places[at]);
+                let huddle_cap: u32 = (0..np)
+                    .filter(|&p| place.practice_locality[p] as usize == l)
+                    .map(|p| u32::from(s.huddle_reviews[w * np + p]))
+                    .sum();
+                check(Metric::HuddleReviews, huddle_cap);
+            }
+        }
+    }
+}
+
+#[test]
+fn do_nothing_has_no_alliance_activity() {
+    let (setup, t, _) = run_small("do-nothing.toml");
+    for fy in 0..setup.calendar().financial_years.len() {
+        for m in [
+            Metric::HuddleReviews,
+            Metric::PicStarts,
+            Metric::LifeReferrals,
+            Metric::LiaisonAssessments,
+            Metric::ReablementStarts,
+            Metric::SocialPrescribingReferrals,
+            Metric::PharmacistReviews,
+            Metric::HuddlePracticeWeeks,
+        ] {
+            assert_eq!(t.annual_total(fy, m), 0, "{}", m.name());
+        }
+        assert!(t.annual_total(fy, Metric::EmergencyAdmissions) > 0);
+    }
+}
