@@ -9,10 +9,35 @@ use crate::scenario::Scenario;
 /// Number of ages held in age-indexed tables (0..=MAX_AGE).
 pub const AGES: usize = MAX_AGE as usize + 1;
 
-/// Converts a weekly hazard to a weekly probability.
+/// Converts a weekly hazard to a weekly probability, 1 − e^(−h).
+///
+/// Weekly hazards are nearly always below 0.02, where the series h − h²/2 + h³/6 − h⁴/24 is
+/// exact to 1.4e-9 relative error (the next term, h⁴/120) and several times cheaper than `exp_m1` (which took a third
+/// of the engine's time); larger hazards use `exp_m1`.
 #[inline]
 pub fn prob(hazard: f64) -> f64 {
-    -(-hazard).exp_m1()
+    if hazard < 0.02 {
+        let h = hazard;
+        h * (1.0 - h * (0.5 - h * (1.0 / 6.0 - h * (1.0 / 24.0))))
+    } else {
+        -(-hazard).exp_m1()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prob;
+
+    #[test]
+    fn the_hazard_series_matches_exp_m1_on_both_sides_of_the_switch() {
+        for i in 0..=4000 {
+            let h = f64::from(i) * 1e-5;
+            let exact = -(-h).exp_m1();
+            assert!((prob(h) - exact).abs() <= 1.4e-9 * exact.max(1e-300), "h = {h}");
+        }
+        assert_eq!(prob(0.0), 0.0);
+        assert!((prob(5.0) - (1.0 - (-5.0f64).exp())).abs() < 1e-15);
+    }
 }
 
 /// Precomputed tables.
