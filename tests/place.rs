@@ -78,3 +78,35 @@ fn estimates_are_marked_as_estimates() {
     );
     assert_eq!(place.file.mortality.mx_male.confidence, Confidence::Exact);
 }
+
+/// A scenario may name another place file with the same schema; the run uses it.
+#[test]
+fn a_scenario_can_run_on_a_place_file() {
+    use placesim::runner::{run, RunRequest, Silent};
+    use placesim::scenario::{load_scenario, PlaceSource};
+    let dir = tempfile::tempdir().unwrap();
+    // Same structure as Croydon under another name: the run must report it as its origin.
+    let text = placesim::place::CROYDON_TOML.replacen("name = \"Croydon\"", "name = \"Croydon copy\"", 1);
+    std::fs::write(dir.path().join("copy.place.toml"), text).unwrap();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let scenario = format!(
+        "extends = {:?}\n\n[scenario]\nname = \"copy\"\nplace = \"copy.place.toml\"\nscale = 0.01\nend = \"2017-03-31\"\n",
+        base.display().to_string()
+    );
+    let path = dir.path().join("copy.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let s = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.place, PlaceSource::File(dir.path().join("copy.place.toml")));
+    let results = run(
+        &RunRequest {
+            scenarios: vec![s],
+            replicates: 1,
+            seed: 1,
+            threads: 1,
+        },
+        &Silent,
+    )
+    .unwrap();
+    assert_eq!(results.scenarios[0].place.file.meta.name, "Croydon copy");
+    assert!(results.scenarios[0].replicates[0].annual_total(0, placesim::results::Metric::Population) > 0);
+}
