@@ -552,64 +552,37 @@ pub(crate) fn simulate_locality(
                 }
             }
         }
-        // PIC starts up to the caseload limit.
-        let mut pic_free = sch.pic_slots[at].saturating_sub(pic_caseload);
+        // PIC starts up to the caseload limit, frailest first.
         pic_list.sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), i));
-        for &i in &pic_list {
-            if pic_free == 0 {
-                break;
-            }
-            let iu = i as usize;
-            if pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
-                continue;
-            }
-            pic_free -= 1;
-            let cell = cell_of(pop, iu);
-            tal.add(cell, Metric::PicStarts, 1);
-            pop.flags[iu] &= !flag::PIC_WAITING;
-            pop.pic_until[iu] = until(w, s.pic.max_weeks);
-            pop.pic_protect_until[iu] = pop.pic_until[iu].saturating_add(52).min(NEVER - 1);
-            if key
-                .agent(pop.locality, i)
-                .week(w as u32)
-                .uniform(Purpose::PicIsolationResolved)
-                < s.pic.isolation_resolved_probability
-            {
-                pop.flags[iu] &= !flag::ISOLATED;
-            }
-        }
-        // Social prescribing referrals taken on.
-        let mut sp_cap = sch.sp_referrals[at];
+        serve(
+            pop,
+            &pic_list,
+            sch.pic_slots[at].saturating_sub(pic_caseload),
+            |pop, iu| {
+                tal.add(cell_of(pop, iu), Metric::PicStarts, 1);
+                pop.flags[iu] &= !flag::PIC_WAITING;
+                pop.pic_until[iu] = until(w, s.pic.max_weeks);
+                pop.pic_protect_until[iu] = pop.pic_until[iu].saturating_add(52).min(NEVER - 1);
+                let d = key.agent(pop.locality, iu as u32).week(w as u32);
+                if d.uniform(Purpose::PicIsolationResolved) < s.pic.isolation_resolved_probability {
+                    pop.flags[iu] &= !flag::ISOLATED;
+                }
+            },
+        );
+        // Social prescribing referrals taken on, in serial order.
         sp_list.sort_unstable();
-        for &i in &sp_list {
-            if sp_cap == 0 {
-                break;
-            }
-            let iu = i as usize;
-            if pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
-                continue;
-            }
-            sp_cap -= 1;
+        serve(pop, &sp_list, sch.sp_referrals[at], |pop, iu| {
             tal.add(cell_of(pop, iu), Metric::SocialPrescribingReferrals, 1);
             pop.flags[iu] &= !flag::SP_WAITING;
             pop.sp_until[iu] = until(w, s.social_prescribing.effect_weeks);
-        }
+        });
         // Pharmacist medication reviews: most conditions first.
-        let mut ph_cap = sch.pharm_reviews[at];
         pharm_list.sort_unstable_by_key(|&i| (Reverse(pop.conditions[i as usize].count_ones()), i));
-        for &i in &pharm_list {
-            if ph_cap == 0 {
-                break;
-            }
-            let iu = i as usize;
-            if pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
-                continue;
-            }
-            ph_cap -= 1;
+        serve(pop, &pharm_list, sch.pharm_reviews[at], |pop, iu| {
             tal.add(cell_of(pop, iu), Metric::PharmacistReviews, 1);
             pop.flags[iu] &= !flag::PHARM_WAITING;
             pop.pharm_until[iu] = until(w, s.pharmacists.effect_weeks);
-        }
+        });
 
         // Phase 7: inflows.
         let births = key
@@ -621,7 +594,7 @@ pub(crate) fn simulate_locality(
             let d = key.agent(pop.locality, serial).week(w as u32);
             let male = d.uniform(Purpose::NewcomerSex) < pp.male_birth_share.value;
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
-            add_agent(setup, pop, &d, 0, male, lsoa, woy);
+            setup.attributes.append(place, pop, &d, 0, male, lsoa, Some(woy));
             tal.add(cell_of(pop, serial as usize), Metric::Births, 1);
             alive += 1;
         }
@@ -637,8 +610,7 @@ pub(crate) fn simulate_locality(
             };
             let male = d.uniform(Purpose::NewcomerSex) < male_share[ag];
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
-            let bw = (d.bits(Purpose::SynthBirthday) % 52) as u8;
-            add_agent(setup, pop, &d, age, male, lsoa, bw);
+            setup.attributes.append(place, pop, &d, age, male, lsoa, None);
             tal.add(cell_of(pop, serial as usize), Metric::InMigrants, 1);
             alive += 1;
         }
@@ -698,6 +670,23 @@ pub(crate) fn simulate_locality(
         }
     }
     tal
+}
+
+/// Serves a sorted waiting list up to `capacity`: people now in hospital (or dead) keep
+/// their place in the queue for a later week and use no capacity.
+fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl FnMut(&mut LocalityPop, usize)) {
+    let mut left = capacity;
+    for &i in list {
+        if left == 0 {
+            break;
+        }
+        let iu = i as usize;
+        if pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
+            continue;
+        }
+        left -= 1;
+        start(pop, iu);
+    }
 }
 
 /// Condition onset on a birthday: the rise in prevalence from the old to the new (effective)
@@ -872,21 +861,4 @@ fn admit_agent(
     pop.hospital_days[i] = los;
     pop.need[i] = need_code;
     false
-}
-
-fn add_agent(setup: &Setup, pop: &mut LocalityPop, d: &WeekDraws, age: u8, male: bool, lsoa: u16, birthday_week: u8) {
-    let place = &*setup.place;
-    let a = setup.attributes.draw(place, d, age, male, lsoa);
-    pop.push(
-        age,
-        birthday_week,
-        a.flags,
-        lsoa,
-        place.lsoa_practice[lsoa as usize],
-        place.lsoa_imd_decile[lsoa as usize],
-        a.ethnicity,
-        a.conditions,
-        a.frailty,
-        a.care,
-    );
 }

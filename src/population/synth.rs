@@ -48,20 +48,7 @@ pub fn synthesize_with_capacity(place: &Place, key: &ReplicateKey, scale: f64, e
                     } else {
                         a as u8
                     };
-                    let lsoa = slots[serial as usize];
-                    let agent = attrs.draw(place, &draws, age, sex_male, lsoa);
-                    pop.push(
-                        age,
-                        agent.birthday_week,
-                        agent.flags,
-                        lsoa,
-                        place.lsoa_practice[lsoa as usize],
-                        place.lsoa_imd_decile[lsoa as usize],
-                        agent.ethnicity,
-                        agent.conditions,
-                        agent.frailty,
-                        agent.care,
-                    );
+                    attrs.append(place, &mut pop, &draws, age, sex_male, slots[serial as usize], None);
                     serial += 1;
                 }
             }
@@ -172,6 +159,34 @@ impl AttributeModel {
             eth_prob,
             old_age_weights,
         }
+    }
+
+    /// Draws the attributes of a new resident and appends them to `pop`, in the LSOA's practice
+    /// and with its IMD decile. The birthday week is drawn unless given (births have theirs).
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &self,
+        place: &Place,
+        pop: &mut LocalityPop,
+        draws: &WeekDraws,
+        age: u8,
+        male: bool,
+        lsoa: u16,
+        birthday_week: Option<u8>,
+    ) {
+        let a = self.draw(place, draws, age, male, lsoa);
+        pop.push(
+            age,
+            birthday_week.unwrap_or(a.birthday_week),
+            a.flags,
+            lsoa,
+            place.lsoa_practice[lsoa as usize],
+            place.lsoa_imd_decile[lsoa as usize],
+            a.ethnicity,
+            a.conditions,
+            a.frailty,
+            a.care,
+        );
     }
 
     /// An age of 90 or over for a member of the open 90+ group.
