@@ -26,6 +26,7 @@
 
 pub mod analysis;
 pub mod calendar;
+pub mod calibration;
 pub mod engine;
 pub mod error;
 pub mod model;

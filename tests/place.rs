@@ -110,3 +110,20 @@ fn a_scenario_can_run_on_a_place_file() {
     assert_eq!(results.scenarios[0].place.file.meta.name, "Croydon copy");
     assert!(results.scenarios[0].replicates[0].annual_total(0, placesim::results::Metric::Population) > 0);
 }
+
+#[test]
+fn local_fifths_hold_a_fifth_of_residents_each_and_follow_deprivation() {
+    let place = Place::croydon();
+    let mut pop = [0u32; 5];
+    let mut mean_decile = [0.0f64; 5];
+    for (i, &f) in place.lsoa_local_fifth.iter().enumerate() {
+        pop[usize::from(f)] += place.lsoa_population[i];
+        mean_decile[usize::from(f)] += f64::from(place.lsoa_population[i]) * f64::from(place.lsoa_imd_decile[i]);
+    }
+    for f in 0..5 {
+        let share = f64::from(pop[f]) / 386_710.0;
+        assert!((share - 0.2).abs() < 0.01, "fifth {f} holds {share}");
+        mean_decile[f] /= f64::from(pop[f]);
+    }
+    assert!(mean_decile.windows(2).all(|w| w[0] < w[1]), "{mean_decile:?}");
+}

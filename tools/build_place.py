@@ -163,6 +163,7 @@ derived("lsoas.practice", practice_of, "practice key",
         "groups of about equal population. Replace with the real practice list when available", "2019")
 from_ref("lsoas.population", "lsoa.population")
 from_ref("lsoas.imd_decile", "lsoa.imd_decile")
+from_ref("lsoas.imd_rank", "lsoa.imd_rank")
 
 # ---------------------------------------------------------------- ethnicity
 groups = ["White", "Black", "Asian", "Mixed", "Other"]

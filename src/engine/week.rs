@@ -6,7 +6,10 @@ use crate::calendar::Date;
 use crate::model::tables::{prob, Normalisers};
 use crate::population::synth::{condition_prevalence, effective_age, MAX_AGE};
 use crate::population::{care, flag, need, LocalityPop, NEVER};
-use crate::results::{age_band, breakdown_cell, Metric, Tally, CELLS_PER_LOCALITY as CELLS, N_METRICS, OVERHEAD_CELL};
+use crate::results::{
+    age_band, breakdown_cell, life_age_group, Metric, Tally, CELLS_PER_LOCALITY as CELLS, LIFE_AGE_GROUPS, LIFE_CELLS,
+    N_METRICS, OVERHEAD_CELL,
+};
 use crate::rng::{categorical, Purpose, ReplicateKey, WeekDraws};
 use std::cmp::Reverse;
 
@@ -14,23 +17,41 @@ use std::cmp::Reverse;
 pub(crate) struct LocalityTally {
     weekly: Vec<u32>,
     annual: Vec<u32>,
+    /// `[fy][fifth][sex][group][deaths, person-weeks]`
+    life: Vec<u32>,
+    /// The place's deprivation fifth of each LSOA.
+    fifths: Vec<u8>,
     week_at: usize,
     fy_at: usize,
+    life_at: usize,
 }
 
 impl LocalityTally {
-    fn new(weeks: usize, fys: usize) -> Self {
+    fn new(weeks: usize, fys: usize, fifths: &[u8]) -> Self {
         LocalityTally {
             weekly: vec![0; weeks * N_METRICS],
             annual: vec![0; fys * CELLS * N_METRICS],
+            life: vec![0; fys * LIFE_CELLS],
+            fifths: fifths.to_vec(),
             week_at: 0,
             fy_at: 0,
+            life_at: 0,
         }
     }
 
     fn begin(&mut self, week: usize, fy: usize) {
         self.week_at = week * N_METRICS;
         self.fy_at = fy * CELLS * N_METRICS;
+        self.life_at = fy * LIFE_CELLS;
+    }
+
+    /// Counts a death (`slot` 0) or a person-week (`slot` 1) in the life-expectancy tally.
+    #[inline]
+    fn life(&mut self, pop: &LocalityPop, i: usize, slot: usize) {
+        let fifth = usize::from(self.fifths[usize::from(pop.lsoa[i])]);
+        let sex = usize::from(pop.flags[i] & flag::MALE != 0);
+        let at = self.life_at + ((fifth * 2 + sex) * LIFE_AGE_GROUPS + life_age_group(pop.age[i])) * 2 + slot;
+        self.life[at] += 1;
     }
 
     #[inline]
@@ -49,6 +70,9 @@ impl LocalityTally {
             let block = tally.annual_block_mut(fy, locality);
             let src = &self.annual[fy * CELLS * N_METRICS..(fy + 1) * CELLS * N_METRICS];
             block.copy_from_slice(src);
+            tally
+                .life_block_mut(fy, locality)
+                .copy_from_slice(&self.life[fy * LIFE_CELLS..(fy + 1) * LIFE_CELLS]);
         }
     }
 }
@@ -92,7 +116,7 @@ pub(crate) fn simulate_locality(
     let place = &*setup.place;
     let l = usize::from(pop.locality);
     let np = place.file.practices.len();
-    let mut tal = LocalityTally::new(cal.weeks, cal.financial_years.len());
+    let mut tal = LocalityTally::new(cal.weeks, cal.financial_years.len(), &place.lsoa_local_fifth);
 
     let practices: Vec<usize> = (0..np).filter(|&p| place.practice_locality[p] as usize == l).collect();
     let mut local_practice = vec![usize::MAX; np];
@@ -623,6 +647,7 @@ pub(crate) fn simulate_locality(
             }
             let cell = cell_of(pop, i);
             tal.add(cell, Metric::Population, 1);
+            tal.life(pop, i, 1);
             let age = pop.age[i];
             if age >= 65 {
                 tal.add(cell, Metric::Aged65Plus, 1);
@@ -743,6 +768,7 @@ fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: usize) {
         tal.add(cell, Metric::DeathsInHospital, 1);
     }
     tal.add(cell, Metric::Deaths, 1);
+    tal.life(pop, i, 0);
     pop.flags[i] = 0;
     pop.hospital_days[i] = 0;
 }
@@ -808,6 +834,9 @@ fn admit_agent(
     let cell = cell_of(pop, i);
     let d = key.agent(pop.locality, i as u32).week(w as u32);
     tal.add(cell, Metric::EmergencyAdmissions, 1);
+    if pop.age[i] >= 18 {
+        tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
+    }
     if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
         tal.add(cell, Metric::Readmissions30d, 1);
     }

@@ -39,6 +39,10 @@ pub struct Place {
     pub lsoa_imd_decile: Vec<u8>,
     /// Residents of each LSOA (at the population date).
     pub lsoa_population: Vec<u32>,
+    /// The place's own deprivation fifth of each LSOA (0 = most deprived fifth of residents):
+    /// LSOAs ordered by national IMD rank and cut where cumulative population crosses each
+    /// fifth (an LSOA belongs to the fifth holding its population midpoint).
+    pub lsoa_local_fifth: Vec<u8>,
     /// Locality index of each practice.
     pub practice_locality: Vec<u8>,
 }
@@ -267,6 +271,7 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     expect_len("lsoas.practice", &ls.practice, n, problems);
     expect_len("lsoas.population", &ls.population, n, problems);
     expect_len("lsoas.imd_decile", &ls.imd_decile, n, problems);
+    expect_len("lsoas.imd_rank", &ls.imd_rank, n, problems);
     let mut lsoa_locality = Vec::with_capacity(n);
     let mut lsoa_practice = Vec::with_capacity(n);
     let mut lsoa_imd_decile = Vec::with_capacity(n);
@@ -542,6 +547,7 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     ] {
         expect_probs(name, &[v], problems);
     }
+    let lsoa_local_fifth = local_fifths(&lsoa_population, &file.lsoas.imd_rank.value);
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     Place {
         file,
@@ -551,8 +557,30 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
         lsoa_practice,
         lsoa_imd_decile,
         lsoa_population,
+        lsoa_local_fifth,
         practice_locality,
     }
+}
+
+/// Local deprivation fifths: LSOAs ordered by rank (most deprived first, ties by index), each
+/// assigned the fifth containing the midpoint of its population in the cumulative total.
+fn local_fifths(population: &[u32], rank: &[f64]) -> Vec<u8> {
+    let n = population.len().min(rank.len());
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| rank[a].total_cmp(&rank[b]).then(a.cmp(&b)));
+    let total: f64 = population[..n].iter().map(|&p| f64::from(p)).sum();
+    let mut out = vec![0u8; population.len()];
+    let mut before = 0.0;
+    for i in order {
+        let mid = before + f64::from(population[i]) / 2.0;
+        out[i] = if total > 0.0 {
+            ((5.0 * mid / total).floor() as u8).min(4)
+        } else {
+            0
+        };
+        before += f64::from(population[i]);
+    }
+    out
 }
 
 /// Index of the band whose lower bound is the largest not above `age`; `None` when `age` is

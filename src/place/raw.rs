@@ -124,6 +124,9 @@ pub struct Lsoas {
     pub population: Figure<Vec<f64>>,
     /// National IMD 2019 decile (1 = most deprived).
     pub imd_decile: Figure<Vec<f64>>,
+    /// National IMD 2019 rank (1 = most deprived of 32,844 LSOAs); orders LSOAs into the
+    /// place's own deprivation fifths.
+    pub imd_rank: Figure<Vec<f64>>,
 }
 
 /// A GP practice.

@@ -57,6 +57,7 @@ metrics! {
     OutMigrants => ("out_migrants", Count, "persons", "Residents moving out of the place."),
     AeAttendances => ("ae_attendances", Count, "attendances", "A&E attendances arising from health crises."),
     EmergencyAdmissions => ("emergency_admissions", Count, "admissions", "Emergency admissions (A&E attendances converted to admission, after LIFE diversion)."),
+    EmergencyAdmissionsAdults => ("emergency_admissions_18_plus", Count, "admissions", "Emergency admissions of residents aged 18 or over."),
     AdmissionsZeroDay => ("admissions_zero_day", Count, "admissions", "Emergency admissions with a zero-day stay."),
     LiaisonAssessments => ("life_liaison_assessments", Count, "assessments", "LIFE A&E liaison assessments of people about to be admitted."),
     AdmissionsAvoidedLife => ("admissions_avoided_life", Count, "admissions", "Admissions avoided: people assessed by LIFE A&E liaison and sent home with LIFE support."),
@@ -114,6 +115,19 @@ pub fn age_band(age: u8) -> usize {
         65..=74 => 2,
         75..=84 => 3,
         _ => 4,
+    }
+}
+
+/// Number of age groups in the life-expectancy tally: 0, 1–4, 5–9, …, 85–89, 90+.
+pub const LIFE_AGE_GROUPS: usize = 20;
+
+/// The life-table age group of an age: 0, 1–4, 5–9, …, 85–89, 90+.
+#[inline]
+pub fn life_age_group(age: u8) -> usize {
+    match age {
+        0 => 0,
+        1..=4 => 1,
+        _ => (usize::from(age) / 5 + 1).min(LIFE_AGE_GROUPS - 1),
     }
 }
 

@@ -4,7 +4,9 @@
 pub mod metrics;
 pub mod summary;
 
-pub use metrics::{age_band, Metric, MetricKind, AGE_BANDS, IMD_QUINTILES, N_METRICS, SEXES};
+pub use metrics::{
+    age_band, life_age_group, Metric, MetricKind, AGE_BANDS, IMD_QUINTILES, LIFE_AGE_GROUPS, N_METRICS, SEXES,
+};
 
 use crate::calendar::Date;
 use crate::place::Place;
@@ -96,7 +98,12 @@ pub struct Tally {
     weekly: Vec<u32>,
     /// `[fy][locality][cell][metric]`, cells = breakdown cells then the overhead cell
     annual: Vec<u32>,
+    /// `[fy][locality][local fifth][sex][life age group][deaths, person-weeks]`
+    life: Vec<u32>,
 }
+
+/// Entries of the life-expectancy tally per financial year and locality.
+pub const LIFE_CELLS: usize = 5 * 2 * LIFE_AGE_GROUPS * 2;
 
 impl Tally {
     /// An all-zero tally.
@@ -107,6 +114,7 @@ impl Tally {
             fys,
             weekly: vec![0; weeks * localities * N_METRICS],
             annual: vec![0; fys * localities * CELLS_PER_LOCALITY * N_METRICS],
+            life: vec![0; fys * localities * LIFE_CELLS],
         }
     }
 
@@ -147,6 +155,21 @@ impl Tally {
     /// Financial-year sum of `metric` for the whole place.
     pub fn annual_total(&self, fy: usize, metric: Metric) -> u64 {
         (0..self.localities).map(|l| self.annual_locality(fy, l, metric)).sum()
+    }
+
+    /// Deaths and person-weeks in one financial year, locality, local deprivation fifth
+    /// (0 = most deprived fifth of the place), sex (0 = female) and life age group.
+    #[inline]
+    pub fn life(&self, fy: usize, locality: usize, fifth: usize, sex: usize, group: usize) -> (u32, u32) {
+        let at = (fy * self.localities + locality) * LIFE_CELLS + ((fifth * 2 + sex) * LIFE_AGE_GROUPS + group) * 2;
+        (self.life[at], self.life[at + 1])
+    }
+
+    /// Mutable life-expectancy tally (`[fifth][sex][group][deaths, person-weeks]`) of one
+    /// locality and financial year.
+    pub fn life_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
+        let at = (fy * self.localities + locality) * LIFE_CELLS;
+        &mut self.life[at..at + LIFE_CELLS]
     }
 
     /// Mutable weekly row (`[metric]`) of one locality.

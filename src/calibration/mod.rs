@@ -1,0 +1,4 @@
+//! Calibration and validation: targets as data, their computation from run results, and the
+//! fitting of uncertain parameters to them.
+
+pub mod nelder_mead;
