@@ -1,4 +1,6 @@
 //! Calibration and validation: targets as data, their computation from run results, and the
 //! fitting of uncertain parameters to them.
 
+pub mod fit;
 pub mod nelder_mead;
+pub mod targets;
