@@ -19,6 +19,9 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
             eprintln!("error: {err:#}");
+            if err.downcast_ref::<cli::TargetsFailed>().is_some() {
+                return ExitCode::from(cli::TARGETS_FAILED);
+            }
             ExitCode::from(if cli::is_bad_input(&err) { 2 } else { 1 })
         }
     }

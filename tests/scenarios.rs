@@ -71,9 +71,14 @@ fn every_shipped_scenario_loads() {
 #[test]
 fn baseline_has_the_delivered_services() {
     let s = load("baseline.toml");
-    assert_eq!(s.files.len(), 1);
+    // The baseline extends the calibrated fragment, which supplies the fitted parameters.
+    assert_eq!(s.files.len(), 2);
+    assert!(s.files[1].path.ends_with("calibration/fitted.toml"));
     assert_eq!(s.scale, 1.0);
-    assert_eq!(s.model.readmission_hr, 9.0);
+    assert!(
+        (3.0..=20.0).contains(&s.model.readmission_hr),
+        "fitted within its calibration bounds"
+    );
     let h = &s.services.huddles;
     assert!(h.rollout.enabled);
     assert_eq!(h.rollout.start, date("2017-04-03"));
@@ -104,9 +109,10 @@ fn baseline_has_the_delivered_services() {
 fn do_nothing_inherits_everything_but_the_services() {
     let s = load("do-nothing.toml");
     let b = load("baseline.toml");
-    assert_eq!(s.files.len(), 2);
+    assert_eq!(s.files.len(), 3);
     assert!(s.files[1].path.ends_with("baseline.toml"));
     assert_eq!(s.files[1].sha256, b.files[0].sha256);
+    assert!(s.files[2].path.ends_with("calibration/fitted.toml"));
     let sv = &s.services;
     assert!(!sv.huddles.rollout.enabled);
     assert!(!sv.pic.rollout.enabled);
@@ -185,7 +191,7 @@ fn name_and_description_are_not_inherited() {
     assert_eq!(s.name, "my-option");
     assert_eq!(s.description, "");
     assert_eq!(s.services.life.rollout.capacity_multiplier, 2.0);
-    assert_eq!(s.files.len(), 2);
+    assert_eq!(s.files.len(), 3);
     assert_eq!(s.files[0].path, path);
 }
 

@@ -73,10 +73,16 @@ def from_ref(name, path, value=None, note=None, labels=None, unit=None):
 
 def source_key(text, path):
     """The [sources] key for a reference source text; texts that are not in the reference's
-    own [sources] table (composite or free-text sources) get a key named after the figure."""
+    own [sources] table (composite or free-text sources) get a key made from the text."""
     if text in TEXT_TO_KEY:
         return TEXT_TO_KEY[text]
-    key = "REF_" + path.replace(".", "_").upper()
+    # Named after the text itself (not the first figure citing it), so figures that share a
+    # free-text source such as "estimate" share a key that says what it is.
+    slug = "".join(c if c.isalnum() else "_" for c in text.upper())
+    slug = "_".join(part for part in slug.split("_") if part)[:48].rstrip("_")
+    key, n = "REF_" + slug, 2
+    while key in SOURCES:
+        key, n = f"REF_{slug}_{n}", n + 1
     SOURCES[key] = text
     TEXT_TO_KEY[text] = key
     return key

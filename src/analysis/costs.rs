@@ -45,6 +45,29 @@ categories! {
     Total => ("cost_total", "Sum of all categories."),
 }
 
+/// Service-value metrics written beside the cost categories: per hazard-lowering service the
+/// expected A&E attendances and admissions it avoided and the cost avoided, then LIFE's.
+pub const VALUE_METRICS: [&str; 13] = [
+    "expected_ae_avoided_huddles",
+    "expected_admissions_avoided_huddles",
+    "cost_avoided_huddles",
+    "expected_ae_avoided_pic",
+    "expected_admissions_avoided_pic",
+    "cost_avoided_pic",
+    "expected_ae_avoided_social_prescribing",
+    "expected_admissions_avoided_social_prescribing",
+    "cost_avoided_social_prescribing",
+    "expected_ae_avoided_pharmacists",
+    "expected_admissions_avoided_pharmacists",
+    "cost_avoided_pharmacists",
+    "cost_avoided_life",
+];
+
+/// Whether a value metric is in money (else an expected count).
+pub fn value_is_cost(name: &str) -> bool {
+    name.starts_with("cost_")
+}
+
 /// Unit costs resolved for one scenario on one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitCosts {
@@ -62,6 +85,7 @@ pub struct UnitCosts {
     pharmacist: f64,
     home_care_week: f64,
     care_home_week: f64,
+    zero_day_share: f64,
     /// Price base, e.g. "2018/19".
     pub price_base: String,
 }
@@ -85,8 +109,35 @@ impl UnitCosts {
             pharmacist: c.pharmacist_review.value,
             home_care_week: c.home_care_week.value,
             care_home_week: c.care_home_week.value,
+            zero_day_share: place.file.hospital.zero_day_share.value,
             price_base: place.file.meta.price_base.clone(),
         }
+    }
+
+    /// Mean spell cost of an emergency admission: the zero-day share at the short-stay cost,
+    /// the rest at the long-stay cost (excess bed days are not included).
+    pub fn mean_admission(&self) -> f64 {
+        self.zero_day_share * self.short_stay + (1.0 - self.zero_day_share) * self.long_stay
+    }
+
+    /// The service-value metrics ([`VALUE_METRICS`], same order) for a period: expected A&E
+    /// attendances and admissions avoided by each hazard-lowering service (from the avoided
+    /// tally, `[service][ae, admissions]`) with the costs they avoided (A&E cost + mean spell
+    /// cost), and LIFE's avoided cost (admissions avoided by A&E liaison × mean spell cost +
+    /// bed days saved by discharge to assess × excess bed-day cost). Together with the running
+    /// costs (`cost_huddles`, `cost_pic`, `cost_life`, …) they give a return per £1 per service
+    /// and period. Costs of care packages avoided by reablement are not included.
+    pub fn values(&self, raw: impl Fn(Metric) -> f64, avoided: &[f64]) -> [f64; VALUE_METRICS.len()] {
+        let mut out = [0.0; VALUE_METRICS.len()];
+        for k in 0..crate::results::AVOIDING_SERVICES.len() {
+            let (ae, adm) = (avoided[2 * k], avoided[2 * k + 1]);
+            out[3 * k] = ae;
+            out[3 * k + 1] = adm;
+            out[3 * k + 2] = ae * self.ae + adm * self.mean_admission();
+        }
+        out[VALUE_METRICS.len() - 1] =
+            raw(Metric::AdmissionsAvoidedLife) * self.mean_admission() + raw(Metric::D2aBedDaysSaved) * self.excess_day;
+        out
     }
 
     /// Cost in each category (same order as [`CostCategory::ALL`]) given the period's raw

@@ -37,9 +37,14 @@ impl LifeTable {
 }
 
 /// Builds the table from deaths and person-years per age group; `None` when a group has no
-/// person-years (life expectancy is then undefined).
+/// person-years, the open 90+ group has no deaths, or an input is negative or not finite.
 pub fn abridged(deaths: &[f64; LIFE_AGE_GROUPS], person_years: &[f64; LIFE_AGE_GROUPS]) -> Option<LifeTable> {
-    if person_years.iter().any(|&p| p <= 0.0) {
+    // No exposure in a group, or no deaths in the open group (its person-years l/M would be
+    // infinite): life expectancy is undefined.
+    if person_years.iter().any(|&p| p <= 0.0 || !p.is_finite()) || deaths.iter().any(|&d| d < 0.0 || !d.is_finite()) {
+        return None;
+    }
+    if deaths[LIFE_AGE_GROUPS - 1] <= 0.0 {
         return None;
     }
     let g = LIFE_AGE_GROUPS;

@@ -244,19 +244,22 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             .sum()
     };
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+    // Counts and levels are compared per resident: a run at scale s simulates s agents per
+    // resident, so they are divided by s. Ratios, changes and life expectancy need no rescaling.
+    let per_resident = 1.0 / result.scenario.scale;
     Ok(match &target.compute {
         Compute::AnnualSum { metric, fy, min_age } => {
             let band = band_from(min_age.unwrap_or(0)).unwrap_or(0);
-            sum_cells(fy_index(*fy)?, m(metric)?, band)
-                + if band == 0 {
-                    overhead(tally, fy_index(*fy)?, m(metric)?)
-                } else {
-                    0.0
-                }
+            let unattributed = if band == 0 {
+                overhead(tally, fy_index(*fy)?, m(metric)?)
+            } else {
+                0.0
+            };
+            (sum_cells(fy_index(*fy)?, m(metric)?, band) + unattributed) * per_resident
         }
         Compute::AnnualStockMean { metric, fy } => {
             let k = fy_index(*fy)?;
-            tally.annual_total(k, m(metric)?) as f64 / f64::from(cal.weeks_in_fy[k])
+            tally.annual_total(k, m(metric)?) as f64 / f64::from(cal.weeks_in_fy[k]) * per_resident
         }
         Compute::StockAtDate { metric, date: d } => {
             let d = date(d)?;
@@ -264,7 +267,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
                 return Err(format!("target {}: {d} is outside the run", target.id));
             }
             let w = cal.week_of(d);
-            weekly_sum(m(metric)?, &[w])
+            weekly_sum(m(metric)?, &[w]) * per_resident
         }
         Compute::RelativeChange {
             metric,
@@ -291,7 +294,9 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             let b = weeks_between(date(to_start)?, date(to_end)?)?;
             ratio(weekly_sum(mt, &b) / b.len() as f64, weekly_sum(mt, &a) / a.len() as f64) - 1.0
         }
-        Compute::WindowSum { metric, start, end } => weekly_sum(m(metric)?, &weeks_between(date(start)?, date(end)?)?),
+        Compute::WindowSum { metric, start, end } => {
+            weekly_sum(m(metric)?, &weeks_between(date(start)?, date(end)?)?) * per_resident
+        }
         Compute::Ratio {
             numerator,
             denominator,

@@ -5,6 +5,8 @@
 // The CLI is the one place that prints (invariant 1).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod calib;
+pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
 mod time;
@@ -41,6 +43,73 @@ enum Command {
         #[arg(value_enum)]
         topic: Option<Topic>,
     },
+    /// Run a scenario and check it against every calibration target (MODEL.md §8): prints
+    /// the table and writes targets.csv and targets.json beside the run's outputs.
+    ValidateTargets(ValidateTargetsArgs),
+    /// Fit the uncertain parameters named in the calibration set-up to the targets
+    /// (Nelder–Mead, common random numbers) and write the fitted scenario fragment.
+    Calibrate(CalibrateArgs),
+}
+
+/// Arguments of `placesim validate-targets`.
+#[derive(Debug, Args)]
+pub struct ValidateTargetsArgs {
+    /// Scenario to check.
+    #[arg(value_name = "SCENARIO", default_value = "scenarios/baseline.toml")]
+    scenario: PathBuf,
+    /// Replicates (at least 20 for the shipped baseline's validation).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    replicates: u32,
+    /// Master seed.
+    #[arg(long, default_value_t = 20_160_404)]
+    seed: u64,
+    /// Worker threads (0 = all cores; does not change results).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Targets file (default: the embedded data/targets.toml).
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Output folder (default output/targets-<scenario>-<time>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    force: bool,
+    /// Exit with status 3 if any target fails.
+    #[arg(long)]
+    strict: bool,
+    /// Regenerate this document (e.g. docs/validation.md) from the template.
+    #[arg(long, value_name = "FILE")]
+    doc: Option<PathBuf>,
+    /// Template for --doc.
+    #[arg(long, value_name = "FILE", default_value = "docs/validation.template.md")]
+    doc_template: PathBuf,
+    /// Folder with the calibration set-up, fitted fragment and log (for --doc).
+    #[arg(long, value_name = "DIR", default_value = "scenarios/calibration")]
+    calibration_dir: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Arguments of `placesim calibrate`.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Scenario whose parameters are fitted (it should extend the fitted fragment).
+    #[arg(value_name = "SCENARIO", default_value = "scenarios/baseline.toml")]
+    scenario: PathBuf,
+    /// Folder holding setup.toml; fitted.toml and log.csv are written there.
+    #[arg(long, value_name = "DIR", default_value = "scenarios/calibration")]
+    calibration_dir: PathBuf,
+    /// Targets file (default: the embedded data/targets.toml).
+    #[arg(long, value_name = "FILE")]
+    targets: Option<PathBuf>,
+    /// Worker threads (0 = all cores; does not change results).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// No per-evaluation progress lines.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Arguments of `placesim run`.
@@ -146,6 +215,8 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Run(args) => run::run(args, command_line),
         Command::Validate { scenarios } => run::validate(&scenarios),
+        Command::ValidateTargets(args) => calib::validate_targets(args, command_line),
+        Command::Calibrate(args) => calib::calibrate(args),
         Command::Explain { topic } => {
             explain(topic);
             Ok(())

@@ -14,14 +14,20 @@ use crate::rng::{categorical, Purpose, ReplicateKey, WeekDraws};
 use std::cmp::Reverse;
 
 /// Tallies of one locality over the run.
+/// Services whose effects lower the crisis hazard, in the order of `Tally::avoided`.
+pub(crate) const SERVICES: usize = crate::results::AVOIDING_SERVICES.len();
+
 pub(crate) struct LocalityTally {
     weekly: Vec<u32>,
+    /// `[week][service][expected A&E attendances avoided, expected admissions avoided]`
+    avoided: Vec<f64>,
     annual: Vec<u32>,
     /// `[fy][fifth][sex][group][deaths, person-weeks]`
     life: Vec<u32>,
     /// The place's deprivation fifth of each LSOA.
     fifths: Vec<u8>,
     week_at: usize,
+    avoided_at: usize,
     fy_at: usize,
     life_at: usize,
 }
@@ -30,10 +36,12 @@ impl LocalityTally {
     fn new(weeks: usize, fys: usize, fifths: &[u8]) -> Self {
         LocalityTally {
             weekly: vec![0; weeks * N_METRICS],
+            avoided: vec![0.0; weeks * SERVICES * 2],
             annual: vec![0; fys * CELLS * N_METRICS],
             life: vec![0; fys * LIFE_CELLS],
             fifths: fifths.to_vec(),
             week_at: 0,
+            avoided_at: 0,
             fy_at: 0,
             life_at: 0,
         }
@@ -41,8 +49,16 @@ impl LocalityTally {
 
     fn begin(&mut self, week: usize, fy: usize) {
         self.week_at = week * N_METRICS;
+        self.avoided_at = week * SERVICES * 2;
         self.fy_at = fy * CELLS * N_METRICS;
         self.life_at = fy * LIFE_CELLS;
+    }
+
+    /// Adds expected A&E attendances and admissions avoided by service `k` this week.
+    #[inline]
+    fn avoid(&mut self, k: usize, ae: f64, admissions: f64) {
+        self.avoided[self.avoided_at + 2 * k] += ae;
+        self.avoided[self.avoided_at + 2 * k + 1] += admissions;
     }
 
     /// Counts a death (`slot` 0) or a person-week (`slot` 1) in the life-expectancy tally.
@@ -65,6 +81,9 @@ impl LocalityTally {
             tally
                 .weekly_row_mut(w, locality)
                 .copy_from_slice(&self.weekly[w * N_METRICS..(w + 1) * N_METRICS]);
+            tally
+                .avoided_row_mut(w, locality)
+                .copy_from_slice(&self.avoided[w * SERVICES * 2..(w + 1) * SERVICES * 2]);
         }
         for fy in 0..tally.financial_years() {
             let block = tally.annual_block_mut(fy, locality);
@@ -365,6 +384,9 @@ pub(crate) fn simulate_locality(
             if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
                 hz *= t.readmission_hr;
             }
+            // Service effects multiply the hazard; each effect's share of the log-hazard
+            // reduction attributes the expected crises it avoided (no draws are involved).
+            let mut cut = [0.0f64; SERVICES];
             if on(pop.huddle_until[i], w16) {
                 let since = w.saturating_sub(sch.practice_start_week[p] as usize) as f64;
                 let ramp = if effect_ramp_weeks > 0.0 {
@@ -372,16 +394,32 @@ pub(crate) fn simulate_locality(
                 } else {
                     1.0
                 };
-                hz *= 1.0 - (s.huddles.effect * ramp + huddle_extra).min(0.95);
+                cut[0] = (s.huddles.effect * ramp + huddle_extra).min(0.95);
             }
             if on(pop.pic_until[i], w16) {
-                hz *= 1.0 - s.pic.crisis_effect;
+                cut[1] = s.pic.crisis_effect;
             }
             if sp_on {
-                hz *= 1.0 - s.social_prescribing.ae_effect;
+                cut[2] = s.social_prescribing.ae_effect;
             }
             if on(pop.pharm_until[i], w16) {
-                hz *= 1.0 - s.pharmacists.effect;
+                cut[3] = s.pharmacists.effect;
+            }
+            if cut.iter().any(|&c| c > 0.0) {
+                let before = prob(hz);
+                let logs = cut.map(|c| -(1.0 - c).ln());
+                for c in cut {
+                    if c > 0.0 {
+                        hz *= 1.0 - c;
+                    }
+                }
+                let avoided = before - prob(hz);
+                let total: f64 = logs.iter().sum();
+                for (k, l) in logs.iter().enumerate() {
+                    if *l > 0.0 {
+                        tal.avoid(k, avoided * l / total, avoided * l / total * t.admit[a]);
+                    }
+                }
             }
             if d.uniform(Purpose::Crisis) < prob(hz) {
                 tal.add(cell, Metric::AeAttendances, 1);
@@ -567,6 +605,7 @@ pub(crate) fn simulate_locality(
                     sp_list.push(i);
                 }
                 if sch.pharm_active[w]
+                    && pop.conditions[iu].count_ones() >= u32::from(s.pharmacists.min_conditions)
                     && f & flag::PHARM_WAITING == 0
                     && !on(pop.pharm_until[iu], w16)
                     && d.uniform(Purpose::PharmacistFlag) < s.huddles.refer_pharmacist_probability
@@ -653,7 +692,7 @@ pub(crate) fn simulate_locality(
                 tal.add(cell, Metric::Aged65Plus, 1);
                 let nc = pop.conditions[i].count_ones();
                 let fr = pop.frailty[i];
-                if fr >= 2 || (fr == 1 && nc >= 1) || nc >= 2 {
+                if fr >= 2 || (fr == 1 && nc >= 2) {
                     tal.add(cell, Metric::Llti65Plus, 1);
                 }
             }
@@ -881,7 +920,9 @@ fn admit_agent(
     if need_code == need::REABLEMENT {
         let cut =
             (setup.scenario.services.life.los_reduction_days + d.uniform_at(Purpose::LosLength, 1)).floor() as u16;
-        los = los.saturating_sub(cut).max(1);
+        let shorter = los.saturating_sub(cut).max(1);
+        tal.add(cell, Metric::D2aBedDaysSaved, u32::from(los - shorter));
+        los = shorter;
     }
     if los > t.trim_point {
         tal.add(cell, Metric::ExcessBedDays, u32::from(los - t.trim_point));

@@ -20,11 +20,12 @@ mod dir;
 mod manifest;
 mod summary;
 mod tables;
+pub mod targets;
 
 pub use dir::{prepare_out_dir, OutDir};
 pub use summary::{summarise, SummaryRow};
 
-use crate::analysis::costs::{CostCategory, UnitCosts};
+use crate::analysis::costs::{CostCategory, UnitCosts, VALUE_METRICS};
 use crate::calendar::Date;
 use crate::error::OutputError;
 use crate::results::{Metric, Results, RunCalendar, Tally};
@@ -34,6 +35,9 @@ use std::str::FromStr;
 
 /// Number of cost categories.
 pub const N_COSTS: usize = CostCategory::ALL.len();
+
+/// Number of service-value metrics.
+pub const N_VALUES: usize = VALUE_METRICS.len();
 
 /// Names of the files a run folder holds, in the order they are written.
 pub const OUTPUT_FILES: [&str; 5] = [
@@ -99,6 +103,9 @@ pub trait CostModel: Sync {
     /// Cost in each category (order of [`CostCategory::ALL`]) from a period's raw tallies:
     /// counts summed over the period, stocks summed over its weeks (person-weeks).
     fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS];
+    /// The service-value metrics ([`VALUE_METRICS`]) for a period's raw tallies and its
+    /// avoided-crisis sums (`[service][ae, admissions]`).
+    fn values(&self, raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES];
     /// Price base of the costs, e.g. `2018/19`.
     fn price_base(&self) -> &str;
 }
@@ -106,6 +113,9 @@ pub trait CostModel: Sync {
 impl CostModel for UnitCosts {
     fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS] {
         UnitCosts::costs(self, raw)
+    }
+    fn values(&self, raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES] {
+        UnitCosts::values(self, raw, avoided)
     }
     fn price_base(&self) -> &str {
         &self.price_base

@@ -1,8 +1,9 @@
 //! `weekly.csv` and `annual.csv`: long ("tidy") tables, one value per row. Rows are assembled
 //! in a reused byte buffer (numbers formatted without allocation) and written in blocks.
 
-use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, N_COSTS, WEEKLY_COLUMNS};
+use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, N_COSTS, N_VALUES, WEEKLY_COLUMNS};
 use crate::analysis::costs::CostCategory;
+use crate::analysis::costs::{value_is_cost, VALUE_METRICS};
 use crate::calendar::financial_year_label;
 use crate::results::{
     breakdown_cell, Metric, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, N_METRICS, OVERHEAD_CELL, SEXES,
@@ -56,6 +57,36 @@ fn push_rows(line: &mut Vec<u8>, prefix: &[u8], raw: &[u64; N_METRICS], weeks: O
     }
 }
 
+/// Service-value rows (expected counts to 3 decimals, costs to 2).
+fn push_values(line: &mut Vec<u8>, prefix: &[u8], values: &[f64; N_VALUES]) {
+    for (name, &v) in VALUE_METRICS.iter().zip(values) {
+        line.extend_from_slice(prefix);
+        line.extend_from_slice(name.as_bytes());
+        line.push(b',');
+        if value_is_cost(name) {
+            push_fixed2(line, v);
+        } else {
+            let _ = write!(line, "{:.3}", v + 0.0);
+        }
+        line.push(b'\n');
+    }
+}
+
+fn values_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS], avoided: &[f64]) -> [f64; N_VALUES] {
+    s.costs.values(&|m: Metric| raw[m as usize] as f64, avoided)
+}
+
+/// Avoided-crisis sums of one locality over the weeks of a financial year.
+pub(crate) fn avoided_in_fy(s: &ScenarioView<'_>, tally: &Tally, fy: usize, l: usize) -> Vec<f64> {
+    let mut sum = vec![0.0; 2 * crate::results::AVOIDING_SERVICES.len()];
+    for w in (0..tally.weeks()).filter(|&w| usize::from(s.calendar.fy_of_week[w]) == fy) {
+        for (acc, v) in sum.iter_mut().zip(tally.avoided(w, l)) {
+            *acc += v;
+        }
+    }
+    sum
+}
+
 fn costs_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS]) -> [f64; N_COSTS] {
     s.costs.costs(&|m: Metric| raw[m as usize] as f64)
 }
@@ -88,6 +119,7 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
                         raw[m as usize] = u64::from(tally.weekly(week, l, m));
                     }
                     push_rows(&mut line, &prefix, &raw, None, &costs_of(s, &raw));
+                    push_values(&mut line, &prefix, &values_of(s, &raw, tally.avoided(week, l)));
                     w.write_all(&line)?;
                     line.clear();
                 }
@@ -127,6 +159,7 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                             prefix.clear();
                             write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
                             push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
+                            push_values(&mut line, &prefix, &values_of(s, &raw, &avoided_in_fy(s, tally, fy, l)));
                         }
                         Detail::Standard => {
                             for (q, quintile) in IMD_QUINTILES.iter().enumerate() {
@@ -156,6 +189,13 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                 )?;
                                 push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
                             }
+                            // Service values are kept per locality only: one `all` block each.
+                            for &m in Metric::ALL {
+                                raw[m as usize] = tally.annual_locality(fy, l, m);
+                            }
+                            prefix.clear();
+                            write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
+                            push_values(&mut line, &prefix, &values_of(s, &raw, &avoided_in_fy(s, tally, fy, l)));
                         }
                     }
                     w.write_all(&line)?;
@@ -204,8 +244,8 @@ mod tests {
             lines.next(),
             Some("scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value")
         );
-        // 2 replicates × 3 weeks × 2 localities × (metrics + costs)
-        assert_eq!(lines.count(), 2 * 3 * 2 * (N_METRICS + N_COSTS));
+        // 2 replicates × 3 weeks × 2 localities × (metrics + costs + service values)
+        assert_eq!(lines.count(), 2 * 3 * 2 * (N_METRICS + N_COSTS + N_VALUES));
     }
 
     #[test]
@@ -251,7 +291,11 @@ mod tests {
         // Only non-empty cells are written: one cell per (replicate, FY, locality) in the fixture.
         let cells = out.lines().filter(|l| l.contains(",population,")).count();
         assert_eq!(cells, 2);
-        assert_eq!(out.lines().count() - 1, cells * (N_METRICS + N_COSTS));
+        // plus one block of service values per (replicate, FY, locality)
+        assert_eq!(
+            out.lines().count() - 1,
+            cells * (N_METRICS + N_COSTS) + 2 * 2 * 2 * N_VALUES
+        );
     }
 
     #[test]
@@ -260,8 +304,30 @@ mod tests {
         let views = [crate::output::testdata::view(&calendar, &tallies)];
         let out = text(|w| write_annual(w, &views, Detail::Minimal));
         // 2 replicates × 2 FYs × 2 localities.
-        assert_eq!(out.lines().count() - 1, 2 * 2 * 2 * (N_METRICS + N_COSTS));
+        assert_eq!(out.lines().count() - 1, 2 * 2 * 2 * (N_METRICS + N_COSTS + N_VALUES));
         assert!(out.contains("\ntest,0,FY2019/20,north,all,all,all,population,3.50\n"));
         assert!(out.contains("\ntest,0,FY2018/19,south,all,all,all,population,0.00\n"));
+    }
+
+    #[test]
+    fn avoided_activity_is_written_weekly_and_summed_by_financial_year() {
+        let Fixture { mut tallies, calendar } = fixture();
+        // Huddles avoided 0.5 A&E attendances and 0.25 admissions in each of weeks 1 and 2 in
+        // the north of replicate 0 (both in FY2019/20).
+        for w in [1, 2] {
+            tallies[0].avoided_row_mut(w, 0)[..2].copy_from_slice(&[0.5, 0.25]);
+        }
+        let views = [crate::output::testdata::view(&calendar, &tallies)];
+        let weekly = text(|w| write_weekly(w, &views));
+        assert!(weekly.contains("\ntest,0,2019-04-01,north,all,all,all,expected_ae_avoided_huddles,0.500\n"));
+        assert!(weekly.contains("\ntest,0,2019-04-01,north,all,all,all,expected_admissions_avoided_huddles,0.250\n"));
+        let annual = text(|w| write_annual(w, &views, Detail::Standard));
+        assert!(
+            annual.contains("\ntest,0,FY2019/20,north,all,all,all,expected_ae_avoided_huddles,1.000\n"),
+            "{annual}"
+        );
+        // The test cost model prices an avoided admission at £1.
+        assert!(annual.contains("\ntest,0,FY2019/20,north,all,all,all,cost_avoided_huddles,0.50\n"));
+        assert!(annual.contains("\ntest,0,FY2018/19,north,all,all,all,cost_avoided_huddles,0.00\n"));
     }
 }

@@ -1,7 +1,7 @@
 //! A tiny constructed run for the output tests: two localities, three weeks spanning two
 //! financial years, two replicates, and a simple cost model.
 
-use super::{CostModel, ScenarioView, N_COSTS};
+use super::{CostModel, ScenarioView, N_COSTS, N_VALUES};
 use crate::analysis::costs::CostCategory;
 use crate::calendar::Date;
 use crate::results::{breakdown_cell, Metric, RunCalendar, Tally, N_METRICS};
@@ -16,6 +16,16 @@ impl CostModel for TestCosts {
         out[at(CostCategory::Ae)] = raw(Metric::AeAttendances) * 100.0;
         out[at(CostCategory::HomeCare)] = raw(Metric::HomeCareClients) * 10.0;
         out[at(CostCategory::Total)] = out[at(CostCategory::Ae)] + out[at(CostCategory::HomeCare)];
+        out
+    }
+    /// Expected avoided activity passed through; £1 per expected admission avoided.
+    fn values(&self, _raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES] {
+        let mut out = [0.0; N_VALUES];
+        for k in 0..avoided.len() / 2 {
+            out[3 * k] = avoided[2 * k];
+            out[3 * k + 1] = avoided[2 * k + 1];
+            out[3 * k + 2] = avoided[2 * k + 1];
+        }
         out
     }
     fn price_base(&self) -> &str {

@@ -49,7 +49,7 @@ macro_rules! metrics {
 metrics! {
     Population => ("population", Stock, "persons", "Residents alive and living in the place."),
     Aged65Plus => ("aged_65_plus", Stock, "persons", "Residents aged 65 or over."),
-    Llti65Plus => ("llti_65_plus", Stock, "persons", "Residents aged 65+ with a limiting long-term illness (moderate/severe frailty, or mild frailty with a long-term condition, or two or more conditions)."),
+    Llti65Plus => ("llti_65_plus", Stock, "persons", "Residents aged 65+ whose activities are limited a lot by long-term illness, proxied by moderate or severe frailty, or mild frailty with two or more long-term conditions."),
     Births => ("births", Count, "persons", "Live births to residents."),
     Deaths => ("deaths", Count, "persons", "Deaths of residents (in hospital or in the community)."),
     DeathsInHospital => ("deaths_in_hospital", Count, "persons", "Deaths during an emergency admission."),
@@ -59,6 +59,7 @@ metrics! {
     EmergencyAdmissions => ("emergency_admissions", Count, "admissions", "Emergency admissions (A&E attendances converted to admission, after LIFE diversion)."),
     EmergencyAdmissionsAdults => ("emergency_admissions_18_plus", Count, "admissions", "Emergency admissions of residents aged 18 or over."),
     AdmissionsZeroDay => ("admissions_zero_day", Count, "admissions", "Emergency admissions with a zero-day stay."),
+    D2aBedDaysSaved => ("d2a_bed_days_saved", Count, "days", "Hospital days saved by LIFE discharge to assess (shorter stays of patients discharged to reablement)."),
     LiaisonAssessments => ("life_liaison_assessments", Count, "assessments", "LIFE A&E liaison assessments of people about to be admitted."),
     AdmissionsAvoidedLife => ("admissions_avoided_life", Count, "admissions", "Admissions avoided: people assessed by LIFE A&E liaison and sent home with LIFE support."),
     BedDays => ("bed_days", Count, "days", "Emergency bed days (including delayed days), attributed to the week they are spent."),

@@ -89,7 +89,7 @@ pub fn breakdown_cell(imd_quintile0: usize, age_band: usize, sex: usize) -> usiz
 /// Tallies of one replicate of one scenario. Values are counts (`u32`); stocks are summed
 /// over weeks in the financial-year table (divide by [`RunCalendar::weeks_in_fy`] for the
 /// mean level).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tally {
     weeks: usize,
     localities: usize,
@@ -100,7 +100,13 @@ pub struct Tally {
     annual: Vec<u32>,
     /// `[fy][locality][local fifth][sex][life age group][deaths, person-weeks]`
     life: Vec<u32>,
+    /// `[week][locality][service][expected A&E attendances avoided, expected admissions
+    /// avoided]`, services in the order of [`AVOIDING_SERVICES`].
+    avoided: Vec<f64>,
 }
+
+/// Services whose effects lower the crisis hazard, in the order of the avoided-crisis tally.
+pub const AVOIDING_SERVICES: [&str; 4] = ["huddles", "pic", "social_prescribing", "pharmacists"];
 
 /// Entries of the life-expectancy tally per financial year and locality.
 pub const LIFE_CELLS: usize = 5 * 2 * LIFE_AGE_GROUPS * 2;
@@ -115,6 +121,7 @@ impl Tally {
             weekly: vec![0; weeks * localities * N_METRICS],
             annual: vec![0; fys * localities * CELLS_PER_LOCALITY * N_METRICS],
             life: vec![0; fys * localities * LIFE_CELLS],
+            avoided: vec![0.0; weeks * localities * AVOIDING_SERVICES.len() * 2],
         }
     }
 
@@ -170,6 +177,21 @@ impl Tally {
     pub fn life_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
         let at = (fy * self.localities + locality) * LIFE_CELLS;
         &mut self.life[at..at + LIFE_CELLS]
+    }
+
+    /// Expected A&E attendances and admissions avoided by each service in one week and
+    /// locality: `[service][ae, admissions]` flattened, services as [`AVOIDING_SERVICES`].
+    pub fn avoided(&self, week: usize, locality: usize) -> &[f64] {
+        let n = AVOIDING_SERVICES.len() * 2;
+        let at = (week * self.localities + locality) * n;
+        &self.avoided[at..at + n]
+    }
+
+    /// Mutable avoided-crisis row of one week and locality.
+    pub fn avoided_row_mut(&mut self, week: usize, locality: usize) -> &mut [f64] {
+        let n = AVOIDING_SERVICES.len() * 2;
+        let at = (week * self.localities + locality) * n;
+        &mut self.avoided[at..at + n]
     }
 
     /// Mutable weekly row (`[metric]`) of one locality.

@@ -253,7 +253,8 @@ pub struct Pharmacists {
     pub effect: f64,
     /// Weeks the effect lasts.
     pub effect_weeks: u16,
-    /// Minimum conditions for a review referral outside huddles (polypharmacy proxy).
+    /// Minimum long-term conditions for a huddle to refer someone for a review (polypharmacy
+    /// proxy).
     pub min_conditions: u8,
     #[allow(missing_docs)]
     pub allocation: Allocation,

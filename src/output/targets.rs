@@ -1,0 +1,175 @@
+//! Target tables (`targets.csv`, `targets.json`, a Markdown table for docs) and atomic
+//! single-file writes (calibration fragments, regenerated documents).
+
+use super::csv_field;
+use crate::calibration::targets::TargetResult;
+use crate::error::OutputError;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Columns of `targets.csv`.
+pub const TARGET_COLUMNS: &str =
+    "id,name,period,unit,observed,lo,hi,simulated_mean,simulated_lo,simulated_hi,pass,replicates,definition,source";
+
+/// Writes `targets.csv`.
+pub fn write_targets_csv(w: &mut dyn Write, results: &[TargetResult]) -> io::Result<()> {
+    writeln!(w, "{TARGET_COLUMNS}")?;
+    for r in results {
+        let t = &r.target;
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&t.id),
+            csv_field(&t.name),
+            csv_field(&t.period),
+            csv_field(&t.unit),
+            t.observed,
+            t.lo,
+            t.hi,
+            num(r.simulated.mean),
+            num(r.simulated.lo),
+            num(r.simulated.hi),
+            r.pass,
+            r.values.len(),
+            csv_field(&t.definition),
+            csv_field(&t.source)
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `targets.json`: `{"targets": [{id, name, ..., simulated: {mean, lo, hi}, values}]}`.
+pub fn write_targets_json(w: &mut dyn Write, results: &[TargetResult], meta: serde_json::Value) -> io::Result<()> {
+    let targets: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let t = &r.target;
+            serde_json::json!({
+                "id": t.id, "name": t.name, "definition": t.definition, "unit": t.unit, "period": t.period,
+                "observed": t.observed, "lo": t.lo, "hi": t.hi, "source": t.source,
+                "simulated": { "mean": finite(r.simulated.mean), "lo": finite(r.simulated.lo), "hi": finite(r.simulated.hi) },
+                "values": r.values.iter().map(|&v| finite(v)).collect::<Vec<_>>(),
+                "pass": r.pass,
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *w, &serde_json::json!({ "meta": meta, "targets": targets }))?;
+    writeln!(w)
+}
+
+/// The target table in Markdown (for docs/validation.md and the terminal).
+pub fn targets_markdown(results: &[TargetResult]) -> String {
+    let mut s = String::from(
+        "| target | period | observed | accepted band | simulated mean (95% interval) | result |\n|---|---|---|---|---|---|\n",
+    );
+    for r in results {
+        let t = &r.target;
+        s.push_str(&format!(
+            "| {} | {} | {} | {} to {} | {} ({} to {}) | {} |\n",
+            t.name,
+            t.period,
+            pretty(t.observed),
+            pretty(t.lo),
+            pretty(t.hi),
+            pretty(r.simulated.mean),
+            pretty(r.simulated.lo),
+            pretty(r.simulated.hi),
+            if r.pass { "pass" } else { "**fail**" }
+        ));
+    }
+    s
+}
+
+/// A number as a reader wants it: shares and small values to 3 decimals, larger with
+/// thousands separators.
+pub fn pretty(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    if v.abs() < 20.0 {
+        return format!("{v:.3}");
+    }
+    let rounded = v.round() as i64;
+    let digits = rounded.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if rounded < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}")
+    } else {
+        "NaN".into()
+    }
+}
+
+fn finite(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        serde_json::json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary sibling file, synced, then renamed over
+/// the target, so readers see the old file or the new one, never a partial one.
+pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let unwritable = |source: io::Error| OutputError::Unwritable {
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| -> io::Result<()> {
+        let mut f = std::fs::File::create(&temp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(unwritable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(pretty(386_710.4), "386,710");
+        assert_eq!(pretty(-1234.0), "-1,234");
+        assert_eq!(pretty(0.1381), "0.138");
+        assert_eq!(pretty(f64::NAN), "n/a");
+    }
+
+    #[test]
+    fn atomic_writes_replace_the_file_and_leave_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fitted.toml");
+        std::fs::write(&path, "old").unwrap();
+        write_text_atomic(&path, "new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let bad = dir.path().join("missing-dir").join("x.toml");
+        assert!(write_text_atomic(&bad, "x").is_err());
+    }
+}
