@@ -131,10 +131,10 @@ pub fn parse_targets(text: &str, origin: &str) -> Result<Vec<Target>, String> {
     let file: TargetFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     let mut problems = Vec::new();
     for t in &file.target {
-        if !(t.lo <= t.hi) {
+        if t.lo.is_nan() || t.hi.is_nan() || t.lo > t.hi {
             problems.push(format!("{origin}: target {}: lo {} is above hi {}", t.id, t.lo, t.hi));
         }
-        if !(t.weight >= 0.0) {
+        if t.weight.is_nan() || t.weight < 0.0 {
             problems.push(format!("{origin}: target {}: weight must be >= 0", t.id));
         }
         for m in metric_names(&t.compute) {
