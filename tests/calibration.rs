@@ -129,7 +129,7 @@ fn the_life_expectancy_gap_is_the_difference_of_abridged_life_tables() {
     for (fifth, scale) in [(0usize, 2.0f64), (4, 1.0)] {
         let block = t.life_block_mut(0, 0);
         for g in 0..LIFE_AGE_GROUPS {
-            let at = ((fifth * 2 + 1) * LIFE_AGE_GROUPS + g) * 2;
+            let at = ((2 * fifth * 2 + 1) * LIFE_AGE_GROUPS + g) * 2; // decile 2f of fifth f, men
             block[at] = (10.0 * scale * (g as f64 + 1.0)) as u32; // deaths
             block[at + 1] = 52 * 1000; // 1,000 person-years (52 person-weeks each ~ 0.996 years)
         }

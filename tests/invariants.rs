@@ -112,8 +112,21 @@ fn no_service_ever_exceeds_its_capacity() {
                 check(Metric::PicCaseload, s.pic_slots[at]);
                 check(Metric::SocialPrescribingReferrals, s.sp_referrals[at]);
                 check(Metric::PharmacistReviews, s.pharm_reviews[at]);
-                check(Metric::NewCarePackages, s.package_starts[at]);
-                check(Metric::CareHomeAdmissions, s.care_home_places[at]);
+                // Social care beyond the block contracts is spot-purchased and counted as such.
+                let block = |all: Metric, spot: Metric, cap: u32| {
+                    let used = t.weekly(w, l, all) - t.weekly(w, l, spot);
+                    assert!(
+                        used <= cap,
+                        "{file}: {} from block contracts {used} > {cap}",
+                        all.name()
+                    );
+                };
+                block(Metric::NewCarePackages, Metric::SpotPackages, s.package_starts[at]);
+                block(
+                    Metric::CareHomeAdmissions,
+                    Metric::SpotCareHomePlaces,
+                    s.care_home_places[at],
+                );
                 let huddle_cap: u32 = (0..np)
                     .filter(|&p| place.practice_locality[p] as usize == l)
                     .map(|p| u32::from(s.huddle_reviews[w * np + p]))
@@ -122,6 +135,32 @@ fn no_service_ever_exceeds_its_capacity() {
             }
         }
     }
+}
+
+#[test]
+fn without_spot_purchasing_social_care_never_exceeds_its_block_capacity() {
+    let place = Arc::new(Place::croydon());
+    let mut sc = common::small("baseline.toml", 0.05, "2021-03-31");
+    sc.services.social_care.spot_purchase_share = 0.0;
+    let setup = Setup::new(&sc, &place).unwrap();
+    let (t, _) = run_replicate_with_population(&setup, 11, 0);
+    let s = setup.schedule();
+    let mut spot = 0;
+    for w in 0..setup.calendar().weeks {
+        for l in 0..6 {
+            let at = s.at(w, l);
+            assert!(t.weekly(w, l, Metric::NewCarePackages) <= s.package_starts[at]);
+            assert!(t.weekly(w, l, Metric::CareHomeAdmissions) <= s.care_home_places[at]);
+            spot += t.weekly(w, l, Metric::SpotPackages) + t.weekly(w, l, Metric::SpotCareHomePlaces);
+        }
+    }
+    assert_eq!(spot, 0);
+    // With it (the baseline), some placements are bought beyond the block contracts.
+    let (_, t, _) = run_small("baseline.toml");
+    let bought: u64 = (0..t.financial_years())
+        .map(|fy| t.annual_total(fy, Metric::SpotPackages) + t.annual_total(fy, Metric::SpotCareHomePlaces))
+        .sum();
+    assert!(bought > 0);
 }
 
 #[test]

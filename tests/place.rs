@@ -112,18 +112,28 @@ fn a_scenario_can_run_on_a_place_file() {
 }
 
 #[test]
-fn local_fifths_hold_a_fifth_of_residents_each_and_follow_deprivation() {
+fn local_deciles_and_fifths_hold_their_share_of_residents_and_follow_deprivation() {
     let place = Place::croydon();
-    let mut pop = [0u32; 5];
-    let mut mean_decile = [0.0f64; 5];
-    for (i, &f) in place.lsoa_local_fifth.iter().enumerate() {
-        pop[usize::from(f)] += place.lsoa_population[i];
-        mean_decile[usize::from(f)] += f64::from(place.lsoa_population[i]) * f64::from(place.lsoa_imd_decile[i]);
+    for (groups, tolerance) in [(10usize, 0.01), (5, 0.01)] {
+        let mut pop = vec![0u32; groups];
+        let mut mean_decile = vec![0.0f64; groups];
+        for i in 0..place.lsoa_population.len() {
+            let g = if groups == 10 {
+                usize::from(place.lsoa_local_decile[i])
+            } else {
+                usize::from(place.local_fifth(i))
+            };
+            pop[g] += place.lsoa_population[i];
+            mean_decile[g] += f64::from(place.lsoa_population[i]) * f64::from(place.lsoa_imd_decile[i]);
+        }
+        for g in 0..groups {
+            let share = f64::from(pop[g]) / 386_710.0;
+            assert!(
+                (share - 1.0 / groups as f64).abs() < tolerance,
+                "group {g} of {groups} holds {share}"
+            );
+            mean_decile[g] /= f64::from(pop[g]);
+        }
+        assert!(mean_decile.windows(2).all(|w| w[0] < w[1]), "{mean_decile:?}");
     }
-    for f in 0..5 {
-        let share = f64::from(pop[f]) / 386_710.0;
-        assert!((share - 0.2).abs() < 0.01, "fifth {f} holds {share}");
-        mean_decile[f] /= f64::from(pop[f]);
-    }
-    assert!(mean_decile.windows(2).all(|w| w[0] < w[1]), "{mean_decile:?}");
 }

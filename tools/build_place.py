@@ -309,6 +309,24 @@ estimate("costs.pharmacist_review", 120.0, "GBP per domiciliary medication revie
          "about 2 hours of a band 8a pharmacist including travel", year="2018/19")
 from_ref("costs.home_care_week", "costs.long_term_home_care_week_2018_19")
 from_ref("costs.care_home_week", "costs.residential_care_week_65plus_2018_19")
+figure("costs.pic_worker_year", 32000.0, "GBP per PIC whole-time equivalent per year (incl. on-costs)", "2018/19 prices",
+       source_key(ref("costs.pic_episode")["source"], "costs.pic_episode"), "estimate",
+       "the PIC episode cost's staffing basis (voluntary-sector coordinator ~GBP 32k incl. on-costs); running cost of PICs = staffed WTE x this")
+figure("costs.link_worker_year", 34000.0, "GBP per social-prescribing link worker WTE per year", "2019/20 prices",
+       source_key(ref("costs.social_prescribing_per_referral_2019_20")["source"], "costs.social_prescribing_per_referral_2019_20"), "estimate",
+       "DES reimbursement up to ~GBP 34k per WTE; running cost of link workers = staffed WTE x this")
+
+# ---------------------------------------------------------------- economics
+from_ref("economics.discount_rate_costs", "economics.discount_rate_costs")
+from_ref("economics.discount_rate_qalys", "economics.discount_rate_qalys")
+from_ref("economics.qaly_thresholds", "economics.qaly_threshold")
+from_ref("economics.eq5d_coefficients", "economics.eq5d_ara_brazier_coefficients")
+estimate("economics.eq5d_condition_multiplier", 0.95, "multiplier of the EQ-5D norm per long-term condition",
+         "multiplicative comorbidity method of Ara & Brazier (2010/11); about 0.93-0.97 per condition for common chronic conditions",
+         year="2010")
+estimate("economics.eq5d_frailty_multiplier", [1.0, 0.92, 0.82, 0.70], "multiplier of the EQ-5D norm by eFI frailty category",
+         "mean EQ-5D falls by about 0.05-0.10 per eFI category step in older primary-care populations; the norm already carries age",
+         labels=["fit", "mild", "moderate", "severe"], year="2010")
 
 # ---------------------------------------------------------------- effects
 from_ref("effects.huddle_crisis_change", "effects.huddle_default_admission_effect")

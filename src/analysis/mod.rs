@@ -1,4 +1,8 @@
-//! Analyses of run results: costs now; inequality and economics build on these.
+//! Analyses of run results: costs, health economics, inequality, life tables and the paired
+//! comparison of options that combines them.
 
+pub mod compare;
 pub mod costs;
+pub mod economics;
+pub mod inequality;
 pub mod life_table;

@@ -317,7 +317,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
                 for fy in a..=b {
                     for l in 0..tally.localities() {
                         for g in 0..LIFE_AGE_GROUPS {
-                            let (d, pw) = tally.life(fy, l, fifth, s, g);
+                            let (d, pw) = tally.life_fifth(fy, l, fifth, s, g);
                             deaths[g] += f64::from(d);
                             years[g] += f64::from(pw) * 7.0 / 365.25;
                         }

@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod calib;
+mod compare;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
@@ -49,6 +50,49 @@ enum Command {
     /// Fit the uncertain parameters named in the calibration set-up to the targets
     /// (Nelder–Mead, common random numbers) and write the fitted scenario fragment.
     Calibrate(CalibrateArgs),
+    /// Compare options with a base on the same replicates (common random numbers): paired
+    /// differences with 95% intervals, costs and savings, return per £1, QALYs, ICER, net
+    /// monetary benefit and inequality gaps; prints a board summary and writes
+    /// comparison.csv, comparison.json and board-summary.txt.
+    Compare(CompareArgs),
+}
+
+/// Arguments of `placesim compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base scenario, then options: scenario files, folders (every *.toml in them, sorted
+    /// by name) or list files (`.txt`/`.list`: one scenario path per line, relative to the list;
+    /// `#` starts a comment). With one folder or list alone, its first entry is the base.
+    #[arg(required = true, value_name = "BASE [OPTION|DIR|LIST]...")]
+    scenarios: Vec<PathBuf>,
+    /// Replicates per scenario (the same replicates for every scenario).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..))]
+    replicates: u32,
+    /// Master seed.
+    #[arg(long, default_value_t = 20_160_404)]
+    seed: u64,
+    /// Worker threads (0 = all cores; does not change results).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// First financial year of the appraisal (e.g. 2021 for FY2021/22) [default: the first
+    /// year any option differs from the base].
+    #[arg(long, value_name = "YEAR")]
+    from: Option<i32>,
+    /// Last financial year of the appraisal [default: the last full year of the run].
+    #[arg(long, value_name = "YEAR")]
+    to: Option<i32>,
+    /// Annual discount rate for costs and QALYs [default: the place's, 3.5% for Croydon].
+    #[arg(long, value_name = "RATE")]
+    discount_rate: Option<f64>,
+    /// Output folder [default: output/compare-<base>-<YYYYMMDD-HHMMSS> (UTC)].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 /// Arguments of `placesim validate-targets`.
@@ -217,6 +261,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Validate { scenarios } => run::validate(&scenarios),
         Command::ValidateTargets(args) => calib::validate_targets(args, command_line),
         Command::Calibrate(args) => calib::calibrate(args),
+        Command::Compare(args) => compare::compare(args, command_line),
         Command::Explain { topic } => {
             explain(topic);
             Ok(())

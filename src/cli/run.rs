@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 /// Loads every file; on any failure returns the problems of all files at once.
-fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
+pub(super) fn load_all(paths: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
     let mut scenarios = Vec::new();
     let mut problems = Vec::new();
     for path in paths {

@@ -3,12 +3,12 @@
 use super::schedule::WEEKS_PER_YEAR;
 use super::Setup;
 use crate::calendar::Date;
-use crate::model::tables::{prob, Normalisers};
+use crate::model::tables::{prob, utility_index, Normalisers};
 use crate::population::synth::{condition_prevalence, effective_age, MAX_AGE};
 use crate::population::{care, flag, need, LocalityPop, NEVER};
 use crate::results::{
-    age_band, breakdown_cell, life_age_group, Metric, Tally, CELLS_PER_LOCALITY as CELLS, LIFE_AGE_GROUPS, LIFE_CELLS,
-    N_METRICS, OVERHEAD_CELL,
+    age_band, breakdown_cell, life_age_group, Metric, Tally, CELLS_PER_LOCALITY as CELLS, EQUITY_CELLS,
+    LIFE_AGE_GROUPS, LIFE_CELLS, LOCAL_DECILES, N_METRICS, OVERHEAD_CELL,
 };
 use crate::rng::{categorical, Purpose, ReplicateKey, WeekDraws};
 use std::cmp::Reverse;
@@ -22,28 +22,56 @@ pub(crate) struct LocalityTally {
     /// `[week][service][expected A&E attendances avoided, expected admissions avoided]`
     avoided: Vec<f64>,
     annual: Vec<u32>,
-    /// `[fy][fifth][sex][group][deaths, person-weeks]`
+    /// `[fy][decile][sex][group][deaths, person-weeks]`
     life: Vec<u32>,
-    /// The place's deprivation fifth of each LSOA.
-    fifths: Vec<u8>,
+    /// `[fy][decile][metric]`
+    equity: Vec<u32>,
+    /// `[fy][decile]` QALYs
+    qalys: Vec<f64>,
+    /// The place's own deprivation decile of each LSOA.
+    deciles: Vec<u8>,
     week_at: usize,
     avoided_at: usize,
     fy_at: usize,
     life_at: usize,
+    equity_at: usize,
+    qaly_at: usize,
+}
+
+/// Where an event is tallied: its breakdown cell (national IMD quintile × age band × sex, or
+/// the overhead cell) and the resident's local deprivation decile (`NO_DECILE` for overhead).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell {
+    breakdown: usize,
+    decile: usize,
+}
+
+const NO_DECILE: usize = usize::MAX;
+
+impl Cell {
+    /// Activity that belongs to no resident.
+    const OVERHEAD: Cell = Cell {
+        breakdown: OVERHEAD_CELL,
+        decile: NO_DECILE,
+    };
 }
 
 impl LocalityTally {
-    fn new(weeks: usize, fys: usize, fifths: &[u8]) -> Self {
+    fn new(weeks: usize, fys: usize, deciles: &[u8]) -> Self {
         LocalityTally {
             weekly: vec![0; weeks * N_METRICS],
             avoided: vec![0.0; weeks * SERVICES * 2],
             annual: vec![0; fys * CELLS * N_METRICS],
             life: vec![0; fys * LIFE_CELLS],
-            fifths: fifths.to_vec(),
+            equity: vec![0; fys * EQUITY_CELLS],
+            qalys: vec![0.0; fys * LOCAL_DECILES],
+            deciles: deciles.to_vec(),
             week_at: 0,
             avoided_at: 0,
             fy_at: 0,
             life_at: 0,
+            equity_at: 0,
+            qaly_at: 0,
         }
     }
 
@@ -52,6 +80,27 @@ impl LocalityTally {
         self.avoided_at = week * SERVICES * 2;
         self.fy_at = fy * CELLS * N_METRICS;
         self.life_at = fy * LIFE_CELLS;
+        self.equity_at = fy * EQUITY_CELLS;
+        self.qaly_at = fy * LOCAL_DECILES;
+    }
+
+    /// Where agent `i`'s events are tallied.
+    #[inline]
+    fn cell(&self, pop: &LocalityPop, i: usize) -> Cell {
+        Cell {
+            breakdown: breakdown_cell(
+                usize::from((pop.imd_decile[i] - 1) / 2),
+                age_band(pop.age[i]),
+                usize::from(pop.flags[i] & flag::MALE != 0),
+            ),
+            decile: usize::from(self.deciles[usize::from(pop.lsoa[i])]),
+        }
+    }
+
+    /// Adds QALYs lived this week by a resident of local decile `decile`.
+    #[inline]
+    fn qaly(&mut self, decile: usize, q: f64) {
+        self.qalys[self.qaly_at + decile] += q;
     }
 
     /// Adds expected A&E attendances and admissions avoided by service `k` this week.
@@ -64,16 +113,19 @@ impl LocalityTally {
     /// Counts a death (`slot` 0) or a person-week (`slot` 1) in the life-expectancy tally.
     #[inline]
     fn life(&mut self, pop: &LocalityPop, i: usize, slot: usize) {
-        let fifth = usize::from(self.fifths[usize::from(pop.lsoa[i])]);
+        let decile = usize::from(self.deciles[usize::from(pop.lsoa[i])]);
         let sex = usize::from(pop.flags[i] & flag::MALE != 0);
-        let at = self.life_at + ((fifth * 2 + sex) * LIFE_AGE_GROUPS + life_age_group(pop.age[i])) * 2 + slot;
+        let at = self.life_at + ((decile * 2 + sex) * LIFE_AGE_GROUPS + life_age_group(pop.age[i])) * 2 + slot;
         self.life[at] += 1;
     }
 
     #[inline]
-    fn add(&mut self, cell: usize, m: Metric, n: u32) {
+    fn add(&mut self, cell: Cell, m: Metric, n: u32) {
         self.weekly[self.week_at + m as usize] += n;
-        self.annual[self.fy_at + cell * N_METRICS + m as usize] += n;
+        self.annual[self.fy_at + cell.breakdown * N_METRICS + m as usize] += n;
+        if cell.decile != NO_DECILE {
+            self.equity[self.equity_at + cell.decile * N_METRICS + m as usize] += n;
+        }
     }
 
     pub(crate) fn copy_into(&self, tally: &mut Tally, locality: usize) {
@@ -92,6 +144,12 @@ impl LocalityTally {
             tally
                 .life_block_mut(fy, locality)
                 .copy_from_slice(&self.life[fy * LIFE_CELLS..(fy + 1) * LIFE_CELLS]);
+            tally
+                .equity_block_mut(fy, locality)
+                .copy_from_slice(&self.equity[fy * EQUITY_CELLS..(fy + 1) * EQUITY_CELLS]);
+            tally
+                .qaly_row_mut(fy, locality)
+                .copy_from_slice(&self.qalys[fy * LOCAL_DECILES..(fy + 1) * LOCAL_DECILES]);
         }
     }
 }
@@ -99,15 +157,6 @@ impl LocalityTally {
 #[inline]
 fn on(until: u16, w: u16) -> bool {
     until != NEVER && until >= w
-}
-
-#[inline]
-fn cell_of(pop: &LocalityPop, i: usize) -> usize {
-    breakdown_cell(
-        usize::from((pop.imd_decile[i] - 1) / 2),
-        age_band(pop.age[i]),
-        usize::from(pop.flags[i] & flag::MALE != 0),
-    )
 }
 
 /// Week of the year (0..=51) of a date: days since 1 January / 7.
@@ -119,6 +168,11 @@ fn week_of_year(date: Date) -> u8 {
 
 fn until(w: usize, weeks: u16) -> u16 {
     (w + usize::from(weeks.max(1)) - 1).min(usize::from(NEVER) - 1) as u16
+}
+
+/// Reablement clients in `blocked` whose outcome needs `code` (a package or a care home).
+fn blocked_needing(pop: &LocalityPop, blocked: &[u32], code: u8) -> usize {
+    blocked.iter().filter(|&&i| pop.need[i as usize] == code).count()
 }
 
 /// Simulates one locality over the whole run, mutating its population.
@@ -135,7 +189,7 @@ pub(crate) fn simulate_locality(
     let place = &*setup.place;
     let l = usize::from(pop.locality);
     let np = place.file.practices.len();
-    let mut tal = LocalityTally::new(cal.weeks, cal.financial_years.len(), &place.lsoa_local_fifth);
+    let mut tal = LocalityTally::new(cal.weeks, cal.financial_years.len(), &place.lsoa_local_decile);
 
     let practices: Vec<usize> = (0..np).filter(|&p| place.practice_locality[p] as usize == l).collect();
     let mut local_practice = vec![usize::MAX; np];
@@ -234,7 +288,7 @@ pub(crate) fn simulate_locality(
             let a = usize::from(age);
             let decile = pop.imd_decile[i];
             let q = usize::from((decile - 1) / 2);
-            let cell = breakdown_cell(q, age_band(age), sx);
+            let cell = tal.cell(pop, i);
             let nc = pop.conditions[i].count_ones() as usize;
             let fr = usize::from(pop.frailty[i]);
             let h = t.death[sx][a]
@@ -443,12 +497,24 @@ pub(crate) fn simulate_locality(
             }
         }
         let mut reab_free = sch.reablement_slots[at].saturating_sub(reab_caseload + blocked.len() as u32);
-        // Hospital discharges, longest-waiting first.
+        // Hospital discharges, longest-waiting first. Beyond the block capacity, the council
+        // spot-purchases a share of the remaining package and care-home queue.
+        let spot = setup.scenario.services.social_care.spot_purchase_share;
+        let spot_extra = |waiting: usize, cap: u32| ((waiting as f64 - f64::from(cap)).max(0.0) * spot).floor() as u32;
+        pkg_cap += spot_extra(
+            waiters[1].len() + blocked_needing(pop, &blocked, need::CARE_PACKAGE),
+            pkg_cap,
+        );
+        home_cap += spot_extra(
+            waiters[2].len() + blocked_needing(pop, &blocked, need::CARE_HOME),
+            home_cap,
+        );
+        let (pkg_total, home_total) = (pkg_cap, home_cap);
         for (k, queue) in waiters.iter_mut().enumerate() {
             queue.sort_unstable_by_key(|&(i, rem)| (Reverse(rem), i));
             for &(i, rem) in queue.iter() {
                 let i = i as usize;
-                let cell = cell_of(pop, i);
+                let cell = tal.cell(pop, i);
                 let placed = match k {
                     0 if reab_free > 0 => {
                         reab_free -= 1;
@@ -470,6 +536,13 @@ pub(crate) fn simulate_locality(
                         tal.add(cell, Metric::CareHomeAdmissions, 1);
                         true
                     }
+                    0 => {
+                        // LIFE is full: the patient is offered a traditional home-care package
+                        // instead and joins that queue next week (discharge to assess does not
+                        // hold people in hospital for a reablement place).
+                        pop.need[i] = need::CARE_PACKAGE;
+                        false
+                    }
                     _ => false,
                 };
                 if !placed {
@@ -481,7 +554,7 @@ pub(crate) fn simulate_locality(
         // Reablement episodes waiting for a package or a care home.
         for &i in &blocked {
             let i = i as usize;
-            let cell = cell_of(pop, i);
+            let cell = tal.cell(pop, i);
             if pop.need[i] == need::CARE_PACKAGE && pkg_cap > 0 {
                 pkg_cap -= 1;
                 pop.care[i] = care::HOME_CARE;
@@ -512,7 +585,7 @@ pub(crate) fn simulate_locality(
                 }
                 liaison_cap -= 1;
                 let iu = i as usize;
-                let cell = cell_of(pop, iu);
+                let cell = tal.cell(pop, iu);
                 tal.add(cell, Metric::LiaisonAssessments, 1);
                 let d = key.agent(pop.locality, i).week(w as u32);
                 if d.uniform(Purpose::LiaisonDivert) < life.divert_probability {
@@ -545,7 +618,7 @@ pub(crate) fn simulate_locality(
             }
             home_cap -= 1;
             pop.care[i] = care::CARE_HOME;
-            tal.add(cell_of(pop, i), Metric::CareHomeAdmissions, 1);
+            tal.add(tal.cell(pop, i), Metric::CareHomeAdmissions, 1);
         }
         for &i in &comm_pkg {
             let i = i as usize;
@@ -554,14 +627,26 @@ pub(crate) fn simulate_locality(
             }
             pkg_cap -= 1;
             pop.care[i] = care::HOME_CARE;
-            tal.add(cell_of(pop, i), Metric::NewCarePackages, 1);
+            tal.add(tal.cell(pop, i), Metric::NewCarePackages, 1);
         }
+        // Placements beyond the block contracts were spot-purchased.
+        let spot_used = |block: u32, total: u32, left: u32| (total - left).saturating_sub(block);
+        tal.add(
+            Cell::OVERHEAD,
+            Metric::SpotPackages,
+            spot_used(sch.package_starts[at], pkg_total, pkg_cap),
+        );
+        tal.add(
+            Cell::OVERHEAD,
+            Metric::SpotCareHomePlaces,
+            spot_used(sch.care_home_places[at], home_total, home_cap),
+        );
         // Huddle reviews per practice: frailest, then most conditions, then serial.
         for (j, &p) in practices.iter().enumerate() {
             if (sch.practice_start_week[p] as usize) > w {
                 continue;
             }
-            tal.add(OVERHEAD_CELL, Metric::HuddlePracticeWeeks, 1);
+            tal.add(Cell::OVERHEAD, Metric::HuddlePracticeWeeks, 1);
             let mut cap = sch.huddle_reviews[w * np + p];
             let list = &mut huddle_lists[j];
             list.sort_unstable_by_key(|&i| {
@@ -580,7 +665,7 @@ pub(crate) fn simulate_locality(
                     continue;
                 }
                 cap -= 1;
-                let cell = cell_of(pop, iu);
+                let cell = tal.cell(pop, iu);
                 tal.add(cell, Metric::HuddleReviews, 1);
                 pop.flags[iu] &= !flag::HUDDLE_WAITING;
                 pop.huddle_until[iu] = until(w, s.huddles.care_plan_weeks);
@@ -622,7 +707,7 @@ pub(crate) fn simulate_locality(
             &pic_list,
             sch.pic_slots[at].saturating_sub(pic_caseload),
             |pop, iu| {
-                tal.add(cell_of(pop, iu), Metric::PicStarts, 1);
+                tal.add(tal.cell(pop, iu), Metric::PicStarts, 1);
                 pop.flags[iu] &= !flag::PIC_WAITING;
                 pop.pic_until[iu] = until(w, s.pic.max_weeks);
                 pop.pic_protect_until[iu] = pop.pic_until[iu].saturating_add(52).min(NEVER - 1);
@@ -635,14 +720,14 @@ pub(crate) fn simulate_locality(
         // Social prescribing referrals taken on, in serial order.
         sp_list.sort_unstable();
         serve(pop, &sp_list, sch.sp_referrals[at], |pop, iu| {
-            tal.add(cell_of(pop, iu), Metric::SocialPrescribingReferrals, 1);
+            tal.add(tal.cell(pop, iu), Metric::SocialPrescribingReferrals, 1);
             pop.flags[iu] &= !flag::SP_WAITING;
             pop.sp_until[iu] = until(w, s.social_prescribing.effect_weeks);
         });
         // Pharmacist medication reviews: most conditions first.
         pharm_list.sort_unstable_by_key(|&i| (Reverse(pop.conditions[i as usize].count_ones()), i));
         serve(pop, &pharm_list, sch.pharm_reviews[at], |pop, iu| {
-            tal.add(cell_of(pop, iu), Metric::PharmacistReviews, 1);
+            tal.add(tal.cell(pop, iu), Metric::PharmacistReviews, 1);
             pop.flags[iu] &= !flag::PHARM_WAITING;
             pop.pharm_until[iu] = until(w, s.pharmacists.effect_weeks);
         });
@@ -658,7 +743,7 @@ pub(crate) fn simulate_locality(
             let male = d.uniform(Purpose::NewcomerSex) < pp.male_birth_share.value;
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
             setup.attributes.append(place, pop, &d, 0, male, lsoa, Some(woy));
-            tal.add(cell_of(pop, serial as usize), Metric::Births, 1);
+            tal.add(tal.cell(pop, serial as usize), Metric::Births, 1);
             alive += 1;
         }
         let target = (n0 * (1.0 + growth).powf((w + 1) as f64 * 7.0 / 365.25)).round() as i64;
@@ -674,7 +759,7 @@ pub(crate) fn simulate_locality(
             let male = d.uniform(Purpose::NewcomerSex) < male_share[ag];
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
             setup.attributes.append(place, pop, &d, age, male, lsoa, None);
-            tal.add(cell_of(pop, serial as usize), Metric::InMigrants, 1);
+            tal.add(tal.cell(pop, serial as usize), Metric::InMigrants, 1);
             alive += 1;
         }
 
@@ -684,14 +769,18 @@ pub(crate) fn simulate_locality(
             if f & flag::ALIVE == 0 {
                 continue;
             }
-            let cell = cell_of(pop, i);
+            let cell = tal.cell(pop, i);
             tal.add(cell, Metric::Population, 1);
             tal.life(pop, i, 1);
             let age = pop.age[i];
+            let nc = pop.conditions[i].count_ones();
+            let fr = pop.frailty[i];
+            tal.qaly(
+                cell.decile,
+                t.qaly_week[utility_index(f & flag::MALE != 0, age, fr, nc)],
+            );
             if age >= 65 {
                 tal.add(cell, Metric::Aged65Plus, 1);
-                let nc = pop.conditions[i].count_ones();
-                let fr = pop.frailty[i];
                 if fr >= 2 || (fr == 1 && nc >= 2) {
                     tal.add(cell, Metric::Llti65Plus, 1);
                 }
@@ -802,7 +891,7 @@ fn frailty_share(place: &crate::place::Place, eff: f64) -> f64 {
     points[points.len() - 1].1
 }
 
-fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: usize) {
+fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell) {
     if pop.flags[i] & flag::IN_HOSPITAL != 0 {
         tal.add(cell, Metric::DeathsInHospital, 1);
     }
@@ -812,7 +901,7 @@ fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: usize) {
     pop.hospital_days[i] = 0;
 }
 
-fn discharge(pop: &mut LocalityPop, i: usize, w: u16, tal: &mut LocalityTally, cell: usize, route: Metric) {
+fn discharge(pop: &mut LocalityPop, i: usize, w: u16, tal: &mut LocalityTally, cell: Cell, route: Metric) {
     pop.flags[i] &= !flag::IN_HOSPITAL;
     pop.hospital_days[i] = 0;
     pop.need[i] = need::ACUTE;
@@ -822,7 +911,7 @@ fn discharge(pop: &mut LocalityPop, i: usize, w: u16, tal: &mut LocalityTally, c
 }
 
 fn end_reablement(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, outcome: Metric) {
-    let cell = cell_of(pop, i);
+    let cell = tal.cell(pop, i);
     tal.add(cell, Metric::ReablementEnds, 1);
     tal.add(cell, outcome, 1);
     pop.reablement_until[i] = NEVER;
@@ -838,7 +927,7 @@ fn start_reablement(
     i: usize,
     w: usize,
     tal: &mut LocalityTally,
-    cell: usize,
+    cell: Cell,
 ) {
     let life = &setup.scenario.services.life;
     let d = key.agent(pop.locality, i as u32).week(w as u32);
@@ -870,7 +959,7 @@ fn admit_agent(
 ) -> bool {
     let t = &setup.tables;
     let w16 = w as u16;
-    let cell = cell_of(pop, i);
+    let cell = tal.cell(pop, i);
     let d = key.agent(pop.locality, i as u32).week(w as u32);
     tal.add(cell, Metric::EmergencyAdmissions, 1);
     if pop.age[i] >= 18 {

@@ -99,6 +99,28 @@ pub struct Tables {
     pub community_care_home: [f64; FRAILTY_LEVELS],
     /// Bit of the mental-illness condition (social-prescribing eligibility), if the place has one.
     pub mental_illness_bit: u8,
+    /// QALYs per person-week by `[sex][age][frailty][conditions 0..=8]` (see [`utility_index`]).
+    pub qaly_week: Vec<f64>,
+}
+
+/// Index into [`Tables::qaly_week`].
+#[inline]
+pub fn utility_index(male: bool, age: u8, frailty: u8, conditions: u32) -> usize {
+    ((usize::from(male) * AGES + usize::from(age)) * FRAILTY_LEVELS + usize::from(frailty)) * 9
+        + (conditions as usize).min(8)
+}
+
+/// EQ-5D utility of a person: the Ara & Brazier population norm by sex and age (adults; under-18s
+/// take the age-18 value), times a multiplier per long-term condition and by frailty, clamped
+/// to [-0.594, 1] (the EQ-5D-3L range).
+pub fn utility(e: &crate::place::raw::Economics, male: bool, age: u8, frailty: u8, conditions: u32) -> f64 {
+    let c = &e.eq5d_coefficients.value;
+    let a = f64::from(age.max(18));
+    let norm = c[0] + c[1] * f64::from(u8::from(male)) + c[2] * a + c[3] * a * a;
+    let u = norm
+        * e.eq5d_condition_multiplier.value.powi(conditions as i32)
+        * e.eq5d_frailty_multiplier.value[usize::from(frailty)];
+    u.clamp(-0.594, 1.0)
 }
 
 fn by_age(lower: &[u8], values: &[f64]) -> Vec<f64> {
@@ -211,6 +233,20 @@ impl Tables {
                 .iter()
                 .position(|n| n == "mental_illness")
                 .map_or(0, |i| 1u8 << i),
+            qaly_week: {
+                let mut v = vec![0.0; 2 * AGES * FRAILTY_LEVELS * 9];
+                for male in [false, true] {
+                    for age in 0..AGES as u8 {
+                        for fr in 0..FRAILTY_LEVELS as u8 {
+                            for nc in 0..9u32 {
+                                v[utility_index(male, age, fr, nc)] =
+                                    utility(&f.economics, male, age, fr, nc) / WEEKS_PER_YEAR;
+                            }
+                        }
+                    }
+                }
+                v
+            },
         }
     }
 }

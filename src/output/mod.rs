@@ -16,6 +16,7 @@
 //! Folder handling ([`prepare_out_dir`], [`OutDir`]) is atomic: files are written into a hidden
 //! temporary sibling folder that is renamed into place at the end.
 
+pub mod compare;
 mod dir;
 mod manifest;
 mod summary;

@@ -39,15 +39,22 @@ pub struct Place {
     pub lsoa_imd_decile: Vec<u8>,
     /// Residents of each LSOA (at the population date).
     pub lsoa_population: Vec<u32>,
-    /// The place's own deprivation fifth of each LSOA (0 = most deprived fifth of residents):
+    /// The place's own deprivation decile of each LSOA (0 = most deprived tenth of residents):
     /// LSOAs ordered by national IMD rank and cut where cumulative population crosses each
-    /// fifth (an LSOA belongs to the fifth holding its population midpoint).
-    pub lsoa_local_fifth: Vec<u8>,
+    /// tenth (an LSOA belongs to the decile holding its population midpoint). The local fifth
+    /// is `decile / 2` ([`Place::local_fifth`]).
+    pub lsoa_local_decile: Vec<u8>,
     /// Locality index of each practice.
     pub practice_locality: Vec<u8>,
 }
 
 impl Place {
+    /// The place's own deprivation fifth (0 = most deprived) of an LSOA.
+    #[inline]
+    pub fn local_fifth(&self, lsoa: usize) -> u8 {
+        self.lsoa_local_decile[lsoa] / 2
+    }
+
     /// The embedded Croydon place.
     pub fn croydon() -> Place {
         // The embedded file is validated by a test; failing here is a build defect.
@@ -547,7 +554,37 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     ] {
         expect_probs(name, &[v], problems);
     }
-    let lsoa_local_fifth = local_fifths(&lsoa_population, &file.lsoas.imd_rank.value);
+    let ec = &file.economics;
+    expect_probs(
+        "economics.discount_rate_costs",
+        &[ec.discount_rate_costs.value, ec.discount_rate_qalys.value],
+        problems,
+    );
+    expect_len("economics.qaly_thresholds", &ec.qaly_thresholds, 2, problems);
+    expect_nonneg("economics.qaly_thresholds", &ec.qaly_thresholds.value, problems);
+    expect_len("economics.eq5d_coefficients", &ec.eq5d_coefficients, 4, problems);
+    expect_probs(
+        "economics.eq5d_condition_multiplier",
+        &[ec.eq5d_condition_multiplier.value],
+        problems,
+    );
+    expect_len(
+        "economics.eq5d_frailty_multiplier",
+        &ec.eq5d_frailty_multiplier,
+        FRAILTY_LEVELS,
+        problems,
+    );
+    expect_probs(
+        "economics.eq5d_frailty_multiplier",
+        &ec.eq5d_frailty_multiplier.value,
+        problems,
+    );
+    expect_nonneg(
+        "costs.pic_worker_year",
+        &[file.costs.pic_worker_year.value, file.costs.link_worker_year.value],
+        problems,
+    );
+    let lsoa_local_decile = local_groups(&lsoa_population, &file.lsoas.imd_rank.value, 10);
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     Place {
         file,
@@ -557,14 +594,15 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
         lsoa_practice,
         lsoa_imd_decile,
         lsoa_population,
-        lsoa_local_fifth,
+        lsoa_local_decile,
         practice_locality,
     }
 }
 
-/// Local deprivation fifths: LSOAs ordered by rank (most deprived first, ties by index), each
-/// assigned the fifth containing the midpoint of its population in the cumulative total.
-fn local_fifths(population: &[u32], rank: &[f64]) -> Vec<u8> {
+/// Local deprivation groups (`groups` of them): LSOAs ordered by rank (most deprived first, ties
+/// by index), each assigned the group containing the midpoint of its population in the
+/// cumulative total.
+fn local_groups(population: &[u32], rank: &[f64], groups: u8) -> Vec<u8> {
     let n = population.len().min(rank.len());
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| rank[a].total_cmp(&rank[b]).then(a.cmp(&b)));
@@ -574,7 +612,7 @@ fn local_fifths(population: &[u32], rank: &[f64]) -> Vec<u8> {
     for i in order {
         let mid = before + f64::from(population[i]) / 2.0;
         out[i] = if total > 0.0 {
-            ((5.0 * mid / total).floor() as u8).min(4)
+            ((f64::from(groups) * mid / total).floor() as u8).min(groups - 1)
         } else {
             0
         };

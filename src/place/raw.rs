@@ -61,6 +61,7 @@ pub struct PlaceFile {
     pub social_care: SocialCare,
     pub primary_care: PrimaryCare,
     pub costs: Costs,
+    pub economics: Economics,
     pub effects: Effects,
 }
 
@@ -314,6 +315,28 @@ pub struct Costs {
     pub pharmacist_review: Figure<f64>,
     pub home_care_week: Figure<f64>,
     pub care_home_week: Figure<f64>,
+    /// Staff cost of one PIC WTE for a year: PIC running cost = staffed WTE × this.
+    pub pic_worker_year: Figure<f64>,
+    /// Staff cost of one link-worker WTE for a year: social-prescribing running cost.
+    pub link_worker_year: Figure<f64>,
+}
+
+/// Health-economic conventions (NICE reference case) and EQ-5D utilities.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Economics {
+    /// Annual discount rate for costs.
+    pub discount_rate_costs: Figure<f64>,
+    /// Annual discount rate for QALYs.
+    pub discount_rate_qalys: Figure<f64>,
+    /// Willingness to pay per QALY (lower, upper).
+    pub qaly_thresholds: Figure<Vec<f64>>,
+    /// EQ-5D population norm `c0 + c1·male + c2·age + c3·age²` (Ara & Brazier).
+    pub eq5d_coefficients: Figure<Vec<f64>>,
+    /// Multiplier of the norm per long-term condition.
+    pub eq5d_condition_multiplier: Figure<f64>,
+    /// Multiplier of the norm by frailty category (fit, mild, moderate, severe).
+    pub eq5d_frailty_multiplier: Figure<Vec<f64>>,
 }
 
 /// Default effect sizes for services (scenarios may override them).

@@ -82,6 +82,8 @@ metrics! {
     CareHomeAdmissions => ("care_home_admissions", Count, "persons", "Permanent admissions to care homes (from hospital, reablement or the community)."),
     HomeCareClients => ("home_care_clients", Stock, "persons", "Residents with a long-term home-care package."),
     CareHomeResidents => ("care_home_residents", Stock, "persons", "Residents living in a care home."),
+    SpotPackages => ("spot_packages", Count, "packages", "New home-care packages bought by spot purchase beyond the block contracts (included in new_care_packages)."),
+    SpotCareHomePlaces => ("spot_care_home_places", Count, "persons", "Care-home placements bought by spot purchase beyond the block contracts (included in care_home_admissions)."),
     HuddlePracticeWeeks => ("huddle_practice_weeks", Count, "practice-weeks", "Practice huddles held (one per active practice per week)."),
     HuddleReviews => ("huddle_reviews", Count, "reviews", "Patients reviewed at a GP practice huddle."),
     HuddleCaseload => ("huddle_caseload", Stock, "persons", "People on a huddle care plan (proactive caseload)."),

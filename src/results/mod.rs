@@ -98,8 +98,14 @@ pub struct Tally {
     weekly: Vec<u32>,
     /// `[fy][locality][cell][metric]`, cells = breakdown cells then the overhead cell
     annual: Vec<u32>,
-    /// `[fy][locality][local fifth][sex][life age group][deaths, person-weeks]`
+    /// `[fy][locality][local decile][sex][life age group][deaths, person-weeks]`
     life: Vec<u32>,
+    /// `[fy][locality][local decile][metric]`: the financial-year table by the place's own
+    /// deprivation decile (for inequality analysis); the overhead cell is not included.
+    equity: Vec<u32>,
+    /// `[fy][locality][local decile]`: quality-adjusted life years lived (EQ-5D weighted
+    /// person-weeks / 52.18).
+    qalys: Vec<f64>,
     /// `[week][locality][service][expected A&E attendances avoided, expected admissions
     /// avoided]`, services in the order of [`AVOIDING_SERVICES`].
     avoided: Vec<f64>,
@@ -108,8 +114,14 @@ pub struct Tally {
 /// Services whose effects lower the crisis hazard, in the order of the avoided-crisis tally.
 pub const AVOIDING_SERVICES: [&str; 4] = ["huddles", "pic", "social_prescribing", "pharmacists"];
 
+/// Local deprivation deciles in the inequality tallies (0 = most deprived tenth of the place).
+pub const LOCAL_DECILES: usize = 10;
+
 /// Entries of the life-expectancy tally per financial year and locality.
-pub const LIFE_CELLS: usize = 5 * 2 * LIFE_AGE_GROUPS * 2;
+pub const LIFE_CELLS: usize = LOCAL_DECILES * 2 * LIFE_AGE_GROUPS * 2;
+
+/// Entries of the decile table per financial year and locality.
+pub const EQUITY_CELLS: usize = LOCAL_DECILES * N_METRICS;
 
 impl Tally {
     /// An all-zero tally.
@@ -121,6 +133,8 @@ impl Tally {
             weekly: vec![0; weeks * localities * N_METRICS],
             annual: vec![0; fys * localities * CELLS_PER_LOCALITY * N_METRICS],
             life: vec![0; fys * localities * LIFE_CELLS],
+            equity: vec![0; fys * localities * EQUITY_CELLS],
+            qalys: vec![0.0; fys * localities * LOCAL_DECILES],
             avoided: vec![0.0; weeks * localities * AVOIDING_SERVICES.len() * 2],
         }
     }
@@ -164,15 +178,48 @@ impl Tally {
         (0..self.localities).map(|l| self.annual_locality(fy, l, metric)).sum()
     }
 
-    /// Deaths and person-weeks in one financial year, locality, local deprivation fifth
-    /// (0 = most deprived fifth of the place), sex (0 = female) and life age group.
+    /// Deaths and person-weeks in one financial year, locality, local deprivation decile
+    /// (0 = most deprived tenth of the place), sex (0 = female) and life age group.
     #[inline]
-    pub fn life(&self, fy: usize, locality: usize, fifth: usize, sex: usize, group: usize) -> (u32, u32) {
-        let at = (fy * self.localities + locality) * LIFE_CELLS + ((fifth * 2 + sex) * LIFE_AGE_GROUPS + group) * 2;
+    pub fn life(&self, fy: usize, locality: usize, decile: usize, sex: usize, group: usize) -> (u32, u32) {
+        let at = (fy * self.localities + locality) * LIFE_CELLS + ((decile * 2 + sex) * LIFE_AGE_GROUPS + group) * 2;
         (self.life[at], self.life[at + 1])
     }
 
-    /// Mutable life-expectancy tally (`[fifth][sex][group][deaths, person-weeks]`) of one
+    /// Deaths and person-weeks as [`Tally::life`], for a local fifth (deciles `2f` and `2f+1`).
+    pub fn life_fifth(&self, fy: usize, locality: usize, fifth: usize, sex: usize, group: usize) -> (u32, u32) {
+        let (d0, p0) = self.life(fy, locality, 2 * fifth, sex, group);
+        let (d1, p1) = self.life(fy, locality, 2 * fifth + 1, sex, group);
+        (d0 + d1, p0 + p1)
+    }
+
+    /// Financial-year sum of `metric` among residents of one local deprivation decile in one
+    /// locality (activity of the overhead cell excluded).
+    #[inline]
+    pub fn equity(&self, fy: usize, locality: usize, decile: usize, metric: Metric) -> u32 {
+        self.equity[((fy * self.localities + locality) * LOCAL_DECILES + decile) * N_METRICS + metric as usize]
+    }
+
+    /// Mutable decile table (`[decile][metric]`) of one locality and financial year.
+    pub fn equity_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
+        let at = (fy * self.localities + locality) * EQUITY_CELLS;
+        &mut self.equity[at..at + EQUITY_CELLS]
+    }
+
+    /// Quality-adjusted life years lived in one financial year by residents of one locality and
+    /// local deprivation decile (undiscounted).
+    #[inline]
+    pub fn qalys(&self, fy: usize, locality: usize, decile: usize) -> f64 {
+        self.qalys[(fy * self.localities + locality) * LOCAL_DECILES + decile]
+    }
+
+    /// Mutable QALY row (`[decile]`) of one locality and financial year.
+    pub fn qaly_row_mut(&mut self, fy: usize, locality: usize) -> &mut [f64] {
+        let at = (fy * self.localities + locality) * LOCAL_DECILES;
+        &mut self.qalys[at..at + LOCAL_DECILES]
+    }
+
+    /// Mutable life-expectancy tally (`[decile][sex][group][deaths, person-weeks]`) of one
     /// locality and financial year.
     pub fn life_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
         let at = (fy * self.localities + locality) * LIFE_CELLS;

@@ -859,6 +859,7 @@ impl Validator {
                 social_care: SocialCare {
                     package_starts_per_week: self.per_locality(&sc("package_starts_per_week")),
                     care_home_placements_per_week: self.per_locality(&sc("care_home_placements_per_week")),
+                    spot_purchase_share: self.num(&sc("spot_purchase_share")),
                     allocation: self.allocation(&sc("allocation")),
                     allocation_from: self.date_of(&sc("allocation_from")),
                 },

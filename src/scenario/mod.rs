@@ -288,6 +288,10 @@ pub struct SocialCare {
     pub package_starts_per_week: PerLocality,
     /// Care-home placements available per week.
     pub care_home_placements_per_week: PerLocality,
+    /// Spot purchasing beyond the block capacity: each week this share (rounded down) of the
+    /// patients still waiting for a package or a care home after the block capacity is used
+    /// is placed, so queues stay bounded when demand outgrows the block contracts.
+    pub spot_purchase_share: f64,
     #[allow(missing_docs)]
     pub allocation: Allocation,
     /// Day the allocation takes effect (before it, capacity is shared by population).

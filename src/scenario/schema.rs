@@ -363,6 +363,12 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         REQ,
         "placements per week",
     ),
+    key(
+        "services.social_care.spot_purchase_share",
+        PROB,
+        Def::Num(0.25),
+        "share of the remaining queue per week",
+    ),
     key("services.social_care.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
     key("services.social_care.allocation_from", Kind::Date, FROM_START, ""),
 ];

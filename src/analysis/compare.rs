@@ -1,0 +1,1037 @@
+//! Paired comparison of options against a base scenario.
+//!
+//! Every scenario of a comparison runs on the same replicates, so replicate `r` of an option
+//! and replicate `r` of the base share every random draw until the option first changes
+//! something (common random numbers). Differences are therefore taken **replicate by
+//! replicate** and summarised by their mean and equal-tailed 95% interval across replicates; the
+//! unpaired interval (every option replicate against every *other* base replicate) is reported
+//! beside it to show how much the pairing removes.
+//!
+//! Three kinds of row come out ([`RowKind`]): each scenario's own **level** of a metric; the
+//! **difference** option − base; and measures defined only **vs base** (admissions avoided, net
+//! saving, return per £1, QALYs gained, ICER, net monetary benefit). Groups are the whole place,
+//! the place's own deprivation fifths and its localities; periods are each financial year of
+//! the appraisal window and the window as a whole.
+
+use super::costs::{CostCategory, UnitCosts, VALUE_METRICS};
+use super::economics::{self, Conventions, SERVICES};
+use super::inequality::{self, Direction};
+use super::life_table;
+use crate::calendar::financial_year_label;
+use crate::engine::schedule::WEEKS_PER_YEAR;
+use crate::engine::Setup;
+use crate::error::Error;
+use crate::results::summary::quantile_sorted;
+use crate::results::{Metric, ScenarioResult, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES, N_METRICS};
+
+/// What a row measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKind {
+    /// A scenario's own value.
+    Level,
+    /// Option minus base, paired by replicate.
+    Difference,
+    /// A measure of the option relative to the base (not a difference of levels).
+    VsBase,
+}
+
+impl RowKind {
+    /// Name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowKind::Level => "level",
+            RowKind::Difference => "difference",
+            RowKind::VsBase => "vs_base",
+        }
+    }
+}
+
+/// One summarised row of a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Scenario the row is about (for [`RowKind::Level`] the base itself has rows).
+    pub option: String,
+    /// What the row measures.
+    pub kind: RowKind,
+    /// Metric name.
+    pub metric: String,
+    /// Group: `all`, `fifth_1` (most deprived) … `fifth_5`, or a locality key.
+    pub group: String,
+    /// `FY2021/22`, or `FY2021/22-FY2026/27` for the window.
+    pub period: String,
+    /// Unit of the values.
+    pub unit: &'static str,
+    /// Mean across replicates (for ratios: ratio of the means).
+    pub mean: f64,
+    /// 2.5th percentile across replicates.
+    pub lo: f64,
+    /// 97.5th percentile across replicates.
+    pub hi: f64,
+    /// The base's mean level (difference rows and the base's level rows).
+    pub base_mean: f64,
+    /// The option's mean level (difference rows).
+    pub option_mean: f64,
+    /// Unpaired 95% interval of the difference (difference rows; NaN otherwise).
+    pub unpaired_lo: f64,
+    /// See `unpaired_lo`.
+    pub unpaired_hi: f64,
+    /// Replicates with a finite value.
+    pub n: usize,
+}
+
+/// Which financial years to appraise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// First financial year (e.g. 2021 for FY2021/22); `None` = the first year any option
+    /// differs from the base.
+    pub from: Option<i32>,
+    /// Last financial year; `None` = the last full year of the run.
+    pub to: Option<i32>,
+}
+
+/// A finished comparison.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// Base scenario name.
+    pub base: String,
+    /// Option names, in the order given.
+    pub options: Vec<String>,
+    /// First and last financial year of the appraisal window.
+    pub window: (i32, i32),
+    /// Conventions used (discount rates, thresholds, price base).
+    pub conventions: Conventions,
+    /// Replicates per scenario.
+    pub replicates: usize,
+    /// Every row: levels of each scenario, then per option its differences and vs-base rows.
+    pub rows: Vec<Row>,
+}
+
+/// Key of one per-replicate value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    metric: String,
+    group: String,
+    period: String,
+}
+
+/// Per-replicate values of one scenario: `keys[k]` has `values[k][replicate]`.
+struct Table {
+    keys: Vec<(Key, &'static str)>,
+    values: Vec<Vec<f64>>,
+}
+
+impl Table {
+    fn get(&self, metric: &str, group: &str, period: &str) -> Option<&[f64]> {
+        self.keys
+            .iter()
+            .position(|(k, _)| k.metric == metric && k.group == group && k.period == period)
+            .map(|i| self.values[i].as_slice())
+    }
+}
+
+/// Collects keyed values for one replicate.
+struct Sink {
+    items: Vec<(Key, &'static str, f64)>,
+}
+
+impl Sink {
+    fn put(&mut self, metric: impl Into<String>, group: &str, period: &str, unit: &'static str, v: f64) {
+        self.items.push((
+            Key {
+                metric: metric.into(),
+                group: group.to_string(),
+                period: period.to_string(),
+            },
+            unit,
+            v,
+        ));
+    }
+}
+
+/// Name of local deprivation fifth `f` (0 = most deprived).
+pub fn fifth_name(f: usize) -> String {
+    format!("fifth_{}", f + 1)
+}
+
+/// Label of a window or single year.
+pub fn period_label(from: i32, to: i32) -> String {
+    if from == to {
+        financial_year_label(from)
+    } else {
+        format!("{}-{}", financial_year_label(from), financial_year_label(to))
+    }
+}
+
+/// A set of residents: everyone, a local fifth, or a locality.
+#[derive(Debug, Clone, Copy)]
+enum Group {
+    All,
+    Fifth(usize),
+    Locality(usize),
+}
+
+fn group_sum(t: &Tally, fy: usize, g: Group, m: Metric) -> f64 {
+    match g {
+        Group::All => (0..t.localities())
+            .map(|l| {
+                (0..LOCAL_DECILES)
+                    .map(|d| f64::from(t.equity(fy, l, d, m)))
+                    .sum::<f64>()
+            })
+            .sum(),
+        Group::Fifth(f) => (0..t.localities())
+            .map(|l| f64::from(t.equity(fy, l, 2 * f, m)) + f64::from(t.equity(fy, l, 2 * f + 1, m)))
+            .sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity(fy, l, d, m))).sum(),
+    }
+}
+
+fn decile_sum(t: &Tally, fy: usize, d: usize, m: Metric) -> f64 {
+    (0..t.localities()).map(|l| f64::from(t.equity(fy, l, d, m))).sum()
+}
+
+fn group_qalys(t: &Tally, fy: usize, g: Group) -> f64 {
+    match g {
+        Group::All => (0..t.localities())
+            .map(|l| (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum::<f64>())
+            .sum(),
+        Group::Fifth(f) => (0..t.localities())
+            .map(|l| t.qalys(fy, l, 2 * f) + t.qalys(fy, l, 2 * f + 1))
+            .sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum(),
+    }
+}
+
+/// Life expectancy at `age` (0 or 65) of one sex in the residents selected by `select(locality,
+/// decile)`, pooling financial years `fys`; NaN when the table cannot be built.
+fn life_expectancy(t: &Tally, fys: &[usize], sex: usize, age: u8, select: impl Fn(usize, usize) -> bool) -> f64 {
+    let mut deaths = [0.0; LIFE_AGE_GROUPS];
+    let mut years = [0.0; LIFE_AGE_GROUPS];
+    for &fy in fys {
+        for l in 0..t.localities() {
+            for d in 0..LOCAL_DECILES {
+                if !select(l, d) {
+                    continue;
+                }
+                for g in 0..LIFE_AGE_GROUPS {
+                    let (dd, pw) = t.life(fy, l, d, sex, g);
+                    deaths[g] += f64::from(dd);
+                    years[g] += f64::from(pw) / WEEKS_PER_YEAR;
+                }
+            }
+        }
+    }
+    life_table::abridged(&deaths, &years).map_or(f64::NAN, |lt| lt.e(age))
+}
+
+/// Names of the place-level cost lines of a comparison, in output order: activity-costed
+/// acute, primary and social care, then each service's running cost from staffing, then the
+/// total.
+pub const COST_LINES: [&str; 13] = [
+    "cost_ae",
+    "cost_admissions",
+    "cost_excess_bed_days",
+    "cost_delayed_bed_days",
+    "cost_gp",
+    "cost_home_care",
+    "cost_care_homes",
+    "running_cost_huddles",
+    "running_cost_pic",
+    "running_cost_life",
+    "running_cost_social_prescribing",
+    "running_cost_pharmacists",
+    "cost_total",
+];
+
+/// Activity cost categories that make up the non-service part of [`COST_LINES`].
+const ACTIVITY: [CostCategory; 7] = [
+    CostCategory::Ae,
+    CostCategory::Admissions,
+    CostCategory::ExcessBedDays,
+    CostCategory::DelayedBedDays,
+    CostCategory::Gp,
+    CostCategory::HomeCare,
+    CostCategory::CareHomes,
+];
+
+/// Index in [`VALUE_METRICS`] of each service's avoided cost ([`SERVICES`] order).
+fn value_index(service: &str) -> usize {
+    let name = format!("cost_avoided_{service}");
+    VALUE_METRICS
+        .iter()
+        .position(|m| *m == name)
+        .expect("every service has a value metric")
+}
+
+/// Precomputed per-scenario inputs.
+struct Prepared<'a> {
+    sr: &'a ScenarioResult,
+    costs: UnitCosts,
+    /// Running cost `[fy][service]` for the whole place.
+    running: Vec<[f64; 5]>,
+    /// Running cost `[fy][locality][service]`.
+    running_loc: Vec<[f64; 5]>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(sr: &'a ScenarioResult) -> Result<Prepared<'a>, Error> {
+        let setup = Setup::new(&sr.scenario, &sr.place)?;
+        let running_loc = economics::running_costs(&sr.scenario, &sr.place, &sr.calendar, setup.schedule());
+        let nl = sr.place.n_localities();
+        let running = running_loc
+            .chunks(nl)
+            .map(|c| {
+                let mut s = [0.0; 5];
+                for row in c {
+                    for k in 0..5 {
+                        s[k] += row[k];
+                    }
+                }
+                s
+            })
+            .collect();
+        Ok(Prepared {
+            sr,
+            costs: UnitCosts::new(&sr.place, &sr.scenario),
+            running,
+            running_loc,
+        })
+    }
+
+    /// Place-level cost lines ([`COST_LINES`]) of one financial year.
+    fn cost_lines(&self, t: &Tally, fy: usize) -> [f64; 13] {
+        let activity = self.costs.costs(|m| t.annual_total(fy, m) as f64);
+        let mut out = [0.0; 13];
+        for (i, c) in ACTIVITY.iter().enumerate() {
+            out[i] = activity[*c as usize];
+        }
+        out[7..12].copy_from_slice(&self.running[fy]);
+        out[12] = out[..12].iter().sum();
+        out
+    }
+
+    /// Cost of care received by a group in one year, at unit costs (activity-costed, so it can
+    /// be attributed to residents).
+    fn care_cost(&self, t: &Tally, fy: usize, g: Group) -> f64 {
+        self.costs.costs(|m| group_sum(t, fy, g, m))[CostCategory::Total as usize]
+    }
+
+    /// Cost avoided by each service in one year ([`SERVICES`] order).
+    fn avoided(&self, t: &Tally, fy: usize) -> [f64; 5] {
+        let cal = &self.sr.calendar;
+        let n = crate::results::AVOIDING_SERVICES.len() * 2;
+        let mut avoided = vec![0.0; n];
+        for w in (0..cal.weeks).filter(|&w| usize::from(cal.fy_of_week[w]) == fy) {
+            for l in 0..t.localities() {
+                for (a, v) in avoided.iter_mut().zip(t.avoided(w, l)) {
+                    *a += v;
+                }
+            }
+        }
+        let values = self.costs.values(|m| t.annual_total(fy, m) as f64, &avoided);
+        std::array::from_fn(|k| values[value_index(SERVICES[k])])
+    }
+}
+
+/// Every level value of one replicate of one scenario over the window `fys` (indices into the
+/// calendar's financial years), with `labels` their period labels and `window` the window's.
+fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec<(Key, &'static str, f64)> {
+    let sr = p.sr;
+    let cal = &sr.calendar;
+    let nl = sr.place.n_localities();
+    let keys = sr.place.locality_keys();
+    let mut groups: Vec<(String, Group)> = vec![("all".to_string(), Group::All)];
+    groups.extend((0..5).map(|f| (fifth_name(f), Group::Fifth(f))));
+    groups.extend((0..nl).map(|l| (keys[l].to_string(), Group::Locality(l))));
+    let window = period_label(
+        cal.financial_years[fys[0]],
+        cal.financial_years[*fys.last().expect("non-empty")],
+    );
+    let mut sink = Sink { items: Vec::new() };
+
+    // Per financial year and summed over the window.
+    let periods: Vec<(String, Vec<usize>)> = fys
+        .iter()
+        .map(|&k| (financial_year_label(cal.financial_years[k]), vec![k]))
+        .chain(std::iter::once((window.clone(), fys.to_vec())))
+        .collect();
+    for (label, ks) in &periods {
+        let sum = |g: Group, m: Metric| ks.iter().map(|&k| group_sum(t, k, g, m)).sum::<f64>();
+        let years = |g: Group| sum(g, Metric::Population) / WEEKS_PER_YEAR;
+        for (name, g) in &groups {
+            let py = years(*g);
+            let adm = sum(*g, Metric::EmergencyAdmissions);
+            sink.put("person_years", name, label, "person-years", py);
+            sink.put("emergency_admissions", name, label, "admissions", adm);
+            sink.put(
+                "admissions_per_1000",
+                name,
+                label,
+                "per 1,000 person-years",
+                per_1000(adm, py),
+            );
+            sink.put(
+                "ae_attendances",
+                name,
+                label,
+                "attendances",
+                sum(*g, Metric::AeAttendances),
+            );
+            sink.put("bed_days", name, label, "days", sum(*g, Metric::BedDays));
+            sink.put("delayed_bed_days", name, label, "days", sum(*g, Metric::DelayedBedDays));
+            sink.put("deaths", name, label, "deaths", sum(*g, Metric::Deaths));
+            let care: f64 = ks.iter().map(|&k| p.care_cost(t, k, *g)).sum();
+            sink.put(
+                "cost_per_head",
+                name,
+                label,
+                "GBP per person-year",
+                if py > 0.0 { care / py } else { f64::NAN },
+            );
+            let q: f64 = ks.iter().map(|&k| group_qalys(t, k, *g)).sum();
+            sink.put("qalys", name, label, "QALYs", q);
+        }
+        // Place-level costs, undiscounted and discounted to the window's first year.
+        let mut lines = [0.0; 13];
+        let mut discounted_total = 0.0;
+        let mut discounted_qalys = 0.0;
+        let mut avoided = [0.0; 5];
+        for &k in ks {
+            let c = p.cost_lines(t, k);
+            let years_in = (k - fys[0]) as f64;
+            for (a, b) in lines.iter_mut().zip(c) {
+                *a += b;
+            }
+            discounted_total += c[12] * economics::discount_factor(conv.discount_costs, years_in);
+            discounted_qalys +=
+                group_qalys(t, k, Group::All) * economics::discount_factor(conv.discount_qalys, years_in);
+            for (a, b) in avoided.iter_mut().zip(p.avoided(t, k)) {
+                *a += b;
+            }
+        }
+        for (name, v) in COST_LINES.iter().zip(lines) {
+            sink.put(*name, "all", label, "GBP", v);
+        }
+        sink.put(
+            "cost_total_discounted",
+            "all",
+            label,
+            "GBP (present value)",
+            discounted_total,
+        );
+        sink.put(
+            "qalys_discounted",
+            "all",
+            label,
+            "QALYs (present value)",
+            discounted_qalys,
+        );
+        for (k, service) in SERVICES.iter().enumerate() {
+            sink.put(format!("cost_avoided_{service}"), "all", label, "GBP", avoided[k]);
+            sink.put(
+                format!("return_per_pound_{service}"),
+                "all",
+                label,
+                "GBP per GBP",
+                economics::return_per_pound(avoided[k], lines[7 + k]).unwrap_or(f64::NAN),
+            );
+        }
+        for (l, key) in keys.iter().enumerate() {
+            let run: f64 = ks.iter().map(|&k| p.running_loc[k * nl + l].iter().sum::<f64>()).sum();
+            sink.put("running_cost_services", key, label, "GBP", run);
+        }
+        // Inequality across the place's own deprivation fifths and deciles.
+        let fifth = |f: usize, v: &dyn Fn(Group) -> f64| v(Group::Fifth(f));
+        let rate = |g: Group| per_1000(sum(g, Metric::EmergencyAdmissions), years(g));
+        let cost_head = |g: Group| {
+            let py = years(g);
+            let c: f64 = ks.iter().map(|&k| p.care_cost(t, k, g)).sum();
+            if py > 0.0 {
+                c / py
+            } else {
+                f64::NAN
+            }
+        };
+        let decile_years =
+            |d: usize| ks.iter().map(|&k| decile_sum(t, k, d, Metric::Population)).sum::<f64>() / WEEKS_PER_YEAR;
+        let rate_dec: Vec<(f64, f64)> = (0..LOCAL_DECILES)
+            .map(|d| {
+                let py = decile_years(d);
+                let adm: f64 = ks
+                    .iter()
+                    .map(|&k| decile_sum(t, k, d, Metric::EmergencyAdmissions))
+                    .sum();
+                (py, per_1000(adm, py))
+            })
+            .collect();
+        let cost_dec: Vec<(f64, f64)> = (0..LOCAL_DECILES)
+            .map(|d| {
+                let py = decile_years(d);
+                let c: f64 = ks
+                    .iter()
+                    .map(|&k| p.costs.costs(|m| decile_sum(t, k, d, m))[CostCategory::Total as usize])
+                    .sum();
+                (py, if py > 0.0 { c / py } else { f64::NAN })
+            })
+            .collect();
+        put_inequality(
+            &mut sink,
+            "admissions_per_1000",
+            label,
+            "per 1,000 person-years",
+            fifth(0, &rate),
+            fifth(4, &rate),
+            &rate_dec,
+            Direction::Adverse,
+        );
+        put_inequality(
+            &mut sink,
+            "cost_per_head",
+            label,
+            "GBP per person-year",
+            fifth(0, &cost_head),
+            fifth(4, &cost_head),
+            &cost_dec,
+            Direction::Adverse,
+        );
+    }
+
+    // Life expectancy over the whole window (single years are too noisy for small areas).
+    for (sex, sex_name) in [(1usize, "male"), (0, "female")] {
+        for (age, age_name) in [(0u8, "at_birth"), (65, "at_65")] {
+            let metric = format!("life_expectancy_{age_name}_{sex_name}");
+            sink.put(
+                &metric,
+                "all",
+                &window,
+                "years",
+                life_expectancy(t, fys, sex, age, |_, _| true),
+            );
+            let by_fifth: Vec<f64> = (0..5)
+                .map(|f| life_expectancy(t, fys, sex, age, |_, d| d / 2 == f))
+                .collect();
+            for (f, v) in by_fifth.iter().enumerate() {
+                sink.put(&metric, &fifth_name(f), &window, "years", *v);
+            }
+            for (l, key) in keys.iter().enumerate() {
+                sink.put(
+                    &metric,
+                    key,
+                    &window,
+                    "years",
+                    life_expectancy(t, fys, sex, age, |ll, _| ll == l),
+                );
+            }
+            let by_decile: Vec<(f64, f64)> = (0..LOCAL_DECILES)
+                .map(|d| {
+                    let py: f64 = fys
+                        .iter()
+                        .map(|&k| {
+                            (0..t.localities())
+                                .map(|l| {
+                                    (0..LIFE_AGE_GROUPS)
+                                        .map(|g| f64::from(t.life(k, l, d, sex, g).1))
+                                        .sum::<f64>()
+                                })
+                                .sum::<f64>()
+                        })
+                        .sum();
+                    (py, life_expectancy(t, fys, sex, age, |_, dd| dd == d))
+                })
+                .collect();
+            put_inequality(
+                &mut sink,
+                &metric,
+                &window,
+                "years",
+                by_fifth[0],
+                by_fifth[4],
+                &by_decile,
+                Direction::Beneficial,
+            );
+        }
+    }
+    sink.items
+}
+
+fn per_1000(events: f64, person_years: f64) -> f64 {
+    if person_years > 0.0 {
+        1000.0 * events / person_years
+    } else {
+        f64::NAN
+    }
+}
+
+/// Gap (absolute, relative) between the most and least deprived fifth and SII/RII across
+/// deciles, as `<measure>_gap_abs`, `_gap_rel`, `_sii`, `_rii` for group `all`.
+#[allow(clippy::too_many_arguments)]
+fn put_inequality(
+    sink: &mut Sink,
+    measure: &str,
+    period: &str,
+    unit: &'static str,
+    most: f64,
+    least: f64,
+    deciles: &[(f64, f64)],
+    dir: Direction,
+) {
+    sink.put(
+        format!("{measure}_gap_abs"),
+        "all",
+        period,
+        unit,
+        inequality::gap_abs(most, least, dir),
+    );
+    sink.put(
+        format!("{measure}_gap_rel"),
+        "all",
+        period,
+        "ratio",
+        inequality::gap_rel(most, least, dir),
+    );
+    let s = inequality::sii(deciles, dir);
+    sink.put(
+        format!("{measure}_sii"),
+        "all",
+        period,
+        unit,
+        s.map_or(f64::NAN, |s| s.sii),
+    );
+    sink.put(
+        format!("{measure}_rii"),
+        "all",
+        period,
+        "ratio",
+        s.map_or(f64::NAN, |s| s.rii),
+    );
+}
+
+/// Builds the table of one scenario (all replicates).
+fn table(p: &Prepared<'_>, fys: &[usize], conv: &Conventions) -> Table {
+    let mut keys = Vec::new();
+    let mut values: Vec<Vec<f64>> = Vec::new();
+    for (r, t) in p.sr.replicates.iter().enumerate() {
+        let items = levels(p, t, fys, conv);
+        if r == 0 {
+            keys = items.iter().map(|(k, u, _)| (k.clone(), *u)).collect();
+            values = vec![Vec::with_capacity(p.sr.replicates.len()); keys.len()];
+        }
+        for (i, (_, _, v)) in items.into_iter().enumerate() {
+            values[i].push(v);
+        }
+    }
+    Table { keys, values }
+}
+
+/// Mean of the finite values and their 2.5–97.5% quantiles, with the count.
+fn summarise(values: &[f64]) -> (f64, f64, f64, usize) {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN, 0);
+    }
+    v.sort_by(f64::total_cmp);
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    (mean, quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975), v.len())
+}
+
+/// 95% interval of `a_i − b_j` over every pair of *different* replicates `i ≠ j`: what the
+/// difference would look like if the scenarios had independent random numbers.
+pub fn unpaired_interval(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let mut d = Vec::with_capacity(a.len() * b.len());
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            if i != j && x.is_finite() && y.is_finite() {
+                d.push(x - y);
+            }
+        }
+    }
+    if d.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    d.sort_by(f64::total_cmp);
+    (quantile_sorted(&d, 0.025), quantile_sorted(&d, 0.975))
+}
+
+/// Checks, before anything runs, that scenarios can be paired replicate by replicate: the
+/// same place, dates and scale as the first (the base).
+pub fn check_scenarios(scenarios: &[crate::scenario::Scenario]) -> Result<(), Error> {
+    let Some(base) = scenarios.first() else {
+        return Err(Error::Request("compare needs a base and at least one option".into()));
+    };
+    if scenarios.len() < 2 {
+        return Err(Error::Request("compare needs a base and at least one option".into()));
+    }
+    for o in &scenarios[1..] {
+        let mut why = Vec::new();
+        if o.place != base.place {
+            why.push("a different place");
+        }
+        if o.start != base.start || o.end != base.end {
+            why.push("different start or end dates");
+        }
+        if o.scale.to_bits() != base.scale.to_bits() {
+            why.push("a different scale");
+        }
+        if !why.is_empty() {
+            return Err(Error::Request(format!(
+                "option '{}' cannot be paired with base '{}': it has {}",
+                o.name,
+                base.name,
+                why.join(" and ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the results can be compared replicate by replicate.
+fn check_comparable(results: &[ScenarioResult]) -> Result<(), Error> {
+    let base = &results[0];
+    for o in &results[1..] {
+        let mut why = Vec::new();
+        if o.place.sha256 != base.place.sha256 {
+            why.push("a different place");
+        }
+        if o.scenario.start != base.scenario.start || o.scenario.end != base.scenario.end {
+            why.push("different start or end dates");
+        }
+        if o.scenario.scale.to_bits() != base.scenario.scale.to_bits() {
+            why.push("a different scale");
+        }
+        if o.replicates.len() != base.replicates.len() {
+            why.push("a different number of replicates");
+        }
+        if !why.is_empty() {
+            return Err(Error::Request(format!(
+                "option '{}' cannot be paired with base '{}': it has {}",
+                o.scenario.name,
+                base.scenario.name,
+                why.join(" and ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The first financial year (index) in which any option's tallies or running costs differ from
+/// the base's in any replicate; with common random numbers, years before it are identical.
+fn first_difference(prepared: &[Prepared<'_>]) -> Option<usize> {
+    let base = &prepared[0];
+    let fys = base.sr.calendar.financial_years.len();
+    (0..fys).find(|&k| {
+        prepared[1..].iter().any(|o| {
+            o.running[k].map(f64::to_bits) != base.running[k].map(f64::to_bits)
+                || o.sr.replicates.iter().zip(&base.sr.replicates).any(|(a, b)| {
+                    (0..N_METRICS).any(|m| a.annual_total(k, Metric::ALL[m]) != b.annual_total(k, Metric::ALL[m]))
+                })
+        })
+    })
+}
+
+/// Compares options (`results[1..]`) with the base (`results[0]`) over `window`.
+pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventions) -> Result<Comparison, Error> {
+    if results.len() < 2 {
+        return Err(Error::Request("compare needs a base and at least one option".into()));
+    }
+    check_comparable(results)?;
+    let prepared = results.iter().map(Prepared::new).collect::<Result<Vec<_>, _>>()?;
+    let cal = &results[0].calendar;
+    let index_of = |fy: i32, what: &str| -> Result<usize, Error> {
+        cal.financial_years.iter().position(|&y| y == fy).ok_or_else(|| {
+            Error::Request(format!(
+                "{what} {} is outside the run ({} to {})",
+                financial_year_label(fy),
+                financial_year_label(cal.financial_years[0]),
+                financial_year_label(*cal.financial_years.last().expect("non-empty"))
+            ))
+        })
+    };
+    let last_full = cal
+        .weeks_in_fy
+        .iter()
+        .rposition(|&w| w >= 52)
+        .unwrap_or(cal.financial_years.len() - 1);
+    let to = match window.to {
+        Some(y) => index_of(y, "--to")?,
+        None => last_full,
+    };
+    let from = match window.from {
+        Some(y) => index_of(y, "--from")?,
+        None => first_difference(&prepared).unwrap_or(0).min(to),
+    };
+    if from > to {
+        return Err(Error::Request(format!(
+            "the appraisal window starts ({}) after it ends ({})",
+            financial_year_label(cal.financial_years[from]),
+            financial_year_label(cal.financial_years[to])
+        )));
+    }
+    let fys: Vec<usize> = (from..=to).collect();
+    let window_label = period_label(cal.financial_years[from], cal.financial_years[to]);
+    let tables: Vec<Table> = prepared.iter().map(|p| table(p, &fys, &conventions)).collect();
+    let names: Vec<String> = results.iter().map(|r| r.scenario.name.clone()).collect();
+    let mut rows = Vec::new();
+
+    // Levels of every scenario.
+    for (s, t) in tables.iter().enumerate() {
+        for (i, ((key, unit), values)) in t.keys.iter().zip(&t.values).enumerate() {
+            debug_assert_eq!(&tables[0].keys[i].0, key);
+            let (mean, lo, hi, n) = summarise(values);
+            rows.push(Row {
+                option: names[s].clone(),
+                kind: RowKind::Level,
+                metric: key.metric.clone(),
+                group: key.group.clone(),
+                period: key.period.clone(),
+                unit,
+                mean,
+                lo,
+                hi,
+                base_mean: summarise(&tables[0].values[i]).0,
+                option_mean: mean,
+                unpaired_lo: f64::NAN,
+                unpaired_hi: f64::NAN,
+                n,
+            });
+        }
+    }
+    let base = &tables[0];
+    for (s, t) in tables.iter().enumerate().skip(1) {
+        // Paired differences of every level.
+        for (i, ((key, unit), values)) in t.keys.iter().zip(&t.values).enumerate() {
+            let b = &base.values[i];
+            debug_assert_eq!(&base.keys[i].0, key);
+            let d: Vec<f64> = values.iter().zip(b).map(|(x, y)| x - y).collect();
+            let (mean, lo, hi, n) = summarise(&d);
+            let (ulo, uhi) = unpaired_interval(values, b);
+            rows.push(Row {
+                option: names[s].clone(),
+                kind: RowKind::Difference,
+                metric: key.metric.clone(),
+                group: key.group.clone(),
+                period: key.period.clone(),
+                unit,
+                mean,
+                lo,
+                hi,
+                base_mean: summarise(b).0,
+                option_mean: summarise(values).0,
+                unpaired_lo: ulo,
+                unpaired_hi: uhi,
+                n,
+            });
+        }
+        rows.extend(vs_base(&names[s], t, base, &fys, cal, &window_label, &conventions));
+    }
+    Ok(Comparison {
+        base: names[0].clone(),
+        options: names[1..].to_vec(),
+        window: (cal.financial_years[from], cal.financial_years[to]),
+        conventions,
+        replicates: results[0].replicates.len(),
+        rows,
+    })
+}
+
+/// Measures of an option relative to the base, per replicate pair.
+fn vs_base(
+    option: &str,
+    t: &Table,
+    base: &Table,
+    fys: &[usize],
+    cal: &crate::results::RunCalendar,
+    window: &str,
+    conv: &Conventions,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let n = t.values.first().map_or(0, Vec::len);
+    let get = |tab: &Table, m: &str, g: &str, p: &str| -> Vec<f64> {
+        tab.get(m, g, p).map_or_else(|| vec![f64::NAN; n], <[f64]>::to_vec)
+    };
+    let mut push = |metric: String,
+                    group: &str,
+                    period: &str,
+                    unit: &'static str,
+                    values: Vec<f64>,
+                    ratio_of_means: Option<(Vec<f64>, Vec<f64>)>| {
+        let (mut mean, lo, hi, count) = summarise(&values);
+        if let Some((num, den)) = ratio_of_means {
+            let (a, b) = (summarise(&num).0, summarise(&den).0);
+            mean = if b != 0.0 && b.is_finite() { a / b } else { f64::NAN };
+        }
+        rows.push(Row {
+            option: option.to_string(),
+            kind: RowKind::VsBase,
+            metric,
+            group: group.to_string(),
+            period: period.to_string(),
+            unit,
+            mean,
+            lo,
+            hi,
+            base_mean: f64::NAN,
+            option_mean: f64::NAN,
+            unpaired_lo: f64::NAN,
+            unpaired_hi: f64::NAN,
+            n: count,
+        });
+    };
+    let sub = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(x, y)| x - y).collect() };
+    let periods: Vec<String> = fys
+        .iter()
+        .map(|&k| financial_year_label(cal.financial_years[k]))
+        .chain(std::iter::once(window.to_string()))
+        .collect();
+    let groups: Vec<String> = base
+        .keys
+        .iter()
+        .filter(|(k, _)| k.metric == "emergency_admissions" && k.period == window)
+        .map(|(k, _)| k.group.clone())
+        .collect();
+    let mut avoided_per: Vec<(String, Vec<f64>)> = Vec::new();
+    for period in &periods {
+        // Admissions avoided, in total and per 1,000 residents of each group.
+        for g in &groups {
+            let avoided = sub(
+                &get(base, "emergency_admissions", g, period),
+                &get(t, "emergency_admissions", g, period),
+            );
+            let py = get(base, "person_years", g, period);
+            let per: Vec<f64> = avoided.iter().zip(&py).map(|(a, p)| per_1000(*a, *p)).collect();
+            push("admissions_avoided".into(), g, period, "admissions", avoided, None);
+            avoided_per.push((g.clone(), per.clone()));
+            push(
+                "admissions_avoided_per_1000".into(),
+                g,
+                period,
+                "per 1,000 person-years",
+                per,
+                None,
+            );
+        }
+        // Who gains: admissions avoided per 1,000 in the most minus the least deprived fifth
+        // (positive = the most deprived gain more).
+        let fifth_values = |f: usize| {
+            avoided_per
+                .iter()
+                .find(|(g, _)| *g == fifth_name(f))
+                .map_or_else(|| vec![f64::NAN; n], |(_, v)| v.clone())
+        };
+        let gap = sub(&fifth_values(0), &fifth_values(4));
+        push(
+            "admissions_avoided_per_1000_gap_abs".into(),
+            "all",
+            period,
+            "per 1,000 person-years",
+            gap,
+            None,
+        );
+        avoided_per.clear();
+        // Money: net saving, the extra spent on services, savings elsewhere, return per £1.
+        let total_b = get(base, "cost_total", "all", period);
+        let total_o = get(t, "cost_total", "all", period);
+        let service = |tab: &Table| -> Vec<f64> {
+            let mut s = vec![0.0; n];
+            for name in &COST_LINES[7..12] {
+                for (a, v) in s.iter_mut().zip(get(tab, name, "all", period)) {
+                    *a += v;
+                }
+            }
+            s
+        };
+        let investment = sub(&service(t), &service(base));
+        let net_saving = sub(&total_b, &total_o);
+        let downstream: Vec<f64> = net_saving.iter().zip(&investment).map(|(s, i)| s + i).collect();
+        let roi: Vec<f64> = downstream
+            .iter()
+            .zip(&investment)
+            .map(|(s, i)| economics::return_per_pound(*s, *i).unwrap_or(f64::NAN))
+            .collect();
+        push("net_saving".into(), "all", period, "GBP", net_saving, None);
+        push("investment".into(), "all", period, "GBP", investment.clone(), None);
+        push(
+            "downstream_saving".into(),
+            "all",
+            period,
+            "GBP",
+            downstream.clone(),
+            None,
+        );
+        push(
+            "return_per_pound".into(),
+            "all",
+            period,
+            "GBP per GBP",
+            roi,
+            Some((downstream, investment)),
+        );
+        let dq = sub(&get(t, "qalys", "all", period), &get(base, "qalys", "all", period));
+        push("qalys_gained".into(), "all", period, "QALYs", dq, None);
+    }
+    // Discounted economics over the window.
+    let dc = sub(
+        &get(t, "cost_total_discounted", "all", window),
+        &get(base, "cost_total_discounted", "all", window),
+    );
+    let dq = sub(
+        &get(t, "qalys_discounted", "all", window),
+        &get(base, "qalys_discounted", "all", window),
+    );
+    push(
+        "net_saving_discounted".into(),
+        "all",
+        window,
+        "GBP (present value)",
+        dc.iter().map(|x| -x).collect(),
+        None,
+    );
+    push(
+        "qalys_gained_discounted".into(),
+        "all",
+        window,
+        "QALYs (present value)",
+        dq.clone(),
+        None,
+    );
+    // ICER: ratio of mean costs to mean QALYs; the interval only when every replicate gains
+    // (or every replicate loses) QALYs, since a ratio across zero has no meaningful quantiles.
+    let same_sign = dq.iter().all(|&q| q > 0.0) || dq.iter().all(|&q| q < 0.0);
+    let icers: Vec<f64> = if same_sign {
+        dc.iter()
+            .zip(&dq)
+            .map(|(c, q)| economics::icer(*c, *q).unwrap_or(f64::NAN))
+            .collect()
+    } else {
+        vec![f64::NAN; n]
+    };
+    let (mc, mq) = (summarise(&dc).0, summarise(&dq).0);
+    let mut icer_row_values = icers;
+    if icer_row_values.iter().all(|v| !v.is_finite()) {
+        // Keep the point estimate even without an interval.
+        icer_row_values = vec![f64::NAN; n];
+    }
+    push(
+        "icer".into(),
+        "all",
+        window,
+        "GBP per QALY",
+        icer_row_values,
+        Some((vec![mc], vec![mq])),
+    );
+    for &lambda in &conv.thresholds {
+        let nmb: Vec<f64> = dc
+            .iter()
+            .zip(&dq)
+            .map(|(c, q)| economics::net_monetary_benefit(*c, *q, lambda))
+            .collect();
+        push(
+            format!("nmb_{}", lambda.round() as i64),
+            "all",
+            window,
+            "GBP (present value)",
+            nmb,
+            None,
+        );
+    }
+    rows
+}

@@ -1,0 +1,157 @@
+//! Health economics: service running costs from staffing, discounting, return on investment,
+//! QALYs, incremental cost-effectiveness ratios and net monetary benefit (NICE reference case:
+//! NHS and personal social services perspective, 3.5% a year, £20,000–£30,000 per QALY).
+//!
+//! Prices are the place's price base (2018/19 for Croydon). Every function here is pure.
+
+use crate::engine::schedule::{Schedule, WEEKS_PER_YEAR};
+use crate::place::Place;
+use crate::results::RunCalendar;
+use crate::scenario::Scenario;
+
+/// Services with a running cost, in output order.
+pub const SERVICES: [&str; 5] = ["huddles", "pic", "life", "social_prescribing", "pharmacists"];
+
+/// Economic conventions for an analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conventions {
+    /// Annual discount rate for costs.
+    pub discount_costs: f64,
+    /// Annual discount rate for QALYs.
+    pub discount_qalys: f64,
+    /// Willingness-to-pay thresholds per QALY.
+    pub thresholds: Vec<f64>,
+    /// Price base of all costs, e.g. "2018/19".
+    pub price_base: String,
+}
+
+impl Conventions {
+    /// The place's conventions (its `[economics]` figures), optionally with one discount rate for
+    /// both costs and QALYs.
+    pub fn of_place(place: &Place, discount_rate: Option<f64>) -> Conventions {
+        let e = &place.file.economics;
+        Conventions {
+            discount_costs: discount_rate.unwrap_or(e.discount_rate_costs.value),
+            discount_qalys: discount_rate.unwrap_or(e.discount_rate_qalys.value),
+            thresholds: e.qaly_thresholds.value.clone(),
+            price_base: place.file.meta.price_base.clone(),
+        }
+    }
+}
+
+/// Discount factor for a value arising `years` after the start of the appraisal, at `rate`
+/// a year: `1 / (1 + rate)^years` (the first year is undiscounted).
+pub fn discount_factor(rate: f64, years: f64) -> f64 {
+    (1.0 + rate).powf(-years)
+}
+
+/// Present value of a stream of yearly values (year 0 first).
+pub fn present_value(rate: f64, yearly: &[f64]) -> f64 {
+    yearly
+        .iter()
+        .enumerate()
+        .map(|(t, v)| v * discount_factor(rate, t as f64))
+        .sum()
+}
+
+/// Return per £1 invested: savings elsewhere divided by the extra running cost; `None` when
+/// nothing extra was invested (the ratio is meaningless).
+pub fn return_per_pound(savings: f64, investment: f64) -> Option<f64> {
+    (investment > 0.0).then(|| savings / investment)
+}
+
+/// Incremental cost-effectiveness ratio (£ per QALY gained); `None` when no QALYs change.
+pub fn icer(delta_cost: f64, delta_qalys: f64) -> Option<f64> {
+    (delta_qalys != 0.0).then(|| delta_cost / delta_qalys)
+}
+
+/// Net monetary benefit at willingness to pay `threshold` per QALY: `threshold·ΔQALY − Δcost`.
+pub fn net_monetary_benefit(delta_cost: f64, delta_qalys: f64, threshold: f64) -> f64 {
+    threshold * delta_qalys - delta_cost
+}
+
+/// Running cost of each service ([`SERVICES`] order) by `[financial year][locality]`, from the
+/// capacity the scenario staffs each week (whether or not it is used):
+///
+/// - huddles: review slots × (hours per practice huddle ÷ reviews per practice) × MDT hour cost;
+/// - PICs: caseload places ÷ caseload per worker = WTE, × WTE cost a year ÷ weeks a year;
+/// - LIFE: reablement places × (episode cost ÷ maximum episode weeks) + liaison assessment
+///   slots × assessment cost;
+/// - social prescribing: referral slots ÷ referrals per worker a week = WTE (ICN+ extra link
+///   workers included), × WTE cost a year ÷ weeks a year;
+/// - pharmacists: review slots × review cost.
+pub fn running_costs(scenario: &Scenario, place: &Place, cal: &RunCalendar, schedule: &Schedule) -> Vec<[f64; 5]> {
+    let c = &place.file.costs;
+    let s = &scenario.services;
+    let nl = place.n_localities();
+    let np = place.file.practices.len();
+    let per_review = if s.huddles.reviews_per_practice_per_week > 0.0 {
+        s.huddles.hours_per_practice_per_week * c.huddle_hour.value / s.huddles.reviews_per_practice_per_week
+    } else {
+        0.0
+    };
+    let pic_place_week = if s.pic.caseload_per_worker > 0.0 {
+        c.pic_worker_year.value / WEEKS_PER_YEAR / s.pic.caseload_per_worker
+    } else {
+        0.0
+    };
+    let reablement_place_week = c.life_episode.value / f64::from(s.life.max_weeks.max(1));
+    let sp_referral = if s.social_prescribing.referrals_per_worker_per_year > 0.0 {
+        c.link_worker_year.value / s.social_prescribing.referrals_per_worker_per_year
+    } else {
+        0.0
+    };
+    let mut out = vec![[0.0; 5]; cal.financial_years.len() * nl];
+    for w in 0..cal.weeks {
+        let fy = usize::from(cal.fy_of_week[w]);
+        for p in 0..np {
+            let l = place.practice_locality[p] as usize;
+            out[fy * nl + l][0] += f64::from(schedule.huddle_reviews[w * np + p]) * per_review;
+        }
+        for l in 0..nl {
+            let at = schedule.at(w, l);
+            let row = &mut out[fy * nl + l];
+            row[1] += f64::from(schedule.pic_slots[at]) * pic_place_week;
+            row[2] += f64::from(schedule.reablement_slots[at]) * reablement_place_week
+                + f64::from(schedule.liaison[at]) * c.life_liaison_assessment.value;
+            row[3] += f64::from(schedule.sp_referrals[at]) * sp_referral;
+            row[4] += f64::from(schedule.pharm_reviews[at]) * c.pharmacist_review.value;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+// Expected values here are exactly representable results of exact arithmetic.
+#[allow(clippy::float_cmp)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discounting_matches_hand_computation() {
+        // £1,000 a year for three years at 3.5%: 1000 + 1000/1.035 + 1000/1.035².
+        let pv = present_value(0.035, &[1000.0, 1000.0, 1000.0]);
+        assert!(
+            (pv - (1000.0 + 966.183_574_879_227 + 933.510_700_366_403)).abs() < 1e-9,
+            "{pv}"
+        );
+        assert_eq!(discount_factor(0.035, 0.0), 1.0);
+        assert!((discount_factor(0.05, 10.0) - 0.613_913_253_540_759).abs() < 1e-12);
+        assert_eq!(present_value(0.0, &[1.0, 2.0, 3.0]), 6.0);
+    }
+
+    #[test]
+    fn return_icer_and_net_monetary_benefit_follow_their_definitions() {
+        // Invest £200k, save £500k elsewhere: £2.50 back per £1.
+        assert_eq!(return_per_pound(500_000.0, 200_000.0), Some(2.5));
+        assert_eq!(return_per_pound(500_000.0, 0.0), None);
+        // £120k extra for 10 QALYs: £12,000 per QALY; NMB at £20k = 200k − 120k = £80k.
+        assert_eq!(icer(120_000.0, 10.0), Some(12_000.0));
+        assert_eq!(icer(1.0, 0.0), None);
+        assert_eq!(net_monetary_benefit(120_000.0, 10.0, 20_000.0), 80_000.0);
+        assert_eq!(net_monetary_benefit(120_000.0, 10.0, 30_000.0), 180_000.0);
+        // A cost-saving option that also gains QALYs dominates: negative ICER, positive NMB.
+        assert_eq!(icer(-50_000.0, 2.0), Some(-25_000.0));
+        assert!(net_monetary_benefit(-50_000.0, 2.0, 20_000.0) > 0.0);
+    }
+}

@@ -1,0 +1,372 @@
+//! Writing a comparison: `comparison.csv` (tidy), `comparison.json`, `board-summary.txt`, plus
+//! the usual `summary.csv`, `summary.json` and `manifest.json` of the scenarios compared.
+
+use super::{csv_field, manifest, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
+use crate::analysis::compare::{Comparison, Row, RowKind};
+use crate::error::OutputError;
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Columns of `comparison.csv`, in order.
+pub const COMPARISON_COLUMNS: [&str; 14] = [
+    "option",
+    "comparison",
+    "metric",
+    "group",
+    "period",
+    "unit",
+    "mean",
+    "lo",
+    "hi",
+    "base_mean",
+    "option_mean",
+    "unpaired_lo",
+    "unpaired_hi",
+    "replicates",
+];
+
+/// A number for CSV: shortest round-trip form; empty when not finite.
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn json_num(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+/// Writes the tidy comparison table.
+pub fn write_comparison_csv(w: &mut dyn Write, c: &Comparison) -> io::Result<()> {
+    writeln!(w, "{}", COMPARISON_COLUMNS.join(","))?;
+    for r in &c.rows {
+        writeln!(
+            w,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&r.option),
+            r.kind.name(),
+            csv_field(&r.metric),
+            csv_field(&r.group),
+            r.period,
+            csv_field(r.unit),
+            num(r.mean),
+            num(r.lo),
+            num(r.hi),
+            num(r.base_mean),
+            num(r.option_mean),
+            num(r.unpaired_lo),
+            num(r.unpaired_hi),
+            r.n
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the comparison as JSON: conventions, window and every row.
+pub fn write_comparison_json(w: &mut dyn Write, c: &Comparison, summary: &str) -> io::Result<()> {
+    let rows: Vec<Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "option": r.option, "comparison": r.kind.name(), "metric": r.metric, "group": r.group,
+                "period": r.period, "unit": r.unit, "mean": json_num(r.mean), "lo": json_num(r.lo),
+                "hi": json_num(r.hi), "base_mean": json_num(r.base_mean), "option_mean": json_num(r.option_mean),
+                "unpaired_lo": json_num(r.unpaired_lo), "unpaired_hi": json_num(r.unpaired_hi), "replicates": r.n,
+            })
+        })
+        .collect();
+    let v = json!({
+        "base": c.base,
+        "options": c.options,
+        "window": {"from_fy": c.window.0, "to_fy": c.window.1},
+        "replicates": c.replicates,
+        "price_base": c.conventions.price_base,
+        "discount_rate_costs": c.conventions.discount_costs,
+        "discount_rate_qalys": c.conventions.discount_qalys,
+        "qaly_thresholds": c.conventions.thresholds,
+        "board_summary": summary,
+        "rows": rows,
+    });
+    serde_json::to_writer_pretty(&mut *w, &v)?;
+    writeln!(w)
+}
+
+/// Finds a row.
+pub fn find<'a>(
+    c: &'a Comparison,
+    option: &str,
+    kind: RowKind,
+    metric: &str,
+    group: &str,
+    period: &str,
+) -> Option<&'a Row> {
+    c.rows
+        .iter()
+        .find(|r| r.option == option && r.kind == kind && r.metric == metric && r.group == group && r.period == period)
+}
+
+/// Money in words: `£4.1m`, `£950k`, `£12,300`; negative with a minus sign.
+pub fn money(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let sign = if v < 0.0 { "−" } else { "" };
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{sign}£{:.1}m", a / 1e6)
+    } else if a >= 1e4 {
+        format!("{sign}£{:.0}k", a / 1e3)
+    } else {
+        format!("{sign}£{}", group_thousands(a.round()))
+    }
+}
+
+/// A whole number with thousands separators.
+pub fn group_thousands(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if v < 0.0 && out != "0" {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
+fn interval_of(r: &Row, f: impl Fn(f64) -> String) -> String {
+    if r.lo.is_finite() && r.hi.is_finite() {
+        format!("{} (95% interval {} to {})", f(r.mean), f(r.lo), f(r.hi))
+    } else {
+        format!("{} (no interval)", f(r.mean))
+    }
+}
+
+/// The plain-text board summary: the base's inequality in life expectancy, then per option the
+/// admissions avoided, net saving, return per £1, change in the deprivation gap, QALYs and net
+/// monetary benefit, each with its 95% interval, and how much the pairing narrowed the intervals.
+pub fn board_summary(c: &Comparison) -> String {
+    let window = crate::analysis::compare::period_label(c.window.0, c.window.1);
+    let mut s = String::new();
+    let conv = &c.conventions;
+    let _ = writeln!(
+        s,
+        "placesim comparison, {window}: {} paired replicates per scenario; means with 95% intervals across replicates; {} prices; costs and QALYs discounted at {:.1}% a year where stated.",
+        c.replicates,
+        conv.price_base,
+        100.0 * conv.discount_costs
+    );
+    let lvl = |metric: &str, group: &str| find(c, &c.base, RowKind::Level, metric, group, &window);
+    let _ = writeln!(s, "\nBase: {}", c.base);
+    if let Some(r) = lvl("emergency_admissions", "all") {
+        let years = f64::from(c.window.1 - c.window.0 + 1);
+        let _ = writeln!(
+            s,
+            "  emergency admissions: {} a year ({} in the window)",
+            group_thousands(r.mean / years),
+            group_thousands(r.mean)
+        );
+    }
+    for (sex, word) in [("male", "men"), ("female", "women")] {
+        if let Some(r) = lvl(&format!("life_expectancy_at_birth_{sex}_gap_abs"), "all") {
+            let at65 = lvl(&format!("life_expectancy_at_65_{sex}_gap_abs"), "all");
+            let _ = writeln!(
+                s,
+                "  life-expectancy gap, least vs most deprived fifth, {word}: {} years at birth{}",
+                interval_of(r, |v| format!("{v:.1}")),
+                at65.map_or(String::new(), |r| format!(
+                    ", {} at 65",
+                    interval_of(r, |v| format!("{v:.1}"))
+                ))
+            );
+        }
+    }
+    if let Some(r) = lvl("admissions_per_1000_gap_abs", "all") {
+        let _ = writeln!(
+            s,
+            "  admission-rate gap, most vs least deprived fifth: {} per 1,000 a year",
+            interval_of(r, |v| format!("{v:.1}"))
+        );
+    }
+    for option in &c.options {
+        let vs = |metric: &str| find(c, option, RowKind::VsBase, metric, "all", &window);
+        let diff = |metric: &str| find(c, option, RowKind::Difference, metric, "all", &window);
+        let _ = writeln!(s, "\n{option} vs {}, {window}:", c.base);
+        if let Some(r) = vs("admissions_avoided") {
+            let word = if r.mean >= 0.0 { "fewer" } else { "more" };
+            let _ = writeln!(
+                s,
+                "  emergency admissions: {} {word}",
+                interval_of(r, |v| group_thousands(if r.mean >= 0.0 { v } else { -v }))
+            );
+        }
+        if let Some(r) = vs("net_saving") {
+            let word = if r.mean >= 0.0 { "net saving" } else { "net cost" };
+            let sign = if r.mean >= 0.0 { 1.0 } else { -1.0 };
+            let _ = write!(s, "  {word}: {}", interval_of(r, |v| money(sign * v)));
+            if let Some(d) = vs("net_saving_discounted") {
+                let _ = write!(s, "; discounted {}", money(sign * d.mean));
+            }
+            let _ = writeln!(s);
+        }
+        if let (Some(r), Some(i)) = (vs("return_per_pound"), vs("investment")) {
+            if r.mean.is_finite() {
+                let _ = writeln!(
+                    s,
+                    "  return per £1 spent on services: {} (extra service spend {})",
+                    interval_of(r, |v| format!("£{v:.2}")),
+                    money(i.mean)
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  return per £1: not defined (extra service spend {})",
+                    money(i.mean)
+                );
+            }
+        }
+        if let Some(r) = diff("admissions_per_1000_gap_abs") {
+            let word = if r.mean <= 0.0 { "narrows" } else { "widens" };
+            let sign = if r.mean <= 0.0 { -1.0 } else { 1.0 };
+            let _ = writeln!(
+                s,
+                "  most–least deprived admission-rate gap {word} by {} per 1,000",
+                interval_of(r, |v| format!("{:.2}", sign * v))
+            );
+        }
+        for (sex, word) in [("male", "men"), ("female", "women")] {
+            if let Some(r) = diff(&format!("life_expectancy_at_birth_{sex}_gap_abs")) {
+                let _ = writeln!(
+                    s,
+                    "  change in life-expectancy gap, {word}: {} years",
+                    interval_of(r, |v| format!("{v:+.2}"))
+                );
+            }
+        }
+        if let Some(r) = vs("qalys_gained_discounted") {
+            let _ = write!(
+                s,
+                "  QALYs gained (discounted): {}",
+                interval_of(r, |v| format!("{v:.1}"))
+            );
+            if let Some(i) = vs("icer") {
+                if i.mean.is_finite() {
+                    let _ = write!(s, "; ICER {} per QALY", money(i.mean));
+                }
+            }
+            let _ = writeln!(s);
+        }
+        for &lambda in &conv.thresholds {
+            if let Some(r) = vs(&format!("nmb_{}", lambda.round() as i64)) {
+                let _ = writeln!(
+                    s,
+                    "  net monetary benefit at {}/QALY: {}",
+                    money(lambda),
+                    interval_of(r, money)
+                );
+            }
+        }
+        if let Some(r) = diff("emergency_admissions") {
+            let paired = r.hi - r.lo;
+            let unpaired = r.unpaired_hi - r.unpaired_lo;
+            if paired > 0.0 && unpaired.is_finite() {
+                let _ = writeln!(
+                    s,
+                    "  pairing: the 95% interval of the admissions difference is {:.1}× narrower paired ({} to {}) than unpaired ({} to {})",
+                    unpaired / paired,
+                    group_thousands(r.lo),
+                    group_thousands(r.hi),
+                    group_thousands(r.unpaired_lo),
+                    group_thousands(r.unpaired_hi)
+                );
+            }
+        }
+    }
+    s
+}
+
+/// Writes a comparison folder's files (not yet committed): summaries of each scenario, the
+/// comparison table, the board summary, and the manifest with every file's hash.
+pub fn write_comparison(
+    dir: &OutDir,
+    run: &RunInfo,
+    views: &[ScenarioView<'_>],
+    c: &Comparison,
+) -> Result<Vec<WrittenFile>, OutputError> {
+    fn file(name: &str, (sha256, bytes): (String, u64)) -> WrittenFile {
+        WrittenFile {
+            name: name.to_string(),
+            sha256,
+            bytes,
+        }
+    }
+    let text = board_summary(c);
+    let summaries: Vec<_> = views.iter().map(summarise).collect();
+    let mut written = vec![
+        file(
+            "comparison.csv",
+            dir.write_file("comparison.csv", |w| write_comparison_csv(w, c))?,
+        ),
+        file(
+            "comparison.json",
+            dir.write_file("comparison.json", |w| write_comparison_json(w, c, &text))?,
+        ),
+        file(
+            "board-summary.txt",
+            dir.write_file("board-summary.txt", |w| w.write_all(text.as_bytes()))?,
+        ),
+        file(
+            "summary.csv",
+            dir.write_file("summary.csv", |w| summary::write_csv(w, views, &summaries))?,
+        ),
+        file(
+            "summary.json",
+            dir.write_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?,
+        ),
+    ];
+    let mut m = manifest::manifest(run, views, &written);
+    m["comparison"] = json!({
+        "base": c.base,
+        "options": c.options,
+        "window": {"from_fy": c.window.0, "to_fy": c.window.1},
+        "discount_rate_costs": c.conventions.discount_costs,
+        "discount_rate_qalys": c.conventions.discount_qalys,
+        "qaly_thresholds": c.conventions.thresholds,
+    });
+    written.push(file(
+        "manifest.json",
+        dir.write_file("manifest.json", |w| manifest::write(w, &m))?,
+    ));
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_and_counts_read_like_a_board_paper() {
+        assert_eq!(money(4_123_456.0), "£4.1m");
+        assert_eq!(money(-950_400.0), "−£950k");
+        assert_eq!(money(12_300.4), "£12k");
+        assert_eq!(money(9_999.0), "£9,999");
+        assert_eq!(group_thousands(2140.0), "2,140");
+        assert_eq!(group_thousands(-1_234_567.0), "−1,234,567");
+        assert_eq!(group_thousands(0.2), "0");
+    }
+}
