@@ -957,13 +957,15 @@ fn vs_base(
             downstream.clone(),
             None,
         );
+        let invested = summarise(&investment).0 > 0.0;
         push(
             "return_per_pound".into(),
             "all",
             period,
             "GBP per GBP",
             roi,
-            Some((downstream, investment)),
+            // Less (or no more) spent on services than the base: a return per £1 is not defined.
+            invested.then_some((downstream, investment)),
         );
         let dq = sub(&get(t, "qalys", "all", period), &get(base, "qalys", "all", period));
         push("qalys_gained".into(), "all", period, "QALYs", dq, None);

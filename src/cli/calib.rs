@@ -1,13 +1,12 @@
 //! `placesim validate-targets` and `placesim calibrate`.
 
-use super::progress::Progress;
 use super::{time, BadInput, CalibrateArgs, ValidateTargetsArgs};
 use anyhow::Context;
 use placesim::calibration::fit::{self, parse_setup};
 use placesim::calibration::targets::{croydon_targets, evaluate, parse_targets, Target, TargetResult};
 use placesim::output::targets::{pretty, targets_markdown, write_targets_csv, write_targets_json, write_text_atomic};
 use placesim::output::{self, RunInfo};
-use placesim::runner::{self, RunRequest};
+use placesim::runner::RunRequest;
 use placesim::scenario::load_scenario;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -54,16 +53,13 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("targets-{}-{}", scenario.name, time::stamp(started))));
     let dir = output::prepare_out_dir(&out, args.force)?;
-    let progress = Progress::new(args.quiet);
     let request = RunRequest {
         scenarios: vec![scenario],
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = runner::run(&request, &progress);
-    progress.finish();
-    let results = results.context("running the simulation")?;
+    let results = super::run::simulate(&request, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
     let info = RunInfo {
         command_line,

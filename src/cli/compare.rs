@@ -1,13 +1,12 @@
 //! `placesim compare`: expand the scenario set, run it on shared replicates, compare, write.
 
-use super::progress::Progress;
-use super::run::load_all;
+use super::run::{load_all, simulate};
 use super::{time, BadInput, CompareArgs};
 use anyhow::Context;
 use placesim::analysis::compare::{check_scenarios, compare as compare_results, Window};
 use placesim::analysis::economics::Conventions;
 use placesim::output::{self, compare::write_comparison, Detail, RunInfo};
-use placesim::runner::{self, RunRequest};
+use placesim::runner::RunRequest;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -96,16 +95,13 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
         PathBuf::from("output").join(format!("compare-{}-{}", scenarios[0].name, time::stamp(started)))
     });
     let dir = output::prepare_out_dir(&out, args.force)?;
-    let progress = Progress::new(args.quiet);
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = runner::run(&request, &progress);
-    progress.finish();
-    let results = results.context("running the scenarios")?;
+    let results = simulate(&request, args.quiet)?;
     let conventions = Conventions::of_place(&results.scenarios[0].place, args.discount_rate);
     let window = Window {
         from: args.from,

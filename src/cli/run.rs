@@ -63,6 +63,14 @@ pub fn validate(paths: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a request with a progress bar (unless `quiet`), hiding the bar before any error.
+pub(super) fn simulate(request: &RunRequest, quiet: bool) -> anyhow::Result<placesim::results::Results> {
+    let progress = Progress::new(quiet);
+    let results = runner::run(request, &progress);
+    progress.finish();
+    results.context("running the simulation")
+}
+
 /// `placesim run`: validate everything, prepare the folder, simulate, write, commit, report.
 pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
@@ -73,16 +81,13 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started))));
     let dir = output::prepare_out_dir(&out, args.force)?;
-    let progress = Progress::new(args.quiet);
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = runner::run(&request, &progress);
-    progress.finish();
-    let results = results.context("running the simulation")?;
+    let results = simulate(&request, args.quiet)?;
     let info = RunInfo {
         command_line,
         started_utc: time::iso8601(started),

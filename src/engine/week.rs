@@ -759,6 +759,7 @@ pub(crate) fn simulate_locality(
             let male = d.uniform(Purpose::NewcomerSex) < male_share[ag];
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
             setup.attributes.append(place, pop, &d, age, male, lsoa, None);
+            pop.moved_in[serial as usize] = true;
             tal.add(tal.cell(pop, serial as usize), Metric::InMigrants, 1);
             alive += 1;
         }
@@ -775,10 +776,12 @@ pub(crate) fn simulate_locality(
             let age = pop.age[i];
             let nc = pop.conditions[i].count_ones();
             let fr = pop.frailty[i];
-            tal.qaly(
-                cell.decile,
-                t.qaly_week[utility_index(f & flag::MALE != 0, age, fr, nc)],
-            );
+            if !pop.moved_in[i] {
+                tal.qaly(
+                    cell.decile,
+                    t.qaly_week[utility_index(f & flag::MALE != 0, age, fr, nc)],
+                );
+            }
             if age >= 65 {
                 tal.add(cell, Metric::Aged65Plus, 1);
                 if fr >= 2 || (fr == 1 && nc >= 2) {

@@ -150,10 +150,26 @@ pub fn group_thousands(v: f64) -> String {
 }
 
 fn interval_of(r: &Row, f: impl Fn(f64) -> String) -> String {
-    if r.lo.is_finite() && r.hi.is_finite() {
-        format!("{} (95% interval {} to {})", f(r.mean), f(r.lo), f(r.hi))
+    signed_interval(r, 1.0, f)
+}
+
+/// The row's mean and interval multiplied by `sign` (the interval's ends swap when negated).
+fn signed_interval(r: &Row, sign: f64, f: impl Fn(f64) -> String) -> String {
+    let (lo, hi) = if sign < 0.0 { (-r.hi, -r.lo) } else { (r.lo, r.hi) };
+    if lo.is_finite() && hi.is_finite() {
+        format!("{} (95% interval {} to {})", f(sign * r.mean), f(lo), f(hi))
     } else {
-        format!("{} (no interval)", f(r.mean))
+        format!("{} (no interval)", f(sign * r.mean))
+    }
+}
+
+/// The cost-effectiveness verdict from the (discounted) change in cost and QALYs.
+fn icer_words(delta_cost: f64, delta_qalys: f64) -> String {
+    match (delta_cost <= 0.0, delta_qalys >= 0.0) {
+        (true, true) => "dominant: saves money and gains QALYs".into(),
+        (false, false) => "dominated: costs more and loses QALYs".into(),
+        (false, true) => format!("ICER {} per QALY gained", money(delta_cost / delta_qalys)),
+        (true, false) => format!("saves {} per QALY lost", money(delta_cost / delta_qalys)),
     }
 }
 
@@ -208,17 +224,20 @@ pub fn board_summary(c: &Comparison) -> String {
         let diff = |metric: &str| find(c, option, RowKind::Difference, metric, "all", &window);
         let _ = writeln!(s, "\n{option} vs {}, {window}:", c.base);
         if let Some(r) = vs("admissions_avoided") {
-            let word = if r.mean >= 0.0 { "fewer" } else { "more" };
+            let (word, sign) = if r.mean >= 0.0 { ("fewer", 1.0) } else { ("more", -1.0) };
             let _ = writeln!(
                 s,
                 "  emergency admissions: {} {word}",
-                interval_of(r, |v| group_thousands(if r.mean >= 0.0 { v } else { -v }))
+                signed_interval(r, sign, group_thousands)
             );
         }
         if let Some(r) = vs("net_saving") {
-            let word = if r.mean >= 0.0 { "net saving" } else { "net cost" };
-            let sign = if r.mean >= 0.0 { 1.0 } else { -1.0 };
-            let _ = write!(s, "  {word}: {}", interval_of(r, |v| money(sign * v)));
+            let (word, sign) = if r.mean >= 0.0 {
+                ("net saving", 1.0)
+            } else {
+                ("net cost", -1.0)
+            };
+            let _ = write!(s, "  {word}: {}", signed_interval(r, sign, money));
             if let Some(d) = vs("net_saving_discounted") {
                 let _ = write!(s, "; discounted {}", money(sign * d.mean));
             }
@@ -228,25 +247,28 @@ pub fn board_summary(c: &Comparison) -> String {
             if r.mean.is_finite() {
                 let _ = writeln!(
                     s,
-                    "  return per £1 spent on services: {} (extra service spend {})",
+                    "  return per £1 of extra service spend: {} (extra spend {})",
                     interval_of(r, |v| format!("£{v:.2}")),
                     money(i.mean)
                 );
             } else {
                 let _ = writeln!(
                     s,
-                    "  return per £1: not defined (extra service spend {})",
+                    "  return per £1: not defined, as service spend changes by {} (no extra investment)",
                     money(i.mean)
                 );
             }
         }
         if let Some(r) = diff("admissions_per_1000_gap_abs") {
-            let word = if r.mean <= 0.0 { "narrows" } else { "widens" };
-            let sign = if r.mean <= 0.0 { -1.0 } else { 1.0 };
+            let (word, sign) = if r.mean <= 0.0 {
+                ("narrows", -1.0)
+            } else {
+                ("widens", 1.0)
+            };
             let _ = writeln!(
                 s,
                 "  most–least deprived admission-rate gap {word} by {} per 1,000",
-                interval_of(r, |v| format!("{:.2}", sign * v))
+                signed_interval(r, sign, |v| format!("{v:.2}"))
             );
         }
         for (sex, word) in [("male", "men"), ("female", "women")] {
@@ -264,10 +286,8 @@ pub fn board_summary(c: &Comparison) -> String {
                 "  QALYs gained (discounted): {}",
                 interval_of(r, |v| format!("{v:.1}"))
             );
-            if let Some(i) = vs("icer") {
-                if i.mean.is_finite() {
-                    let _ = write!(s, "; ICER {} per QALY", money(i.mean));
-                }
+            if let (Some(q), Some(c)) = (vs("qalys_gained_discounted"), vs("net_saving_discounted")) {
+                let _ = write!(s, "; {}", icer_words(-c.mean, q.mean));
             }
             let _ = writeln!(s);
         }

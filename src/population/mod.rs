@@ -101,6 +101,10 @@ pub struct LocalityPop {
     pub pharm_until: Vec<u16>,
     /// Last week of the post-PIC care-package protection.
     pub pic_protect_until: Vec<u16>,
+    /// Moved into the place during the run (not resident at the start nor born here). QALYs
+    /// are counted for the closed cohort only: the model fills each locality to its projected
+    /// size with in-migrants, so a death averted displaces an in-migrant.
+    pub moved_in: Vec<bool>,
 }
 
 impl LocalityPop {
@@ -136,6 +140,7 @@ impl LocalityPop {
         self.sp_until.reserve(n);
         self.pharm_until.reserve(n);
         self.pic_protect_until.reserve(n);
+        self.moved_in.reserve(n);
     }
 
     /// Appends one agent with the given attributes and no service history.
@@ -172,6 +177,7 @@ impl LocalityPop {
         self.sp_until.push(NEVER);
         self.pharm_until.push(NEVER);
         self.pic_protect_until.push(NEVER);
+        self.moved_in.push(false);
     }
 
     /// Residents alive now.
@@ -180,7 +186,7 @@ impl LocalityPop {
     }
 
     /// Bytes of column storage per agent (for the memory budget).
-    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 * 7;
+    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 * 7 + 1;
 }
 
 /// The whole population: one block per locality, in place order.

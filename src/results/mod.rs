@@ -104,7 +104,8 @@ pub struct Tally {
     /// deprivation decile (for inequality analysis); the overhead cell is not included.
     equity: Vec<u32>,
     /// `[fy][locality][local decile]`: quality-adjusted life years lived (EQ-5D weighted
-    /// person-weeks / 52.18).
+    /// person-weeks / 52.18) by the closed cohort: residents at the start and those born during
+    /// the run (in-migrants excluded, since they replace averted deaths).
     qalys: Vec<f64>,
     /// `[week][locality][service][expected A&E attendances avoided, expected admissions
     /// avoided]`, services in the order of [`AVOIDING_SERVICES`].
