@@ -70,6 +70,20 @@ fn a_place_file_with_a_wrong_length_table_is_rejected() {
 }
 
 #[test]
+fn bad_economic_conventions_are_rejected_by_name() {
+    let rate = "[economics.discount_rate_qalys]\nvalue = 0.035";
+    assert!(placesim::place::CROYDON_TOML.contains(rate));
+    let text = placesim::place::CROYDON_TOML.replacen(rate, "[economics.discount_rate_qalys]\nvalue = 1.3", 1);
+    let err = Place::from_toml(&text, "test").unwrap_err().to_string();
+    assert!(err.contains("economics.discount_rate_qalys"), "{err}");
+    let frailty = "value = [1.0, 0.92, 0.82, 0.7]";
+    assert!(placesim::place::CROYDON_TOML.contains(frailty));
+    let text = placesim::place::CROYDON_TOML.replacen(frailty, "value = [1.0, 0.92, 0.82]", 1);
+    let err = Place::from_toml(&text, "test").unwrap_err().to_string();
+    assert!(err.contains("economics.eq5d_frailty_multiplier"), "{err}");
+}
+
+#[test]
 fn estimates_are_marked_as_estimates() {
     let place = Place::croydon();
     assert_eq!(

@@ -557,7 +557,12 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     let ec = &file.economics;
     expect_probs(
         "economics.discount_rate_costs",
-        &[ec.discount_rate_costs.value, ec.discount_rate_qalys.value],
+        &[ec.discount_rate_costs.value],
+        problems,
+    );
+    expect_probs(
+        "economics.discount_rate_qalys",
+        &[ec.discount_rate_qalys.value],
         problems,
     );
     expect_len("economics.qaly_thresholds", &ec.qaly_thresholds, 2, problems);
@@ -579,11 +584,8 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
         &ec.eq5d_frailty_multiplier.value,
         problems,
     );
-    expect_nonneg(
-        "costs.pic_worker_year",
-        &[file.costs.pic_worker_year.value, file.costs.link_worker_year.value],
-        problems,
-    );
+    expect_nonneg("costs.pic_worker_year", &[file.costs.pic_worker_year.value], problems);
+    expect_nonneg("costs.link_worker_year", &[file.costs.link_worker_year.value], problems);
     let lsoa_local_decile = local_groups(&lsoa_population, &file.lsoas.imd_rank.value, 10);
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     Place {
