@@ -662,53 +662,57 @@ pub fn check_scenarios(scenarios: &[crate::scenario::Scenario]) -> Result<(), Er
         return Err(Error::Request("compare needs a base and at least one option".into()));
     }
     for o in &scenarios[1..] {
-        let mut why = Vec::new();
-        if o.place != base.place {
-            why.push("a different place");
-        }
-        if o.start != base.start || o.end != base.end {
-            why.push("different start or end dates");
-        }
-        if o.scale.to_bits() != base.scale.to_bits() {
-            why.push("a different scale");
-        }
-        if !why.is_empty() {
-            return Err(Error::Request(format!(
-                "option '{}' cannot be paired with base '{}': it has {}",
-                o.name,
-                base.name,
-                why.join(" and ")
-            )));
-        }
+        refuse_unpaired(base, o, pairing_problems(base, o, o.place == base.place))?;
     }
     Ok(())
 }
 
-/// Checks that the results can be compared replicate by replicate.
+/// Why option `o` cannot be paired with `base`: place (as the caller judged it), dates or scale
+/// differ.
+fn pairing_problems(
+    base: &crate::scenario::Scenario,
+    o: &crate::scenario::Scenario,
+    same_place: bool,
+) -> Vec<&'static str> {
+    let mut why = Vec::new();
+    if !same_place {
+        why.push("a different place");
+    }
+    if o.start != base.start || o.end != base.end {
+        why.push("different start or end dates");
+    }
+    if o.scale.to_bits() != base.scale.to_bits() {
+        why.push("a different scale");
+    }
+    why
+}
+
+fn refuse_unpaired(
+    base: &crate::scenario::Scenario,
+    o: &crate::scenario::Scenario,
+    why: Vec<&'static str>,
+) -> Result<(), Error> {
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Request(format!(
+        "option '{}' cannot be paired with base '{}': it has {}",
+        o.name,
+        base.name,
+        why.join(" and ")
+    )))
+}
+
+/// Checks that the results can be compared replicate by replicate: as [`check_scenarios`], with
+/// the loaded places compared by hash, plus the same number of replicates.
 fn check_comparable(results: &[ScenarioResult]) -> Result<(), Error> {
     let base = &results[0];
     for o in &results[1..] {
-        let mut why = Vec::new();
-        if o.place.sha256 != base.place.sha256 {
-            why.push("a different place");
-        }
-        if o.scenario.start != base.scenario.start || o.scenario.end != base.scenario.end {
-            why.push("different start or end dates");
-        }
-        if o.scenario.scale.to_bits() != base.scenario.scale.to_bits() {
-            why.push("a different scale");
-        }
+        let mut why = pairing_problems(&base.scenario, &o.scenario, o.place.sha256 == base.place.sha256);
         if o.replicates.len() != base.replicates.len() {
             why.push("a different number of replicates");
         }
-        if !why.is_empty() {
-            return Err(Error::Request(format!(
-                "option '{}' cannot be paired with base '{}': it has {}",
-                o.scenario.name,
-                base.scenario.name,
-                why.join(" and ")
-            )));
-        }
+        refuse_unpaired(&base.scenario, &o.scenario, why)?;
     }
     Ok(())
 }
@@ -772,11 +776,16 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
     let names: Vec<String> = results.iter().map(|r| r.scenario.name.clone()).collect();
     let mut rows = Vec::new();
 
-    // Levels of every scenario.
+    // Levels of every scenario; each mean is kept for the difference rows.
+    let summaries: Vec<Vec<(f64, f64, f64, usize)>> = tables
+        .iter()
+        .map(|t| t.values.iter().map(|v| summarise(v)).collect())
+        .collect();
+    let mean_of = |s: usize, i: usize| summaries[s][i].0;
     for (s, t) in tables.iter().enumerate() {
-        for (i, ((key, unit), values)) in t.keys.iter().zip(&t.values).enumerate() {
+        for (i, (key, unit)) in t.keys.iter().enumerate() {
             debug_assert_eq!(&tables[0].keys[i].0, key);
-            let (mean, lo, hi, n) = summarise(values);
+            let (mean, lo, hi, n) = summaries[s][i];
             rows.push(Row {
                 option: names[s].clone(),
                 kind: RowKind::Level,
@@ -787,7 +796,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
                 mean,
                 lo,
                 hi,
-                base_mean: summarise(&tables[0].values[i]).0,
+                base_mean: mean_of(0, i),
                 option_mean: mean,
                 unpaired_lo: f64::NAN,
                 unpaired_hi: f64::NAN,
@@ -814,8 +823,8 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
                 mean,
                 lo,
                 hi,
-                base_mean: summarise(b).0,
-                option_mean: summarise(values).0,
+                base_mean: mean_of(0, i),
+                option_mean: mean_of(s, i),
                 unpaired_lo: ulo,
                 unpaired_hi: uhi,
                 n,
@@ -1007,17 +1016,13 @@ fn vs_base(
         vec![f64::NAN; n]
     };
     let (mc, mq) = (summarise(&dc).0, summarise(&dq).0);
-    let mut icer_row_values = icers;
-    if icer_row_values.iter().all(|v| !v.is_finite()) {
-        // Keep the point estimate even without an interval.
-        icer_row_values = vec![f64::NAN; n];
-    }
+    // The point estimate is the ratio of the means even when there is no interval.
     push(
         "icer".into(),
         "all",
         window,
         "GBP per QALY",
-        icer_row_values,
+        icers,
         Some((vec![mc], vec![mq])),
     );
     for &lambda in &conv.thresholds {

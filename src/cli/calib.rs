@@ -4,8 +4,8 @@ use super::{time, BadInput, CalibrateArgs, ValidateTargetsArgs};
 use anyhow::Context;
 use placesim::calibration::fit::{self, parse_setup};
 use placesim::calibration::targets::{croydon_targets, evaluate, parse_targets, Target, TargetResult};
+use placesim::output;
 use placesim::output::targets::{pretty, targets_markdown, write_targets_csv, write_targets_json, write_text_atomic};
-use placesim::output::{self, RunInfo};
 use placesim::runner::RunRequest;
 use placesim::scenario::load_scenario;
 use std::path::{Path, PathBuf};
@@ -61,15 +61,7 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
     };
     let results = super::run::simulate(&request, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
-    let info = RunInfo {
-        command_line,
-        started_utc: time::iso8601(started),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        seed: results.seed,
-        replicates: results.replicates,
-        threads: results.threads,
-        detail: output::Detail::Minimal,
-    };
+    let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
     let views = output::views(&results);
     output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let meta = serde_json::json!({

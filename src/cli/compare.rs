@@ -1,11 +1,11 @@
 //! `placesim compare`: expand the scenario set, run it on shared replicates, compare, write.
 
-use super::run::{load_all, simulate};
+use super::run::{load_all, run_info, simulate};
 use super::{time, BadInput, CompareArgs};
 use anyhow::Context;
 use placesim::analysis::compare::{check_scenarios, compare as compare_results, Window};
 use placesim::analysis::economics::Conventions;
-use placesim::output::{self, compare::write_comparison, Detail, RunInfo};
+use placesim::output::{self, compare::write_comparison, Detail};
 use placesim::runner::RunRequest;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -108,15 +108,7 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
         to: args.to,
     };
     let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
-    let info = RunInfo {
-        command_line,
-        started_utc: time::iso8601(started),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        seed: results.seed,
-        replicates: results.replicates,
-        threads: results.threads,
-        detail: Detail::Minimal,
-    };
+    let info = run_info(command_line, started, clock, &results, Detail::Minimal);
     let views = output::views(&results);
     write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
     let path = dir.commit()?;

@@ -71,6 +71,25 @@ pub(super) fn simulate(request: &RunRequest, quiet: bool) -> anyhow::Result<plac
     results.context("running the simulation")
 }
 
+/// What the manifest records about a finished simulation.
+pub(super) fn run_info(
+    command_line: Vec<String>,
+    started: SystemTime,
+    clock: Instant,
+    results: &placesim::results::Results,
+    detail: output::Detail,
+) -> RunInfo {
+    RunInfo {
+        command_line,
+        started_utc: time::iso8601(started),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        seed: results.seed,
+        replicates: results.replicates,
+        threads: results.threads,
+        detail,
+    }
+}
+
 /// `placesim run`: validate everything, prepare the folder, simulate, write, commit, report.
 pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
@@ -88,15 +107,7 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         threads: args.threads,
     };
     let results = simulate(&request, args.quiet)?;
-    let info = RunInfo {
-        command_line,
-        started_utc: time::iso8601(started),
-        wall_seconds: clock.elapsed().as_secs_f64(),
-        seed: results.seed,
-        replicates: results.replicates,
-        threads: results.threads,
-        detail: args.detail.into(),
-    };
+    let info = run_info(command_line, started, clock, &results, args.detail.into());
     let views = output::views(&results);
     output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let path = dir.commit()?;
