@@ -140,11 +140,43 @@ pub enum OutputError {
         /// Cause.
         source: std::io::Error,
     },
+    /// A folder given to `plot` or `report` is not a placesim run folder.
+    #[error("{path} is not a placesim run folder: {reason}")]
+    NotARunFolder {
+        /// Path.
+        path: PathBuf,
+        /// What is missing.
+        reason: String,
+    },
+    /// A file of a run folder cannot be read back (edited by hand or damaged).
+    #[error("{path}:{line}: {message}")]
+    BadRunFile {
+        /// Path.
+        path: PathBuf,
+        /// 1-based line (0 when the whole file is at fault).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A chart or the report could not be drawn.
+    #[error("drawing {what}: {message}")]
+    Draw {
+        /// Chart or report name.
+        what: String,
+        /// Cause.
+        message: String,
+    },
 }
 
 impl OutputError {
-    /// True when the user can fix it (existing or unwritable folder).
+    /// True when the user can fix it (existing, unwritable or wrong folder, damaged file).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, OutputError::Exists(_) | OutputError::Unwritable { .. })
+        matches!(
+            self,
+            OutputError::Exists(_)
+                | OutputError::Unwritable { .. }
+                | OutputError::NotARunFolder { .. }
+                | OutputError::BadRunFile { .. }
+        )
     }
 }

@@ -15,8 +15,8 @@
 
 use super::costs::{CostCategory, UnitCosts, VALUE_METRICS};
 use super::economics::{self, Conventions, SERVICES};
+use super::groups::{decile_sum, group_qalys, group_sum, life_expectancy, per_1000, Group};
 use super::inequality::{self, Direction};
-use super::life_table;
 use crate::calendar::financial_year_label;
 use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::engine::Setup;
@@ -160,68 +160,6 @@ pub fn period_label(from: i32, to: i32) -> String {
     } else {
         format!("{}-{}", financial_year_label(from), financial_year_label(to))
     }
-}
-
-/// A set of residents: everyone, a local fifth, or a locality.
-#[derive(Debug, Clone, Copy)]
-enum Group {
-    All,
-    Fifth(usize),
-    Locality(usize),
-}
-
-fn group_sum(t: &Tally, fy: usize, g: Group, m: Metric) -> f64 {
-    match g {
-        Group::All => (0..t.localities())
-            .map(|l| {
-                (0..LOCAL_DECILES)
-                    .map(|d| f64::from(t.equity(fy, l, d, m)))
-                    .sum::<f64>()
-            })
-            .sum(),
-        Group::Fifth(f) => (0..t.localities())
-            .map(|l| f64::from(t.equity(fy, l, 2 * f, m)) + f64::from(t.equity(fy, l, 2 * f + 1, m)))
-            .sum(),
-        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity(fy, l, d, m))).sum(),
-    }
-}
-
-fn decile_sum(t: &Tally, fy: usize, d: usize, m: Metric) -> f64 {
-    (0..t.localities()).map(|l| f64::from(t.equity(fy, l, d, m))).sum()
-}
-
-fn group_qalys(t: &Tally, fy: usize, g: Group) -> f64 {
-    match g {
-        Group::All => (0..t.localities())
-            .map(|l| (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum::<f64>())
-            .sum(),
-        Group::Fifth(f) => (0..t.localities())
-            .map(|l| t.qalys(fy, l, 2 * f) + t.qalys(fy, l, 2 * f + 1))
-            .sum(),
-        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum(),
-    }
-}
-
-/// Life expectancy at `age` (0 or 65) of one sex in the residents selected by `select(locality,
-/// decile)`, pooling financial years `fys`; NaN when the table cannot be built.
-fn life_expectancy(t: &Tally, fys: &[usize], sex: usize, age: u8, select: impl Fn(usize, usize) -> bool) -> f64 {
-    let mut deaths = [0.0; LIFE_AGE_GROUPS];
-    let mut years = [0.0; LIFE_AGE_GROUPS];
-    for &fy in fys {
-        for l in 0..t.localities() {
-            for d in 0..LOCAL_DECILES {
-                if !select(l, d) {
-                    continue;
-                }
-                for g in 0..LIFE_AGE_GROUPS {
-                    let (dd, pw) = t.life(fy, l, d, sex, g);
-                    deaths[g] += f64::from(dd);
-                    years[g] += f64::from(pw) / WEEKS_PER_YEAR;
-                }
-            }
-        }
-    }
-    life_table::abridged(&deaths, &years).map_or(f64::NAN, |lt| lt.e(age))
 }
 
 /// Names of the place-level cost lines of a comparison, in output order: activity-costed
@@ -552,14 +490,6 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
         }
     }
     sink.items
-}
-
-fn per_1000(events: f64, person_years: f64) -> f64 {
-    if person_years > 0.0 {
-        1000.0 * events / person_years
-    } else {
-        f64::NAN
-    }
 }
 
 /// Gap (absolute, relative) between the most and least deprived fifth and SII/RII across
@@ -898,6 +828,7 @@ fn vs_base(
         .map(|(k, _)| k.group.clone())
         .collect();
     let mut avoided_per: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut cumulative = vec![0.0; n];
     for period in &periods {
         // Admissions avoided, in total and per 1,000 residents of each group.
         for g in &groups {
@@ -956,6 +887,21 @@ fn vs_base(
             .zip(&investment)
             .map(|(s, i)| economics::return_per_pound(*s, *i).unwrap_or(f64::NAN))
             .collect();
+        if period != window {
+            // Running total from the window's first year: the curve a board watches for the
+            // year the option pays back (paired, so its interval is the pairs' interval).
+            for (c, x) in cumulative.iter_mut().zip(&net_saving) {
+                *c += x;
+            }
+            push(
+                "net_saving_cumulative".into(),
+                "all",
+                period,
+                "GBP",
+                cumulative.clone(),
+                None,
+            );
+        }
         push("net_saving".into(), "all", period, "GBP", net_saving, None);
         push("investment".into(), "all", period, "GBP", investment.clone(), None);
         push(

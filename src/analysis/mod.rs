@@ -4,5 +4,7 @@
 pub mod compare;
 pub mod costs;
 pub mod economics;
+mod groups;
 pub mod inequality;
 pub mod life_table;
+pub mod series;

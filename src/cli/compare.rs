@@ -111,6 +111,8 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let info = run_info(command_line, started, clock, &results, Detail::Minimal);
     let views = output::views(&results);
     write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
+    super::figures::write_calibration(&dir, &results)?;
+    super::figures::finish(&dir, !args.no_plots)?;
     let path = dir.commit()?;
     print!("{}", output::compare::board_summary(&comparison));
     println!("\noutputs: {}", path.display());

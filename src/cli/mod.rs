@@ -7,6 +7,7 @@
 
 mod calib;
 mod compare;
+mod figures;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
@@ -29,7 +30,8 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scenarios and write a run folder (weekly.csv, annual.csv, summary.csv,
-    /// summary.json, manifest.json).
+    /// summary.json, series.csv, manifest.json; targets.csv for Croydon runs; charts in plots/
+    /// and report.html unless --no-plots).
     Run(RunArgs),
     /// Check scenario files without running them.
     Validate {
@@ -53,8 +55,22 @@ enum Command {
     /// Compare options with a base on the same replicates (common random numbers): paired
     /// differences with 95% intervals, costs and savings, return per £1, QALYs, ICER, net
     /// monetary benefit and inequality gaps; prints a board summary and writes
-    /// comparison.csv, comparison.json and board-summary.txt.
+    /// comparison.csv, comparison.json and board-summary.txt, charts and report.html.
     Compare(CompareArgs),
+    /// Draw the charts of a run or comparison folder (SVG and PNG) into RUN_DIR/plots/.
+    Plot {
+        /// A folder written by `placesim run` or `placesim compare`.
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+    },
+    /// Write RUN_DIR/report.html: one self-contained page with the headline, comparison
+    /// table, charts, calibration, localities, assumptions and reproducibility details
+    /// (redraws the charts first).
+    Report {
+        /// A folder written by `placesim run` or `placesim compare`.
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+    },
 }
 
 /// Arguments of `placesim compare`.
@@ -93,6 +109,10 @@ pub struct CompareArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw charts or write report.html (they can be made later with `placesim plot`
+    /// and `placesim report`).
+    #[arg(long)]
+    no_plots: bool,
 }
 
 /// Arguments of `placesim validate-targets`.
@@ -185,6 +205,10 @@ struct RunArgs {
     /// `minimal` = per locality.
     #[arg(long, value_enum, default_value_t = DetailArg::Standard)]
     detail: DetailArg,
+    /// Do not draw charts or write report.html (they can be made later with `placesim plot`
+    /// and `placesim report`).
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -262,6 +286,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::ValidateTargets(args) => calib::validate_targets(args, command_line),
         Command::Calibrate(args) => calib::calibrate(args),
         Command::Compare(args) => compare::compare(args, command_line),
+        Command::Plot { run_dir } => figures::plot(&run_dir),
+        Command::Report { run_dir } => figures::report(&run_dir),
         Command::Explain { topic } => {
             explain(topic);
             Ok(())

@@ -110,6 +110,8 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let info = run_info(command_line, started, clock, &results, args.detail.into());
     let views = output::views(&results);
     output::write_outputs(&dir, &info, &views).context("writing outputs")?;
+    super::figures::write_calibration(&dir, &results)?;
+    super::figures::finish(&dir, !args.no_plots)?;
     let path = dir.commit()?;
     print_summary(&views);
     println!("outputs: {}", path.display());

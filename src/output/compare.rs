@@ -1,7 +1,7 @@
 //! Writing a comparison: `comparison.csv` (tidy), `comparison.json`, `board-summary.txt`, plus
 //! the usual `summary.csv`, `summary.json` and `manifest.json` of the scenarios compared.
 
-use super::{csv_field, manifest, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
+use super::{csv_field, manifest, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
 use crate::analysis::compare::{Comparison, Row, RowKind};
 use crate::error::OutputError;
 use serde_json::{json, Value};
@@ -164,7 +164,7 @@ fn signed_interval(r: &Row, sign: f64, f: impl Fn(f64) -> String) -> String {
 }
 
 /// The cost-effectiveness verdict from the (discounted) change in cost and QALYs.
-fn icer_words(delta_cost: f64, delta_qalys: f64) -> String {
+pub(crate) fn icer_words(delta_cost: f64, delta_qalys: f64) -> String {
     match (delta_cost <= 0.0, delta_qalys >= 0.0) {
         (true, true) => "dominant: saves money and gains QALYs".into(),
         (false, false) => "dominated: costs more and loses QALYs".into(),
@@ -357,6 +357,10 @@ pub fn write_comparison(
         file(
             "summary.json",
             dir.write_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?,
+        ),
+        file(
+            "series.csv",
+            dir.write_file("series.csv", |w| series::write_csv(w, views))?,
         ),
     ];
     let mut m = manifest::manifest(run, views, &written);

@@ -25,6 +25,8 @@ pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[Wri
                 "localities": v.localities,
                 "price_base": v.costs.price_base(),
                 "place": {"origin": v.place_origin, "sha256": v.place_sha256},
+                "milestones": v.milestones.iter().map(|m| json!({"label": m.label, "date": m.date.to_string()})).collect::<Vec<_>>(),
+                "parameters": v.parameters.iter().map(|(k, val)| json!({"key": k, "value": val})).collect::<Vec<_>>(),
                 "files": v.files.iter().map(|f| json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
             })
         })
@@ -60,6 +62,10 @@ pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[Wri
         "outputs": written.iter().map(|f| json!({"file": f.name, "sha256": f.sha256, "bytes": f.bytes})).collect::<Vec<_>>(),
         "metrics": metrics,
         "cost_categories": costs,
+        "assumptions": views.first().map(|v| v.assumptions.iter().map(|a| json!({
+            "key": a.key, "value": a.value, "unit": a.unit, "year": a.year, "source_key": a.source_key,
+            "source": a.source, "confidence": a.confidence, "note": a.note,
+        })).collect::<Vec<_>>()),
     })
 }
 

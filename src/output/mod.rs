@@ -1,12 +1,14 @@
 //! Writing a run to disk. This is the only library module that writes files (architecture
 //! invariant 1); it never prints.
 //!
-//! A run folder holds five files:
+//! A run folder holds six data files:
 //! * `weekly.csv` — one row per (scenario, replicate, week, locality, metric);
 //! * `annual.csv` — one row per (scenario, replicate, financial year, locality, IMD quintile,
 //!   age band, sex, metric) at [`Detail::Standard`], per locality at [`Detail::Minimal`];
 //! * `summary.csv` and `summary.json` — borough totals per financial year and for the whole
 //!   horizon: mean and 95% interval across replicates;
+//! * `series.csv` — quarterly series per locality and yearly series per deprivation fifth
+//!   ([`crate::analysis::series`]), summarised across replicates, for charts;
 //! * `manifest.json` — version, command line, seed, scenario and place hashes, output hashes,
 //!   and the metric and cost catalogues, so the folder describes itself.
 //!
@@ -19,6 +21,10 @@
 pub mod compare;
 mod dir;
 mod manifest;
+pub mod plot;
+pub mod read;
+pub mod report;
+mod series;
 mod summary;
 mod tables;
 pub mod targets;
@@ -29,8 +35,9 @@ pub use summary::{summarise, SummaryRow};
 use crate::analysis::costs::{CostCategory, UnitCosts, VALUE_METRICS};
 use crate::calendar::Date;
 use crate::error::OutputError;
+use crate::place::SourcedFigure;
 use crate::results::{Metric, Results, RunCalendar, Tally};
-use crate::scenario::ScenarioFile;
+use crate::scenario::{Milestone, ScenarioFile};
 use std::fmt;
 use std::str::FromStr;
 
@@ -41,11 +48,12 @@ pub const N_COSTS: usize = CostCategory::ALL.len();
 pub const N_VALUES: usize = VALUE_METRICS.len();
 
 /// Names of the files a run folder holds, in the order they are written.
-pub const OUTPUT_FILES: [&str; 5] = [
+pub const OUTPUT_FILES: [&str; 6] = [
     "weekly.csv",
     "annual.csv",
     "summary.csv",
     "summary.json",
+    "series.csv",
     "manifest.json",
 ];
 
@@ -54,6 +62,9 @@ pub const WEEKLY_COLUMNS: &str = "scenario,replicate,week_start,locality,imd_qui
 
 /// Columns of `annual.csv`.
 pub const ANNUAL_COLUMNS: &str = "scenario,replicate,financial_year,locality,imd_quintile,age_band,sex,metric,value";
+
+/// Columns of `series.csv`.
+pub const SERIES_COLUMNS: &str = "scenario,metric,group,resolution,period,period_start,unit,mean,lo,hi,replicates";
 
 /// Columns of `summary.csv`.
 pub const SUMMARY_COLUMNS: &str = "scenario,period,metric,unit,mean,lo,hi,replicates";
@@ -150,6 +161,12 @@ pub struct ScenarioView<'a> {
     pub replicates: &'a [Tally],
     /// Unit costs.
     pub costs: Box<dyn CostModel + 'a>,
+    /// Service starts and capacity changes, in date order (marked on charts).
+    pub milestones: Vec<Milestone>,
+    /// Key parameters, as (key, value in words) ([`crate::scenario::Scenario::key_parameters`]).
+    pub parameters: Vec<(String, String)>,
+    /// The place's sourced unit costs, effect sizes and conventions.
+    pub assumptions: Vec<SourcedFigure>,
 }
 
 /// Views of every scenario in `results`, with unit costs resolved from each scenario's place.
@@ -170,6 +187,9 @@ pub fn views(results: &Results) -> Vec<ScenarioView<'_>> {
             calendar: &s.calendar,
             replicates: &s.replicates,
             costs: Box::new(UnitCosts::new(&s.place, &s.scenario)),
+            milestones: s.scenario.milestones(),
+            parameters: s.scenario.key_parameters(),
+            assumptions: s.place.sourced_figures(),
         })
         .collect()
 }
@@ -232,6 +252,10 @@ pub fn write_outputs(
     written.push(file(
         "summary.json",
         dir.write_file("summary.json", |w| summary::write_json(w, run, scenarios, &summaries))?,
+    ));
+    written.push(file(
+        "series.csv",
+        dir.write_file("series.csv", |w| series::write_csv(w, scenarios))?,
     ));
     let manifest = manifest::manifest(run, scenarios, &written);
     written.push(file(

@@ -81,5 +81,11 @@ pub(crate) fn view<'a>(calendar: &'a RunCalendar, tallies: &'a [Tally]) -> Scena
         calendar,
         replicates: tallies,
         costs: Box::new(TestCosts),
+        milestones: vec![crate::scenario::Milestone {
+            label: "huddles start".into(),
+            date: Date::parse("2019-04-01").unwrap(),
+        }],
+        parameters: vec![("model.crisis_rate_scale".into(), "1".into())],
+        assumptions: Vec::new(),
     }
 }

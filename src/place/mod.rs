@@ -48,11 +48,73 @@ pub struct Place {
     pub practice_locality: Vec<u8>,
 }
 
+/// A figure of the place file with where it came from, for reports' assumptions tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcedFigure {
+    /// Section and name, e.g. `costs.ae_attendance`.
+    pub key: String,
+    /// The value as written (numbers, or a list of numbers).
+    pub value: String,
+    /// Unit, in words.
+    pub unit: String,
+    /// Period or reference date.
+    pub year: String,
+    /// Source key (into the place file's `[sources]`).
+    pub source_key: String,
+    /// The source's full citation (the key itself when the table has none).
+    pub source: String,
+    /// `exact`, `approximate` or `estimate`.
+    pub confidence: String,
+    /// Caveat or derivation, if any.
+    pub note: Option<String>,
+}
+
 impl Place {
     /// The place's own deprivation fifth (0 = most deprived) of an LSOA.
     #[inline]
     pub fn local_fifth(&self, lsoa: usize) -> u8 {
         self.lsoa_local_decile[lsoa] / 2
+    }
+
+    /// The figures behind the economics of a run: unit costs, effect sizes and health-economic
+    /// conventions, each with unit, year, source and confidence.
+    pub fn sourced_figures(&self) -> Vec<SourcedFigure> {
+        let sections = [
+            ("costs", serde_json::to_value(&self.file.costs)),
+            ("effects", serde_json::to_value(&self.file.effects)),
+            ("economics", serde_json::to_value(&self.file.economics)),
+        ];
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let mut out = Vec::new();
+        for (section, value) in sections {
+            // Serialising plain structs of numbers and strings cannot fail.
+            let Ok(serde_json::Value::Object(map)) = value else {
+                continue;
+            };
+            for (name, fig) in map {
+                let field = |k: &str| fig.get(k).map(text).unwrap_or_default();
+                let source_key = field("source");
+                out.push(SourcedFigure {
+                    key: format!("{section}.{name}"),
+                    value: field("value").replace(',', ", "),
+                    unit: field("unit"),
+                    year: field("year"),
+                    source: self
+                        .file
+                        .sources
+                        .get(&source_key)
+                        .cloned()
+                        .unwrap_or_else(|| source_key.clone()),
+                    source_key,
+                    confidence: field("confidence"),
+                    note: fig.get("note").and_then(|n| n.as_str()).map(str::to_string),
+                });
+            }
+        }
+        out
     }
 
     /// The embedded Croydon place.

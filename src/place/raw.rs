@@ -4,11 +4,11 @@
 //! that each number the model uses can be traced to where it came from (invariant 7).
 //! These types are the serde edge; the engine reads them only through [`super::Place`].
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// How sure we are of a figure (the reference data's confidence legend).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     /// Copied or computed from a primary source.
@@ -20,7 +20,7 @@ pub enum Confidence {
 }
 
 /// One sourced figure.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Figure<T> {
     /// The number(s).
@@ -297,7 +297,7 @@ pub struct PrimaryCare {
 }
 
 /// Unit costs (the place's price base).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct Costs {
@@ -322,7 +322,7 @@ pub struct Costs {
 }
 
 /// Health-economic conventions (NICE reference case) and EQ-5D utilities.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Economics {
     /// Annual discount rate for costs.
@@ -340,7 +340,7 @@ pub struct Economics {
 }
 
 /// Default effect sizes for services (scenarios may override them).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct Effects {

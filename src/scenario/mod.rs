@@ -11,10 +11,12 @@
 //! * a per-locality quantity ([`PerLocality`]) is either one number — a borough total shared
 //!   between localities by the service's `allocation` — or a table keyed by locality key.
 
+mod describe;
 mod load;
 mod schema;
 mod spanned;
 
+pub use describe::Milestone;
 pub use load::{load_scenario, load_scenario_str, CROYDON_LOCALITY_KEYS, SCENARIO_KEYS};
 
 use crate::calendar::Date;

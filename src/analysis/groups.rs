@@ -1,0 +1,83 @@
+//! Sums of a replicate's tallies over groups of residents (the whole place, the place's own
+//! deprivation fifths and deciles, localities), shared by the comparison and the time series.
+
+use super::life_table;
+use crate::engine::schedule::WEEKS_PER_YEAR;
+use crate::results::{Metric, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES};
+
+/// A set of residents: everyone, a local fifth, or a locality.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Group {
+    All,
+    Fifth(usize),
+    Locality(usize),
+}
+
+pub(crate) fn group_sum(t: &Tally, fy: usize, g: Group, m: Metric) -> f64 {
+    match g {
+        Group::All => (0..t.localities())
+            .map(|l| {
+                (0..LOCAL_DECILES)
+                    .map(|d| f64::from(t.equity(fy, l, d, m)))
+                    .sum::<f64>()
+            })
+            .sum(),
+        Group::Fifth(f) => (0..t.localities())
+            .map(|l| f64::from(t.equity(fy, l, 2 * f, m)) + f64::from(t.equity(fy, l, 2 * f + 1, m)))
+            .sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity(fy, l, d, m))).sum(),
+    }
+}
+
+pub(crate) fn decile_sum(t: &Tally, fy: usize, d: usize, m: Metric) -> f64 {
+    (0..t.localities()).map(|l| f64::from(t.equity(fy, l, d, m))).sum()
+}
+
+pub(crate) fn group_qalys(t: &Tally, fy: usize, g: Group) -> f64 {
+    match g {
+        Group::All => (0..t.localities())
+            .map(|l| (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum::<f64>())
+            .sum(),
+        Group::Fifth(f) => (0..t.localities())
+            .map(|l| t.qalys(fy, l, 2 * f) + t.qalys(fy, l, 2 * f + 1))
+            .sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum(),
+    }
+}
+
+/// Life expectancy at `age` (0 or 65) of one sex in the residents selected by `select(locality,
+/// decile)`, pooling financial years `fys`; NaN when the table cannot be built.
+pub(crate) fn life_expectancy(
+    t: &Tally,
+    fys: &[usize],
+    sex: usize,
+    age: u8,
+    select: impl Fn(usize, usize) -> bool,
+) -> f64 {
+    let mut deaths = [0.0; LIFE_AGE_GROUPS];
+    let mut years = [0.0; LIFE_AGE_GROUPS];
+    for &fy in fys {
+        for l in 0..t.localities() {
+            for d in 0..LOCAL_DECILES {
+                if !select(l, d) {
+                    continue;
+                }
+                for g in 0..LIFE_AGE_GROUPS {
+                    let (dd, pw) = t.life(fy, l, d, sex, g);
+                    deaths[g] += f64::from(dd);
+                    years[g] += f64::from(pw) / WEEKS_PER_YEAR;
+                }
+            }
+        }
+    }
+    life_table::abridged(&deaths, &years).map_or(f64::NAN, |lt| lt.e(age))
+}
+
+/// Events per 1,000 person-years; NaN without person-years.
+pub(crate) fn per_1000(events: f64, person_years: f64) -> f64 {
+    if person_years > 0.0 {
+        1000.0 * events / person_years
+    } else {
+        f64::NAN
+    }
+}

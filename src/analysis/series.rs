@@ -1,0 +1,382 @@
+//! Time series across replicates, for charts and for researchers who want trajectories rather
+//! than totals (`series.csv`).
+//!
+//! Two resolutions, each summarised across replicates as a mean and equal-tailed 95% interval:
+//! * **quarterly** (financial quarters, April–June first), for the whole place and each
+//!   locality: admission and A&E rates per 1,000 person-years (annualised), service flows
+//!   (counts in the quarter) and caseloads and waiting lists (mean weekly level). Only complete
+//!   quarters (12 weeks or more) are included, so a partial quarter at either end cannot look
+//!   like a dip.
+//! * **per financial year**, for the whole place and the place's own deprivation fifths:
+//!   admission rate and life expectancy at birth by sex, with the slope index of inequality
+//!   across the ten local deciles.
+
+use super::groups::{decile_sum, group_sum, life_expectancy, per_1000, Group};
+use super::inequality::{self, Direction};
+use crate::calendar::{financial_year_label, Date};
+use crate::engine::schedule::WEEKS_PER_YEAR;
+use crate::results::summary::{interval, Interval};
+use crate::results::{Metric, MetricKind, RunCalendar, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES};
+
+/// One summarised point of one series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow {
+    /// Series name (a metric name or a derived rate, see [`QUARTERLY`] and [`ANNUAL`]).
+    pub metric: &'static str,
+    /// `all`, a locality key (quarterly), or `fifth_1` (most deprived) … `fifth_5` (annual).
+    pub group: String,
+    /// `quarter` or `year`: the same series name can exist at both resolutions
+    /// (`admissions_per_1000` for the whole place).
+    pub resolution: &'static str,
+    /// `FY2019/20 Q1` or `FY2019/20`.
+    pub period: String,
+    /// First day of the period (the Monday starting its first week).
+    pub period_start: Date,
+    /// Unit of the values.
+    pub unit: &'static str,
+    /// Mean and 95% interval across replicates (NaN where no replicate has a value).
+    pub interval: Interval,
+    /// Replicates with a finite value.
+    pub n: usize,
+}
+
+/// How a quarterly series is computed from the weekly tally.
+#[derive(Debug, Clone, Copy)]
+enum Quarterly {
+    /// The metric per 1,000 person-years (annualised rate).
+    Rate(Metric),
+    /// The metric as tallied: counts summed over the quarter, stocks as mean weekly level.
+    Raw(Metric),
+}
+
+/// Quarterly series: name, how it is computed, unit.
+const QUARTERLY: [(&str, Quarterly, &str); 19] = [
+    (
+        "admissions_per_1000",
+        Quarterly::Rate(Metric::EmergencyAdmissions),
+        "per 1,000 person-years",
+    ),
+    (
+        "ae_attendances_per_1000",
+        Quarterly::Rate(Metric::AeAttendances),
+        "per 1,000 person-years",
+    ),
+    (
+        "emergency_admissions",
+        Quarterly::Raw(Metric::EmergencyAdmissions),
+        "admissions",
+    ),
+    (
+        "admissions_avoided_life",
+        Quarterly::Raw(Metric::AdmissionsAvoidedLife),
+        "admissions",
+    ),
+    ("life_referrals", Quarterly::Raw(Metric::LifeReferrals), "referrals"),
+    (
+        "reablement_no_package",
+        Quarterly::Raw(Metric::ReablementNoPackage),
+        "episodes",
+    ),
+    (
+        "reablement_to_package",
+        Quarterly::Raw(Metric::ReablementToPackage),
+        "episodes",
+    ),
+    (
+        "reablement_to_care_home",
+        Quarterly::Raw(Metric::ReablementToCareHome),
+        "episodes",
+    ),
+    ("delayed_bed_days", Quarterly::Raw(Metric::DelayedBedDays), "days"),
+    ("huddle_caseload", Quarterly::Raw(Metric::HuddleCaseload), "persons"),
+    ("pic_caseload", Quarterly::Raw(Metric::PicCaseload), "persons"),
+    (
+        "reablement_caseload",
+        Quarterly::Raw(Metric::ReablementCaseload),
+        "persons",
+    ),
+    (
+        "social_prescribing_active",
+        Quarterly::Raw(Metric::SocialPrescribingActive),
+        "persons",
+    ),
+    ("huddle_waiting", Quarterly::Raw(Metric::HuddleWaiting), "persons"),
+    ("pic_waiting", Quarterly::Raw(Metric::PicWaiting), "persons"),
+    (
+        "social_prescribing_waiting",
+        Quarterly::Raw(Metric::SocialPrescribingWaiting),
+        "persons",
+    ),
+    (
+        "reablement_waiting",
+        Quarterly::Raw(Metric::ReablementWaiting),
+        "persons",
+    ),
+    (
+        "care_package_waiting",
+        Quarterly::Raw(Metric::CarePackageWaiting),
+        "persons",
+    ),
+    ("care_home_waiting", Quarterly::Raw(Metric::CareHomeWaiting), "persons"),
+];
+
+/// Names of the quarterly series, in output order.
+pub fn quarterly_names() -> impl Iterator<Item = &'static str> {
+    QUARTERLY.iter().map(|(n, _, _)| *n)
+}
+
+/// Names and units of the per-financial-year series, in output order.
+pub const ANNUAL: [(&str, &str); 6] = [
+    ("admissions_per_1000", "per 1,000 person-years"),
+    ("admissions_per_1000_sii", "per 1,000 person-years"),
+    ("life_expectancy_at_birth_male", "years"),
+    ("life_expectancy_at_birth_male_sii", "years"),
+    ("life_expectancy_at_birth_female", "years"),
+    ("life_expectancy_at_birth_female_sii", "years"),
+];
+
+/// A financial quarter of the run: label, first week, weeks.
+#[derive(Debug, Clone, PartialEq)]
+struct Quarter {
+    label: String,
+    start: Date,
+    weeks: std::ops::Range<usize>,
+}
+
+/// Complete financial quarters of a calendar (each week belongs to the quarter its Monday
+/// falls in).
+fn quarters(cal: &RunCalendar) -> Vec<Quarter> {
+    let key = |d: Date| {
+        let (_, month, _) = d.ymd();
+        (d.financial_year(), (month + 8) % 12 / 3)
+    };
+    let mut out: Vec<Quarter> = Vec::new();
+    let mut current: Option<((i32, u32), usize)> = None;
+    for w in 0..=cal.weeks {
+        let k = (w < cal.weeks).then(|| key(cal.week_start(w)));
+        match current {
+            Some((ck, first)) if Some(ck) != k => {
+                if w - first >= 12 {
+                    out.push(Quarter {
+                        label: format!("{} Q{}", financial_year_label(ck.0), ck.1 + 1),
+                        start: cal.week_start(first),
+                        weeks: first..w,
+                    });
+                }
+                current = k.map(|k| (k, w));
+            }
+            None => current = k.map(|k| (k, w)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Every series of one scenario. `localities` are the locality keys in tally order.
+pub fn series(cal: &RunCalendar, localities: &[&str], replicates: &[Tally]) -> Vec<SeriesRow> {
+    let mut rows = Vec::new();
+    let mut push = |metric, group: &str, resolution, period: String, start, unit, values: &[f64]| {
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        rows.push(SeriesRow {
+            metric,
+            group: group.to_string(),
+            resolution,
+            period,
+            period_start: start,
+            unit,
+            interval: interval(&finite),
+            n: finite.len(),
+        });
+    };
+
+    // Quarterly, for the place (None) and each locality.
+    let groups: Vec<(&str, Option<usize>)> = std::iter::once(("all", None))
+        .chain(localities.iter().enumerate().map(|(l, k)| (*k, Some(l))))
+        .collect();
+    let qs = quarters(cal);
+    for &(name, how, unit) in &QUARTERLY {
+        for &(group, locality) in &groups {
+            for q in &qs {
+                let values: Vec<f64> = replicates
+                    .iter()
+                    .map(|t| {
+                        let sum = |m: Metric| -> f64 {
+                            q.weeks
+                                .clone()
+                                .map(|w| match locality {
+                                    Some(l) => f64::from(t.weekly(w, l, m)),
+                                    None => (0..t.localities()).map(|l| f64::from(t.weekly(w, l, m))).sum(),
+                                })
+                                .sum()
+                        };
+                        match how {
+                            Quarterly::Rate(m) => per_1000(sum(m), sum(Metric::Population) / WEEKS_PER_YEAR),
+                            Quarterly::Raw(m) => match m.kind() {
+                                MetricKind::Count => sum(m),
+                                MetricKind::Stock => sum(m) / q.weeks.len() as f64,
+                            },
+                        }
+                    })
+                    .collect();
+                push(name, group, "quarter", q.label.clone(), q.start, unit, &values);
+            }
+        }
+    }
+
+    // Per financial year, for the place and each local deprivation fifth.
+    let fys = replicates
+        .iter()
+        .map(Tally::financial_years)
+        .min()
+        .unwrap_or(0)
+        .min(cal.financial_years.len());
+    let first_week_of = |fy: usize| cal.fy_of_week.iter().position(|&k| usize::from(k) == fy).unwrap_or(0);
+    let fifths: Vec<(String, Group)> = std::iter::once(("all".to_string(), Group::All))
+        .chain((0..5).map(|f| (super::compare::fifth_name(f), Group::Fifth(f))))
+        .collect();
+    for (name, unit) in ANNUAL {
+        for fy in 0..fys {
+            let label = financial_year_label(cal.financial_years[fy]);
+            let start = cal.week_start(first_week_of(fy));
+            let by_group = |t: &Tally, g: Group| -> f64 {
+                match name {
+                    "admissions_per_1000" => per_1000(
+                        group_sum(t, fy, g, Metric::EmergencyAdmissions),
+                        group_sum(t, fy, g, Metric::Population) / WEEKS_PER_YEAR,
+                    ),
+                    _ => {
+                        let sex = usize::from(name.contains("_male"));
+                        life_expectancy(t, &[fy], sex, 0, |_, d| match g {
+                            Group::Fifth(f) => d / 2 == f,
+                            _ => true,
+                        })
+                    }
+                }
+            };
+            if let Some(measure) = name.strip_suffix("_sii") {
+                let values: Vec<f64> = replicates
+                    .iter()
+                    .map(|t| {
+                        let deciles: Vec<(f64, f64)> =
+                            (0..LOCAL_DECILES).map(|d| decile_point(t, fy, d, measure)).collect();
+                        let dir = if measure.starts_with("life") {
+                            Direction::Beneficial
+                        } else {
+                            Direction::Adverse
+                        };
+                        inequality::sii(&deciles, dir).map_or(f64::NAN, |s| s.sii)
+                    })
+                    .collect();
+                push(name, "all", "year", label.clone(), start, unit, &values);
+            } else {
+                for (group, g) in &fifths {
+                    let values: Vec<f64> = replicates.iter().map(|t| by_group(t, *g)).collect();
+                    push(name, group, "year", label.clone(), start, unit, &values);
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Person-years and value of `measure` in one local decile in one year (for the SII).
+fn decile_point(t: &Tally, fy: usize, d: usize, measure: &str) -> (f64, f64) {
+    match measure {
+        "admissions_per_1000" => {
+            let py = decile_sum(t, fy, d, Metric::Population) / WEEKS_PER_YEAR;
+            (py, per_1000(decile_sum(t, fy, d, Metric::EmergencyAdmissions), py))
+        }
+        _ => {
+            let sex = usize::from(measure.ends_with("_male"));
+            let py: f64 = (0..t.localities())
+                .map(|l| {
+                    (0..LIFE_AGE_GROUPS)
+                        .map(|g| f64::from(t.life(fy, l, d, sex, g).1))
+                        .sum::<f64>()
+                })
+                .sum();
+            (py, life_expectancy(t, &[fy], sex, 0, |_, dd| dd == d))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar(start: &str, end: &str) -> RunCalendar {
+        RunCalendar::new(Date::parse(start).unwrap(), Date::parse(end).unwrap())
+    }
+
+    #[test]
+    fn quarters_follow_the_financial_year_and_drop_partial_ones() {
+        // 2016-04-04 (Monday) to 2017-01-15: Q1, Q2, Q3 complete; two January weeks dropped.
+        let q = quarters(&calendar("2016-04-04", "2017-01-15"));
+        let labels: Vec<&str> = q.iter().map(|q| q.label.as_str()).collect();
+        assert_eq!(labels, ["FY2016/17 Q1", "FY2016/17 Q2", "FY2016/17 Q3"]);
+        assert_eq!(q[0].start, Date::parse("2016-04-04").unwrap());
+        assert_eq!(q[0].weeks, 0..13);
+        assert_eq!(q[1].start.ymd().1, 7);
+        assert!(q.iter().all(|q| q.weeks.len() >= 12));
+    }
+
+    #[test]
+    fn quarterly_rates_are_annualised_per_1000_person_years() {
+        // One locality, 13 weeks, 1,000 residents every week and 10 admissions in the quarter:
+        // 13,000 person-weeks = 249.2 person-years, so 40.1 per 1,000 person-years.
+        let cal = calendar("2016-04-04", "2016-07-03");
+        let mut reps = Vec::new();
+        for extra in [0u32, 2] {
+            let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len());
+            for w in 0..cal.weeks {
+                t.weekly_row_mut(w, 0)[Metric::Population as usize] = 1000;
+                t.weekly_row_mut(w, 0)[Metric::HuddleCaseload as usize] = 20 + extra;
+            }
+            t.weekly_row_mut(3, 0)[Metric::EmergencyAdmissions as usize] = 10 + extra;
+            reps.push(t);
+        }
+        let rows = series(&cal, &["north"], &reps);
+        let get = |m: &str, g: &str| {
+            rows.iter()
+                .find(|r| r.metric == m && r.group == g && r.resolution == "quarter")
+                .unwrap()
+        };
+        let py = 13_000.0 / WEEKS_PER_YEAR;
+        let rate = get("admissions_per_1000", "all");
+        assert!((rate.interval.mean - 1000.0 * 11.0 / py).abs() < 1e-9);
+        assert!(rate.interval.lo >= 1000.0 * 10.0 / py && rate.interval.lo < rate.interval.mean);
+        assert_eq!(rate.n, 2);
+        assert_eq!(get("admissions_per_1000", "north").interval, rate.interval);
+        // Stocks are mean weekly levels, counts are summed.
+        assert!((get("huddle_caseload", "all").interval.mean - 21.0).abs() < 1e-9);
+        assert!((get("emergency_admissions", "all").interval.mean - 11.0).abs() < 1e-9);
+        assert_eq!(get("life_referrals", "all").period, "FY2016/17 Q1");
+    }
+
+    #[test]
+    fn annual_series_cover_every_fifth_and_the_slope_index() {
+        let cal = calendar("2016-04-04", "2017-04-02");
+        let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len());
+        // Decile d: 1,000 residents for the year (52.18 weeks' worth of person-weeks), with
+        // admissions falling from 100 in the most deprived decile to 10 in the least.
+        let person_weeks = (1000.0 * WEEKS_PER_YEAR) as u32;
+        let block = t.equity_block_mut(0, 0);
+        for d in 0..LOCAL_DECILES {
+            block[d * crate::results::N_METRICS + Metric::Population as usize] = person_weeks;
+            block[d * crate::results::N_METRICS + Metric::EmergencyAdmissions as usize] = 100 - 10 * d as u32;
+        }
+        let rows = series(&cal, &["north"], &[t]);
+        let get = |m: &str, g: &str| {
+            rows.iter()
+                .find(|r| r.metric == m && r.group == g && r.period == "FY2016/17")
+                .unwrap()
+        };
+        // Fifth 1 = deciles 0 and 1: 190 admissions per 2,000 person-years.
+        assert!((get("admissions_per_1000", "fifth_1").interval.mean - 95.0).abs() < 0.1);
+        assert!((get("admissions_per_1000", "fifth_5").interval.mean - 15.0).abs() < 0.1);
+        // A straight line from 100 to 10 per 1,000 across ridits 0.05 … 0.95: SII = 100.
+        assert!((get("admissions_per_1000_sii", "all").interval.mean - 100.0).abs() < 0.5);
+        // No deaths or person-years in the life tally: life expectancy is missing, not zero.
+        assert_eq!(get("life_expectancy_at_birth_male", "all").n, 0);
+    }
+}

@@ -1,0 +1,85 @@
+//! `placesim plot` and `placesim report`, and the charts, calibration table and report written
+//! at the end of `run` and `compare`.
+
+use super::BadInput;
+use anyhow::Context;
+use placesim::calibration::targets::{croydon_targets, evaluate};
+use placesim::output::plot::{write_plots, PlotSet};
+use placesim::output::read::read_run_folder;
+use placesim::output::report::write_report;
+use placesim::output::targets::{write_targets_csv, write_targets_json};
+use placesim::output::OutDir;
+use placesim::results::Results;
+use placesim::scenario::PlaceSource;
+use std::path::Path;
+
+/// Writes `targets.csv` and `targets.json` for the first scenario when it runs on the embedded
+/// Croydon place and covers every target's period; returns whether it did.
+pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Result<bool> {
+    let first = &results.scenarios[0];
+    if first.scenario.place != PlaceSource::EmbeddedCroydon {
+        return Ok(false);
+    }
+    // A run that stops before a target's period cannot be checked against it: no table.
+    let Ok(evaluated) = evaluate(&croydon_targets(), first) else {
+        return Ok(false);
+    };
+    let meta = serde_json::json!({
+        "scenario": first.scenario.name,
+        "scale": first.scenario.scale,
+        "replicates": first.replicates.len(),
+        "note": "calibration targets (MODEL.md §8) evaluated on the first scenario of this run",
+    });
+    dir.write_file("targets.csv", |w| write_targets_csv(w, &evaluated))?;
+    dir.write_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?;
+    Ok(true)
+}
+
+/// Draws the charts of the folder at `path` into `path/plots`.
+fn plots_of(path: &Path) -> anyhow::Result<(placesim::output::read::RunFolder, PlotSet)> {
+    let folder = read_run_folder(path)?;
+    let plots = write_plots(&folder, &path.join("plots")).context("drawing charts")?;
+    Ok((folder, plots))
+}
+
+/// Charts and report for a folder being written (before it is committed).
+pub(super) fn finish(dir: &OutDir, plots: bool) -> anyhow::Result<()> {
+    if plots {
+        let (folder, set) = plots_of(dir.temp_path())?;
+        write_report(&folder, &set, dir.temp_path()).context("writing report.html")?;
+    }
+    Ok(())
+}
+
+fn print_set(set: &PlotSet, dir: &Path) {
+    println!(
+        "{} charts (SVG and PNG) in {}:",
+        set.charts.len(),
+        dir.join("plots").display()
+    );
+    for c in &set.charts {
+        println!("  {:<36} {}", c.name, c.title);
+    }
+    for (name, why) in &set.skipped {
+        println!("  not drawn: {name}: {why}");
+    }
+}
+
+/// `placesim plot RUN_DIR`.
+pub fn plot(run_dir: &Path) -> anyhow::Result<()> {
+    let (_, set) = plots_of(run_dir)?;
+    print_set(&set, run_dir);
+    Ok(())
+}
+
+/// `placesim report RUN_DIR`: redraws the charts and writes `report.html`.
+pub fn report(run_dir: &Path) -> anyhow::Result<()> {
+    if !run_dir.is_dir() {
+        return Err(BadInput(format!("{}: no such run folder", run_dir.display())).into());
+    }
+    let (folder, set) = plots_of(run_dir)?;
+    let path = write_report(&folder, &set, run_dir).context("writing report.html")?;
+    print_set(&set, run_dir);
+    println!("report: {}", path.display());
+    Ok(())
+}

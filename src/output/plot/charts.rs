@@ -1,0 +1,775 @@
+//! The charts of a run folder, described as data from its tidy files.
+
+use super::{BarSeries, Chart, Layer, LegendEntry, LegendMark, Panel, PanelBody, TargetRow, TimeLine};
+use crate::analysis::compare::{period_label, COST_LINES};
+use crate::calendar::{financial_year_label, Date};
+use crate::output::read::{RunFolder, SeriesPoint};
+
+/// Decimal year of a date (2019-07-02 → 2019.5).
+fn decimal_year(d: Date) -> f64 {
+    let (y, _, _) = d.ymd();
+    let jan1 = Date::from_ymd(y, 1, 1).map_or(d.days(), Date::days);
+    f64::from(y) + f64::from(d.days() - jan1) / 365.25
+}
+
+/// `east_croydon` → `East Croydon`.
+pub(crate) fn pretty_key(key: &str) -> String {
+    key.split('_')
+        .map(|w| {
+            if w == "and" {
+                w.to_string()
+            } else {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Label of a local deprivation fifth (`fifth_1` → `1 (most deprived)`).
+fn fifth_label(f: usize) -> String {
+    match f {
+        1 => "1 (most)".into(),
+        5 => "5 (least)".into(),
+        _ => f.to_string(),
+    }
+}
+
+/// Shared context: scenario legend, milestones and the subtitle.
+struct Ctx<'a> {
+    folder: &'a RunFolder,
+    names: Vec<&'a str>,
+    replicates: u64,
+    price_base: String,
+    /// (decimal year, tag) of each distinct milestone, and the key lines.
+    markers: Vec<(f64, String)>,
+    milestone_notes: Vec<String>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(folder: &'a RunFolder) -> Ctx<'a> {
+        let names = folder.scenario_names();
+        let mut distinct: Vec<(Date, String, Vec<&str>)> = Vec::new();
+        for s in &folder.scenarios {
+            for (label, date) in &s.milestones {
+                match distinct.iter_mut().find(|(d, l, _)| d == date && l == label) {
+                    Some(entry) => entry.2.push(&s.name),
+                    None => distinct.push((*date, label.clone(), vec![&s.name])),
+                }
+            }
+        }
+        distinct.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut markers: Vec<(f64, String)> = Vec::new();
+        let mut items = Vec::new();
+        for (i, (date, label, who)) in distinct.iter().enumerate() {
+            let tag = (i + 1).to_string();
+            let x = decimal_year(*date);
+            // Changes on the same day share one line, tagged `1,2`.
+            match markers.last_mut() {
+                Some((lx, ltag)) if (*lx - x).abs() < 1e-9 => {
+                    ltag.push(',');
+                    ltag.push_str(&tag);
+                }
+                _ => markers.push((x, tag.clone())),
+            }
+            let only = if who.len() < names.len() {
+                format!(" ({} only)", who.join(", "))
+            } else {
+                String::new()
+            };
+            items.push(format!("{tag} {label} {date}{only}"));
+        }
+        let mut milestone_notes = Vec::new();
+        let mut line = String::from("Service dates: ");
+        for item in items {
+            if line.len() + item.len() > 150 {
+                milestone_notes.push(line.trim_end_matches(" · ").to_string());
+                line = String::from("   ");
+            }
+            line.push_str(&item);
+            line.push_str(" · ");
+        }
+        if !distinct.is_empty() {
+            milestone_notes.push(line.trim_end_matches(" · ").to_string());
+        }
+        Ctx {
+            folder,
+            names,
+            replicates: folder.manifest["replicates"].as_u64().unwrap_or(0),
+            price_base: folder.manifest["price_base"].as_str().unwrap_or("unknown").to_string(),
+            markers,
+            milestone_notes,
+        }
+    }
+
+    fn legend(&self, mark: LegendMark) -> Vec<LegendEntry> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| LegendEntry {
+                label: (*n).to_string(),
+                colour: i,
+                mark,
+            })
+            .collect()
+    }
+
+    fn subtitle(&self, what: &str) -> String {
+        format!("{what}; mean across {} replicates with 95% interval", self.replicates)
+    }
+
+    fn footer(&self) -> String {
+        format!(
+            "placesim {} · seed {} · run started {}",
+            self.folder.manifest["placesim_version"].as_str().unwrap_or("?"),
+            self.folder.manifest["seed"],
+            self.folder.manifest["started_utc"].as_str().unwrap_or("?")
+        )
+    }
+
+    /// One line per scenario of a series.
+    fn lines(&self, metric: &str, group: &str, resolution: &str) -> Vec<TimeLine> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| TimeLine {
+                colour: i,
+                points: to_points(&self.folder.series_of(n, metric, group, resolution)),
+            })
+            .collect()
+    }
+
+    /// A panel with one line per scenario of a quarterly series (`group` all or a locality)
+    /// or a yearly one (`group` a fifth, or a slope index).
+    fn time_panel(&self, title: String, y_label: &str, metric: &str, group: &str, zero: bool) -> Panel {
+        let resolution = if group.starts_with("fifth_") || metric.ends_with("_sii") {
+            "year"
+        } else {
+            "quarter"
+        };
+        Panel {
+            title,
+            x_label: "Year".into(),
+            y_label: y_label.into(),
+            body: PanelBody::Time {
+                lines: self.lines(metric, group, resolution),
+                markers: self.markers.clone(),
+                zero_line: zero,
+            },
+        }
+    }
+
+    /// Footnotes of a chart over time: `extra`, the key to the milestone lines, the footer.
+    fn notes(&self, extra: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_string()).collect();
+        v.extend(self.milestone_notes.iter().cloned());
+        v.push(self.footer());
+        v
+    }
+
+    /// Footnotes of a chart with no time axis: `extra` and the footer.
+    fn plain_notes(&self, extra: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_string()).collect();
+        v.push(self.footer());
+        v
+    }
+
+    fn bar_subtitle(&self, what: &str) -> String {
+        format!(
+            "{what}: mean across {} replicates; whiskers: 95% interval",
+            self.replicates
+        )
+    }
+}
+
+fn to_points(points: &[&SeriesPoint]) -> Vec<(f64, f64, f64, f64)> {
+    points
+        .iter()
+        .map(|p| {
+            // Quarterly points sit mid-quarter, yearly points mid-year.
+            let mid = if p.resolution == "quarter" { 6.5 * 7.0 } else { 182.0 };
+            (decimal_year(p.start) + mid / 365.25, p.mean, p.lo, p.hi)
+        })
+        .collect()
+}
+
+/// Every chart the folder supports, and the ones it cannot draw with the reason.
+pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
+    let ctx = Ctx::new(folder);
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let rate = "per 1,000 person-years";
+
+    out.push(Chart {
+        name: "admissions_per_1000",
+        title: "Emergency admissions per 1,000 residents".into(),
+        subtitle: ctx.subtitle("Whole borough, by financial quarter, annualised"),
+        legend: ctx.legend(LegendMark::Line),
+        panels: vec![ctx.time_panel("All residents".into(), rate, "admissions_per_1000", "all", false)],
+        cols: 1,
+        panel_height: 440.0,
+        footnotes: ctx.notes(&["Numbered lines mark service changes (key below)."]),
+    });
+
+    out.push(Chart {
+        name: "admissions_per_1000_by_locality",
+        title: "Emergency admissions per 1,000 residents, by locality".into(),
+        subtitle: ctx.subtitle("By financial quarter, annualised"),
+        legend: ctx.legend(LegendMark::Line),
+        panels: folder
+            .localities
+            .iter()
+            .map(|l| ctx.time_panel(pretty_key(l), rate, "admissions_per_1000", l, false))
+            .collect(),
+        cols: 3,
+        panel_height: 280.0,
+        footnotes: ctx.notes(&[]),
+    });
+
+    out.push(Chart {
+        name: "admissions_per_1000_by_deprivation",
+        title: "Emergency admissions per 1,000 residents, by deprivation fifth".into(),
+        subtitle: ctx.subtitle("By financial year; fifths of the borough's residents ranked by IMD 2019"),
+        legend: ctx.legend(LegendMark::Line),
+        panels: (1..=5)
+            .map(|f| {
+                ctx.time_panel(
+                    match f {
+                        1 => "Fifth 1 (most deprived)".to_string(),
+                        5 => "Fifth 5 (least deprived)".to_string(),
+                        _ => format!("Fifth {f}"),
+                    },
+                    rate,
+                    "admissions_per_1000",
+                    &format!("fifth_{f}"),
+                    false,
+                )
+            })
+            .collect(),
+        cols: 3,
+        panel_height: 280.0,
+        footnotes: ctx.notes(&[]),
+    });
+
+    out.push(inequality_bars(&ctx));
+
+    out.push(Chart {
+        name: "inequality_sii_over_time",
+        title: "Slope index of inequality over time".into(),
+        subtitle: ctx.subtitle(
+            "Gap across the borough's deprivation deciles, from most to least deprived (SII; 0 = no gradient)",
+        ),
+        legend: ctx.legend(LegendMark::Line),
+        panels: vec![
+            ctx.time_panel(
+                "Emergency admissions".into(),
+                rate,
+                "admissions_per_1000_sii",
+                "all",
+                true,
+            ),
+            ctx.time_panel(
+                "Life expectancy at birth, men".into(),
+                "years",
+                "life_expectancy_at_birth_male_sii",
+                "all",
+                true,
+            ),
+            ctx.time_panel(
+                "Life expectancy at birth, women".into(),
+                "years",
+                "life_expectancy_at_birth_female_sii",
+                "all",
+                true,
+            ),
+        ],
+        cols: 3,
+        panel_height: 320.0,
+        footnotes: ctx.notes(&["Positive = the most deprived fare worse. Single-year life expectancy by decile is noisy; the comparison table pools the appraisal window."]),
+    });
+
+    out.push(costs_chart(&ctx));
+
+    match folder.comparison {
+        Some(_) => {
+            out.push(cumulative_saving(&ctx));
+            out.push(return_per_pound(&ctx));
+        }
+        None => {
+            let why = "needs a comparison folder (placesim compare)".to_string();
+            skipped.push(("cumulative_net_saving", why.clone()));
+            skipped.push(("return_per_pound", why));
+        }
+    }
+
+    let flow = |metric: &'static str, title: &str, unit: &str| (metric, title.to_string(), unit.to_string());
+    for (name, title, subtitle, items) in [
+        (
+            "service_flows",
+            "Service activity",
+            "Whole borough, by financial quarter: counts in the quarter, caseloads as mean weekly level",
+            vec![
+                flow("life_referrals", "LIFE referrals", "referrals per quarter"),
+                flow(
+                    "admissions_avoided_life",
+                    "Admissions avoided by LIFE liaison",
+                    "admissions per quarter",
+                ),
+                flow(
+                    "reablement_no_package",
+                    "Reablement ending with no care package",
+                    "episodes per quarter",
+                ),
+                flow("huddle_caseload", "Huddle caseload", "persons"),
+                flow("pic_caseload", "PIC caseload", "persons"),
+                flow("social_prescribing_active", "Social prescribing, active", "persons"),
+            ],
+        ),
+        (
+            "waiting_lists",
+            "Waiting lists",
+            "Whole borough, mean weekly number waiting in each financial quarter",
+            vec![
+                flow("huddle_waiting", "Flagged for a huddle review", "persons"),
+                flow("pic_waiting", "Waiting for a PIC", "persons"),
+                flow(
+                    "social_prescribing_waiting",
+                    "Waiting for social prescribing",
+                    "persons",
+                ),
+                flow(
+                    "reablement_waiting",
+                    "Inpatients waiting for LIFE reablement",
+                    "persons",
+                ),
+                flow(
+                    "care_package_waiting",
+                    "Inpatients waiting for a care package",
+                    "persons",
+                ),
+                flow("care_home_waiting", "Inpatients waiting for a care home", "persons"),
+            ],
+        ),
+    ] {
+        out.push(Chart {
+            name,
+            title: title.into(),
+            subtitle: ctx.subtitle(subtitle),
+            legend: ctx.legend(LegendMark::Line),
+            panels: items
+                .into_iter()
+                .map(|(metric, title, unit)| ctx.time_panel(title, &unit, metric, "all", false))
+                .collect(),
+            cols: 3,
+            panel_height: 280.0,
+            footnotes: ctx.notes(&[]),
+        });
+    }
+
+    match &folder.targets {
+        Some(targets) if !targets.is_empty() => out.push(calibration(&ctx)),
+        _ => skipped.push((
+            "calibration",
+            "no targets.csv in the folder (written for Croydon runs that cover the target years)".to_string(),
+        )),
+    }
+    skipped.push((
+        "tornado",
+        "no sensitivity analysis in the folder (placesim has no sensitivity command yet)".to_string(),
+    ));
+    (out, skipped)
+}
+
+/// Admission rate and life expectancy by deprivation fifth, per scenario: the comparison's
+/// appraisal window when there is one, else the last financial year of the series.
+fn inequality_bars(ctx: &Ctx<'_>) -> Chart {
+    let folder = ctx.folder;
+    let window = folder
+        .comparison
+        .as_ref()
+        .map(|(m, _)| period_label(m.window.0, m.window.1));
+    let last_fy = folder
+        .series
+        .iter()
+        .filter(|p| p.metric == "admissions_per_1000" && p.group == "fifth_1")
+        .max_by_key(|p| p.start)
+        .map(|p| p.period.clone())
+        .unwrap_or_default();
+    let period = window.clone().unwrap_or_else(|| last_fy.clone());
+    let value = |scenario: &str, metric: &str, f: usize| -> (f64, f64, f64) {
+        let group = format!("fifth_{f}");
+        if window.is_some() {
+            folder
+                .comparison_row(scenario, "level", metric, &group, &period)
+                .map_or((f64::NAN, f64::NAN, f64::NAN), |r| (r.mean, r.lo, r.hi))
+        } else {
+            folder
+                .series_of(scenario, metric, &group, "year")
+                .into_iter()
+                .find(|p| p.period == period)
+                .map_or((f64::NAN, f64::NAN, f64::NAN), |p| (p.mean, p.lo, p.hi))
+        }
+    };
+    let panel = |title: &str, metric: &str, unit: &str| Panel {
+        title: title.into(),
+        x_label: "Deprivation fifth of the borough's residents (IMD 2019 rank)".into(),
+        y_label: unit.into(),
+        body: PanelBody::Bars {
+            categories: (1..=5).map(fifth_label).collect(),
+            series: ctx
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| BarSeries {
+                    colour: i,
+                    values: (1..=5).map(|f| value(n, metric, f)).collect(),
+                })
+                .collect(),
+        },
+    };
+    Chart {
+        name: "inequality_by_deprivation",
+        title: format!("Inequality by deprivation fifth, {period}"),
+        subtitle: ctx.bar_subtitle("Bars"),
+        legend: ctx.legend(LegendMark::Box),
+        panels: vec![
+            panel(
+                "Emergency admissions per 1,000",
+                "admissions_per_1000",
+                "per 1,000 person-years",
+            ),
+            panel(
+                "Life expectancy at birth, men",
+                "life_expectancy_at_birth_male",
+                "years",
+            ),
+            panel(
+                "Life expectancy at birth, women",
+                "life_expectancy_at_birth_female",
+                "years",
+            ),
+        ],
+        cols: 3,
+        panel_height: 360.0,
+        footnotes: ctx.plain_notes(&[if window.is_some() {
+            "Appraisal window of the comparison; life expectancy pools the window's years (abridged life table)."
+        } else {
+            "Last financial year of the run; single-year life expectancy is noisy."
+        }]),
+    }
+}
+
+/// Cost groups of the stacked cost chart: label and the cost lines in it.
+const COST_GROUPS: [(&str, &[&str]); 6] = [
+    ("A&E", &["cost_ae"]),
+    (
+        "Admissions and bed days",
+        &["cost_admissions", "cost_excess_bed_days", "cost_delayed_bed_days"],
+    ),
+    ("GP consultations", &["cost_gp"]),
+    ("Home care", &["cost_home_care"]),
+    ("Care homes", &["cost_care_homes"]),
+    (
+        "Alliance services",
+        &[
+            "running_cost_huddles",
+            "running_cost_pic",
+            "running_cost_life",
+            "running_cost_social_prescribing",
+            "running_cost_pharmacists",
+            "cost_huddles",
+            "cost_pic",
+            "cost_life",
+            "cost_social_prescribing",
+            "cost_pharmacists",
+        ],
+    ),
+];
+
+/// Mean of (scenario, metric, financial-year label).
+type Lookup<'a> = dyn Fn(&str, &str, &str) -> f64 + 'a;
+
+/// Stacked cost per financial year, one panel per scenario.
+fn costs_chart(ctx: &Ctx<'_>) -> Chart {
+    let folder = ctx.folder;
+    // (scenario, metric, FY label) → mean, from the comparison (services costed from
+    // staffing, the figures the economics use) or else from the summaries (activity-costed).
+    let (fys, lookup): (Vec<String>, Box<Lookup<'_>>) = match &folder.comparison {
+        Some((meta, _)) => (
+            (meta.window.0..=meta.window.1).map(financial_year_label).collect(),
+            Box::new(move |s: &str, m: &str, p: &str| {
+                if !COST_LINES.contains(&m) {
+                    return f64::NAN;
+                }
+                folder
+                    .comparison_row(s, "level", m, "all", p)
+                    .map_or(f64::NAN, |r| r.mean)
+            }),
+        ),
+        None => {
+            let mut fys: Vec<String> = folder
+                .summary
+                .iter()
+                .filter(|r| r.period.starts_with("FY") && r.metric == "cost_total")
+                .map(|r| r.period.clone())
+                .collect();
+            fys.dedup();
+            (
+                fys,
+                Box::new(move |s: &str, m: &str, p: &str| {
+                    folder
+                        .summary
+                        .iter()
+                        .find(|r| r.scenario == s && r.metric == m && r.period == p)
+                        .map_or(f64::NAN, |r| r.mean)
+                }),
+            )
+        }
+    };
+    let short: Vec<String> = fys
+        .iter()
+        .map(|f| f.trim_start_matches("FY").chars().skip(2).collect())
+        .collect();
+    let panels = ctx
+        .names
+        .iter()
+        .map(|n| Panel {
+            title: (*n).to_string(),
+            x_label: "Financial year".into(),
+            y_label: format!("£ million ({} prices)", ctx.price_base),
+            body: PanelBody::Stacked {
+                categories: short.clone(),
+                layers: COST_GROUPS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, lines))| Layer {
+                        colour: i,
+                        values: fys
+                            .iter()
+                            .map(|p| {
+                                lines
+                                    .iter()
+                                    .map(|m| lookup(n, m, p))
+                                    .filter(|v| v.is_finite())
+                                    .sum::<f64>()
+                                    / 1e6
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        })
+        .collect();
+    Chart {
+        name: "costs_by_category",
+        title: "Cost of care by category and financial year".into(),
+        subtitle: format!(
+            "Mean across {} replicates; {} prices, undiscounted",
+            ctx.replicates, ctx.price_base
+        ),
+        legend: COST_GROUPS
+            .iter()
+            .enumerate()
+            .map(|(i, (label, _))| LegendEntry {
+                label: (*label).into(),
+                colour: i,
+                mark: LegendMark::Box,
+            })
+            .collect(),
+        panels,
+        cols: 3,
+        panel_height: 300.0,
+        footnotes: ctx.plain_notes(&[if folder.comparison.is_some() {
+            "Activity at unit costs; Alliance services at their running cost from staffing (as in the comparison)."
+        } else {
+            "Activity at unit costs, including Alliance services' activity (episodes, reviews, huddle hours)."
+        }]),
+    }
+}
+
+/// Cumulative net saving of each option against the base (comparison folders).
+fn cumulative_saving(ctx: &Ctx<'_>) -> Chart {
+    let folder = ctx.folder;
+    let (meta, rows) = folder.comparison.as_ref().expect("called for comparisons");
+    let lines = ctx
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| meta.options.iter().any(|o| o == *n))
+        .map(|(i, n)| TimeLine {
+            colour: i,
+            points: (meta.window.0..=meta.window.1)
+                .filter_map(|fy| {
+                    let label = financial_year_label(fy);
+                    rows.iter()
+                        .find(|r| {
+                            r.option == *n
+                                && r.kind == "vs_base"
+                                && r.metric == "net_saving_cumulative"
+                                && r.period == label
+                        })
+                        // Plotted at the end of the financial year (31 March).
+                        .map(|r| (f64::from(fy) + 1.25, r.mean / 1e6, r.lo / 1e6, r.hi / 1e6))
+                })
+                .collect(),
+        })
+        .collect();
+    Chart {
+        name: "cumulative_net_saving",
+        title: format!("Cumulative net saving against {}", meta.base),
+        subtitle: ctx.subtitle("Running total from the start of the appraisal window, paired by replicate"),
+        legend: ctx
+            .legend(LegendMark::Line)
+            .into_iter()
+            .filter(|e| meta.options.contains(&e.label))
+            .collect(),
+        panels: vec![Panel {
+            title: "Above zero: the option costs less than the base so far".into(),
+            x_label: "Year (end of financial year)".into(),
+            y_label: format!("£ million ({} prices, undiscounted)", ctx.price_base),
+            body: PanelBody::Time {
+                lines,
+                markers: ctx.markers.clone(),
+                zero_line: true,
+            },
+        }],
+        cols: 1,
+        panel_height: 440.0,
+        footnotes: ctx
+            .notes(&["Net saving = base total cost − option total cost, including the services' running costs."]),
+    }
+}
+
+/// Return per £1 of each service and of each option as a whole.
+fn return_per_pound(ctx: &Ctx<'_>) -> Chart {
+    let folder = ctx.folder;
+    let (meta, _) = folder.comparison.as_ref().expect("called for comparisons");
+    let window = period_label(meta.window.0, meta.window.1);
+    let services = [
+        ("huddles", "huddles"),
+        ("pic", "PICs"),
+        ("life", "LIFE"),
+        ("social_prescribing", "social prescribing"),
+        ("pharmacists", "pharmacists"),
+    ];
+    let row = |s: &str, kind: &str, metric: &str| {
+        folder
+            .comparison_row(s, kind, metric, "all", &window)
+            .map_or((f64::NAN, f64::NAN, f64::NAN), |r| (r.mean, r.lo, r.hi))
+    };
+    let per_service = Panel {
+        title: "Each service: cost it avoids per £1 it costs to run".into(),
+        x_label: "Service".into(),
+        y_label: "£ avoided per £1".into(),
+        body: PanelBody::Bars {
+            categories: services.iter().map(|(_, l)| (*l).to_string()).collect(),
+            series: ctx
+                .names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| BarSeries {
+                    colour: i,
+                    values: services
+                        .iter()
+                        .map(|(k, _)| row(n, "level", &format!("return_per_pound_{k}")))
+                        .collect(),
+                })
+                .collect(),
+        },
+    };
+    let options = Panel {
+        title: format!("Each option vs {}: saving per extra £1 spent", meta.base),
+        x_label: "Option".into(),
+        y_label: "£ saved downstream per £1".into(),
+        body: PanelBody::Bars {
+            categories: vec!["all services".into()],
+            series: ctx
+                .names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| meta.options.iter().any(|o| o == *n))
+                .map(|(i, n)| BarSeries {
+                    colour: i,
+                    values: vec![row(n, "vs_base", "return_per_pound")],
+                })
+                .collect(),
+        },
+    };
+    Chart {
+        name: "return_per_pound",
+        title: format!("Return per £1, {window}"),
+        subtitle: ctx.bar_subtitle("Bars (ratio of mean saving to mean cost)"),
+        legend: ctx.legend(LegendMark::Box),
+        panels: vec![per_service, options],
+        cols: 2,
+        panel_height: 380.0,
+        footnotes: ctx.plain_notes(&["Below £1: the service costs more than the acute and social care it avoids. No bar: the service does not run, or the option spends no more than the base."]),
+    }
+}
+
+/// Simulated vs observed for every calibration target.
+fn calibration(ctx: &Ctx<'_>) -> Chart {
+    let targets = ctx.folder.targets.as_deref().unwrap_or_default();
+    let rows = targets
+        .iter()
+        .map(|t| {
+            let width = t.hi - t.lo;
+            let band = |v: f64| {
+                if width > 0.0 {
+                    (v - t.lo) / width
+                } else {
+                    f64::NAN
+                }
+            };
+            let mut name: String = t.name.chars().take(44).collect();
+            if t.name.chars().count() > 44 {
+                name.push('…');
+            }
+            TargetRow {
+                label: format!("{name} {}", if t.pass { "✓" } else { "✗" }),
+                observed: band(t.observed),
+                sim: (band(t.sim_mean), band(t.sim_lo), band(t.sim_hi)),
+                pass: t.pass,
+            }
+        })
+        .collect::<Vec<_>>();
+    let n = rows.len();
+    Chart {
+        name: "calibration",
+        title: format!("Calibration targets: simulated vs observed ({})", ctx.names[0]),
+        subtitle: ctx.subtitle("Each target scaled so its accepted band (green) runs from 0 to 1"),
+        legend: vec![
+            LegendEntry {
+                label: "simulated, in band".into(),
+                colour: 0,
+                mark: LegendMark::Line,
+            },
+            LegendEntry {
+                label: "simulated, outside band".into(),
+                colour: 1,
+                mark: LegendMark::Line,
+            },
+            LegendEntry {
+                label: "observed (×)".into(),
+                colour: 6,
+                mark: LegendMark::Box,
+            },
+        ],
+        panels: vec![Panel {
+            title: String::new(),
+            x_label: "Position in the accepted band (0 = lower end, 1 = upper end)".into(),
+            y_label: String::new(),
+            body: PanelBody::Targets { rows },
+        }],
+        cols: 1,
+        panel_height: 90.0 + 30.0 * n as f64,
+        footnotes: vec![
+            "Values beyond the axis are drawn at its edge. Numbers, bands and sources: targets.csv and the report."
+                .into(),
+            ctx.footer(),
+        ],
+    }
+}

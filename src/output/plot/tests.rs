@@ -1,0 +1,440 @@
+//! Each chart on a tiny constructed run folder: it is drawn, its SVG parses, its PNG decodes
+//! and is not blank, and it shows the series it should.
+
+use super::*;
+use crate::analysis::compare::COST_LINES;
+use crate::analysis::series::{quarterly_names, ANNUAL};
+use crate::calendar::{financial_year_label, Date};
+use crate::output::read::{ComparisonMeta, ComparisonPoint, ScenarioMeta, SeriesPoint, SummaryPoint, TargetPoint};
+use serde_json::json;
+
+const SCENARIOS: [&str; 2] = ["base <plan>", "option-a"];
+
+fn point(scenario: &str, metric: &str, group: &str, resolution: &str, start: Date, v: f64) -> SeriesPoint {
+    SeriesPoint {
+        scenario: scenario.into(),
+        metric: metric.into(),
+        group: group.into(),
+        resolution: resolution.into(),
+        period: if resolution == "quarter" {
+            format!("{} Q?", financial_year_label(start.financial_year()))
+        } else {
+            financial_year_label(start.financial_year())
+        },
+        start,
+        unit: "units".into(),
+        mean: v,
+        lo: v * 0.95,
+        hi: v * 1.05,
+    }
+}
+
+fn cmp_row(option: &str, kind: &str, metric: &str, group: &str, period: &str, v: f64) -> ComparisonPoint {
+    ComparisonPoint {
+        option: option.into(),
+        kind: kind.into(),
+        metric: metric.into(),
+        group: group.into(),
+        period: period.into(),
+        unit: "units".into(),
+        mean: v,
+        lo: v - 1.0,
+        hi: v + 1.0,
+    }
+}
+
+/// Two scenarios, two localities, eight quarters from April 2019, two financial years.
+pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
+    let start = Date::parse("2019-04-01").unwrap();
+    let mut series = Vec::new();
+    for (s, name) in SCENARIOS.iter().enumerate() {
+        for metric in quarterly_names() {
+            for group in ["all", "north", "south"] {
+                for q in 0..8 {
+                    let v = 100.0 + 3.0 * q as f64 - 5.0 * s as f64;
+                    series.push(point(name, metric, group, "quarter", start.add_days(91 * q), v));
+                }
+            }
+        }
+        for (metric, _) in ANNUAL {
+            let groups: Vec<String> = if metric.ends_with("_sii") {
+                vec!["all".into()]
+            } else {
+                std::iter::once("all".to_string())
+                    .chain((1..=5).map(|f| format!("fifth_{f}")))
+                    .collect()
+            };
+            for g in groups {
+                for y in 0..2 {
+                    series.push(point(
+                        name,
+                        metric,
+                        &g,
+                        "year",
+                        start.add_days(365 * y),
+                        80.0 + y as f64,
+                    ));
+                }
+            }
+        }
+    }
+    let fys = ["FY2019/20", "FY2020/21"];
+    let mut summary = Vec::new();
+    for name in SCENARIOS {
+        for fy in fys {
+            for c in crate::analysis::costs::CostCategory::ALL {
+                summary.push(SummaryPoint {
+                    scenario: name.into(),
+                    period: fy.into(),
+                    metric: c.name().into(),
+                    unit: "GBP".into(),
+                    mean: 1e6,
+                    lo: 0.9e6,
+                    hi: 1.1e6,
+                });
+            }
+            summary.push(SummaryPoint {
+                scenario: name.into(),
+                period: fy.into(),
+                metric: "emergency_admissions".into(),
+                unit: "admissions".into(),
+                mean: 38_000.0,
+                lo: 37_000.0,
+                hi: 39_000.0,
+            });
+        }
+    }
+    let window = "FY2019/20-FY2020/21";
+    let comparison = comparison.then(|| {
+        let mut rows = Vec::new();
+        for name in SCENARIOS {
+            for f in 1..=5 {
+                let g = format!("fifth_{f}");
+                rows.push(cmp_row(
+                    name,
+                    "level",
+                    "admissions_per_1000",
+                    &g,
+                    window,
+                    150.0 - 15.0 * f as f64,
+                ));
+                rows.push(cmp_row(
+                    name,
+                    "level",
+                    "life_expectancy_at_birth_male",
+                    &g,
+                    window,
+                    76.0 + f as f64,
+                ));
+                rows.push(cmp_row(
+                    name,
+                    "level",
+                    "life_expectancy_at_birth_female",
+                    &g,
+                    window,
+                    80.0 + f as f64,
+                ));
+            }
+            for fy in fys {
+                for line in COST_LINES {
+                    rows.push(cmp_row(name, "level", line, "all", fy, 2e6));
+                }
+            }
+            for svc in ["huddles", "pic", "life", "social_prescribing", "pharmacists"] {
+                rows.push(cmp_row(
+                    name,
+                    "level",
+                    &format!("return_per_pound_{svc}"),
+                    "all",
+                    window,
+                    0.5,
+                ));
+            }
+            for l in ["north", "south"] {
+                rows.push(cmp_row(name, "level", "admissions_per_1000", l, window, 95.0));
+            }
+        }
+        rows.push(cmp_row(
+            "base <plan>",
+            "level",
+            "admissions_per_1000",
+            "all",
+            window,
+            98.0,
+        ));
+        for fy in fys {
+            rows.push(cmp_row("option-a", "vs_base", "net_saving_cumulative", "all", fy, 5e5));
+        }
+        for (m, v) in [
+            ("admissions_avoided", 250.0),
+            ("net_saving", -2e5),
+            ("return_per_pound", 0.8),
+            ("investment", 1e6),
+            ("qalys_gained_discounted", 12.0),
+            ("net_saving_discounted", -1.8e5),
+        ] {
+            rows.push(cmp_row("option-a", "vs_base", m, "all", window, v));
+        }
+        rows.push(cmp_row(
+            "option-a",
+            "difference",
+            "admissions_per_1000_gap_abs",
+            "all",
+            window,
+            -0.4,
+        ));
+        (
+            ComparisonMeta {
+                base: "base <plan>".into(),
+                options: vec!["option-a".into()],
+                window: (2019, 2020),
+            },
+            rows,
+        )
+    });
+    let targets = targets.then(|| {
+        vec![
+            TargetPoint {
+                id: "deaths".into(),
+                name: "Deaths a year".into(),
+                period: "FY2019/20".into(),
+                unit: "deaths".into(),
+                observed: 2600.0,
+                lo: 2500.0,
+                hi: 2700.0,
+                sim_mean: 2550.0,
+                sim_lo: 2500.0,
+                sim_hi: 2610.0,
+                pass: true,
+                source: "ONS".into(),
+            },
+            TargetPoint {
+                id: "trend".into(),
+                name: "Change in admissions".into(),
+                period: "FY2016/17-FY2019/20".into(),
+                unit: "ratio".into(),
+                observed: -0.15,
+                lo: -0.18,
+                hi: -0.12,
+                sim_mean: 0.1,
+                sim_lo: 0.07,
+                sim_hi: 0.12,
+                pass: false,
+                source: "SUS".into(),
+            },
+        ]
+    });
+    let scenarios = SCENARIOS
+        .iter()
+        .enumerate()
+        .map(|(i, n)| ScenarioMeta {
+            name: (*n).into(),
+            description: String::new(),
+            scale: 1.0,
+            milestones: {
+                let mut m = vec![("huddles start".to_string(), Date::parse("2019-07-01").unwrap())];
+                if i == 1 {
+                    m.push(("LIFE capacity ×1.50".to_string(), Date::parse("2020-04-06").unwrap()));
+                }
+                m
+            },
+            parameters: vec![("model.crisis_rate_scale".into(), format!("0.{}", 7 + i))],
+            files: vec![(format!("scenarios/{n}.toml"), "ab".repeat(32))],
+        })
+        .collect();
+    let manifest = json!({
+        "placesim_version": "0.1.0", "seed": 7, "replicates": 3, "price_base": "2018/19",
+        "started_utc": "2026-01-01T00:00:00Z", "command_line": ["placesim", "compare"],
+        "scenarios": [{"place": {"origin": "embedded:croydon", "sha256": "cd"}}],
+        "outputs": [{"file": "series.csv"}],
+    });
+    RunFolder::from_parts(
+        "test-run".into(),
+        manifest,
+        scenarios,
+        series,
+        summary,
+        comparison,
+        targets,
+        vec![],
+    )
+}
+
+fn texts(svg: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("SVG does not parse: {e}"));
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect()
+}
+
+fn chart<'a>(list: &'a [Chart], name: &str) -> &'a Chart {
+    list.iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no chart {name}"))
+}
+
+/// Draws one chart both ways and checks the files: the SVG parses and names `expected`, the
+/// PNG decodes at twice the SVG's size and is not blank.
+fn check(chart: &Chart, expected: &[&str]) {
+    let svg = render_svg(chart).unwrap();
+    let t = texts(&svg);
+    for e in expected.iter().chain(std::iter::once(&chart.title.as_str())) {
+        assert!(
+            t.iter().any(|x| x.contains(e)),
+            "{}: no text {e:?} in {t:?}",
+            chart.name
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("c.png");
+    render_png(chart, &png).unwrap();
+    let img = image::open(&png).unwrap().to_rgb8();
+    let (w, h) = chart.size();
+    assert_eq!((img.width(), img.height()), (2 * w, 2 * h));
+    let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    let share = inked as f64 / f64::from(img.width() * img.height());
+    assert!(share > 0.02, "{}: only {:.3} of the PNG is drawn", chart.name, share);
+}
+
+#[test]
+fn admissions_over_time_has_a_line_per_scenario_and_numbered_service_dates() {
+    let (list, _) = charts(&folder(true, true));
+    let c = chart(&list, "admissions_per_1000");
+    let PanelBody::Time { lines, markers, .. } = &c.panels[0].body else {
+        panic!("a time chart")
+    };
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.points.len() == 8));
+    assert_eq!(markers.len(), 2);
+    assert!(
+        c.footnotes
+            .iter()
+            .any(|f| f.contains("LIFE capacity ×1.50 2020-04-06 (option-a only)")),
+        "{:?}",
+        c.footnotes
+    );
+    check(
+        c,
+        &["base <plan>", "option-a", "All residents", "per 1,000 person-years"],
+    );
+}
+
+#[test]
+fn locality_and_deprivation_charts_have_one_panel_per_group() {
+    let (list, _) = charts(&folder(true, true));
+    let c = chart(&list, "admissions_per_1000_by_locality");
+    assert_eq!(c.panels.len(), 2);
+    check(c, &["North", "South"]);
+    let c = chart(&list, "admissions_per_1000_by_deprivation");
+    assert_eq!(c.panels.len(), 5);
+    let PanelBody::Time { lines, .. } = &c.panels[0].body else {
+        panic!("a time chart")
+    };
+    assert_eq!(lines[0].points.len(), 2, "yearly points only");
+    check(c, &["Fifth 1 (most deprived)", "Fifth 5 (least deprived)"]);
+}
+
+#[test]
+fn inequality_bars_read_the_comparison_window_and_the_sii_over_time() {
+    let (list, _) = charts(&folder(true, true));
+    let c = chart(&list, "inequality_by_deprivation");
+    let PanelBody::Bars { series, categories } = &c.panels[0].body else {
+        panic!("bars")
+    };
+    assert_eq!(categories.len(), 5);
+    assert_eq!(series[0].values[0], (135.0, 134.0, 136.0));
+    check(c, &["Life expectancy at birth, men", "1 (most)"]);
+    check(chart(&list, "inequality_sii_over_time"), &["Emergency admissions"]);
+}
+
+#[test]
+fn costs_stack_by_category_and_savings_and_returns_need_a_comparison() {
+    let (list, _) = charts(&folder(true, true));
+    let c = chart(&list, "costs_by_category");
+    let PanelBody::Stacked { layers, categories } = &c.panels[0].body else {
+        panic!("stacked")
+    };
+    assert_eq!(categories, &["19/20", "20/21"]);
+    // Five running-cost lines of £2m make the Alliance services layer (£ million).
+    assert!((layers[5].values[0] - 10.0).abs() < 1e-9);
+    check(c, &["Alliance services", "Care homes"]);
+    check(chart(&list, "cumulative_net_saving"), &["option-a"]);
+    check(chart(&list, "return_per_pound"), &["LIFE", "all services"]);
+
+    let (list, skipped) = charts(&folder(false, false));
+    let names: Vec<&str> = list.iter().map(|c| c.name).collect();
+    assert!(!names.contains(&"cumulative_net_saving") && !names.contains(&"return_per_pound"));
+    let skipped: Vec<&str> = skipped.iter().map(|(n, _)| *n).collect();
+    assert!(skipped.contains(&"return_per_pound") && skipped.contains(&"calibration"));
+    // Without a comparison the costs come from the activity-costed summaries.
+    let c = chart(&list, "costs_by_category");
+    let PanelBody::Stacked { layers, .. } = &c.panels[0].body else {
+        panic!("stacked")
+    };
+    assert!((layers[5].values[0] - 5.0).abs() < 1e-9);
+    check(c, &["A&E"]);
+}
+
+#[test]
+fn service_flows_waiting_lists_and_calibration_are_drawn() {
+    let (list, _) = charts(&folder(true, true));
+    check(chart(&list, "service_flows"), &["LIFE referrals", "Huddle caseload"]);
+    check(
+        chart(&list, "waiting_lists"),
+        &["Inpatients waiting for a care package"],
+    );
+    let c = chart(&list, "calibration");
+    let PanelBody::Targets { rows } = &c.panels[0].body else {
+        panic!("targets")
+    };
+    // Deaths: band 2,500–2,700, simulated 2,550 → 0.25 of the way up the band.
+    assert!((rows[0].sim.0 - 0.25).abs() < 1e-9);
+    assert!(rows[0].pass && !rows[1].pass);
+    check(c, &["Deaths a year ✓", "Change in admissions ✗"]);
+}
+
+#[test]
+fn write_plots_replaces_the_plots_folder_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plots");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("stale.svg"), "old").unwrap();
+    let set = write_plots(&folder(false, true), &out).unwrap();
+    assert!(!out.join("stale.svg").exists());
+    for c in &set.charts {
+        assert!(std::fs::metadata(&c.svg).unwrap().len() > 1000, "{}", c.name);
+        assert!(std::fs::metadata(&c.png).unwrap().len() > 1000, "{}", c.name);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "plots")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_embedded_font_draws_text_without_any_system_font() {
+    style::register_font();
+    let chart = Chart {
+        name: "font",
+        title: "Ÿ £ × ✓ — glyphs".into(),
+        subtitle: String::new(),
+        legend: vec![],
+        panels: vec![],
+        cols: 1,
+        panel_height: 10.0,
+        footnotes: vec![],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("f.png");
+    render_png(&chart, &png).unwrap();
+    let img = image::open(&png).unwrap().to_rgb8();
+    // Only the title is drawn: its glyphs must have ink in the title band.
+    let ink = (0..img.width())
+        .flat_map(|x| (20..60).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.get_pixel(x, y).0 != [255, 255, 255])
+        .count();
+    assert!(ink > 500, "title drew {ink} pixels");
+}

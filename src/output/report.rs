@@ -1,0 +1,684 @@
+//! `report.html`: one self-contained page (inline CSS and SVG, no script, no network) for a
+//! board or a reader of a paper: headline in plain English, the comparison table with
+//! intervals, every chart, the calibration table, localities, assumptions with sources and a
+//! reproducibility footer. Rendered with a minijinja template (`report.html.j2`) from the run
+//! folder's own files, so it says exactly what the tidy outputs say.
+
+use super::compare::{group_thousands, money};
+use super::plot::{charts::pretty_key, PlotSet};
+use super::read::{ComparisonPoint, RunFolder};
+use crate::analysis::compare::period_label;
+use crate::error::OutputError;
+use minijinja::{context, Environment, Value};
+use serde::Serialize;
+use std::path::Path;
+
+/// The template, compiled into the binary.
+const TEMPLATE: &str = include_str!("report.html.j2");
+
+/// `mean (lo to hi)` with `f` applied to each; `mean` alone when there is no interval.
+fn with_interval(mean: f64, lo: f64, hi: f64, f: &dyn Fn(f64) -> String) -> String {
+    if !mean.is_finite() {
+        "n/a".into()
+    } else if lo.is_finite() && hi.is_finite() {
+        format!("{} ({} to {})", f(mean), f(lo), f(hi))
+    } else {
+        f(mean)
+    }
+}
+
+fn decimals(d: usize) -> impl Fn(f64) -> String {
+    move |v: f64| {
+        if v.is_finite() {
+            let s = format!("{:.*}", d, v + 0.0);
+            s.replacen('-', "−", 1)
+        } else {
+            "n/a".into()
+        }
+    }
+}
+
+fn pounds_per_pound(v: f64) -> String {
+    if v.is_finite() {
+        format!("£{:.2}", v).replacen("£-", "−£", 1)
+    } else {
+        "n/a".into()
+    }
+}
+
+fn count(v: f64) -> String {
+    group_thousands(v)
+}
+
+/// A plain number for tables of targets: thousands grouped for large values, else up to three
+/// significant decimals.
+fn plain(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".into()
+    } else if v.abs() >= 1000.0 {
+        group_thousands(v)
+    } else {
+        super::targets::pretty(v)
+    }
+}
+
+#[derive(Serialize)]
+struct TableRow {
+    label: String,
+    cells: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ComparisonTable {
+    options: Vec<String>,
+    rows: Vec<TableRow>,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct ChartView {
+    name: String,
+    title: String,
+    svg: Value,
+}
+
+#[derive(Serialize)]
+struct Skipped {
+    name: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct TargetView {
+    name: String,
+    period: String,
+    observed: String,
+    band: String,
+    simulated: String,
+    result: String,
+    class: String,
+}
+
+#[derive(Serialize)]
+struct Targets {
+    rows: Vec<TargetView>,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct LocalityRow {
+    name: String,
+    cells: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Localities {
+    header: Vec<String>,
+    rows: Vec<LocalityRow>,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct Parameter {
+    key: String,
+    values: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Assumption {
+    key: String,
+    value: String,
+    unit: String,
+    year: String,
+    confidence: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct FileRow {
+    scenario: String,
+    path: String,
+    sha256: String,
+}
+
+/// The comparison's window label and rows, when the folder is a comparison.
+fn comparison_parts(folder: &RunFolder) -> Option<(String, &str, &[String], &[ComparisonPoint])> {
+    folder.comparison.as_ref().map(|(m, rows)| {
+        (
+            period_label(m.window.0, m.window.1),
+            m.base.as_str(),
+            m.options.as_slice(),
+            rows.as_slice(),
+        )
+    })
+}
+
+/// `avoids 105 emergency admissions (95% interval 58 to 178)`, or with the negative verb and
+/// the interval turned round when the mean is below zero (`costs £8k after its running costs
+/// (95% interval −£163k to £167k)`), so the words and the numbers always agree.
+fn signed(r: &ComparisonPoint, positive: &str, negative: &str, what: &str, f: &dyn Fn(f64) -> String) -> String {
+    let (verb, mean, lo, hi) = if r.mean >= 0.0 {
+        (positive, r.mean, r.lo, r.hi)
+    } else {
+        (negative, -r.mean, -r.hi, -r.lo)
+    };
+    let what = if what.is_empty() {
+        String::new()
+    } else {
+        format!(" {what}")
+    };
+    if lo.is_finite() && hi.is_finite() {
+        format!("{verb} {}{what} (95% interval {} to {})", f(mean), f(lo), f(hi))
+    } else {
+        format!("{verb} {}{what}", f(mean))
+    }
+}
+
+/// Headline sentences: per option against the base for a comparison, per scenario otherwise.
+fn headline(folder: &RunFolder) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((window, base, options, _)) = comparison_parts(folder) {
+        let get = |o: &str, kind: &str, m: &str| folder.comparison_row(o, kind, m, "all", &window);
+        if let Some(r) = get(base, "level", "admissions_per_1000") {
+            let gap = get(base, "level", "life_expectancy_at_birth_male_gap_abs");
+            let gap_f = get(base, "level", "life_expectancy_at_birth_female_gap_abs");
+            out.push(format!(
+                "Under {base}, {} emergency admissions per 1,000 residents a year over {window}{}.",
+                decimals(1)(r.mean),
+                match (gap, gap_f) {
+                    (Some(m), Some(f)) => format!(
+                        "; life expectancy at birth is {} years lower for men and {} years lower for women in the most deprived fifth of the borough than in the least deprived",
+                        decimals(1)(m.mean),
+                        decimals(1)(f.mean)
+                    ),
+                    _ => String::new(),
+                }
+            ));
+        }
+        for o in options {
+            let mut parts = Vec::new();
+            if let Some(a) = get(o, "vs_base", "admissions_avoided") {
+                parts.push(signed(a, "avoids", "adds", "emergency admissions", &count));
+            }
+            if let Some(n) = get(o, "vs_base", "net_saving") {
+                parts.push(signed(n, "saves", "costs", "after its running costs", &money));
+            }
+            if let Some(r) = get(o, "vs_base", "return_per_pound") {
+                if r.mean.is_finite() {
+                    parts.push(format!(
+                        "returns {} in downstream savings per extra £1 spent",
+                        pounds_per_pound(r.mean)
+                    ));
+                }
+            }
+            if let Some(g) = folder.comparison_row(o, "difference", "admissions_per_1000_gap_abs", "all", &window) {
+                let crosses = g.lo <= 0.0 && g.hi >= 0.0;
+                parts.push(format!(
+                    "the admission-rate gap between the most and least deprived fifths {}{}",
+                    signed(g, "widens by", "narrows by", "per 1,000", &decimals(2)),
+                    if crosses {
+                        " (an interval that includes no change)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if let Some(q) = get(o, "vs_base", "qalys_gained_discounted") {
+                parts.push(signed(q, "gains", "loses", "discounted QALYs", &decimals(1)));
+            }
+            if let (Some(c), Some(q)) = (
+                get(o, "vs_base", "net_saving_discounted"),
+                get(o, "vs_base", "qalys_gained_discounted"),
+            ) {
+                parts.push(super::compare::icer_words(-c.mean, q.mean));
+            }
+            if !parts.is_empty() {
+                out.push(format!(
+                    "{o}, compared with {base} over {window}: {}.",
+                    parts.join("; ")
+                ));
+            }
+        }
+    } else {
+        for s in &folder.scenarios {
+            let last = folder
+                .summary
+                .iter()
+                .rfind(|r| r.scenario == s.name && r.metric == "emergency_admissions" && r.period.starts_with("FY"));
+            if let Some(r) = last {
+                out.push(format!(
+                    "{}: {} emergency admissions in {} (95% interval {} to {}).",
+                    s.name,
+                    count(r.mean),
+                    r.period,
+                    count(r.lo),
+                    count(r.hi)
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The comparison table: one column per option.
+fn comparison_table(folder: &RunFolder) -> Option<ComparisonTable> {
+    let (window, base, options, _) = comparison_parts(folder)?;
+    type Fmt = Box<dyn Fn(f64) -> String>;
+    let measures: Vec<(&str, &str, &str, Fmt)> = vec![
+        (
+            "Emergency admissions avoided",
+            "vs_base",
+            "admissions_avoided",
+            Box::new(count),
+        ),
+        (
+            "Admissions avoided per 1,000 person-years",
+            "vs_base",
+            "admissions_avoided_per_1000",
+            Box::new(decimals(2)),
+        ),
+        ("Extra spent on services", "vs_base", "investment", Box::new(money)),
+        (
+            "Downstream saving (acute, primary and social care)",
+            "vs_base",
+            "downstream_saving",
+            Box::new(money),
+        ),
+        (
+            "Net saving (negative = net cost)",
+            "vs_base",
+            "net_saving",
+            Box::new(money),
+        ),
+        (
+            "Return per extra £1 spent",
+            "vs_base",
+            "return_per_pound",
+            Box::new(pounds_per_pound),
+        ),
+        (
+            "Net saving, discounted",
+            "vs_base",
+            "net_saving_discounted",
+            Box::new(money),
+        ),
+        (
+            "QALYs gained, discounted",
+            "vs_base",
+            "qalys_gained_discounted",
+            Box::new(decimals(1)),
+        ),
+        (
+            "Cost per QALY gained (ICER; see the verdict below)",
+            "vs_base",
+            "icer",
+            Box::new(money),
+        ),
+        (
+            "Net monetary benefit at £20,000 per QALY",
+            "vs_base",
+            "nmb_20000",
+            Box::new(money),
+        ),
+        (
+            "Change in admission-rate gap, most vs least deprived fifth (per 1,000)",
+            "difference",
+            "admissions_per_1000_gap_abs",
+            Box::new(decimals(2)),
+        ),
+        (
+            "Change in slope index of inequality, admissions (per 1,000)",
+            "difference",
+            "admissions_per_1000_sii",
+            Box::new(decimals(2)),
+        ),
+        (
+            "Change in life-expectancy gap, men (years)",
+            "difference",
+            "life_expectancy_at_birth_male_gap_abs",
+            Box::new(decimals(2)),
+        ),
+        (
+            "Change in life-expectancy gap, women (years)",
+            "difference",
+            "life_expectancy_at_birth_female_gap_abs",
+            Box::new(decimals(2)),
+        ),
+    ];
+    let rows = measures
+        .into_iter()
+        .map(|(label, kind, metric, f)| TableRow {
+            label: label.to_string(),
+            cells: options
+                .iter()
+                .map(|o| {
+                    folder
+                        .comparison_row(o, kind, metric, "all", &window)
+                        .map_or_else(|| "n/a".to_string(), |r| with_interval(r.mean, r.lo, r.hi, &*f))
+                })
+                .collect(),
+        })
+        .collect();
+    let mut rows: Vec<TableRow> = rows;
+    rows.push(TableRow {
+        label: "Cost-effectiveness verdict (discounted)".into(),
+        cells: options
+            .iter()
+            .map(|o| {
+                let c = folder.comparison_row(o, "vs_base", "net_saving_discounted", "all", &window);
+                let q = folder.comparison_row(o, "vs_base", "qalys_gained_discounted", "all", &window);
+                match (c, q) {
+                    (Some(c), Some(q)) => super::compare::icer_words(-c.mean, q.mean),
+                    _ => "n/a".into(),
+                }
+            })
+            .collect(),
+    });
+    Some(ComparisonTable {
+        options: options.to_vec(),
+        rows,
+        note: format!(
+            "Each option against {base} over {window}, summed over the window unless stated. Mean and 95% interval of the differences paired by replicate (common random numbers). Money at {} prices; discounted figures at the place's rate. Gap changes: negative = the gap narrows. Ratios (return per £1, ICER) are ratios of means. Full table: comparison.csv.",
+            folder.manifest["price_base"].as_str().unwrap_or("the place's")
+        ),
+    })
+}
+
+fn targets_table(folder: &RunFolder) -> Option<Targets> {
+    let targets = folder.targets.as_ref()?;
+    let rows = targets
+        .iter()
+        .map(|t| TargetView {
+            name: t.name.clone(),
+            period: t.period.clone(),
+            observed: plain(t.observed),
+            band: format!("{} to {}", plain(t.lo), plain(t.hi)),
+            simulated: with_interval(t.sim_mean, t.sim_lo, t.sim_hi, &plain),
+            result: if t.pass { "pass".into() } else { "fail".into() },
+            class: if t.pass { "pass".into() } else { "fail".into() },
+        })
+        .collect::<Vec<_>>();
+    let passed = targets.iter().filter(|t| t.pass).count();
+    Some(Targets {
+        note: format!(
+            "{passed} of {} targets pass, evaluated on {} in this run (MODEL.md §8; definitions and sources in targets.csv and docs/validation.md).",
+            targets.len(),
+            folder.scenarios[0].name
+        ),
+        rows,
+    })
+}
+
+fn localities_table(folder: &RunFolder) -> Localities {
+    let names = folder.scenario_names();
+    match comparison_parts(folder) {
+        Some((window, base, options, _)) => {
+            let mut header = vec![format!("{base} (per 1,000)")];
+            header.extend(options.iter().map(|o| format!("{o}: change")));
+            let rows = folder
+                .localities
+                .iter()
+                .map(|l| {
+                    let mut cells = vec![folder
+                        .comparison_row(base, "level", "admissions_per_1000", l, &window)
+                        .map_or("n/a".into(), |r| with_interval(r.mean, r.lo, r.hi, &decimals(1)))];
+                    cells.extend(options.iter().map(|o| {
+                        folder
+                            .comparison_row(o, "difference", "admissions_per_1000", l, &window)
+                            .map_or("n/a".into(), |r| with_interval(r.mean, r.lo, r.hi, &decimals(2)))
+                    }));
+                    LocalityRow {
+                        name: pretty_key(l),
+                        cells,
+                    }
+                })
+                .collect();
+            Localities {
+                header,
+                rows,
+                note: format!(
+                    "Emergency admissions per 1,000 person-years over {window}: the base's level and each option's paired change (negative = fewer admissions)."
+                ),
+            }
+        }
+        None => {
+            let last = folder
+                .series
+                .iter()
+                .filter(|p| p.metric == "admissions_per_1000" && p.group == "fifth_1")
+                .max_by_key(|p| p.start)
+                .map(|p| (p.start.financial_year(), p.period.clone()));
+            let rows = folder
+                .localities
+                .iter()
+                .map(|l| LocalityRow {
+                    name: pretty_key(l),
+                    cells: names
+                        .iter()
+                        .map(|n| {
+                            // Mean of the quarterly rates within the last financial year.
+                            let pts: Vec<f64> = folder
+                                .series_of(n, "admissions_per_1000", l, "quarter")
+                                .into_iter()
+                                .filter(|p| Some(p.start.financial_year()) == last.as_ref().map(|x| x.0))
+                                .map(|p| p.mean)
+                                .collect();
+                            if pts.is_empty() {
+                                "n/a".into()
+                            } else {
+                                decimals(1)(pts.iter().sum::<f64>() / pts.len() as f64)
+                            }
+                        })
+                        .collect(),
+                })
+                .collect();
+            Localities {
+                header: names.iter().map(|n| format!("{n} (per 1,000)")).collect(),
+                rows,
+                note: format!(
+                    "Emergency admissions per 1,000 person-years in {} (mean of its quarters; intervals by quarter in series.csv).",
+                    last.map(|x| x.1).unwrap_or_default()
+                ),
+            }
+        }
+    }
+}
+
+/// Renders the report of `folder` with the charts of `plots` (their SVG files inlined).
+pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, OutputError> {
+    let draw_err = |message: String| OutputError::Draw {
+        what: "report.html".into(),
+        message,
+    };
+    let mut charts = Vec::new();
+    for c in &plots.charts {
+        let svg = std::fs::read_to_string(&c.svg).map_err(|e| OutputError::BadRunFile {
+            path: c.svg.clone(),
+            line: 0,
+            message: format!("cannot read chart: {e}"),
+        })?;
+        let start = svg.find("<svg").unwrap_or(0);
+        charts.push(ChartView {
+            name: c.name.to_string(),
+            title: c.title.clone(),
+            svg: Value::from_safe_string(svg[start..].to_string()),
+        });
+    }
+    let m = &folder.manifest;
+    let names = folder.scenario_names();
+    let mut keys: Vec<String> = Vec::new();
+    for s in &folder.scenarios {
+        for (k, _) in &s.parameters {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let parameters: Vec<Parameter> = keys
+        .into_iter()
+        .map(|k| Parameter {
+            values: folder
+                .scenarios
+                .iter()
+                .map(|s| {
+                    s.parameters
+                        .iter()
+                        .find(|(kk, _)| *kk == k)
+                        .map_or("n/a".into(), |(_, v)| v.clone())
+                })
+                .collect(),
+            key: k,
+        })
+        .collect();
+    let assumptions: Vec<Assumption> = folder
+        .assumptions
+        .iter()
+        .map(|a| Assumption {
+            key: a.key.clone(),
+            value: a.value.clone(),
+            unit: a.unit.clone(),
+            year: a.year.clone(),
+            confidence: a.confidence.clone(),
+            source: a.source.clone(),
+        })
+        .collect();
+    let files: Vec<FileRow> = folder
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.files.iter().map(|(p, h)| FileRow {
+                scenario: s.name.clone(),
+                path: p.clone(),
+                sha256: h.clone(),
+            })
+        })
+        .collect();
+    let command_line = m["command_line"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    let place = m["scenarios"][0]["place"]["origin"].as_str().unwrap_or("?").to_string()
+        + " (sha256 "
+        + m["scenarios"][0]["place"]["sha256"].as_str().unwrap_or("?")
+        + ")";
+    let data_files = m["outputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["file"].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let (title, lede) = match comparison_parts(folder) {
+        Some((window, base, options, _)) => (
+            format!("Options appraisal: {} against {base}", options.join(", ")),
+            format!(
+                "placesim comparison of {} option{} with {base}, appraisal window {window}, {} replicates per scenario on common random numbers.",
+                options.len(),
+                if options.len() == 1 { "" } else { "s" },
+                m["replicates"]
+            ),
+        ),
+        None => (
+            format!("Scenario run: {}", names.join(", ")),
+            format!("placesim run of {} scenario(s), {} replicates each.", names.len(), m["replicates"]),
+        ),
+    };
+    let mut env = Environment::new();
+    env.add_template("report.html", TEMPLATE)
+        .map_err(|e| draw_err(e.to_string()))?;
+    let tmpl = env.get_template("report.html").map_err(|e| draw_err(e.to_string()))?;
+    let skipped: Vec<Skipped> = plots
+        .skipped
+        .iter()
+        .map(|(n, r)| Skipped {
+            name: (*n).to_string(),
+            reason: r.clone(),
+        })
+        .collect();
+    tmpl.render(context! {
+        title,
+        lede,
+        version => m["placesim_version"].as_str().unwrap_or("?"),
+        git_commit => m["git_commit"].as_str(),
+        seed => m["seed"].to_string(),
+        replicates => m["replicates"].to_string(),
+        started => m["started_utc"].as_str().unwrap_or("?"),
+        command_line,
+        place,
+        data_files,
+        headline => headline(folder),
+        statistics_note => "Every figure is the mean across replicates with its equal-tailed 95% interval (2.5th to 97.5th percentile); intervals show the model's stochastic uncertainty at the stated parameters, not uncertainty in the parameters themselves.",
+        comparison => comparison_table(folder),
+        charts,
+        skipped,
+        targets => targets_table(folder),
+        localities => localities_table(folder),
+        scenario_names => names,
+        parameters,
+        assumptions,
+        files,
+    })
+    .map_err(|e| draw_err(e.to_string()))
+}
+
+/// Writes `report.html` into `dir` atomically (a temporary file renamed into place).
+pub fn write_report(folder: &RunFolder, plots: &PlotSet, dir: &Path) -> Result<std::path::PathBuf, OutputError> {
+    let html = render_report(folder, plots)?;
+    let path = dir.join("report.html");
+    super::targets::write_text_atomic(&path, &html)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::plot::{tests::folder, write_plots};
+
+    fn report(comparison: bool) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let f = folder(comparison, true);
+        let plots = write_plots(&f, &dir.path().join("plots")).unwrap();
+        // minijinja escapes `/` in text as `&#x2f;`; read it back as the browser shows it.
+        render_report(&f, &plots).unwrap().replace("&#x2f;", "/")
+    }
+
+    #[test]
+    fn the_report_is_one_self_contained_page_with_every_section() {
+        let html = report(true);
+        for heading in [
+            "id=\"summary\"",
+            "id=\"comparison\"",
+            "id=\"charts\"",
+            "id=\"calibration\"",
+            "id=\"localities\"",
+            "id=\"assumptions\"",
+            "id=\"reproducibility\"",
+        ] {
+            assert!(html.contains(heading), "missing {heading}");
+        }
+        // Charts are inline SVG; nothing is fetched and nothing runs.
+        assert_eq!(html.matches("<svg").count(), 11);
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+        assert!(!html.contains("<?xml"));
+        // Scenario names are escaped where they are text.
+        assert!(html.contains("base &lt;plan&gt;"));
+        // The headline states the option's result with its interval, in words.
+        assert!(
+            html.contains("avoids 250 emergency admissions (95% interval 249 to 251)"),
+            "{html}"
+        );
+        assert!(html.contains("costs £200k after its running costs (95% interval £200k to £200k)"));
+        assert!(html.contains("narrows by 0.40 per 1,000"));
+    }
+
+    #[test]
+    fn a_run_folder_report_has_no_comparison_section_but_says_why_charts_are_missing() {
+        let html = report(false);
+        assert!(!html.contains("id=\"comparison\""));
+        assert!(html.contains("Not drawn:") && html.contains("needs a comparison folder"));
+        assert!(html.contains("38,000 emergency admissions in FY2020/21"));
+    }
+}

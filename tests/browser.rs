@@ -1,0 +1,134 @@
+//! The report in a real browser: headless Chromium renders `report.html` to a screenshot that
+//! must not be blank, and the rendered page must have its headings and every chart.
+//!
+//! Needs Chromium (`chromium`, `chromium-browser` or `google-chrome` on PATH, or
+//! `PLACESIM_CHROMIUM`). `.ci/run` installs Debian's `chromium` and sets
+//! `PLACESIM_REQUIRE_BROWSER=1`, so in CI a missing browser fails the test; elsewhere it is
+//! skipped with a message.
+
+// Saying that the test was skipped is the point of the message.
+#![allow(clippy::print_stderr)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("PLACESIM_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::split_paths(&path) {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
+/// Flags for a closed network and a root user (see the machine notes in the README).
+fn headless(browser: &Path, profile: &Path) -> Command {
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--window-size=1200,3000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+#[test]
+fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("PLACESIM_REQUIRE_BROWSER").is_none(),
+            "PLACESIM_REQUIRE_BROWSER is set but no Chromium was found"
+        );
+        eprintln!("skipped: no Chromium on PATH (set PLACESIM_CHROMIUM or install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut paths = Vec::new();
+    for file in ["baseline.toml", "icn-plus-rollout.toml"] {
+        let p = dir.path().join(file);
+        std::fs::write(
+            &p,
+            format!(
+                "extends = {:?}\n\n[scenario]\nscale = 0.02\nend = \"2022-03-31\"\n",
+                shipped.join(file).display().to_string()
+            ),
+        )
+        .unwrap();
+        paths.push(p);
+    }
+    let out = dir.path().join("cmp");
+    let o = Command::new(env!("CARGO_BIN_EXE_placesim"))
+        .args(["compare", paths[0].to_str().unwrap(), paths[1].to_str().unwrap()])
+        .args(["--replicates", "2", "--quiet", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let charts: Vec<PathBuf> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
+    assert!(charts.len() >= 10, "{charts:?}");
+    for svg in &charts {
+        let text = std::fs::read_to_string(svg).unwrap();
+        roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", svg.display()));
+    }
+
+    let report = out.join("report.html");
+    let url = format!("file://{}", report.display());
+    let shot = dir.path().join("report.png");
+    let profile = tempfile::tempdir().unwrap();
+    let o = headless(&browser, profile.path())
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(shot.is_file(), "no screenshot: {}", String::from_utf8_lossy(&o.stderr));
+    let img = image::open(&shot).unwrap().to_rgb8();
+    assert_eq!((img.width(), img.height()), (1200, 3000));
+    let inked = img.pixels().filter(|p| p.0 != [255, 255, 255]).count();
+    let share = inked as f64 / f64::from(img.width() * img.height());
+    assert!(share > 0.03, "the screenshot is blank ({share:.4} inked)");
+    let mut colours: Vec<[u8; 3]> = img.pixels().map(|p| p.0).collect();
+    colours.sort_unstable();
+    colours.dedup();
+    assert!(colours.len() > 50, "only {} colours: charts not drawn?", colours.len());
+
+    // The DOM as Chromium built it: headings present, every chart an inline SVG.
+    let profile = tempfile::tempdir().unwrap();
+    let o = headless(&browser, profile.path())
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    for heading in [
+        "Options appraisal: icn-plus-rollout against baseline",
+        ">Summary</h2>",
+        ">Comparison of options</h2>",
+        ">Charts</h2>",
+        ">Calibration</h2>",
+        ">Localities</h2>",
+        ">Assumptions</h2>",
+        ">Reproducibility</h2>",
+    ] {
+        assert!(dom.contains(heading), "rendered page lacks {heading:?}");
+    }
+    assert_eq!(dom.matches("<svg").count(), charts.len());
+}
