@@ -6,12 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const DATA_FILES: [&str; 4] = ["weekly.csv", "annual.csv", "summary.csv", "summary.json"];
-const ALL_FILES: [&str; 5] = [
+const DATA_FILES: [&str; 5] = ["weekly.csv", "annual.csv", "summary.csv", "summary.json", "series.csv"];
+const ALL_FILES: [&str; 6] = [
     "weekly.csv",
     "annual.csv",
     "summary.csv",
     "summary.json",
+    "series.csv",
     "manifest.json",
 ];
 
@@ -61,7 +62,7 @@ fn run_small(dir: &Path, out: &str, extra: &[&str]) -> Output {
 }
 
 #[test]
-fn a_run_writes_five_self_describing_files() {
+fn a_run_writes_six_self_describing_data_files() {
     let tmp = tempfile::tempdir().unwrap();
     let o = ok(run_small(tmp.path(), "run", &["--threads", "2"]));
     let out = tmp.path().join("run");

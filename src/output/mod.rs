@@ -282,7 +282,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_run_folder_holds_five_files_and_a_self_describing_manifest() {
+    fn a_run_folder_holds_six_data_files_and_a_self_describing_manifest() {
         let testdata::Fixture { tallies, calendar } = testdata::fixture();
         let views = [testdata::view(&calendar, &tallies)];
         let root = tempfile::tempdir().unwrap();

@@ -187,7 +187,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 .configure_mesh()
                 .x_desc(panel.x_label.as_str())
                 .y_desc(panel.y_label.as_str())
-                .x_labels(years.min(12))
+                .x_labels(years.min(7))
                 .x_label_formatter(&|x| {
                     if (x - x.round()).abs() < 1e-6 {
                         format!("{x:.0}")
@@ -203,10 +203,12 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 .axis_style(INK.stroke_width(s.upx(1.0)))
                 .draw()
                 .map_err(err)?;
-            for (x, tag) in markers {
+            for (k, (x, tag)) in markers.iter().enumerate() {
                 if *x < x0 || *x > x1 {
                     continue;
                 }
+                // Alternate tags between two heights so neighbouring dates stay legible.
+                let dy = if k % 2 == 0 { 2.0 } else { 15.0 };
                 chart
                     .draw_series(std::iter::once(PathElement::new(
                         vec![(*x, y0), (*x, y1)],
@@ -216,7 +218,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 chart
                     .draw_series(std::iter::once(
                         EmptyElement::at((*x, y1))
-                            + Text::new(tag.clone(), (s.px(3.0), s.px(2.0)), font(s, 11.0, &MUTED)),
+                            + Text::new(tag.clone(), (s.px(3.0), s.px(dy)), font(s, 11.0, &MUTED)),
                     ))
                     .map_err(err)?;
             }
