@@ -481,20 +481,7 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
                 "comparison.csv is present but the manifest has no `comparison` block with a base and options".into(),
             ));
         }
-        let csv = Csv::read(
-            &comparison_path,
-            &[
-                "option",
-                "comparison",
-                "metric",
-                "group",
-                "period",
-                "unit",
-                "mean",
-                "lo",
-                "hi",
-            ],
-        )?;
+        let csv = Csv::read(&comparison_path, &super::compare::COMPARISON_COLUMNS[..9])?;
         let rows = csv
             .rows
             .iter()

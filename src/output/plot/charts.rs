@@ -130,6 +130,18 @@ impl<'a> Ctx<'a> {
         )
     }
 
+    /// One bar series per scenario, in the scenario's colour.
+    fn bars(&self, values: impl Fn(&str) -> Vec<(f64, f64, f64)>) -> Vec<BarSeries> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| BarSeries {
+                colour: i,
+                values: values(n),
+            })
+            .collect()
+    }
+
     /// One line per scenario of a series.
     fn lines(&self, metric: &str, group: &str, resolution: &str) -> Vec<TimeLine> {
         self.names
@@ -419,15 +431,7 @@ fn inequality_bars(ctx: &Ctx<'_>) -> Chart {
         y_label: unit.into(),
         body: PanelBody::Bars {
             categories: (1..=5).map(fifth_label).collect(),
-            series: ctx
-                .names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| BarSeries {
-                    colour: i,
-                    values: (1..=5).map(|f| value(n, metric, f)).collect(),
-                })
-                .collect(),
+            series: ctx.bars(|n| (1..=5).map(|f| value(n, metric, f)).collect()),
         },
     };
     Chart {
@@ -666,18 +670,12 @@ fn return_per_pound(ctx: &Ctx<'_>) -> Chart {
         y_label: "£ avoided per £1".into(),
         body: PanelBody::Bars {
             categories: services.iter().map(|(_, l)| (*l).to_string()).collect(),
-            series: ctx
-                .names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| BarSeries {
-                    colour: i,
-                    values: services
-                        .iter()
-                        .map(|(k, _)| row(n, "level", &format!("return_per_pound_{k}")))
-                        .collect(),
-                })
-                .collect(),
+            series: ctx.bars(|n| {
+                services
+                    .iter()
+                    .map(|(k, _)| row(n, "level", &format!("return_per_pound_{k}")))
+                    .collect()
+            }),
         },
     };
     let options = Panel {

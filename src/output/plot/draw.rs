@@ -3,6 +3,7 @@
 
 use super::style::{self, Scale, BAND, GRID, INK, MUTED};
 use super::{Chart, LegendMark, Panel, PanelBody};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -154,6 +155,50 @@ fn y_range(lo: f64, hi: f64, include_zero: bool) -> (f64, f64) {
     (if include_zero && a >= 0.0 { a } else { a - pad }, b + pad)
 }
 
+/// A panel with one category per integer x position (bars) and its mesh drawn: category labels
+/// under their bars, y numbers, axis titles.
+fn category_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    panel: &Panel,
+    categories: &[String],
+    (y0, y1): (f64, f64),
+    y_area: f64,
+    label_pt: f64,
+    s: Scale,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let n = categories.len();
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title.as_str(), font(s, 14.0, &INK))
+        .margin(s.px(8.0))
+        .x_label_area_size(s.px(44.0))
+        .y_label_area_size(s.px(y_area))
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, y0..y1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label.as_str())
+        .y_desc(panel.y_label.as_str())
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                categories[i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| axis_number(*y))
+        .disable_x_mesh()
+        .label_style(font(s, label_pt, &INK))
+        .axis_desc_style(font(s, 12.0, &INK))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(GRID.stroke_width(s.upx(1.0)))
+        .axis_style(INK.stroke_width(s.upx(1.0)))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, s: Scale) -> Res {
     match &panel.body {
         PanelBody::Time {
@@ -273,35 +318,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 .filter(|v| v.is_finite());
             let (lo, hi) = vals.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
             let (y0, y1) = y_range(lo, hi, true);
-            let mut chart = ChartBuilder::on(area)
-                .caption(panel.title.as_str(), font(s, 14.0, &INK))
-                .margin(s.px(8.0))
-                .x_label_area_size(s.px(44.0))
-                .y_label_area_size(s.px(70.0))
-                .build_cartesian_2d(-0.5..n as f64 - 0.5, y0..y1)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(panel.x_label.as_str())
-                .y_desc(panel.y_label.as_str())
-                .x_labels(n)
-                .x_label_formatter(&|x| {
-                    let i = x.round();
-                    if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                        categories[i as usize].clone()
-                    } else {
-                        String::new()
-                    }
-                })
-                .y_label_formatter(&|y| axis_number(*y))
-                .disable_x_mesh()
-                .label_style(font(s, 11.5, &INK))
-                .axis_desc_style(font(s, 12.0, &INK))
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(GRID.stroke_width(s.upx(1.0)))
-                .axis_style(INK.stroke_width(s.upx(1.0)))
-                .draw()
-                .map_err(err)?;
+            let mut chart = category_chart(area, panel, categories, (y0, y1), 70.0, 11.5, s)?;
             let m = series.len().max(1) as f64;
             let w = 0.8 / m;
             for (k, b) in series.iter().enumerate() {
@@ -350,35 +367,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             }
             let ymax = top.iter().copied().fold(0.0, f64::max);
             let (y0, y1) = y_range(0.0, ymax, true);
-            let mut chart = ChartBuilder::on(area)
-                .caption(panel.title.as_str(), font(s, 14.0, &INK))
-                .margin(s.px(8.0))
-                .x_label_area_size(s.px(44.0))
-                .y_label_area_size(s.px(60.0))
-                .build_cartesian_2d(-0.5..n as f64 - 0.5, y0..y1)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(panel.x_label.as_str())
-                .y_desc(panel.y_label.as_str())
-                .x_labels(n)
-                .x_label_formatter(&|x| {
-                    let i = x.round();
-                    if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                        categories[i as usize].clone()
-                    } else {
-                        String::new()
-                    }
-                })
-                .y_label_formatter(&|y| axis_number(*y))
-                .disable_x_mesh()
-                .label_style(font(s, 10.5, &INK))
-                .axis_desc_style(font(s, 12.0, &INK))
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(GRID.stroke_width(s.upx(1.0)))
-                .axis_style(INK.stroke_width(s.upx(1.0)))
-                .draw()
-                .map_err(err)?;
+            let mut chart = category_chart(area, panel, categories, (y0, y1), 60.0, 10.5, s)?;
             let mut base = vec![0.0f64; n];
             for l in layers {
                 let c = style::colour(l.colour);
