@@ -10,7 +10,8 @@
 //! Place + seed ──synthesize──▶ Population (struct of arrays, one block per locality)
 //! Scenario × Population × replicate ──engine (weekly PHASES)──▶ Tally
 //! rayon over (scenario, replicate), collected in order ──▶ Results
-//! Results ──▶ analysis (summary, costs) ──▶ output (csv, json, manifest; the only writer of files)
+//! Results ──▶ analysis (summary, costs, series) ──▶ output (csv, json, manifest; the only writer of files)
+//! run folder ──output::read──▶ charts (SVG, PNG) and report.html, drawn from the files alone
 //! ```
 //!
 //! ## Glossary

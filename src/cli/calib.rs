@@ -71,6 +71,8 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
     });
     dir.write_file("targets.csv", |w| write_targets_csv(w, &evaluated))?;
     dir.write_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?;
+    // A chart that cannot be drawn must not cost the run: the data files are committed first.
+    let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;
     print_table(&evaluated);
     if let Some(doc) = &args.doc {
@@ -88,6 +90,13 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         println!("documentation: {}", doc.display());
     }
     println!("outputs: {}", path.display());
+    figures.with_context(|| {
+        format!(
+            "the data files are in {}; fix the cause and run `placesim report {}`",
+            path.display(),
+            path.display()
+        )
+    })?;
     let failed = evaluated.iter().filter(|r| !r.pass).count();
     if args.strict && failed > 0 {
         return Err(TargetsFailed(failed).into());

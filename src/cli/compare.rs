@@ -112,9 +112,16 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let views = output::views(&results);
     write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
     super::figures::write_calibration(&dir, &results)?;
-    super::figures::finish(&dir, !args.no_plots)?;
+    // A chart that cannot be drawn must not cost the run: the data files are committed first.
+    let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;
     print!("{}", output::compare::board_summary(&comparison));
     println!("\noutputs: {}", path.display());
-    Ok(())
+    figures.with_context(|| {
+        format!(
+            "the data files are in {}; fix the cause and run `placesim report {}`",
+            path.display(),
+            path.display()
+        )
+    })
 }

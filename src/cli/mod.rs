@@ -154,6 +154,9 @@ pub struct ValidateTargetsArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw charts (the calibration chart among them) or write report.html.
+    #[arg(long)]
+    no_plots: bool,
 }
 
 /// Arguments of `placesim calibrate`.

@@ -111,11 +111,18 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let views = output::views(&results);
     output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     super::figures::write_calibration(&dir, &results)?;
-    super::figures::finish(&dir, !args.no_plots)?;
+    // A chart that cannot be drawn must not cost the run: the data files are committed first.
+    let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;
     print_summary(&views);
     println!("outputs: {}", path.display());
-    Ok(())
+    figures.with_context(|| {
+        format!(
+            "the data files are in {}; fix the cause and run `placesim report {}`",
+            path.display(),
+            path.display()
+        )
+    })
 }
 
 /// Metrics shown in the terminal summary.
