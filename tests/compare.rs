@@ -204,3 +204,29 @@ fn scenarios_that_cannot_be_paired_are_refused() {
     .unwrap_err();
     assert!(e.to_string().contains("outside the run"), "{e}");
 }
+
+#[test]
+fn the_cumulative_net_saving_adds_up_the_yearly_savings_to_the_window_total() {
+    let r = results(&["baseline.toml", "social-prescribing-at-scale.toml"], 4);
+    let c = compare(
+        &r.scenarios,
+        Window {
+            from: Some(2019),
+            to: None,
+        },
+        conventions(&r),
+    )
+    .unwrap();
+    let o = "social-prescribing-at-scale";
+    let mut running = 0.0;
+    for fy in c.window.0..=c.window.1 {
+        let label = placesim::calendar::financial_year_label(fy);
+        running += row(&c, o, RowKind::VsBase, "net_saving", "all", &label).mean;
+        let cum = row(&c, o, RowKind::VsBase, "net_saving_cumulative", "all", &label);
+        assert!((cum.mean - running).abs() <= 1e-6 * running.abs().max(1.0), "{label}");
+        assert!(cum.lo <= cum.mean && cum.mean <= cum.hi);
+    }
+    let window = placesim::analysis::compare::period_label(c.window.0, c.window.1);
+    let total = row(&c, o, RowKind::VsBase, "net_saving", "all", &window).mean;
+    assert!((running - total).abs() <= 1e-6 * total.abs().max(1.0));
+}
