@@ -129,6 +129,19 @@ pub fn money(v: f64) -> String {
     }
 }
 
+/// A return per £1: `£0.83`, `−£0.12`; a value that rounds to zero has no sign.
+pub fn pounds_pence(v: f64) -> String {
+    if !v.is_finite() {
+        return "n/a".into();
+    }
+    let text = format!("{:.2}", v.abs());
+    if v < 0.0 && text != "0.00" {
+        format!("−£{text}")
+    } else {
+        format!("£{text}")
+    }
+}
+
 /// A whole number with thousands separators.
 pub fn group_thousands(v: f64) -> String {
     if !v.is_finite() {
@@ -248,7 +261,7 @@ pub fn board_summary(c: &Comparison) -> String {
                 let _ = writeln!(
                     s,
                     "  return per £1 of extra service spend: {} (extra spend {})",
-                    interval_of(r, |v| format!("£{v:.2}")),
+                    interval_of(r, pounds_pence),
                     money(i.mean)
                 );
             } else {
@@ -392,5 +405,8 @@ mod tests {
         assert_eq!(group_thousands(2140.0), "2,140");
         assert_eq!(group_thousands(-1_234_567.0), "−1,234,567");
         assert_eq!(group_thousands(0.2), "0");
+        assert_eq!(pounds_pence(0.834), "£0.83");
+        assert_eq!(pounds_pence(-0.001), "£0.00");
+        assert_eq!(pounds_pence(-1.5), "−£1.50");
     }
 }

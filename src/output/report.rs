@@ -4,7 +4,7 @@
 //! reproducibility footer. Rendered with a minijinja template (`report.html.j2`) from the run
 //! folder's own files, so it says exactly what the tidy outputs say.
 
-use super::compare::{group_thousands, money};
+use super::compare::{group_thousands, money, pounds_pence};
 use super::plot::{charts::pretty_key, PlotSet};
 use super::read::{ComparisonPoint, RunFolder};
 use crate::analysis::compare::period_label;
@@ -31,18 +31,15 @@ fn decimals(d: usize) -> impl Fn(f64) -> String {
     move |v: f64| {
         if v.is_finite() {
             let s = format!("{:.*}", d, v + 0.0);
-            s.replacen('-', "−", 1)
+            // A value that rounds to zero has no sign; otherwise a typographic minus.
+            if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+                s.trim_start_matches('-').to_string()
+            } else {
+                s.replacen('-', "−", 1)
+            }
         } else {
             "n/a".into()
         }
-    }
-}
-
-fn pounds_per_pound(v: f64) -> String {
-    if v.is_finite() {
-        format!("£{:.2}", v).replacen("£-", "−£", 1)
-    } else {
-        "n/a".into()
     }
 }
 
@@ -207,7 +204,7 @@ fn headline(folder: &RunFolder) -> Vec<String> {
                 if r.mean.is_finite() {
                     parts.push(format!(
                         "returns {} in downstream savings per extra £1 spent",
-                        pounds_per_pound(r.mean)
+                        pounds_pence(r.mean)
                     ));
                 }
             }
@@ -294,7 +291,7 @@ fn comparison_table(folder: &RunFolder) -> Option<ComparisonTable> {
             "Return per extra £1 spent",
             "vs_base",
             "return_per_pound",
-            Box::new(pounds_per_pound),
+            Box::new(pounds_pence),
         ),
         (
             "Net saving, discounted",

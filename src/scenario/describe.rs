@@ -72,10 +72,21 @@ impl Scenario {
             }
         }
         if s.icn_plus.enabled {
-            if let Some(first) = s.icn_plus.start_by_locality.values().min() {
+            // One milestone per go-live date, naming the localities that start on it.
+            let mut dates: Vec<Date> = s.icn_plus.start_by_locality.values().copied().collect();
+            dates.sort();
+            dates.dedup();
+            for date in dates {
+                let places: Vec<&str> = s
+                    .icn_plus
+                    .start_by_locality
+                    .iter()
+                    .filter(|(_, d)| **d == date)
+                    .map(|(k, _)| k.as_str())
+                    .collect();
                 out.push(Milestone {
-                    label: "ICN+ go-live".to_string(),
-                    date: *first,
+                    label: format!("ICN+ go-live ({})", places.join(", ")),
+                    date,
                 });
             }
         }
@@ -190,6 +201,20 @@ mod tests {
         let params = s.key_parameters();
         let life = params.iter().find(|(k, _)| k == "services.life").unwrap();
         assert!(life.1.contains("capacity ×"), "{}", life.1);
+    }
+
+    #[test]
+    fn icn_plus_rollout_marks_each_go_live_date_with_its_localities() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/icn-plus-rollout.toml");
+        let m = load_scenario(&path).unwrap().milestones();
+        let icn: Vec<&str> = m
+            .iter()
+            .filter(|m| m.label.starts_with("ICN+"))
+            .map(|m| m.label.as_str())
+            .collect();
+        assert_eq!(icn.len(), 2, "{icn:?}");
+        assert_eq!(icn[0], "ICN+ go-live (thornton_heath)");
+        assert!(icn[1].contains("east_croydon") && icn[1].contains("woodside_and_shirley"));
     }
 
     #[test]
