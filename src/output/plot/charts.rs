@@ -427,7 +427,7 @@ fn inequality_bars(ctx: &Ctx<'_>) -> Chart {
     };
     let panel = |title: &str, metric: &str, unit: &str| Panel {
         title: title.into(),
-        x_label: "Deprivation fifth of the borough's residents (IMD 2019 rank)".into(),
+        x_label: "Deprivation fifth (borough, IMD 2019)".into(),
         y_label: unit.into(),
         body: PanelBody::Bars {
             categories: (1..=5).map(fifth_label).collect(),

@@ -170,6 +170,7 @@ fn category_chart<'a, DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(area)
         .caption(panel.title.as_str(), font(s, 14.0, &INK))
         .margin(s.px(8.0))
+        .margin_right(s.px(16.0))
         .x_label_area_size(s.px(44.0))
         .y_label_area_size(s.px(y_area))
         .build_cartesian_2d(-0.5..n as f64 - 0.5, y0..y1)
