@@ -117,13 +117,13 @@ struct Localities {
 
 #[derive(Serialize)]
 struct Parameter {
-    key: String,
+    key: Value,
     values: Vec<String>,
 }
 
 #[derive(Serialize)]
 struct Assumption {
-    key: String,
+    key: Value,
     value: String,
     unit: String,
     year: String,
@@ -136,6 +136,13 @@ struct FileRow {
     scenario: String,
     path: String,
     sha256: String,
+}
+
+/// A dotted key, HTML-escaped, with a line-break opportunity after each dot so long keys wrap
+/// in narrow columns without changing what is copied.
+fn breakable_key(key: &str) -> Value {
+    let escaped = key.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    Value::from_safe_string(escaped.replace('.', ".<wbr>"))
 }
 
 /// The comparison's window label and rows, when the folder is a comparison.
@@ -524,14 +531,14 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
                         .map_or("n/a".into(), |(_, v)| v.clone())
                 })
                 .collect(),
-            key: k,
+            key: breakable_key(&k),
         })
         .collect();
     let assumptions: Vec<Assumption> = folder
         .assumptions
         .iter()
         .map(|a| Assumption {
-            key: a.key.clone(),
+            key: breakable_key(&a.key),
             value: a.value.clone(),
             unit: a.unit.clone(),
             year: a.year.clone(),
