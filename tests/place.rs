@@ -151,3 +151,20 @@ fn local_deciles_and_fifths_hold_their_share_of_residents_and_follow_deprivation
         assert!(mean_decile.windows(2).all(|w| w[0] < w[1]), "{mean_decile:?}");
     }
 }
+
+#[test]
+fn sourced_figures_carry_every_cost_effect_and_convention_with_its_full_source() {
+    let place = Place::croydon();
+    let figures = place.sourced_figures();
+    let ae = figures.iter().find(|f| f.key == "costs.ae_attendance").unwrap();
+    assert_eq!(ae.value, "152.0");
+    assert_eq!(ae.confidence, "approximate");
+    assert!(ae.source.contains("HFMA"), "{}", ae.source);
+    assert_ne!(ae.source, ae.source_key, "the citation, not just its key");
+    for section in ["costs.", "effects.", "economics."] {
+        assert!(figures.iter().any(|f| f.key.starts_with(section)), "{section}");
+    }
+    assert!(figures.iter().all(|f| !f.unit.is_empty() && !f.source.is_empty()));
+    let list = figures.iter().find(|f| f.key == "economics.qaly_thresholds").unwrap();
+    assert_eq!(list.value, "[20000.0, 30000.0]");
+}
