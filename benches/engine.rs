@@ -4,6 +4,10 @@
 //!   387k residents at scale 1) on one thread; throughput in agent-weeks (residents alive ×
 //!   weeks simulated), so criterion reports agent-weeks per second.
 //! * `synthesis/croydon`: building the synthetic population.
+//! * `peer/workload`: the peer benchmark model (`../shared/bench/peer_workload_spec.py`,
+//!   390k agents × 520 weeks at scale 1) on placesim's keyed RNG and struct of arrays
+//!   ([`placesim::peer`]); throughput in agent-steps, comparable with
+//!   `../shared/bench/peer-results.md` (time `numpy_peer.py` in the same session for the ratio).
 //!
 //! `PLACESIM_BENCH_SCALE` (default 1.0) shrinks the population for CI's smoke run, e.g.
 //! `PLACESIM_BENCH_SCALE=0.02 cargo bench --bench engine -- --quick`.
@@ -68,9 +72,23 @@ fn synthesis(c: &mut Criterion) {
     group.finish();
 }
 
+fn peer(c: &mut Criterion) {
+    let spec = placesim::peer::PeerSpec {
+        agents: (390_000.0 * scale()) as u32,
+        ..placesim::peer::PeerSpec::default()
+    };
+    let mut group = c.benchmark_group("peer");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(30))
+        .throughput(Throughput::Elements(u64::from(spec.agents) * u64::from(spec.steps)));
+    group.bench_function("workload", |b| b.iter(|| placesim::peer::run_peer(spec)));
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = replicate, synthesis
+    targets = replicate, synthesis, peer
 }
 criterion_main!(benches);

@@ -32,6 +32,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod output;
+pub mod peer;
 pub mod place;
 pub mod population;
 pub mod results;
