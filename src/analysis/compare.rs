@@ -15,14 +15,14 @@
 
 use super::costs::{CostCategory, UnitCosts, VALUE_METRICS};
 use super::economics::{self, Conventions, SERVICES};
-use super::groups::{decile_sum, group_qalys, group_sum, life_expectancy, per_1000, Group};
+use super::groups::{decile_life_weeks, decile_sum, group_qalys, group_sum, life_expectancy, per_1000, Group};
 use super::inequality::{self, Direction};
 use crate::calendar::financial_year_label;
 use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::engine::Setup;
 use crate::error::Error;
 use crate::results::summary::quantile_sorted;
-use crate::results::{Metric, ScenarioResult, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES, N_METRICS};
+use crate::results::{Metric, ScenarioResult, Tally, LOCAL_DECILES, N_METRICS};
 
 /// What a row measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -462,19 +462,10 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
             }
             let by_decile: Vec<(f64, f64)> = (0..LOCAL_DECILES)
                 .map(|d| {
-                    let py: f64 = fys
-                        .iter()
-                        .map(|&k| {
-                            (0..t.localities())
-                                .map(|l| {
-                                    (0..LIFE_AGE_GROUPS)
-                                        .map(|g| f64::from(t.life(k, l, d, sex, g).1))
-                                        .sum::<f64>()
-                                })
-                                .sum::<f64>()
-                        })
-                        .sum();
-                    (py, life_expectancy(t, fys, sex, age, |_, dd| dd == d))
+                    (
+                        decile_life_weeks(t, fys, sex, d),
+                        life_expectancy(t, fys, sex, age, |_, dd| dd == d),
+                    )
                 })
                 .collect();
             put_inequality(

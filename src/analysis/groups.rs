@@ -73,6 +73,15 @@ pub(crate) fn life_expectancy(
     life_table::abridged(&deaths, &years).map_or(f64::NAN, |lt| lt.e(age))
 }
 
+/// Person-weeks of one sex in one local decile, pooled over financial years `fys`, from the
+/// life-table tally (the weight of a decile's life expectancy in the SII).
+pub(crate) fn decile_life_weeks(t: &Tally, fys: &[usize], sex: usize, d: usize) -> f64 {
+    fys.iter()
+        .flat_map(|&fy| (0..t.localities()).flat_map(move |l| (0..LIFE_AGE_GROUPS).map(move |g| (fy, l, g))))
+        .map(|(fy, l, g)| f64::from(t.life(fy, l, d, sex, g).1))
+        .sum()
+}
+
 /// Events per 1,000 person-years; NaN without person-years.
 pub(crate) fn per_1000(events: f64, person_years: f64) -> f64 {
     if person_years > 0.0 {

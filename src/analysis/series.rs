@@ -11,12 +11,12 @@
 //!   admission rate and life expectancy at birth by sex, with the slope index of inequality
 //!   across the ten local deciles.
 
-use super::groups::{decile_sum, group_sum, life_expectancy, per_1000, Group};
+use super::groups::{decile_life_weeks, decile_sum, group_sum, life_expectancy, per_1000, Group};
 use super::inequality::{self, Direction};
 use crate::calendar::{financial_year_label, Date};
 use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::results::summary::{interval, Interval};
-use crate::results::{Metric, MetricKind, RunCalendar, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES};
+use crate::results::{Metric, MetricKind, RunCalendar, Tally, LOCAL_DECILES};
 
 /// One summarised point of one series.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,14 +288,10 @@ fn decile_point(t: &Tally, fy: usize, d: usize, measure: &str) -> (f64, f64) {
         }
         _ => {
             let sex = usize::from(measure.ends_with("_male"));
-            let py: f64 = (0..t.localities())
-                .map(|l| {
-                    (0..LIFE_AGE_GROUPS)
-                        .map(|g| f64::from(t.life(fy, l, d, sex, g).1))
-                        .sum::<f64>()
-                })
-                .sum();
-            (py, life_expectancy(t, &[fy], sex, 0, |_, dd| dd == d))
+            (
+                decile_life_weeks(t, &[fy], sex, d),
+                life_expectancy(t, &[fy], sex, 0, |_, dd| dd == d),
+            )
         }
     }
 }
