@@ -23,6 +23,7 @@ pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[Wri
                 "scale": v.scale,
                 "weeks": v.calendar.weeks,
                 "localities": v.localities,
+                "locality_names": v.locality_names,
                 "price_base": v.costs.price_base(),
                 "place": {"origin": v.place_origin, "sha256": v.place_sha256},
                 "milestones": v.milestones.iter().map(|m| json!({"label": m.label, "date": m.date.to_string()})).collect::<Vec<_>>(),

@@ -155,6 +155,8 @@ pub struct ScenarioView<'a> {
     pub place_sha256: &'a str,
     /// Locality keys, in tally order.
     pub localities: Vec<&'a str>,
+    /// Locality names from the place file, in the same order (`East Croydon`).
+    pub locality_names: Vec<&'a str>,
     /// Weeks and financial years.
     pub calendar: &'a RunCalendar,
     /// One tally per replicate.
@@ -184,6 +186,7 @@ pub fn views(results: &Results) -> Vec<ScenarioView<'_>> {
             place_origin: &s.place.origin,
             place_sha256: &s.place.sha256,
             localities: s.place.locality_keys(),
+            locality_names: s.place.file.localities.iter().map(|l| l.name.as_str()).collect(),
             calendar: &s.calendar,
             replicates: &s.replicates,
             costs: Box::new(UnitCosts::new(&s.place, &s.scenario)),
@@ -309,6 +312,7 @@ mod tests {
         assert_eq!(m["seed"], 7);
         assert_eq!(m["detail"], "standard");
         assert_eq!(m["scenarios"][0]["name"], "test");
+        assert_eq!(m["scenarios"][0]["locality_names"][1], "South");
         assert_eq!(m["metrics"].as_array().unwrap().len(), Metric::ALL.len());
         assert_eq!(m["cost_categories"].as_array().unwrap().len(), N_COSTS);
         assert_eq!(m["outputs"][0]["sha256"], written[0].sha256.as_str());

@@ -25,6 +25,8 @@ pub struct ScenarioMeta {
     pub parameters: Vec<(String, String)>,
     /// Scenario files and their SHA-256.
     pub files: Vec<(String, String)>,
+    /// Locality keys and names from the place (`east_croydon`, `East Croydon`).
+    pub localities: Vec<(String, String)>,
 }
 
 /// A row of `series.csv`.
@@ -208,6 +210,15 @@ impl RunFolder {
         })
     }
 
+    /// The place's name for a locality key (the key itself when the manifest has none).
+    pub fn locality_name(&self, key: &str) -> String {
+        self.scenarios
+            .iter()
+            .flat_map(|s| &s.localities)
+            .find(|(k, _)| k == key)
+            .map_or_else(|| key.to_string(), |(_, name)| name.clone())
+    }
+
     /// Scenario names in order.
     pub fn scenario_names(&self) -> Vec<&str> {
         self.scenarios.iter().map(|s| s.name.as_str()).collect()
@@ -371,7 +382,15 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
             .as_array()
             .map(|fs| fs.iter().map(|f| (str_of(&f["path"]), str_of(&f["sha256"]))).collect())
             .unwrap_or_default();
+        let keys = s["localities"].as_array().cloned().unwrap_or_default();
+        let names = s["locality_names"].as_array().cloned().unwrap_or_default();
+        let localities = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (str_of(k), names.get(i).map_or_else(|| str_of(k), str_of)))
+            .collect();
         scenarios.push(ScenarioMeta {
+            localities,
             name: str_of(&s["name"]),
             description: str_of(&s["description"]),
             scale: s["scale"].as_f64().unwrap_or(f64::NAN),

@@ -5,7 +5,7 @@
 //! folder's own files, so it says exactly what the tidy outputs say.
 
 use super::compare::{group_thousands, money, pounds_pence};
-use super::plot::{charts::pretty_key, PlotSet};
+use super::plot::PlotSet;
 use super::read::{ComparisonPoint, RunFolder};
 use crate::analysis::compare::period_label;
 use crate::error::OutputError;
@@ -432,7 +432,7 @@ fn localities_table(folder: &RunFolder) -> Localities {
                             .map_or("n/a".into(), |r| with_interval(r.mean, r.lo, r.hi, &decimals(2)))
                     }));
                     LocalityRow {
-                        name: pretty_key(l),
+                        name: folder.locality_name(l),
                         cells,
                     }
                 })
@@ -456,7 +456,7 @@ fn localities_table(folder: &RunFolder) -> Localities {
                 .localities
                 .iter()
                 .map(|l| LocalityRow {
-                    name: pretty_key(l),
+                    name: folder.locality_name(l),
                     cells: names
                         .iter()
                         .map(|n| {

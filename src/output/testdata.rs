@@ -78,6 +78,7 @@ pub(crate) fn view<'a>(calendar: &'a RunCalendar, tallies: &'a [Tally]) -> Scena
         place_origin: "test:place",
         place_sha256: "00",
         localities: vec!["north", "south"],
+        locality_names: vec!["North", "South"],
         calendar,
         replicates: tallies,
         costs: Box::new(TestCosts),

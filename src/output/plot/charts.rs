@@ -12,23 +12,6 @@ fn decimal_year(d: Date) -> f64 {
     f64::from(y) + f64::from(d.days() - jan1) / 365.25
 }
 
-/// `east_croydon` → `East Croydon`.
-pub(crate) fn pretty_key(key: &str) -> String {
-    key.split('_')
-        .map(|w| {
-            if w == "and" {
-                w.to_string()
-            } else {
-                let mut c = w.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                    .unwrap_or_default()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Label of a local deprivation fifth (`fifth_1` → `1 (most deprived)`).
 fn fifth_label(f: usize) -> String {
     match f {
@@ -234,7 +217,7 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
         panels: folder
             .localities
             .iter()
-            .map(|l| ctx.time_panel(pretty_key(l), rate, "admissions_per_1000", l, false))
+            .map(|l| ctx.time_panel(folder.locality_name(l), rate, "admissions_per_1000", l, false))
             .collect(),
         cols: 3,
         panel_height: 280.0,

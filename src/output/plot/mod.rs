@@ -7,7 +7,7 @@
 //! The legend sits in a strip above the panels so it never covers data; the font is embedded
 //! ([`style`]) and the palette is Okabe–Ito, safe for colour-blind readers.
 
-pub(crate) mod charts;
+mod charts;
 mod draw;
 pub mod style;
 

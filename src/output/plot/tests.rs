@@ -240,6 +240,7 @@ pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
             },
             parameters: vec![("model.crisis_rate_scale".into(), format!("0.{}", 7 + i))],
             files: vec![(format!("scenarios/{n}.toml"), "ab".repeat(32))],
+            localities: vec![("north".into(), "North".into()), ("south".into(), "South".into())],
         })
         .collect();
     let manifest = json!({
