@@ -496,16 +496,11 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
     };
     let mut charts = Vec::new();
     for c in &plots.charts {
-        let svg = std::fs::read_to_string(&c.svg).map_err(|e| OutputError::BadRunFile {
-            path: c.svg.clone(),
-            line: 0,
-            message: format!("cannot read chart: {e}"),
-        })?;
-        let start = svg.find("<svg").unwrap_or(0);
+        let start = c.svg_text.find("<svg").unwrap_or(0);
         charts.push(ChartView {
             name: c.name.to_string(),
             title: c.title.clone(),
-            svg: Value::from_safe_string(svg[start..].to_string()),
+            svg: Value::from_safe_string(c.svg_text[start..].to_string()),
         });
     }
     let m = &folder.manifest;

@@ -208,6 +208,8 @@ pub struct ChartFile {
     pub svg: PathBuf,
     /// The PNG file.
     pub png: PathBuf,
+    /// The SVG text as written (the report inlines it without reading the file back).
+    pub svg_text: String,
 }
 
 /// What `write_plots` drew and what it could not, with the reason.
@@ -240,7 +242,7 @@ pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputErro
         for chart in &list {
             let svg = render_svg(chart)?;
             let svg_path = tmp.join(format!("{}.svg", chart.name));
-            std::fs::write(&svg_path, svg).map_err(|source| OutputError::Write {
+            std::fs::write(&svg_path, &svg).map_err(|source| OutputError::Write {
                 path: svg_path.clone(),
                 source,
             })?;
@@ -251,6 +253,7 @@ pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputErro
                 title: chart.title.clone(),
                 svg: out.join(format!("{}.svg", chart.name)),
                 png: out.join(format!("{}.png", chart.name)),
+                svg_text: svg,
             });
         }
         Ok(files)
