@@ -3,6 +3,7 @@
 
 use super::style::{self, Scale, BAND, GRID, INK, MUTED};
 use super::{Chart, LegendMark, Panel, PanelBody};
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -138,6 +139,25 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, chart: &Chart, s:
     Ok(())
 }
 
+/// The look every panel's mesh shares: label and axis-title fonts, grid on the major ticks only,
+/// ink-coloured axes.
+trait HouseStyle {
+    /// Applies the house style and draws the mesh.
+    fn draw_in_house_style(&mut self, s: Scale, label_pt: f64) -> Res;
+}
+
+impl<DB: DrawingBackend> HouseStyle for MeshStyle<'_, '_, RangedCoordf64, RangedCoordf64, DB> {
+    fn draw_in_house_style(&mut self, s: Scale, label_pt: f64) -> Res {
+        self.label_style(font(s, label_pt, &INK))
+            .axis_desc_style(font(s, 12.0, &INK))
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(GRID.stroke_width(s.upx(1.0)))
+            .axis_style(INK.stroke_width(s.upx(1.0)))
+            .draw()
+            .map_err(err)
+    }
+}
+
 fn y_range(lo: f64, hi: f64, include_zero: bool) -> (f64, f64) {
     let (mut a, mut b) = (lo, hi);
     if include_zero {
@@ -190,13 +210,7 @@ fn category_chart<'a, DB: DrawingBackend>(
         })
         .y_label_formatter(&|y| axis_number(*y))
         .disable_x_mesh()
-        .label_style(font(s, label_pt, &INK))
-        .axis_desc_style(font(s, 12.0, &INK))
-        .light_line_style(WHITE.mix(0.0))
-        .bold_line_style(GRID.stroke_width(s.upx(1.0)))
-        .axis_style(INK.stroke_width(s.upx(1.0)))
-        .draw()
-        .map_err(err)?;
+        .draw_in_house_style(s, label_pt)?;
     Ok(chart)
 }
 
@@ -242,13 +256,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                     }
                 })
                 .y_label_formatter(&|y| axis_number(*y))
-                .label_style(font(s, 11.5, &INK))
-                .axis_desc_style(font(s, 12.0, &INK))
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(GRID.stroke_width(s.upx(1.0)))
-                .axis_style(INK.stroke_width(s.upx(1.0)))
-                .draw()
-                .map_err(err)?;
+                .draw_in_house_style(s, 11.5)?;
             for (k, (x, tag)) in markers.iter().enumerate() {
                 if *x < x0 || *x > x1 {
                     continue;
@@ -418,13 +426,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 })
                 .x_label_formatter(&|x| axis_number(*x))
                 .disable_y_mesh()
-                .label_style(font(s, 11.5, &INK))
-                .axis_desc_style(font(s, 12.0, &INK))
-                .light_line_style(WHITE.mix(0.0))
-                .bold_line_style(GRID.stroke_width(s.upx(1.0)))
-                .axis_style(INK.stroke_width(s.upx(1.0)))
-                .draw()
-                .map_err(err)?;
+                .draw_in_house_style(s, 11.5)?;
             let clamp = |v: f64| v.clamp(x0 + 0.1, x1 - 0.1);
             for (k, r) in rows.iter().enumerate() {
                 let y = (n - 1 - k) as f64;
