@@ -8,6 +8,8 @@
 //!   390k agents × 520 weeks at scale 1) on placesim's keyed RNG and struct of arrays
 //!   ([`placesim::peer`]); throughput in agent-steps, comparable with
 //!   `../shared/bench/peer-results.md` (time `numpy_peer.py` in the same session for the ratio).
+//!   `workload` is the event-driven version placesim's figure is quoted for; `direct` is the
+//!   line-by-line transcription (a draw per hazard per agent-step), to show what the levers buy.
 //!
 //! `PLACESIM_BENCH_SCALE` (default 1.0) shrinks the population for CI's smoke run, e.g.
 //! `PLACESIM_BENCH_SCALE=0.02 cargo bench --bench engine -- --quick`.
@@ -83,6 +85,7 @@ fn peer(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(30))
         .throughput(Throughput::Elements(u64::from(spec.agents) * u64::from(spec.steps)));
     group.bench_function("workload", |b| b.iter(|| placesim::peer::run_peer(spec)));
+    group.bench_function("direct", |b| b.iter(|| placesim::peer::run_peer_direct(spec)));
     group.finish();
 }
 

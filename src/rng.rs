@@ -67,6 +67,9 @@ pub enum Purpose {
     SpReferral,
     PharmacistFlag,
     GpConsultation,
+    // event scheduling
+    /// The geometric wait until an agent's next candidate event (thinning).
+    WaitTime,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -142,6 +145,15 @@ impl WeekDraws {
     #[inline]
     pub fn bits_at(&self, purpose: Purpose, index: u32) -> u64 {
         mix(self.h ^ ((purpose as u64) | u64::from(index) << 8).wrapping_mul(K_PURPOSE))
+    }
+
+    /// A uniform number in [0, 1) read from the week's own hash, with no further mixing: the
+    /// cheapest draw there is, for a gate ("can anything happen to this agent this week?")
+    /// taken before any purpose's draw. Every purpose's draw is a full-avalanche hash of the
+    /// same value, so, given the gate, each purpose's draw is still uniform (a test checks it).
+    #[inline]
+    pub fn gate(&self) -> f64 {
+        to_unit(self.h)
     }
 
     /// A uniform number in [0, 1) for `purpose`.
@@ -364,6 +376,27 @@ mod tests {
         }
         // serial correlation of neighbouring agents ~ 0 (sd of the estimate ~ 1/(12 sqrt n))
         assert!((lag_product / f64::from(n)).abs() < 0.001);
+    }
+
+    #[test]
+    fn purpose_draws_stay_uniform_given_a_low_gate() {
+        // Agents whose gate fell below 1% are the ones a gated model looks at further: their
+        // purpose draws must be as uniform as everyone's.
+        let key = ReplicateKey::new(3, 1);
+        let mut bins = [0u32; 10];
+        let mut n = 0u32;
+        for i in 0..2_000_000u32 {
+            let d = key.agent(1, i).week(7);
+            if d.gate() < 0.01 {
+                n += 1;
+                bins[(d.uniform(Purpose::Crisis) * 10.0) as usize] += 1;
+            }
+        }
+        assert!((f64::from(n) - 20_000.0).abs() < 600.0, "{n} gated of 2M");
+        let expected = f64::from(n) / 10.0;
+        let chi2: f64 = bins.iter().map(|&b| (f64::from(b) - expected).powi(2) / expected).sum();
+        // 9 degrees of freedom: P(chi2 > 27.9) = 0.001.
+        assert!(chi2 < 27.9, "chi2 {chi2}, bins {bins:?}");
     }
 
     #[test]
