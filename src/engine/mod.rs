@@ -57,6 +57,8 @@ pub struct Setup {
     pub(crate) synth_scale: f64,
     /// Fraction of extra agents to reserve room for.
     pub(crate) extra_capacity: f64,
+    /// Condition and frailty onset probabilities at birthdays.
+    pub(crate) birthday: week::BirthdayOnset,
 }
 
 impl Setup {
@@ -86,6 +88,7 @@ impl Setup {
             attributes: AttributeModel::new(place),
             synth_scale,
             extra_capacity,
+            birthday: week::BirthdayOnset::new(place),
         })
     }
 

@@ -10,7 +10,7 @@ use crate::results::{
     age_band, breakdown_cell, life_age_group, Metric, Tally, CELLS_PER_LOCALITY as CELLS, EQUITY_CELLS,
     LIFE_AGE_GROUPS, LIFE_CELLS, LOCAL_DECILES, N_METRICS, OVERHEAD_CELL,
 };
-use crate::rng::{categorical, Purpose, ReplicateKey, WeekDraws};
+use crate::rng::{categorical, Purpose, ReplicateKey, Stream, WeekDraws};
 use std::cmp::Reverse;
 
 /// Tallies of one locality over the run.
@@ -220,6 +220,9 @@ pub(crate) fn simulate_locality(
     let mut alive = pop.alive_count() as i64;
     let n0 = alive as f64;
 
+    // Each resident's random stream, hashed once rather than every week.
+    let mut streams: Vec<Stream> = Vec::with_capacity(pop.age.capacity());
+    streams.extend((0..pop.len()).map(|i| key.agent(pop.locality, i as u32)));
     // Scratch buffers, reused every week.
     let mut huddle_lists: Vec<Vec<u32>> = vec![Vec::new(); practices.len()];
     let mut admit: Vec<u32> = Vec::new();
@@ -275,9 +278,8 @@ pub(crate) fn simulate_locality(
             if f0 & flag::ALIVE == 0 {
                 continue;
             }
-            let d = key.agent(pop.locality, i as u32).week(w as u32);
+            let d = streams[i].week(w as u32);
             let male = f0 & flag::MALE != 0;
-            let sx = usize::from(male);
             // 1 demography
             if pop.birthday_week[i] == woy && pop.age[i] < MAX_AGE {
                 let old = pop.age[i];
@@ -291,12 +293,7 @@ pub(crate) fn simulate_locality(
             let cell = tal.cell(pop, i);
             let nc = pop.conditions[i].count_ones() as usize;
             let fr = usize::from(pop.frailty[i]);
-            let h = t.death[sx][a]
-                * t.death_imd[sx][usize::from(decile - 1)]
-                * t.death_frailty[fr]
-                * t.death_conditions[nc]
-                / norms.death[a];
-            if d.uniform(Purpose::Death) < prob(h) {
+            if d.uniform(Purpose::Death) < norms.death_probability(male, a, decile, fr, nc) {
                 die(pop, i, &mut tal, cell);
                 alive -= 1;
                 continue;
@@ -424,17 +421,7 @@ pub(crate) fn simulate_locality(
                 tal.add(cell, Metric::GpConsultations, 1);
             }
             // 5 crises
-            let iso = if f2 & flag::ISOLATED != 0 {
-                t.crisis_isolated
-            } else {
-                1.0
-            };
-            let mut hz = t.crisis[a]
-                * t.crisis_imd[a][q]
-                * t.crisis_frailty[usize::from(pop.frailty[i])]
-                * t.crisis_conditions[nc]
-                * iso
-                / norms.crisis[a];
+            let mut hz = norms.crisis_hazard(a, q, usize::from(pop.frailty[i]), nc, f2 & flag::ISOLATED != 0);
             if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
                 hz *= t.readmission_hr;
             }
@@ -739,7 +726,8 @@ pub(crate) fn simulate_locality(
             .poisson(Purpose::Births, f64::from(women_15_44) * t.births_per_woman);
         for _ in 0..births {
             let serial = pop.len() as u32;
-            let d = key.agent(pop.locality, serial).week(w as u32);
+            streams.push(key.agent(pop.locality, serial));
+            let d = streams[serial as usize].week(w as u32);
             let male = d.uniform(Purpose::NewcomerSex) < pp.male_birth_share.value;
             let lsoa = lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &lsoa_w)];
             setup.attributes.append(place, pop, &d, 0, male, lsoa, Some(woy));
@@ -749,7 +737,8 @@ pub(crate) fn simulate_locality(
         let target = (n0 * (1.0 + growth).powf((w + 1) as f64 * 7.0 / 365.25)).round() as i64;
         for _ in 0..(target - alive).max(0) {
             let serial = pop.len() as u32;
-            let d = key.agent(pop.locality, serial).week(w as u32);
+            streams.push(key.agent(pop.locality, serial));
+            let d = streams[serial as usize].week(w as u32);
             let ag = categorical(d.uniform(Purpose::NewcomerAge), age_w);
             let age = if ag + 1 >= age_w.len() {
                 setup.attributes.age_90_plus(&d)
@@ -848,27 +837,78 @@ fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl FnM
 /// Condition onset on a birthday: the rise in prevalence from the old to the new (effective)
 /// age, as a conditional probability among those without the condition.
 fn birthday_onset(setup: &Setup, d: &WeekDraws, pop: &mut LocalityPop, i: usize, old: u8, male: bool) {
-    let place = &*setup.place;
+    let b = &setup.birthday;
     let decile = pop.imd_decile[i];
-    let (e0, e1) = (
-        effective_age(place, old, decile),
-        effective_age(place, pop.age[i], decile),
-    );
-    for k in 0..place.file.conditions.names.len() {
-        if pop.conditions[i] & (1 << k) != 0 {
-            continue;
-        }
-        let p0 = condition_prevalence(place, k, e0, male, pop.ethnicity[i]);
-        let p1 = condition_prevalence(place, k, e1, male, pop.ethnicity[i]);
-        if p1 > p0 && d.uniform_at(Purpose::ConditionOnset, k as u32) < (p1 - p0) / (1.0 - p0) {
+    let onset = b.conditions(old, decile, male, pop.ethnicity[i]);
+    for (k, &q) in onset.iter().enumerate() {
+        if pop.conditions[i] & (1 << k) == 0 && q > 0.0 && d.uniform_at(Purpose::ConditionOnset, k as u32) < q {
             pop.conditions[i] |= 1 << k;
         }
     }
     if pop.frailty[i] == 0 {
-        let (f0, f1) = (frailty_share(place, e0), frailty_share(place, e1));
-        if f1 > f0 && d.uniform(Purpose::FrailtyOnset) < (f1 - f0) / (1.0 - f0) {
+        let q = b.frailty(old, decile);
+        if q > 0.0 && d.uniform(Purpose::FrailtyOnset) < q {
             pop.frailty[i] = 1;
         }
+    }
+}
+
+/// Birthday onset probabilities, computed once per scenario: for each age (before the
+/// birthday), IMD decile, sex and ethnic group, the chance of each condition starting, and for
+/// each age and decile the chance of frailty starting — the rise in prevalence from the old to
+/// the new effective age among those without it (0 where prevalence does not rise). The same
+/// operations as computing them at each birthday, so results are bit-identical.
+#[derive(Debug, Clone)]
+pub(crate) struct BirthdayOnset {
+    conditions: Vec<f64>,
+    frailty: Vec<f64>,
+    ethnic_groups: usize,
+    n_conditions: usize,
+}
+
+impl BirthdayOnset {
+    pub(crate) fn new(place: &crate::place::Place) -> BirthdayOnset {
+        let ethnic_groups = place.file.ethnicity.shares.value.len();
+        let n_conditions = place.file.conditions.names.len();
+        let rise = |p0: f64, p1: f64| if p1 > p0 { (p1 - p0) / (1.0 - p0) } else { 0.0 };
+        let mut conditions = Vec::with_capacity(usize::from(MAX_AGE) * 10 * 2 * ethnic_groups * n_conditions);
+        let mut frailty = Vec::with_capacity(usize::from(MAX_AGE) * 10);
+        for old in 0..MAX_AGE {
+            for decile in 1..=10u8 {
+                let (e0, e1) = (effective_age(place, old, decile), effective_age(place, old + 1, decile));
+                frailty.push(rise(frailty_share(place, e0), frailty_share(place, e1)));
+                for male in [false, true] {
+                    for eth in 0..ethnic_groups as u8 {
+                        for k in 0..n_conditions {
+                            conditions.push(rise(
+                                condition_prevalence(place, k, e0, male, eth),
+                                condition_prevalence(place, k, e1, male, eth),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        BirthdayOnset {
+            conditions,
+            frailty,
+            ethnic_groups,
+            n_conditions,
+        }
+    }
+
+    /// Onset probability of each condition at the birthday that ends age `old`.
+    #[inline]
+    fn conditions(&self, old: u8, decile: u8, male: bool, ethnicity: u8) -> &[f64] {
+        let row = ((usize::from(old) * 10 + usize::from(decile - 1)) * 2 + usize::from(male)) * self.ethnic_groups
+            + usize::from(ethnicity);
+        &self.conditions[row * self.n_conditions..(row + 1) * self.n_conditions]
+    }
+
+    /// Frailty onset probability at the birthday that ends age `old`.
+    #[inline]
+    fn frailty(&self, old: u8, decile: u8) -> f64 {
+        self.frailty[usize::from(old) * 10 + usize::from(decile - 1)]
     }
 }
 

@@ -261,6 +261,13 @@ pub struct Normalisers {
     pub death: Vec<f64>,
     /// Divisor of the crisis hazard by age.
     pub crisis: Vec<f64>,
+    /// Weekly death probability by `[sex][age][imd decile - 1][frailty][conditions]`: the
+    /// normalised hazard product, computed once per replicate with the same operations in the
+    /// same order as the weekly step would, so a lookup is bit-identical to computing it.
+    death_p: Vec<f64>,
+    /// Weekly crisis hazard before readmission risk and service effects, by
+    /// `[age][imd quintile - 1][frailty][conditions][isolated]`, likewise.
+    crisis_h: Vec<f64>,
 }
 
 impl Normalisers {
@@ -289,9 +296,60 @@ impl Normalisers {
             }
         }
         let mean = |sum: &[f64; GROUPS], g: usize| if n[g] > 0.0 { sum[g] / n[g] } else { 1.0 };
-        Normalisers {
-            death: (0..AGES).map(|a| mean(&d, a / 5)).collect(),
-            crisis: (0..AGES).map(|a| mean(&c, a / 5)).collect(),
+        let death: Vec<f64> = (0..AGES).map(|a| mean(&d, a / 5)).collect();
+        let crisis: Vec<f64> = (0..AGES).map(|a| mean(&c, a / 5)).collect();
+        let t = tables;
+        let mut death_p = Vec::with_capacity(2 * AGES * IMD_DECILES * FRAILTY_LEVELS * 9);
+        for sx in 0..2 {
+            for a in 0..AGES {
+                for dec in 0..IMD_DECILES {
+                    for fr in 0..FRAILTY_LEVELS {
+                        for nc in 0..9 {
+                            let h =
+                                t.death[sx][a] * t.death_imd[sx][dec] * t.death_frailty[fr] * t.death_conditions[nc]
+                                    / death[a];
+                            death_p.push(prob(h));
+                        }
+                    }
+                }
+            }
         }
+        let mut crisis_h = Vec::with_capacity(AGES * 5 * FRAILTY_LEVELS * 9 * 2);
+        for a in 0..AGES {
+            for q in 0..5 {
+                for fr in 0..FRAILTY_LEVELS {
+                    for nc in 0..9 {
+                        for iso in [1.0, t.crisis_isolated] {
+                            crisis_h.push(
+                                t.crisis[a] * t.crisis_imd[a][q] * t.crisis_frailty[fr] * t.crisis_conditions[nc] * iso
+                                    / crisis[a],
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Normalisers {
+            death,
+            crisis,
+            death_p,
+            crisis_h,
+        }
+    }
+
+    /// Weekly death probability of a resident (`decile` 1..=10, `conditions` 0..=8).
+    #[inline]
+    pub fn death_probability(&self, male: bool, age: usize, decile: u8, frailty: usize, conditions: usize) -> f64 {
+        self.death_p[(((usize::from(male) * AGES + age) * IMD_DECILES + usize::from(decile - 1)) * FRAILTY_LEVELS
+            + frailty)
+            * 9
+            + conditions]
+    }
+
+    /// Weekly crisis hazard of a resident before readmission risk and service effects
+    /// (`quintile` 0..5, `conditions` 0..=8).
+    #[inline]
+    pub fn crisis_hazard(&self, age: usize, quintile: usize, frailty: usize, conditions: usize, isolated: bool) -> f64 {
+        self.crisis_h[(((age * 5 + quintile) * FRAILTY_LEVELS + frailty) * 9 + conditions) * 2 + usize::from(isolated)]
     }
 }
