@@ -38,7 +38,8 @@ pub struct Scenario {
     pub end: Date,
     /// Which place to simulate.
     pub place: PlaceSource,
-    /// Fraction of residents simulated (1.0 = one agent per resident).
+    /// Agents per resident (1.0 = one agent per resident; below 1 a sample, above 1 the place
+    /// replicated at that multiple, for capacity and performance tests).
     pub scale: f64,
     /// Uncertain model parameters (calibrated; see docs/validation.md once it exists).
     pub model: ModelParams,

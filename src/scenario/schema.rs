@@ -110,12 +110,12 @@ pub(super) const SCHEMA: &[KeySpec] = &[
         "scenario.scale",
         Kind::Num {
             min: 0.0,
-            max: 1.0,
+            max: 200.0,
             open_min: true,
             open_max: false,
         },
         Def::Num(1.0),
-        "fraction of residents",
+        "agents per resident: below 1 a sample, above 1 the place's structure replicated",
     ),
     // [model]
     key(
