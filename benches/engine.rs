@@ -11,6 +11,12 @@
 //!   `workload` is the event-driven version placesim's figure is quoted for; `direct` is the
 //!   line-by-line transcription (a draw per hazard per agent-step), to show what the levers buy.
 //!
+//! * `ensemble/croydon_20x2`: 20 replicates of the baseline and of `life-expansion`, as
+//!   `placesim compare` runs them (all cores, replicates in parallel), at scale
+//!   `PLACESIM_BENCH_ENSEMBLE_SCALE` (default 0.05: criterion needs ten samples, and one
+//!   full-scale sample is 40 replicate-decades); throughput in agent-weeks. The full-scale
+//!   ensemble is timed with the CLI (docs/performance.md).
+//!
 //! `PLACESIM_BENCH_SCALE` (default 1.0) shrinks the population for CI's smoke run, e.g.
 //! `PLACESIM_BENCH_SCALE=0.02 cargo bench --bench engine -- --quick`.
 
@@ -22,21 +28,65 @@ use placesim::place::Place;
 use placesim::population::synthesize;
 use placesim::results::Metric;
 use placesim::rng::ReplicateKey;
+use placesim::runner::{run, RunRequest, Silent};
 use placesim::scenario::load_scenario;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 fn scale() -> f64 {
-    std::env::var("PLACESIM_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0)
+    env_scale("PLACESIM_BENCH_SCALE", 1.0)
+}
+
+fn env_scale(name: &str, default: f64) -> f64 {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+fn scenario(name: &str) -> placesim::scenario::Scenario {
+    load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Agent-weeks of a replicate: the end-of-week population summed over weeks and localities.
+fn agent_weeks(tally: &placesim::results::Tally) -> u64 {
+    (0..tally.weeks())
+        .flat_map(|w| (0..tally.localities()).map(move |l| (w, l)))
+        .map(|(w, l)| u64::from(tally.weekly(w, l, Metric::Population)))
+        .sum()
+}
+
+fn ensemble(c: &mut Criterion) {
+    // The smoke run's scale applies on top, so CI stays quick.
+    let s = env_scale("PLACESIM_BENCH_ENSEMBLE_SCALE", 0.05) * scale();
+    let mut base = scenario("baseline.toml");
+    let mut life = scenario("life-expansion.toml");
+    base.scale = s;
+    life.scale = s;
+    let request = RunRequest {
+        scenarios: vec![base, life],
+        replicates: 20,
+        seed: 1,
+        threads: 0,
+    };
+    let first = run(&request, &Silent).expect("ensemble runs");
+    let weeks: u64 = first
+        .scenarios
+        .iter()
+        .flat_map(|s| s.replicates.iter())
+        .map(agent_weeks)
+        .sum();
+    let mut group = c.benchmark_group("ensemble");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(60))
+        .throughput(Throughput::Elements(weeks));
+    group.bench_function("croydon_20x2", |b| {
+        b.iter(|| run(&request, &Silent).expect("ensemble runs"))
+    });
+    group.finish();
 }
 
 fn replicate(c: &mut Criterion) {
-    let mut scenario = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut scenario = scenario("baseline.toml");
     scenario.scale = scale();
     let place = Arc::new(Place::croydon());
     let setup = Setup::new(&scenario, &place).expect("baseline sets up");
@@ -44,12 +94,7 @@ fn replicate(c: &mut Criterion) {
         .num_threads(1)
         .build()
         .expect("one thread");
-    // Agent-weeks of one replicate: the end-of-week population summed over weeks.
-    let tally = pool.install(|| run_replicate(&setup, 1, 0));
-    let agent_weeks: u64 = (0..tally.weeks())
-        .flat_map(|w| (0..tally.localities()).map(move |l| (w, l)))
-        .map(|(w, l)| u64::from(tally.weekly(w, l, Metric::Population)))
-        .sum();
+    let agent_weeks = agent_weeks(&pool.install(|| run_replicate(&setup, 1, 0)));
     let mut group = c.benchmark_group("replicate");
     group
         .sample_size(10)
@@ -92,6 +137,6 @@ fn peer(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = replicate, synthesis, peer
+    targets = replicate, synthesis, peer, ensemble
 }
 criterion_main!(benches);
