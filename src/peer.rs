@@ -236,9 +236,9 @@ pub fn run_peer(spec: PeerSpec) -> PeerOutcome {
     outcome(&flags, admissions, deaths, occupied_sum, spec.steps)
 }
 
-/// What a visit reads and writes, kept together so a visit to a random agent touches one
-/// cache line (the direct version's columns suit a scan; a calendar visits agents in no
-/// order).
+/// What a visit reads and writes, kept together so a visit to a random agent reads one or two
+/// cache lines rather than one per column (the direct version's columns suit a scan; a
+/// calendar visits agents in no order).
 #[derive(Debug, Clone, Copy)]
 struct Visited {
     /// Weekly hazards at the starting age: chronic onset, admission (with the IMD factor,

@@ -185,7 +185,8 @@ impl LocalityPop {
         self.flags.iter().filter(|&&f| f & flag::ALIVE != 0).count()
     }
 
-    /// Bytes of column storage per agent (for the memory budget).
+    /// Bytes of column storage per agent (for the memory budget; the engine also keeps each
+    /// resident's hashed random stream, 8 bytes, while it steps a locality).
     pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 * 7 + 1;
 }
 
@@ -200,5 +201,41 @@ impl Population {
     /// Residents alive now.
     pub fn alive_count(&self) -> usize {
         self.localities.iter().map(LocalityPop::alive_count).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of_val;
+
+    #[test]
+    fn bytes_per_agent_is_the_sum_of_the_column_widths() {
+        let mut p = LocalityPop::default();
+        p.push(40, 3, flag::ALIVE, 0, 0, 5, 0, 0, 0, care::NONE);
+        let widths = [
+            size_of_val(&p.age[0]),
+            size_of_val(&p.birthday_week[0]),
+            size_of_val(&p.flags[0]),
+            size_of_val(&p.lsoa[0]),
+            size_of_val(&p.practice[0]),
+            size_of_val(&p.imd_decile[0]),
+            size_of_val(&p.ethnicity[0]),
+            size_of_val(&p.conditions[0]),
+            size_of_val(&p.frailty[0]),
+            size_of_val(&p.care[0]),
+            size_of_val(&p.hospital_days[0]),
+            size_of_val(&p.need[0]),
+            size_of_val(&p.discharged_week[0]),
+            size_of_val(&p.huddle_until[0]),
+            size_of_val(&p.pic_until[0]),
+            size_of_val(&p.reablement_until[0]),
+            size_of_val(&p.sp_until[0]),
+            size_of_val(&p.pharm_until[0]),
+            size_of_val(&p.pic_protect_until[0]),
+            size_of_val(&p.moved_in[0]),
+        ];
+        assert_eq!(widths.iter().sum::<usize>(), LocalityPop::BYTES_PER_AGENT);
+        assert_eq!(LocalityPop::BYTES_PER_AGENT, 30);
     }
 }
