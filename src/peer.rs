@@ -96,9 +96,9 @@ const DT: f64 = 1.0 / 52.0;
 ///   `p_a / (1 − (1 − p_a)(1 − p_d))` and death certain if admission failed too; after onset,
 ///   admission and death unconditioned at the chronic rates. That is the direct model's joint
 ///   distribution.
-/// * **A calendar, not a scan.** Visits wait in a bucket per step, linked through a column
-///   (no allocation while stepping). Work is proportional to visits (~1 in 60 agent-steps),
-///   not to agent-steps.
+/// * **A calendar, not a scan.** Visits wait in one vector per step (grown as visits are
+///   booked, released once the step is done). Work is proportional to visits, not to
+///   agent-steps.
 ///
 /// Every draw is keyed by (agent, step, purpose), so the outcome does not depend on the order
 /// of visits; the draws differ from [`run_peer_direct`]'s, so the two agree in distribution,
