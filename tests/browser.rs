@@ -9,6 +9,8 @@
 // Saying that the test was skipped is the point of the message.
 #![allow(clippy::print_stderr)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,22 +60,12 @@ fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut paths = Vec::new();
-    for file in ["baseline.toml", "icn-plus-rollout.toml"] {
-        let p = dir.path().join(file);
-        std::fs::write(
-            &p,
-            format!(
-                "extends = {:?}\n\n[scenario]\nscale = 0.02\nend = \"2022-03-31\"\n",
-                shipped.join(file).display().to_string()
-            ),
-        )
-        .unwrap();
-        paths.push(p);
-    }
+    let paths: Vec<_> = ["baseline.toml", "icn-plus-rollout.toml"]
+        .iter()
+        .map(|file| common::small_file(dir.path(), file, 0.02))
+        .collect();
     let out = dir.path().join("cmp");
-    let o = Command::new(env!("CARGO_BIN_EXE_placesim"))
+    let o = common::bin()
         .args(["compare", paths[0].to_str().unwrap(), paths[1].to_str().unwrap()])
         .args(["--replicates", "2", "--quiet", "--out", out.to_str().unwrap()])
         .output()

@@ -1,28 +1,9 @@
 //! `placesim compare` against the built binary: scenario folders and list files, the files it
 //! writes, the board summary, and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_placesim"))
-}
-
-/// A small copy of a shipped scenario in `dir`.
-fn small(dir: &Path, file: &str, scale: f64) -> PathBuf {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
-    let path = dir.join(file);
-    let name = file.trim_end_matches(".toml");
-    std::fs::write(
-        &path,
-        format!(
-            "extends = {:?}\n\n[scenario]\nname = \"{name}\"\nscale = {scale}\nend = \"2022-03-31\"\n",
-            shipped.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
-}
+use common::{bin, small_file as small};
 
 #[test]
 fn a_board_pack_folder_runs_in_one_command_and_writes_the_comparison() {

@@ -1,27 +1,10 @@
 //! `placesim plot` and `placesim report` against the built binary, and the charts and report
 //! that `compare` and `run` write unless `--no-plots`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_placesim"))
-}
-
-/// A small copy of a shipped scenario in `dir`.
-fn small(dir: &Path, file: &str) -> PathBuf {
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
-    let path = dir.join(file);
-    std::fs::write(
-        &path,
-        format!(
-            "extends = {:?}\n\n[scenario]\nscale = 0.02\nend = \"2022-03-31\"\n",
-            shipped.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
-}
+use common::{bin, small_file};
+use std::path::Path;
 
 fn svg_parses(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
@@ -45,8 +28,8 @@ const COMPARE_CHARTS: [&str; 11] = [
 #[test]
 fn compare_draws_every_chart_and_writes_the_report_and_plot_redraws_them() {
     let dir = tempfile::tempdir().unwrap();
-    let base = small(dir.path(), "baseline.toml");
-    let option = small(dir.path(), "life-expansion.toml");
+    let base = small_file(dir.path(), "baseline.toml", 0.02);
+    let option = small_file(dir.path(), "life-expansion.toml", 0.02);
     let out = dir.path().join("cmp");
     let o = bin()
         .args(["compare", base.to_str().unwrap(), option.to_str().unwrap()])
@@ -75,7 +58,7 @@ fn compare_draws_every_chart_and_writes_the_report_and_plot_redraws_them() {
 #[test]
 fn no_plots_leaves_charts_out_and_report_makes_them_later() {
     let dir = tempfile::tempdir().unwrap();
-    let base = small(dir.path(), "baseline.toml");
+    let base = small_file(dir.path(), "baseline.toml", 0.02);
     let out = dir.path().join("run");
     let o = bin()
         .args([

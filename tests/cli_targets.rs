@@ -1,11 +1,9 @@
 //! `placesim validate-targets` against the built binary.
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_placesim"))
-}
+use common::bin;
+use std::path::Path;
 
 /// A small baseline that covers every target period (to March 2020).
 fn small_baseline(dir: &Path) -> std::path::PathBuf {

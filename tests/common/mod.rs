@@ -3,7 +3,8 @@
 
 use placesim::calendar::Date;
 use placesim::scenario::{load_scenario, Scenario};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// A shipped scenario at a small scale and a short horizon, for fast tests.
 pub fn small(file: &str, scale: f64, end: &str) -> Scenario {
@@ -12,4 +13,26 @@ pub fn small(file: &str, scale: f64, end: &str) -> Scenario {
     s.scale = scale;
     s.end = Date::parse(end).expect("valid date");
     s
+}
+
+/// The built `placesim` binary.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_placesim"))
+}
+
+/// A scenario file in `dir` that extends the shipped `file` at `scale`, ending March 2022, for
+/// fast runs of the binary. It keeps the shipped file's name.
+pub fn small_file(dir: &Path, file: &str, scale: f64) -> PathBuf {
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let path = dir.join(file);
+    let name = file.trim_end_matches(".toml");
+    std::fs::write(
+        &path,
+        format!(
+            "extends = {:?}\n\n[scenario]\nname = \"{name}\"\nscale = {scale}\nend = \"2022-03-31\"\n",
+            shipped.display().to_string()
+        ),
+    )
+    .unwrap();
+    path
 }
