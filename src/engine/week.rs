@@ -220,7 +220,7 @@ pub(crate) fn simulate_locality(
     let mut alive = pop.alive_count() as i64;
     let n0 = alive as f64;
 
-    // Each resident's random stream, hashed once rather than every week.
+    // Each resident's random stream, hashed once rather than at every draw.
     let mut streams: Vec<Stream> = Vec::with_capacity(pop.age.capacity());
     streams.extend((0..pop.len()).map(|i| key.agent(pop.locality, i as u32)));
     // Scratch buffers, reused every week.
@@ -506,7 +506,7 @@ pub(crate) fn simulate_locality(
                     0 if reab_free > 0 => {
                         reab_free -= 1;
                         discharge(pop, i, w16, &mut tal, cell, Metric::DischargesReablement);
-                        start_reablement(setup, key, pop, i, w, &mut tal, cell);
+                        start_reablement(setup, streams[i], pop, i, w, &mut tal, cell);
                         true
                     }
                     1 if pkg_cap > 0 => {
@@ -574,13 +574,13 @@ pub(crate) fn simulate_locality(
                 let iu = i as usize;
                 let cell = tal.cell(pop, iu);
                 tal.add(cell, Metric::LiaisonAssessments, 1);
-                let d = key.agent(pop.locality, i).week(w as u32);
+                let d = streams[i as usize].week(w as u32);
                 if d.uniform(Purpose::LiaisonDivert) < life.divert_probability {
                     tal.add(cell, Metric::AdmissionsAvoidedLife, 1);
                     diverted.push(i);
                     if reab_free > 0 {
                         reab_free -= 1;
-                        start_reablement(setup, key, pop, iu, w, &mut tal, cell);
+                        start_reablement(setup, streams[iu], pop, iu, w, &mut tal, cell);
                     } else {
                         tal.add(cell, Metric::LifeReferrals, 1);
                     }
@@ -593,7 +593,7 @@ pub(crate) fn simulate_locality(
             if diverted.binary_search(&i).is_ok() {
                 continue;
             }
-            if admit_agent(setup, key, pop, i as usize, w, &mut tal) {
+            if admit_agent(setup, streams[i as usize], pop, i as usize, w, &mut tal) {
                 alive -= 1;
             }
         }
@@ -656,7 +656,7 @@ pub(crate) fn simulate_locality(
                 tal.add(cell, Metric::HuddleReviews, 1);
                 pop.flags[iu] &= !flag::HUDDLE_WAITING;
                 pop.huddle_until[iu] = until(w, s.huddles.care_plan_weeks);
-                let d = key.agent(pop.locality, i).week(w as u32);
+                let d = streams[i as usize].week(w as u32);
                 let f = pop.flags[iu];
                 if sch.pic_active[w]
                     && pop.age[iu] >= s.pic.min_age
@@ -698,7 +698,7 @@ pub(crate) fn simulate_locality(
                 pop.flags[iu] &= !flag::PIC_WAITING;
                 pop.pic_until[iu] = until(w, s.pic.max_weeks);
                 pop.pic_protect_until[iu] = pop.pic_until[iu].saturating_add(52).min(NEVER - 1);
-                let d = key.agent(pop.locality, iu as u32).week(w as u32);
+                let d = streams[iu].week(w as u32);
                 if d.uniform(Purpose::PicIsolationResolved) < s.pic.isolation_resolved_probability {
                     pop.flags[iu] &= !flag::ISOLATED;
                 }
@@ -965,7 +965,7 @@ fn end_reablement(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, outc
 /// and the duration are drawn now and acted on when it ends.
 fn start_reablement(
     setup: &Setup,
-    key: &ReplicateKey,
+    stream: Stream,
     pop: &mut LocalityPop,
     i: usize,
     w: usize,
@@ -973,7 +973,7 @@ fn start_reablement(
     cell: Cell,
 ) {
     let life = &setup.scenario.services.life;
-    let d = key.agent(pop.locality, i as u32).week(w as u32);
+    let d = stream.week(w as u32);
     tal.add(cell, Metric::LifeReferrals, 1);
     tal.add(cell, Metric::ReablementStarts, 1);
     if d.uniform(Purpose::VisitWithin2h) < life.visit_within_2h_probability {
@@ -994,7 +994,7 @@ fn start_reablement(
 /// Returns true when the agent died (zero-day stay ending in death).
 fn admit_agent(
     setup: &Setup,
-    key: &ReplicateKey,
+    stream: Stream,
     pop: &mut LocalityPop,
     i: usize,
     w: usize,
@@ -1003,7 +1003,7 @@ fn admit_agent(
     let t = &setup.tables;
     let w16 = w as u16;
     let cell = tal.cell(pop, i);
-    let d = key.agent(pop.locality, i as u32).week(w as u32);
+    let d = stream.week(w as u32);
     tal.add(cell, Metric::EmergencyAdmissions, 1);
     if pop.age[i] >= 18 {
         tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
