@@ -43,86 +43,49 @@ pub struct SeriesRow {
 /// How a quarterly series is computed from the weekly tally.
 #[derive(Debug, Clone, Copy)]
 enum Quarterly {
-    /// The metric per 1,000 person-years (annualised rate).
-    Rate(Metric),
-    /// The metric as tallied: counts summed over the quarter, stocks as mean weekly level.
+    /// The metric per 1,000 person-years (annualised rate), under the given series name.
+    Rate(&'static str, Metric),
+    /// The metric as tallied, under its own name and unit: counts summed over the quarter,
+    /// stocks as mean weekly level.
     Raw(Metric),
 }
 
-/// Quarterly series: name, how it is computed, unit.
-const QUARTERLY: [(&str, Quarterly, &str); 19] = [
-    (
-        "admissions_per_1000",
-        Quarterly::Rate(Metric::EmergencyAdmissions),
-        "per 1,000 person-years",
-    ),
-    (
-        "ae_attendances_per_1000",
-        Quarterly::Rate(Metric::AeAttendances),
-        "per 1,000 person-years",
-    ),
-    (
-        "emergency_admissions",
-        Quarterly::Raw(Metric::EmergencyAdmissions),
-        "admissions",
-    ),
-    (
-        "admissions_avoided_life",
-        Quarterly::Raw(Metric::AdmissionsAvoidedLife),
-        "admissions",
-    ),
-    ("life_referrals", Quarterly::Raw(Metric::LifeReferrals), "referrals"),
-    (
-        "reablement_no_package",
-        Quarterly::Raw(Metric::ReablementNoPackage),
-        "episodes",
-    ),
-    (
-        "reablement_to_package",
-        Quarterly::Raw(Metric::ReablementToPackage),
-        "episodes",
-    ),
-    (
-        "reablement_to_care_home",
-        Quarterly::Raw(Metric::ReablementToCareHome),
-        "episodes",
-    ),
-    ("delayed_bed_days", Quarterly::Raw(Metric::DelayedBedDays), "days"),
-    ("huddle_caseload", Quarterly::Raw(Metric::HuddleCaseload), "persons"),
-    ("pic_caseload", Quarterly::Raw(Metric::PicCaseload), "persons"),
-    (
-        "reablement_caseload",
-        Quarterly::Raw(Metric::ReablementCaseload),
-        "persons",
-    ),
-    (
-        "social_prescribing_active",
-        Quarterly::Raw(Metric::SocialPrescribingActive),
-        "persons",
-    ),
-    ("huddle_waiting", Quarterly::Raw(Metric::HuddleWaiting), "persons"),
-    ("pic_waiting", Quarterly::Raw(Metric::PicWaiting), "persons"),
-    (
-        "social_prescribing_waiting",
-        Quarterly::Raw(Metric::SocialPrescribingWaiting),
-        "persons",
-    ),
-    (
-        "reablement_waiting",
-        Quarterly::Raw(Metric::ReablementWaiting),
-        "persons",
-    ),
-    (
-        "care_package_waiting",
-        Quarterly::Raw(Metric::CarePackageWaiting),
-        "persons",
-    ),
-    ("care_home_waiting", Quarterly::Raw(Metric::CareHomeWaiting), "persons"),
+impl Quarterly {
+    /// Series name and unit.
+    fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Quarterly::Rate(name, _) => (name, "per 1,000 person-years"),
+            Quarterly::Raw(m) => (m.name(), m.unit()),
+        }
+    }
+}
+
+/// Quarterly series, in output order.
+const QUARTERLY: [Quarterly; 19] = [
+    Quarterly::Rate("admissions_per_1000", Metric::EmergencyAdmissions),
+    Quarterly::Rate("ae_attendances_per_1000", Metric::AeAttendances),
+    Quarterly::Raw(Metric::EmergencyAdmissions),
+    Quarterly::Raw(Metric::AdmissionsAvoidedLife),
+    Quarterly::Raw(Metric::LifeReferrals),
+    Quarterly::Raw(Metric::ReablementNoPackage),
+    Quarterly::Raw(Metric::ReablementToPackage),
+    Quarterly::Raw(Metric::ReablementToCareHome),
+    Quarterly::Raw(Metric::DelayedBedDays),
+    Quarterly::Raw(Metric::HuddleCaseload),
+    Quarterly::Raw(Metric::PicCaseload),
+    Quarterly::Raw(Metric::ReablementCaseload),
+    Quarterly::Raw(Metric::SocialPrescribingActive),
+    Quarterly::Raw(Metric::HuddleWaiting),
+    Quarterly::Raw(Metric::PicWaiting),
+    Quarterly::Raw(Metric::SocialPrescribingWaiting),
+    Quarterly::Raw(Metric::ReablementWaiting),
+    Quarterly::Raw(Metric::CarePackageWaiting),
+    Quarterly::Raw(Metric::CareHomeWaiting),
 ];
 
 /// Names of the quarterly series, in output order.
 pub fn quarterly_names() -> impl Iterator<Item = &'static str> {
-    QUARTERLY.iter().map(|(n, _, _)| *n)
+    QUARTERLY.iter().map(|q| q.label().0)
 }
 
 /// Names and units of the per-financial-year series, in output order.
@@ -194,7 +157,8 @@ pub fn series(cal: &RunCalendar, localities: &[&str], replicates: &[Tally]) -> V
         .chain(localities.iter().enumerate().map(|(l, k)| (*k, Some(l))))
         .collect();
     let qs = quarters(cal);
-    for &(name, how, unit) in &QUARTERLY {
+    for &how in &QUARTERLY {
+        let (name, unit) = how.label();
         for &(group, locality) in &groups {
             for q in &qs {
                 let values: Vec<f64> = replicates
@@ -210,7 +174,7 @@ pub fn series(cal: &RunCalendar, localities: &[&str], replicates: &[Tally]) -> V
                                 .sum()
                         };
                         match how {
-                            Quarterly::Rate(m) => per_1000(sum(m), sum(Metric::Population) / WEEKS_PER_YEAR),
+                            Quarterly::Rate(_, m) => per_1000(sum(m), sum(Metric::Population) / WEEKS_PER_YEAR),
                             Quarterly::Raw(m) => match m.kind() {
                                 MetricKind::Count => sum(m),
                                 MetricKind::Stock => sum(m) / q.weeks.len() as f64,
