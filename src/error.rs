@@ -32,9 +32,13 @@ impl Error {
     }
 }
 
-/// One problem in a scenario file, located precisely.
+/// One problem in an input file (a scenario or a place file), located precisely.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioError {
+pub struct InputError {
+    /// The files that led to this one, outermost first: the scenario that was run, then each
+    /// file it extends, up to the one that extends (or names as its place) [`InputError::file`].
+    /// Empty when the problem is in the file that was given.
+    pub chain: Vec<PathBuf>,
     /// File the problem is in.
     pub file: PathBuf,
     /// 1-based line (0 when the problem is the whole file, e.g. it cannot be read).
@@ -49,11 +53,35 @@ pub struct ScenarioError {
     pub suggestion: Option<String>,
 }
 
-impl fmt::Display for ScenarioError {
+/// A problem in a scenario file: an [`InputError`].
+pub type ScenarioError = InputError;
+
+impl InputError {
+    /// A problem with the whole of `file` (no line).
+    pub fn whole_file(file: &std::path::Path, message: impl Into<String>) -> InputError {
+        InputError {
+            chain: Vec::new(),
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: message.into(),
+            suggestion: None,
+        }
+    }
+}
+
+impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for outer in &self.chain {
+            write!(f, "{} → ", outer.display())?;
+        }
         write!(f, "{}", self.file.display())?;
         if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
+            write!(f, ":{}", self.line)?;
+            if self.column > 0 {
+                write!(f, ":{}", self.column)?;
+            }
         }
         if !self.field.is_empty() {
             write!(f, ": {}", self.field)?;
@@ -66,56 +94,45 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// Writes `n problem(s) in {what}:` and one indented line per problem.
+fn write_problems(f: &mut fmt::Formatter<'_>, what: &str, problems: &[InputError]) -> fmt::Result {
+    let n = problems.len();
+    write!(f, "{n} problem{} in {what}:", if n == 1 { "" } else { "s" })?;
+    for e in problems {
+        write!(f, "\n  {e}")?;
+    }
+    Ok(())
+}
+
 /// Every problem found in a scenario (all are reported, not just the first).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScenarioErrors(pub Vec<ScenarioError>);
+pub struct ScenarioErrors(pub Vec<InputError>);
 
 impl fmt::Display for ScenarioErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.0.len();
-        writeln!(f, "{n} problem{} in scenario:", if n == 1 { "" } else { "s" })?;
-        for (i, e) in self.0.iter().enumerate() {
-            if i + 1 < n {
-                writeln!(f, "  {e}")?;
-            } else {
-                write!(f, "  {e}")?;
-            }
-        }
-        Ok(())
+        write_problems(f, "scenario", &self.0)
     }
 }
 
 impl std::error::Error for ScenarioErrors {}
 
-/// A place file problem.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum PlaceError {
-    /// The file could not be read.
-    #[error("cannot read place file {path}: {source}")]
-    Read {
-        /// Path.
-        path: String,
-        /// Cause.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML or does not match the schema.
-    #[error("place file {origin} does not match the place schema: {message}")]
-    Parse {
-        /// Where it came from.
-        origin: String,
-        /// Parser message (with line and column).
-        message: String,
-    },
-    /// The file parses but its figures are inconsistent.
-    #[error("place file {origin} is invalid:\n  {}", problems.join("\n  "))]
-    Invalid {
-        /// Where it came from.
-        origin: String,
-        /// Every problem found.
-        problems: Vec<String>,
-    },
+/// A place file that cannot be used: unreadable, not TOML, not the place schema, a figure
+/// outside its domain, or tables that disagree. Every problem is located (file, line, field).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceError {
+    /// Where the place came from (a path, or `embedded:croydon`).
+    pub origin: String,
+    /// Every problem found.
+    pub problems: Vec<InputError>,
 }
+
+impl fmt::Display for PlaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_problems(f, "place file", &self.problems)
+    }
+}
+
+impl std::error::Error for PlaceError {}
 
 /// Problems writing outputs.
 #[derive(Debug, thiserror::Error)]

@@ -30,6 +30,7 @@ pub mod calendar;
 pub mod calibration;
 pub mod engine;
 pub mod error;
+pub mod input;
 pub mod model;
 pub mod output;
 pub mod peer;

@@ -18,11 +18,45 @@ fn main() -> ExitCode {
                 let _ = usage.print();
                 return ExitCode::from(2);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", render(&err));
             if err.downcast_ref::<cli::TargetsFailed>().is_some() {
                 return ExitCode::from(cli::TARGETS_FAILED);
             }
             ExitCode::from(if cli::is_bad_input(&err) { 2 } else { 1 })
         }
+    }
+}
+
+/// The error and its causes, outermost first, joined by `: `, each cause once: a cause whose
+/// text the message already holds (an I/O error that its wrapper also quotes) is not repeated.
+fn render(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn a_cause_already_quoted_by_its_wrapper_is_printed_once() {
+        let io = std::io::Error::other("No space left on device (os error 28)");
+        let err =
+            anyhow::Error::new(io).context("failed writing out/weekly.csv: No space left on device (os error 28)");
+        let err = err.context("writing outputs");
+        assert_eq!(
+            render(&err),
+            "writing outputs: failed writing out/weekly.csv: No space left on device (os error 28)"
+        );
     }
 }

@@ -75,7 +75,7 @@ impl Setup {
             ))
         })?;
         let growth = place.file.population.annual_growth.value;
-        let synth_scale = scenario.scale * (1.0 + growth).powf(scenario.start.years_since(pop_date));
+        let synth_scale = crate::population::synthesis_scale(place, scenario.scale, scenario.start, pop_date);
         let years = calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
         let p = &place.file.population;
         let extra_capacity = years * (p.out_migration_rate.value + growth.max(0.0) + 0.02) + 0.05;

@@ -2,10 +2,13 @@
 //! uses. Croydon is embedded in the binary; any other place is a file with the same schema
 //! ([`raw::PlaceFile`]).
 
+mod check;
+mod domain;
 pub mod raw;
 
 use crate::error::PlaceError;
-use raw::{Figure, PlaceFile};
+use check::Checker;
+use raw::PlaceFile;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -125,29 +128,32 @@ impl Place {
 
     /// Reads and validates a place file.
     pub fn load(path: &Path) -> Result<Place, PlaceError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlaceError::Read {
-            path: path.display().to_string(),
-            source,
+        let origin = path.display().to_string();
+        let text = crate::input::read_text(path, "place file").map_err(|p| PlaceError {
+            origin: origin.clone(),
+            problems: vec![crate::error::InputError {
+                line: p.line,
+                column: p.column,
+                ..crate::error::InputError::whole_file(path, p.message)
+            }],
         })?;
-        Place::from_toml(&text, &path.display().to_string())
+        Place::from_toml(&text, &origin)
     }
 
-    /// Parses and validates place-file text; `origin` names it in errors.
+    /// Parses and validates place-file text; `origin` names it in errors. Every problem is
+    /// reported, each with its line, column and field.
     pub fn from_toml(text: &str, origin: &str) -> Result<Place, PlaceError> {
-        let file: PlaceFile = toml::from_str(text).map_err(|e| PlaceError::Parse {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
-        let mut problems = Vec::new();
-        check_sources(text, &file, &mut problems);
-        let place = build(file, origin, text, &mut problems);
-        if problems.is_empty() {
-            Ok(place)
-        } else {
-            Err(PlaceError::Invalid {
+        let (file, mut checker) = check::parse(text, origin);
+        let place = file.map(|file| {
+            check::tables(&file, &mut checker);
+            build(file, origin, text, &mut checker)
+        });
+        match place {
+            Some(place) if checker.problems.is_empty() => Ok(place),
+            _ => Err(PlaceError {
                 origin: origin.to_string(),
-                problems,
-            })
+                problems: checker.problems,
+            }),
         }
     }
 
@@ -204,148 +210,83 @@ impl Place {
     }
 }
 
-fn sum(v: &[f64]) -> f64 {
-    v.iter().sum()
-}
-
-/// Every `source = "KEY"` in the file must name an entry of `[sources]`.
-fn check_sources(text: &str, file: &PlaceFile, problems: &mut Vec<String>) {
-    let Ok(value) = text.parse::<toml::Table>() else {
-        return;
-    };
-    fn walk(path: &str, t: &toml::Table, file: &PlaceFile, problems: &mut Vec<String>) {
-        if path == "sources" {
-            return;
-        }
-        if let (Some(_), Some(src)) = (t.get("value"), t.get("source")) {
-            match src.as_str() {
-                Some(key) if file.sources.contains_key(key) => {}
-                Some(key) => problems.push(format!("{path}: source '{key}' is not in [sources]")),
-                None => problems.push(format!("{path}: source must be a string")),
-            }
-            return;
-        }
-        for (k, v) in t {
-            let p = if path.is_empty() {
-                k.clone()
-            } else {
-                format!("{path}.{k}")
-            };
-            match v {
-                toml::Value::Table(inner) => walk(&p, inner, file, problems),
-                toml::Value::Array(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        if let toml::Value::Table(inner) = item {
-                            walk(&format!("{p}[{i}]"), inner, file, problems);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    walk("", &value, file, problems);
-}
-
-fn expect_len<T>(name: &str, f: &Figure<Vec<T>>, n: usize, problems: &mut Vec<String>) {
-    if f.value.len() != n {
-        problems.push(format!("{name}: expected {n} values, found {}", f.value.len()));
-    }
-    if let Some(labels) = &f.labels {
-        if labels.len() != f.value.len() {
-            problems.push(format!("{name}: {} labels for {} values", labels.len(), f.value.len()));
-        }
-    }
-}
-
-fn expect_probs(name: &str, values: &[f64], problems: &mut Vec<String>) {
-    for (i, &v) in values.iter().enumerate() {
-        if !(0.0..=1.0).contains(&v) {
-            problems.push(format!("{name}[{i}] = {v}: a probability or share must be in [0, 1]"));
-        }
-    }
-}
-
-fn expect_nonneg(name: &str, values: &[f64], problems: &mut Vec<String>) {
-    for (i, &v) in values.iter().enumerate() {
-        if !(v >= 0.0 && v.is_finite()) {
-            problems.push(format!("{name}[{i}] = {v}: must be a finite number >= 0"));
-        }
-    }
-}
-
-/// Checks an age-banded figure. Bands of every table start at age 0 except those of frailty
-/// and social care, which apply only from their first band (younger residents are fit and
-/// have no care).
-fn expect_bands(name: &str, bands: &[u8], f: &Figure<Vec<f64>>, problems: &mut Vec<String>) {
-    expect_len(name, f, bands.len(), problems);
-    let may_start_later = name.starts_with("frailty.") || name.starts_with("social_care.");
-    if bands.is_empty() || (bands[0] != 0 && !may_start_later) {
-        problems.push(format!("{name}: the first age band must start at 0"));
-    }
-    if bands.windows(2).any(|w| w[0] >= w[1]) {
-        problems.push(format!("{name}: age band lower bounds must increase"));
-    }
-}
-
-fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) -> Place {
+/// Checks the localities, practices and LSOAs against each other and builds the indices.
+fn build(file: PlaceFile, origin: &str, text: &str, c: &mut Checker) -> Place {
     let p = &file.population;
-    expect_len("population.males_single_year", &p.males_single_year, POP_AGES, problems);
-    expect_len(
-        "population.females_single_year",
-        &p.females_single_year,
-        POP_AGES,
-        problems,
-    );
-    expect_nonneg("population.males_single_year", &p.males_single_year.value, problems);
-    expect_nonneg("population.females_single_year", &p.females_single_year.value, problems);
-    expect_probs("population.out_migration_rate", &[p.out_migration_rate.value], problems);
-    expect_probs("population.male_birth_share", &[p.male_birth_share.value], problems);
-    expect_nonneg(
-        "population.birth_rate_per_woman_15_44",
-        &[p.birth_rate_per_woman_15_44.value],
-        problems,
-    );
-    if !(-0.2..=0.2).contains(&p.annual_growth.value) {
-        problems.push(format!(
-            "population.annual_growth = {}: expected a yearly rate between -0.2 and 0.2",
-            p.annual_growth.value
-        ));
-    }
     if file.localities.is_empty() || file.localities.len() > 250 {
-        problems.push("localities: between 1 and 250 localities are needed".into());
+        c.problem(
+            "localities",
+            format!(
+                "between 1 and 250 localities are needed, found {}",
+                file.localities.len()
+            ),
+        );
     }
+    let localities_ok = check::unique(
+        c,
+        "locality key",
+        file.localities
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("localities[{i}].key"), l.key.as_str())),
+    );
     for (i, l) in file.localities.iter().enumerate() {
-        expect_len(
+        c.len(
             &format!("localities[{i}].persons_single_year"),
             &l.persons_single_year,
             POP_AGES,
-            problems,
         );
     }
+    let practices_ok = check::unique(
+        c,
+        "practice key",
+        file.practices
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (format!("practices[{i}].key"), p.key.as_str())),
+    );
     let loc_index = |key: &str| file.localities.iter().position(|l| l.key == key);
     let mut practice_locality = Vec::with_capacity(file.practices.len());
-    for pr in &file.practices {
+    for (i, pr) in file.practices.iter().enumerate().filter(|_| localities_ok) {
         match loc_index(&pr.locality) {
             Some(l) => practice_locality.push(l as u8),
             None => {
-                problems.push(format!("practices '{}': unknown locality '{}'", pr.key, pr.locality));
+                c.problem(
+                    &format!("practices[{i}].locality"),
+                    format!("practice {:?}: unknown locality {:?}", pr.key, pr.locality),
+                );
                 practice_locality.push(0);
             }
         }
     }
     let ls = &file.lsoas;
     let n = ls.code.value.len();
-    expect_len("lsoas.locality", &ls.locality, n, problems);
-    expect_len("lsoas.practice", &ls.practice, n, problems);
-    expect_len("lsoas.population", &ls.population, n, problems);
-    expect_len("lsoas.imd_decile", &ls.imd_decile, n, problems);
-    expect_len("lsoas.imd_rank", &ls.imd_rank, n, problems);
+    if n == 0 {
+        c.problem("lsoas.code.value", "at least one LSOA is needed".into());
+    }
+    let _ = check::unique(
+        c,
+        "LSOA code",
+        ls.code
+            .value
+            .iter()
+            .enumerate()
+            .map(|(i, code)| (format!("lsoas.code.value[{i}]"), code.as_str())),
+    );
+    c.len("lsoas.locality", &ls.locality, n);
+    c.len("lsoas.practice", &ls.practice, n);
+    c.len("lsoas.population", &ls.population, n);
+    c.len("lsoas.imd_decile", &ls.imd_decile, n);
+    c.len("lsoas.imd_rank", &ls.imd_rank, n);
     let mut lsoa_locality = Vec::with_capacity(n);
     let mut lsoa_practice = Vec::with_capacity(n);
     let mut lsoa_imd_decile = Vec::with_capacity(n);
     let mut lsoa_population = Vec::with_capacity(n);
+    // With a repeated locality or practice key, every cross-reference below would be
+    // reported again as a consequence: the duplicate is the one problem.
+    let cross_ok = localities_ok && practices_ok;
     for i in 0..n
+        .min(if cross_ok { n } else { 0 })
         .min(ls.locality.value.len())
         .min(ls.practice.value.len())
         .min(ls.population.value.len())
@@ -353,38 +294,35 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
     {
         let loc = loc_index(&ls.locality.value[i]);
         if loc.is_none() {
-            problems.push(format!(
-                "lsoas.locality[{i}]: unknown locality '{}'",
-                ls.locality.value[i]
-            ));
+            c.problem(
+                &format!("lsoas.locality.value[{i}]"),
+                format!("unknown locality {:?}", ls.locality.value[i]),
+            );
         }
         let pr = file.practices.iter().position(|p| p.key == ls.practice.value[i]);
-        match pr {
-            None => problems.push(format!(
-                "lsoas.practice[{i}]: unknown practice '{}'",
-                ls.practice.value[i]
-            )),
-            Some(pi) if loc.is_some() && practice_locality[pi] as usize != loc.unwrap_or(0) => problems.push(format!(
-                "lsoas.practice[{i}]: practice '{}' is not in locality '{}'",
-                ls.practice.value[i], ls.locality.value[i]
-            )),
+        match (pr, loc) {
+            (None, _) => c.problem(
+                &format!("lsoas.practice.value[{i}]"),
+                format!("unknown practice {:?}", ls.practice.value[i]),
+            ),
+            (Some(pi), Some(l)) if practice_locality[pi] as usize != l => c.problem(
+                &format!("lsoas.practice.value[{i}]"),
+                format!(
+                    "practice {:?} is not in locality {:?}",
+                    ls.practice.value[i], ls.locality.value[i]
+                ),
+            ),
             _ => {}
         }
-        let dec = ls.imd_decile.value[i];
-        if !(1.0..=10.0).contains(&dec) || dec.fract() != 0.0 {
-            problems.push(format!("lsoas.imd_decile[{i}] = {dec}: must be a whole number 1..10"));
-        }
-        let pop = ls.population.value[i];
-        if !(pop >= 0.0 && pop.fract() == 0.0) {
-            problems.push(format!("lsoas.population[{i}] = {pop}: must be a whole number >= 0"));
-        }
+        // Out-of-domain deciles and populations were reported with the figures.
         lsoa_locality.push(loc.unwrap_or(0) as u8);
         lsoa_practice.push(pr.unwrap_or(0) as u16);
-        lsoa_imd_decile.push(dec.clamp(1.0, 10.0) as u8);
-        lsoa_population.push(pop.max(0.0) as u32);
+        lsoa_imd_decile.push(ls.imd_decile.value[i].clamp(1.0, 10.0) as u8);
+        lsoa_population.push(ls.population.value[i].clamp(0.0, f64::from(u32::MAX)) as u32);
     }
-    // Locality age tables must agree with LSOA totals and the borough age/sex tables.
-    for (l, loc) in file.localities.iter().enumerate() {
+    // Locality age tables must agree with LSOA totals and the borough age/sex tables, and
+    // every locality must have residents.
+    for (l, loc) in file.localities.iter().enumerate().filter(|_| cross_ok) {
         let from_lsoas: u64 = lsoa_population
             .iter()
             .zip(&lsoa_locality)
@@ -392,262 +330,37 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
             .map(|(&p, _)| u64::from(p))
             .sum();
         let from_ages = sum(&loc.persons_single_year.value);
-        if (from_ages - from_lsoas as f64).abs() > 0.5 {
-            problems.push(format!(
-                "localities '{}': persons_single_year sums to {from_ages} but its LSOAs hold {from_lsoas}",
-                loc.key
-            ));
+        let field = format!("localities[{l}].persons_single_year.value");
+        if from_ages < 1.0 {
+            c.problem(
+                &field,
+                format!(
+                    "locality {:?} has no residents: every locality needs at least one",
+                    loc.key
+                ),
+            );
+        } else if (from_ages - from_lsoas as f64).abs() > 0.5 {
+            c.problem(
+                &field,
+                format!(
+                    "locality {:?}: persons_single_year sums to {from_ages} but its LSOAs hold {from_lsoas}",
+                    loc.key
+                ),
+            );
         }
     }
-    if problems.is_empty() {
+    if c.problems.is_empty() {
         for a in 0..POP_AGES {
             let borough = p.males_single_year.value[a] + p.females_single_year.value[a];
             let locs: f64 = file.localities.iter().map(|l| l.persons_single_year.value[a]).sum();
             if (borough - locs).abs() > 0.5 {
-                problems.push(format!(
-                    "age {a}: borough males + females = {borough} but localities sum to {locs}"
-                ));
+                c.problem(
+                    &format!("population.males_single_year.value[{a}]"),
+                    format!("age {a}: borough males + females = {borough} but localities sum to {locs}"),
+                );
             }
         }
     }
-    let m = &file.mortality;
-    expect_len("mortality.mx_male", &m.mx_male, LIFE_TABLE_AGES, problems);
-    expect_len("mortality.mx_female", &m.mx_female, LIFE_TABLE_AGES, problems);
-    expect_nonneg("mortality.mx_male", &m.mx_male.value, problems);
-    expect_nonneg("mortality.mx_female", &m.mx_female.value, problems);
-    expect_len(
-        "mortality.imd_multiplier_male",
-        &m.imd_multiplier_male,
-        IMD_DECILES,
-        problems,
-    );
-    expect_len(
-        "mortality.imd_multiplier_female",
-        &m.imd_multiplier_female,
-        IMD_DECILES,
-        problems,
-    );
-    expect_bands(
-        "mortality.in_hospital_death_probability",
-        &m.hospital_age_band_lower,
-        &m.in_hospital_death_probability,
-        problems,
-    );
-    expect_probs(
-        "mortality.in_hospital_death_probability",
-        &m.in_hospital_death_probability.value,
-        problems,
-    );
-    let e = &file.ethnicity;
-    let ng = e.groups.len();
-    expect_len("ethnicity.shares", &e.shares, ng, problems);
-    expect_probs("ethnicity.shares", &e.shares.value, problems);
-    if e.imd_quintile_weight.value.len() != ng || e.imd_quintile_weight.value.iter().any(|r| r.len() != 5) {
-        problems.push(format!("ethnicity.imd_quintile_weight: expected {ng} rows of 5"));
-    }
-    if e.age_band_weight.value.len() != ng || e.age_band_weight.value.iter().any(|r| r.len() != 3) {
-        problems.push(format!("ethnicity.age_band_weight: expected {ng} rows of 3"));
-    }
-    let c = &file.conditions;
-    let nc = c.names.len();
-    if nc == 0 || nc > 8 {
-        problems.push("conditions.names: between 1 and 8 conditions".into());
-    }
-    if c.prevalence_by_age.value.len() != nc
-        || c.prevalence_by_age
-            .value
-            .iter()
-            .any(|r| r.len() != c.age_band_lower.len())
-    {
-        problems.push(format!(
-            "conditions.prevalence_by_age: expected {nc} rows of {}",
-            c.age_band_lower.len()
-        ));
-    }
-    for (i, row) in c.prevalence_by_age.value.iter().enumerate() {
-        expect_probs(&format!("conditions.prevalence_by_age[{i}]"), row, problems);
-    }
-    expect_len("conditions.male_multiplier", &c.male_multiplier, nc, problems);
-    if c.ethnicity_multiplier.value.len() != nc || c.ethnicity_multiplier.value.iter().any(|r| r.len() != ng) {
-        problems.push(format!("conditions.ethnicity_multiplier: expected {nc} rows of {ng}"));
-    }
-    let f = &file.frailty;
-    expect_bands(
-        "frailty.initial_any_share_by_age",
-        &f.age_band_lower,
-        &f.initial_any_share_by_age,
-        problems,
-    );
-    expect_probs(
-        "frailty.initial_any_share_by_age",
-        &f.initial_any_share_by_age.value,
-        problems,
-    );
-    expect_bands(
-        "frailty.onset_rate_by_age",
-        &f.age_band_lower,
-        &f.onset_rate_by_age,
-        problems,
-    );
-    expect_len("frailty.severity_shares", &f.severity_shares, 3, problems);
-    expect_len("frailty.progression_rate", &f.progression_rate, 2, problems);
-    expect_len("frailty.mortality_hr", &f.mortality_hr, 3, problems);
-    expect_len("frailty.crisis_hr", &f.crisis_hr, 3, problems);
-    let is = &file.isolation;
-    expect_bands(
-        "isolation.prevalence_by_age",
-        &is.age_band_lower,
-        &is.prevalence_by_age,
-        problems,
-    );
-    expect_bands(
-        "isolation.onset_rate_by_age",
-        &is.age_band_lower,
-        &is.onset_rate_by_age,
-        problems,
-    );
-    expect_probs("isolation.prevalence_by_age", &is.prevalence_by_age.value, problems);
-    let h = &file.hospital;
-    expect_bands(
-        "hospital.ae_attendance_rate_by_age",
-        &h.activity_age_band_lower,
-        &h.ae_attendance_rate_by_age,
-        problems,
-    );
-    expect_bands(
-        "hospital.emergency_admission_rate_by_age",
-        &h.activity_age_band_lower,
-        &h.emergency_admission_rate_by_age,
-        problems,
-    );
-    if h.imd_gradient.value.len() != h.gradient_age_band_lower.len()
-        || h.imd_gradient.value.iter().any(|r| r.len() != 5)
-    {
-        problems.push(format!(
-            "hospital.imd_gradient: expected {} rows of 5",
-            h.gradient_age_band_lower.len()
-        ));
-    }
-    expect_bands(
-        "hospital.los_mean_by_age",
-        &h.los_age_band_lower,
-        &h.los_mean_by_age,
-        problems,
-    );
-    expect_len(
-        "hospital.los_frailty_multiplier",
-        &h.los_frailty_multiplier,
-        FRAILTY_LEVELS,
-        problems,
-    );
-    expect_probs("hospital.zero_day_share", &[h.zero_day_share.value], problems);
-    expect_bands(
-        "hospital.discharge_support_probability",
-        &h.discharge_age_band_lower,
-        &h.discharge_support_probability,
-        problems,
-    );
-    expect_bands(
-        "hospital.discharge_care_home_probability",
-        &h.discharge_age_band_lower,
-        &h.discharge_care_home_probability,
-        problems,
-    );
-    expect_probs(
-        "hospital.discharge_care_home_probability",
-        &h.discharge_care_home_probability.value,
-        problems,
-    );
-    expect_len(
-        "hospital.discharge_support_frailty_multiplier",
-        &h.discharge_support_frailty_multiplier,
-        FRAILTY_LEVELS,
-        problems,
-    );
-    let s = &file.social_care;
-    expect_bands(
-        "social_care.initial_home_care_share",
-        &s.age_band_lower,
-        &s.initial_home_care_share,
-        problems,
-    );
-    expect_bands(
-        "social_care.initial_care_home_share",
-        &s.age_band_lower,
-        &s.initial_care_home_share,
-        problems,
-    );
-    expect_len(
-        "social_care.community_package_rate",
-        &s.community_package_rate,
-        FRAILTY_LEVELS,
-        problems,
-    );
-    expect_len(
-        "social_care.community_care_home_rate",
-        &s.community_care_home_rate,
-        FRAILTY_LEVELS,
-        problems,
-    );
-    let pc = &file.primary_care;
-    expect_bands(
-        "primary_care.consultation_rate_by_age",
-        &pc.age_band_lower,
-        &pc.consultation_rate_by_age,
-        problems,
-    );
-    let ef = &file.effects;
-    for (name, v) in [
-        (
-            "effects.social_prescribing_gp_reduction",
-            ef.social_prescribing_gp_reduction.value,
-        ),
-        (
-            "effects.social_prescribing_ae_reduction",
-            ef.social_prescribing_ae_reduction.value,
-        ),
-        ("effects.reablement_no_package", ef.reablement_no_package.value),
-        ("effects.life_visit_within_2h", ef.life_visit_within_2h.value),
-        (
-            "effects.pharmacist_crisis_reduction",
-            ef.pharmacist_crisis_reduction.value,
-        ),
-        ("effects.pic_isolation_resolved", ef.pic_isolation_resolved.value),
-    ] {
-        expect_probs(name, &[v], problems);
-    }
-    let ec = &file.economics;
-    expect_probs(
-        "economics.discount_rate_costs",
-        &[ec.discount_rate_costs.value],
-        problems,
-    );
-    expect_probs(
-        "economics.discount_rate_qalys",
-        &[ec.discount_rate_qalys.value],
-        problems,
-    );
-    expect_len("economics.qaly_thresholds", &ec.qaly_thresholds, 2, problems);
-    expect_nonneg("economics.qaly_thresholds", &ec.qaly_thresholds.value, problems);
-    expect_len("economics.eq5d_coefficients", &ec.eq5d_coefficients, 4, problems);
-    expect_probs(
-        "economics.eq5d_condition_multiplier",
-        &[ec.eq5d_condition_multiplier.value],
-        problems,
-    );
-    expect_len(
-        "economics.eq5d_frailty_multiplier",
-        &ec.eq5d_frailty_multiplier,
-        FRAILTY_LEVELS,
-        problems,
-    );
-    expect_probs(
-        "economics.eq5d_frailty_multiplier",
-        &ec.eq5d_frailty_multiplier.value,
-        problems,
-    );
-    expect_nonneg("costs.pic_worker_year", &[file.costs.pic_worker_year.value], problems);
-    expect_nonneg("costs.link_worker_year", &[file.costs.link_worker_year.value], problems);
     let lsoa_local_decile = local_groups(&lsoa_population, &file.lsoas.imd_rank.value, 10);
     let sha256 = format!("{:x}", Sha256::digest(text.as_bytes()));
     Place {
@@ -661,6 +374,10 @@ fn build(file: PlaceFile, origin: &str, text: &str, problems: &mut Vec<String>) 
         lsoa_local_decile,
         practice_locality,
     }
+}
+
+fn sum(v: &[f64]) -> f64 {
+    v.iter().sum()
 }
 
 /// Local deprivation groups (`groups` of them): LSOAs ordered by rank (most deprived first, ties

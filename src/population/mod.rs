@@ -6,7 +6,7 @@
 
 pub mod synth;
 
-pub use synth::synthesize;
+pub use synth::{synthesis_scale, synthesize};
 
 /// Bit flags of [`LocalityPop::flags`].
 pub mod flag {

@@ -290,6 +290,19 @@ pub fn condition_prevalence(place: &Place, k: usize, eff: f64, male: bool, ethni
     (p * sex * e[usize::from(ethnicity)] / mean_e).clamp(0.0, 0.95)
 }
 
+/// Agents per resident at synthesis for a run at `scale` starting on `start`: the place's
+/// population (at `population_date`) is back- or forward-cast along its growth path to the
+/// start. Locality `l` then gets `round(residents_l × this)` agents.
+pub fn synthesis_scale(
+    place: &Place,
+    scale: f64,
+    start: crate::calendar::Date,
+    population_date: crate::calendar::Date,
+) -> f64 {
+    let growth = place.file.population.annual_growth.value;
+    scale * (1.0 + growth).powf(start.years_since(population_date))
+}
+
 /// Largest-remainder rounding of `values` × `scale` to integers summing to the rounded total.
 pub fn round_preserving_total(values: &[f64], scale: f64) -> Vec<u32> {
     let scaled: Vec<f64> = values.iter().map(|v| v * scale).collect();

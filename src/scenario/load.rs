@@ -2,13 +2,13 @@
 //! the schema ([`super::schema`]) collecting all problems, then build a [`Scenario`].
 
 use super::schema::{self, Def, KeySpec, Kind, SCHEMA};
-use super::spanned::{self, LineIndex, Node, Pos, Table, Val};
 use super::{
     Allocation, Huddles, IcnPlus, Life, ModelParams, PerLocality, Pharmacists, Pic, PlaceSource, Rollout, Scenario,
     ScenarioFile, Services, SocialCare, SocialPrescribing,
 };
 use crate::calendar::Date;
-use crate::error::{PlaceError, ScenarioError, ScenarioErrors};
+use crate::error::{InputError, ScenarioErrors};
+use crate::input::spanned::{self, LineIndex, Node, Pos, Table, Val};
 use crate::place::Place;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -39,19 +39,32 @@ pub const CROYDON_LOCALITY_KEYS: &[&str] = &[
     "woodside_and_shirley",
 ];
 
-/// The last day a scenario may simulate.
-const LAST_SUPPORTED_DAY: (i32, u32, u32) = (2060, 12, 31);
+/// Longest scenario name, in characters: names become folder and file names (at most 255
+/// bytes with placesim's prefixes and suffixes) and chart legends.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// Years any date in a scenario may take (service dates before a run's start are allowed, and
+/// mean "from the start"); the run itself is bounded by the place's data
+/// ([`YEARS_BEFORE_POPULATION_DATE`], [`LAST_YEAR_AFTER_POPULATION_YEAR`]).
+const FIRST_DATE_YEAR: i32 = 1900;
+const LAST_DATE_YEAR: i32 = 2200;
+
+/// How far before the place's population date a run may start: the population is back-cast
+/// along the growth path, which stops being a description of the place after a decade.
+pub const YEARS_BEFORE_POPULATION_DATE: i32 = 10;
+
+/// The last calendar year a run may reach, counted from the place's population year: the
+/// mortality, activity and growth figures are held constant, at most four decades on (2060
+/// for Croydon's mid-2019 population).
+pub const LAST_YEAR_AFTER_POPULATION_YEAR: i32 = 41;
 
 /// Loads and validates a scenario file (following `extends`).
 pub fn load_scenario(path: &Path) -> Result<Scenario, ScenarioErrors> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ScenarioErrors(vec![ScenarioError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: format!("cannot read scenario file `{}`: {e}", path.display()),
-            suggestion: None,
+    let text = crate::input::read_text(path, "scenario file").map_err(|p| {
+        ScenarioErrors(vec![InputError {
+            line: p.line,
+            column: p.column,
+            ..InputError::whole_file(path, p.message)
         }])
     })?;
     load_scenario_str(&text, path)
@@ -70,10 +83,12 @@ pub fn load_scenario_str(text: &str, path: &Path) -> Result<Scenario, ScenarioEr
     v.walk(&tree, "", Pos::file(0));
     let scenario = v.build(&loader.files);
     v.cross_check(&loader.files);
-    if v.problems.is_empty() {
+    if v.problems.is_empty() && v.foreign.is_empty() {
         Ok(scenario)
     } else {
-        Err(into_errors(v.problems, &loader.files))
+        let mut errors = into_errors(v.problems, &loader.files);
+        errors.0.append(&mut v.foreign);
+        Err(errors)
     }
 }
 
@@ -97,13 +112,15 @@ impl Problem {
     }
 }
 
-/// Sorts problems by file (outermost first) and position, and names their files.
+/// Sorts problems by file (outermost first) and position, and names their files, each with
+/// the chain of files that led to it (file `i` is reached from files `0..i` by `extends`).
 fn into_errors(mut problems: Vec<Problem>, files: &[ScenarioFile]) -> ScenarioErrors {
     problems.sort_by_key(|p| p.pos);
     ScenarioErrors(
         problems
             .into_iter()
-            .map(|p| ScenarioError {
+            .map(|p| InputError {
+                chain: chain_to(files, p.pos.file),
                 file: files.get(p.pos.file).map(|f| f.path.clone()).unwrap_or_default(),
                 line: p.pos.line,
                 column: p.pos.column,
@@ -113,6 +130,11 @@ fn into_errors(mut problems: Vec<Problem>, files: &[ScenarioFile]) -> ScenarioEr
             })
             .collect(),
     )
+}
+
+/// The files before file `i` in the `extends` chain, outermost first.
+fn chain_to(files: &[ScenarioFile], i: usize) -> Vec<PathBuf> {
+    files.iter().take(i).map(|f| f.path.clone()).collect()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -146,6 +168,10 @@ impl Loader {
             path: path.to_path_buf(),
             sha256: sha256_hex(text.as_bytes()),
         });
+        if let Some(message) = crate::input::blank(text) {
+            self.problems.push(Problem::new(Pos::file(file), "", message));
+            return None;
+        }
         let index = LineIndex::new(text);
         let doc = match toml_edit::ImDocument::parse(text) {
             Ok(doc) => doc,
@@ -173,11 +199,26 @@ impl Loader {
             }
         };
         let parent_path = dir_of(path).join(&relative);
-        let parent_text = match std::fs::read_to_string(&parent_path) {
+        let what = format!("extended scenario `{}`", parent_path.display());
+        let parent_text = match crate::input::read_text(&parent_path, &what) {
             Ok(t) => t,
-            Err(e) => {
-                let message = format!("cannot read extended scenario `{}`: {e}", parent_path.display());
-                self.problems.push(Problem::new(at, "extends", message));
+            Err(p) if p.line > 0 => {
+                // Readable but not text: the problem is in the parent, at its first bad byte.
+                let parent = self.files.len();
+                self.files.push(ScenarioFile {
+                    path: parent_path.clone(),
+                    sha256: String::new(),
+                });
+                let pos = Pos {
+                    file: parent,
+                    line: p.line,
+                    column: p.column,
+                };
+                self.problems.push(Problem::new(pos, "", p.message));
+                return None;
+            }
+            Err(p) => {
+                self.problems.push(Problem::new(at, "extends", p.message));
                 return None;
             }
         };
@@ -231,12 +272,18 @@ struct Checked {
 #[derive(Default)]
 struct Validator {
     problems: Vec<Problem>,
+    /// Problems in other files the scenario uses (its place file), already located.
+    foreign: Vec<InputError>,
     values: BTreeMap<&'static str, Checked>,
 }
 
 /// How a value is described in "found …".
 fn describe(v: &Val) -> String {
     match v {
+        Val::Str(s) if s.chars().count() > 60 => {
+            let head: String = s.chars().take(40).collect();
+            format!("a string of {} characters starting {head:?}", s.chars().count())
+        }
         Val::Str(s) => format!("a string {s:?}"),
         Val::Int(i) => format!("the integer {i}"),
         Val::Float(f) => format!("the number {f}"),
@@ -402,6 +449,14 @@ impl Validator {
                 }
             },
             Kind::Name => match &node.val {
+                Val::Str(s) if s.chars().count() > MAX_NAME_CHARS => {
+                    let message = format!(
+                        "a name of {} characters is too long: at most {MAX_NAME_CHARS} (it names output folders, files and chart legends)",
+                        s.chars().count()
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
                 Val::Str(s)
                     if !s.is_empty()
                         && s.chars()
@@ -617,27 +672,30 @@ impl Validator {
 
     /// A date: a `"YYYY-MM-DD"` string or a TOML local date.
     fn date(&mut self, node: &Node, field: &str) -> Option<Date> {
-        let found = match &node.val {
-            Val::Str(s) => match Date::parse(s) {
-                Some(d) => return Some(d),
-                None => describe(&node.val),
-            },
+        let date = match &node.val {
+            Val::Str(s) => Date::parse(s),
             Val::Datetime(dt) => match (dt.date, dt.time, dt.offset) {
-                (Some(d), None, None) => {
-                    if let Some(date) = Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day)) {
-                        return Some(date);
-                    }
-                    describe(&node.val)
-                }
-                _ => describe(&node.val),
+                (Some(d), None, None) => Date::from_ymd(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+                _ => None,
             },
-            other => describe(other),
+            _ => None,
         };
-        self.problem(
-            node.pos,
-            field,
-            format!("expected a date as \"YYYY-MM-DD\" (a real calendar date), found {found}"),
-        );
+        let (first, last) = (FIRST_DATE_YEAR, LAST_DATE_YEAR);
+        match date {
+            Some(d) if (first..=last).contains(&d.ymd().0) => return Some(d),
+            Some(d) => {
+                let message = format!("{d} is outside the years {first} to {last} that any date may take");
+                self.problem(node.pos, field, message);
+            }
+            None => self.problem(
+                node.pos,
+                field,
+                format!(
+                    "expected a date as \"YYYY-MM-DD\" (a real calendar date), found {}",
+                    describe(&node.val)
+                ),
+            ),
+        }
         None
     }
 
@@ -893,16 +951,6 @@ impl Validator {
                     self.problem(pos, "scenario.end", format!("{e} is not after scenario.start {s}"));
                 }
             }
-            let (y, m, d) = LAST_SUPPORTED_DAY;
-            if let Some(last) = Date::from_ymd(y, m, d) {
-                if e > last {
-                    self.problem(
-                        pos,
-                        "scenario.end",
-                        format!("{e} is after {last}, the last day the model supports"),
-                    );
-                }
-            }
         }
         for service in ["huddles", "pic", "life", "social_prescribing", "pharmacists"] {
             let start_key = format!("services.{service}.start");
@@ -918,33 +966,114 @@ impl Validator {
                 }
             }
         }
-        self.check_localities(files);
+        self.check_place(files);
+    }
+
+    /// Checks against the place: it loads (its own problems are reported in its file, after
+    /// the chain of scenario files that named it), per-locality tables name its localities, the
+    /// run's dates are within what its data support, and the scale gives every locality at least
+    /// one agent.
+    fn check_place(&mut self, files: &[ScenarioFile]) {
+        let source = self.place_source(files);
+        let at = self.pos("scenario.place").unwrap_or(Pos::file(0));
+        let loaded;
+        let place: &Place = match &source {
+            PlaceSource::EmbeddedCroydon => croydon(),
+            PlaceSource::File(path) => match Place::load(path) {
+                Ok(p) => {
+                    loaded = p;
+                    &loaded
+                }
+                Err(e) => {
+                    // A problem with the whole file (missing, empty, unreadable) is the
+                    // scenario's, at the line naming it; others are located in the place file.
+                    let chain = chain_to(files, at.file + 1);
+                    for mut p in e.problems {
+                        if p.line == 0 {
+                            let message = format!("place file `{}`: {}", path.display(), p.message);
+                            self.problem(at, "scenario.place", message);
+                        } else {
+                            p.chain = chain.clone();
+                            self.foreign.push(p);
+                        }
+                    }
+                    return;
+                }
+            },
+        };
+        self.check_localities(&place.locality_keys());
+        let Some(pop_date) = Date::parse(&place.file.meta.population_date) else {
+            return;
+        };
+        let (year, _, _) = pop_date.ymd();
+        let first = Date::from_ymd(year - YEARS_BEFORE_POPULATION_DATE, 1, 1);
+        let last = Date::from_ymd(year + LAST_YEAR_AFTER_POPULATION_YEAR, 12, 31);
+        if let (Some(Parsed::Date(start)), Some(pos), Some(first)) =
+            (self.get("scenario.start").cloned(), self.pos("scenario.start"), first)
+        {
+            if start < first {
+                let message = format!(
+                    "{start} is before {first}, the earliest start the place's data support ({YEARS_BEFORE_POPULATION_DATE} years before its population date {pop_date})"
+                );
+                self.problem(pos, "scenario.start", message);
+            }
+        }
+        if let (Some(Parsed::Date(end)), Some(pos), Some(last)) =
+            (self.get("scenario.end").cloned(), self.pos("scenario.end"), last)
+        {
+            if end > last {
+                let message = format!(
+                    "{end} is after {last}, the last day the place's data support (the end of the {LAST_YEAR_AFTER_POPULATION_YEAR}st year after its population date {pop_date})"
+                );
+                self.problem(pos, "scenario.end", message);
+            }
+        }
+        self.check_scale(place, pop_date);
+    }
+
+    /// The scale must give every locality at least one agent at the start.
+    fn check_scale(&mut self, place: &Place, pop_date: Date) {
+        let (Some(Parsed::Num(scale)), Some(Parsed::Date(start))) =
+            (self.get("scenario.scale").cloned(), self.get("scenario.start").cloned())
+        else {
+            return;
+        };
+        let synth = crate::population::synthesis_scale(place, scale, start, pop_date);
+        let residents = place.locality_population();
+        let empty: Vec<String> = place
+            .file
+            .localities
+            .iter()
+            .zip(&residents)
+            .filter(|(_, &r)| (r * synth).round() < 1.0)
+            .map(|(l, &r)| format!("{} ({r} residents)", l.name))
+            .collect();
+        if empty.is_empty() {
+            return;
+        }
+        // The smallest scale that rounds every locality to one agent, with a little room.
+        let smallest = residents.iter().cloned().fold(f64::INFINITY, f64::min);
+        let needed = scale / synth * 0.5 / smallest;
+        let suggestion = format!("{:.2e}", needed * 1.01);
+        let pos = self.pos("scenario.scale").unwrap_or(Pos::file(0));
+        let message = format!(
+            "{scale} gives no agents in {}: every locality needs at least one; use a scale of at least {suggestion}",
+            empty.join(", ")
+        );
+        self.problem(pos, "scenario.scale", message);
     }
 
     /// Locality keys in per-locality tables must name localities of the place.
-    fn check_localities(&mut self, files: &[ScenarioFile]) {
+    fn check_localities(&mut self, known: &[&str]) {
         let named: Vec<(&'static str, Vec<(String, Pos)>)> = self
             .values
             .iter()
             .filter(|(_, c)| !c.localities.is_empty())
             .map(|(k, c)| (*k, c.localities.clone()))
             .collect();
-        let place = self.place_source(files);
-        // A place file is always read, so a bad path is reported now rather than at run time.
-        if named.is_empty() && place == PlaceSource::EmbeddedCroydon {
-            return;
-        }
-        let known = match known_localities(&place) {
-            Ok(k) => k,
-            Err(e) => {
-                let pos = self.pos("scenario.place").unwrap_or(Pos::file(0));
-                self.problem(pos, "scenario.place", format!("cannot use the place: {e}"));
-                return;
-            }
-        };
         for (field, keys) in named {
             for (key, pos) in keys {
-                if known.contains(&key) {
+                if known.contains(&key.as_str()) {
                     continue;
                 }
                 let mut p = Problem::new(
@@ -955,11 +1084,17 @@ impl Validator {
                         known.join(", ")
                     ),
                 );
-                p.suggestion = schema::suggest(&key, known.iter().map(String::as_str));
+                p.suggestion = schema::suggest(&key, known.iter().copied());
                 self.problems.push(p);
             }
         }
     }
+}
+
+/// The embedded Croydon place, built once per process for validation.
+fn croydon() -> &'static Place {
+    static CROYDON: std::sync::OnceLock<Place> = std::sync::OnceLock::new();
+    CROYDON.get_or_init(Place::croydon)
 }
 
 fn weekday_name(w: u32) -> &'static str {
@@ -975,19 +1110,6 @@ fn weekday_name(w: u32) -> &'static str {
     .get(w as usize)
     .copied()
     .unwrap_or("day")
-}
-
-/// Locality keys of a place: the fixed Croydon list for the embedded place (so validation does
-/// not need to build it), or those of a place file.
-fn known_localities(place: &PlaceSource) -> Result<Vec<String>, PlaceError> {
-    match place {
-        PlaceSource::EmbeddedCroydon => Ok(CROYDON_LOCALITY_KEYS.iter().map(|k| k.to_string()).collect()),
-        PlaceSource::File(path) => Ok(Place::load(path)?
-            .locality_keys()
-            .into_iter()
-            .map(str::to_string)
-            .collect()),
-    }
 }
 
 #[cfg(test)]

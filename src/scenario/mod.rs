@@ -14,7 +14,6 @@
 mod describe;
 mod load;
 mod schema;
-mod spanned;
 
 pub use describe::Milestone;
 pub use load::{load_scenario, load_scenario_str, CROYDON_LOCALITY_KEYS, SCENARIO_KEYS};

@@ -6,7 +6,7 @@ use std::ops::Range;
 /// Where something was written: an index into the loader's file list and a 1-based line and
 /// column (line 0 when unknown, e.g. an implicit table, or the whole file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Pos {
+pub(crate) struct Pos {
     pub file: usize,
     pub line: usize,
     pub column: usize,
@@ -25,7 +25,7 @@ impl Pos {
 
 /// A value.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) enum Val {
+pub(crate) enum Val {
     Str(String),
     Int(i64),
     Float(f64),
@@ -37,14 +37,14 @@ pub(super) enum Val {
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Node {
+pub(crate) struct Node {
     pub val: Val,
     pub pos: Pos,
 }
 
 /// A table (standard or inline), entries in file order.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(super) struct Table {
+pub(crate) struct Table {
     pub entries: Vec<Entry>,
     /// Written as `{ ... }` rather than under a `[header]`.
     pub inline: bool,
@@ -52,7 +52,7 @@ pub(super) struct Table {
 
 /// One `key = value` (or `[key]` section).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Entry {
+pub(crate) struct Entry {
     pub key: String,
     pub key_pos: Pos,
     pub node: Node,
@@ -83,7 +83,7 @@ impl Table {
 
 /// Converts byte offsets of one file's text to 1-based lines and columns (columns count
 /// characters, not bytes).
-pub(super) struct LineIndex<'a> {
+pub(crate) struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
 }
@@ -124,7 +124,7 @@ impl<'a> LineIndex<'a> {
 }
 
 /// Converts a parsed document's root table.
-pub(super) fn convert_document(root: &toml_edit::Table, index: &LineIndex<'_>, file: usize) -> Table {
+pub(crate) fn convert_document(root: &toml_edit::Table, index: &LineIndex<'_>, file: usize) -> Table {
     convert_table(root, index, file)
 }
 
@@ -218,7 +218,7 @@ fn convert_value(v: &toml_edit::Value, index: &LineIndex<'_>, file: usize, fallb
 
 /// Overlays `child` on `parent`: tables merge key by key; any other value in the child
 /// replaces the parent's. Every entry keeps the position it was written at.
-pub(super) fn merge(parent: Table, child: Table) -> Table {
+pub(crate) fn merge(parent: Table, child: Table) -> Table {
     let mut out = parent;
     out.inline = child.inline;
     for entry in child.entries {
@@ -247,6 +247,49 @@ pub(super) fn merge(parent: Table, child: Table) -> Table {
         }
     }
     out
+}
+
+/// Every key and value of `table` with its dotted path (`a.b`, array elements `a.b[2]`), in
+/// the order written. Keys and values both appear, so a position anywhere on a line can be
+/// matched to the field written there ([`field_at`]).
+pub(crate) fn paths(table: &Table) -> Vec<(String, Pos)> {
+    fn walk(table: &Table, prefix: &str, out: &mut Vec<(String, Pos)>) {
+        for e in &table.entries {
+            let path = if prefix.is_empty() {
+                e.key.clone()
+            } else {
+                format!("{prefix}.{}", e.key)
+            };
+            out.push((path.clone(), e.key_pos));
+            node(&e.node, &path, out);
+        }
+    }
+    fn node(n: &Node, path: &str, out: &mut Vec<(String, Pos)>) {
+        out.push((path.to_string(), n.pos));
+        match &n.val {
+            Val::Table(t) => walk(t, path, out),
+            Val::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    node(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(table, "", &mut out);
+    out
+}
+
+/// The dotted path of the field written at or last before `pos` (same file), e.g. the key a
+/// parser error points into; empty when `pos` is before every field.
+pub(crate) fn field_at(paths: &[(String, Pos)], pos: Pos) -> String {
+    paths
+        .iter()
+        .filter(|(_, p)| p.file == pos.file && p.line > 0 && (p.line, p.column) <= (pos.line, pos.column))
+        .max_by_key(|(path, p)| (p.line, p.column, path.len()))
+        .map(|(path, _)| path.clone())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
