@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Builds data/croydon.place.toml from the shared reference data.
+"""Builds data/croydon.place.toml from the reference data kept in the repository.
 
-    python3 tools/build_place.py ../shared/data/croydon-reference.toml > data/croydon.place.toml
+    python3 tools/build_place.py data/reference/croydon-reference.toml > data/croydon.place.toml
+
+data/reference/croydon-reference.toml holds the public figures with unit, year, source and
+confidence, as compiled for the project (2026-11-23).
 
 Every figure the model uses is written with its value, unit, year, source key and confidence.
 Figures copied from the reference keep the reference's source; derived figures say how they
@@ -13,7 +16,7 @@ import json
 import sys
 import tomllib
 
-REF = tomllib.load(open(sys.argv[1] if len(sys.argv) > 1 else "../shared/data/croydon-reference.toml", "rb"))
+REF = tomllib.load(open(sys.argv[1] if len(sys.argv) > 1 else "data/reference/croydon-reference.toml", "rb"))
 SOURCES = dict(REF["sources"])
 SOURCES["PLACESIM_ESTIMATE"] = "placesim modelling assumption (see the figure's note); to be replaced or sensitivity-tested"
 SOURCES["PLACESIM_DERIVED"] = "placesim derivation from other figures in this file (inputs and arithmetic in the figure's note)"
