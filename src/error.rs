@@ -165,12 +165,13 @@ pub enum OutputError {
         /// What is missing.
         reason: String,
     },
-    /// A file of a run folder cannot be read back (edited by hand or damaged).
-    #[error("{path}:{line}: {message}")]
+    /// A file of a run folder cannot be read back (edited by hand or damaged). Displayed as
+    /// `path:line: message`, or `path: message` when no line applies (line 0).
+    #[error("{}{}: {message}", path.display(), line_suffix(*line))]
     BadRunFile {
         /// Path.
         path: PathBuf,
-        /// 1-based line (0 when the whole file is at fault).
+        /// 1-based line (0 when the whole file is at fault, or the line is unknown).
         line: usize,
         /// What is wrong.
         message: String,
@@ -185,6 +186,15 @@ pub enum OutputError {
     },
 }
 
+/// `:line` for a known 1-based line, nothing for line 0 (the whole file, or unknown).
+fn line_suffix(line: usize) -> String {
+    if line > 0 {
+        format!(":{line}")
+    } else {
+        String::new()
+    }
+}
+
 impl OutputError {
     /// True when the user can fix it (existing, unwritable or wrong folder, damaged file).
     pub fn is_bad_input(&self) -> bool {
@@ -195,5 +205,24 @@ impl OutputError {
                 | OutputError::NotARunFolder { .. }
                 | OutputError::BadRunFile { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_run_file_without_a_line_prints_no_line_zero() {
+        let at = |line| {
+            OutputError::BadRunFile {
+                path: PathBuf::from("run/manifest.json"),
+                line,
+                message: "no `scenarios` list".into(),
+            }
+            .to_string()
+        };
+        assert_eq!(at(0), "run/manifest.json: no `scenarios` list");
+        assert_eq!(at(3), "run/manifest.json:3: no `scenarios` list");
     }
 }

@@ -96,13 +96,25 @@ fn plotting_something_that_is_not_a_run_folder_is_bad_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("is not a placesim run folder: no such folder"));
 
-    // A run folder whose series.csv was damaged by hand: named with its line.
-    std::fs::write(dir.path().join("manifest.json"), r#"{"scenarios": [{"name": "x"}]}"#).unwrap();
+    // A hand-made folder whose manifest matches its files, but whose series.csv holds a value
+    // placesim never writes: named with its line.
     std::fs::write(
         dir.path().join("series.csv"),
         "scenario,metric,group,resolution,period,period_start,unit,mean,lo,hi,replicates\nx,a,all,quarter,Q1,2019-04-01,u,lots,1,2,3\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("summary.csv"),
+        "scenario,period,metric,unit,mean,lo,hi,replicates\nx,total,deaths,deaths,1.00,1.00,1.00,3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("manifest.json"),
+        r#"{"scenarios": [{"name": "x"}], "outputs": []}"#,
+    )
+    .unwrap();
+    reseal(dir.path(), "series.csv");
+    reseal(dir.path(), "summary.csv");
     let o = bin().args(["report", dir.path().to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
@@ -111,4 +123,171 @@ fn plotting_something_that_is_not_a_run_folder_is_bad_input() {
         "{err}"
     );
     assert!(!dir.path().join("report.html").exists() && !dir.path().join("plots").exists());
+}
+
+/// Records `file`'s current SHA-256 and size in the folder's manifest (adding it to `outputs`
+/// when unlisted), as someone editing the manifest to match a changed file would.
+fn reseal(dir: &Path, file: &str) {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(dir.join(file)).unwrap();
+    let entry =
+        serde_json::json!({"file": file, "sha256": format!("{:x}", Sha256::digest(&bytes)), "bytes": bytes.len()});
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let outputs = m["outputs"].as_array_mut().unwrap();
+    match outputs.iter_mut().find(|o| o["file"] == file) {
+        Some(o) => *o = entry,
+        None => outputs.push(entry),
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(dir.join(file)).unwrap();
+    std::fs::write(dir.join(file), f(text)).unwrap();
+}
+
+#[test]
+fn damaged_run_folders_are_refused_naming_the_file_and_nothing_is_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = small_file(dir.path(), "baseline.toml", 0.02);
+    let run = dir.path().join("run");
+    let o = bin()
+        .args([
+            "run",
+            base.to_str().unwrap(),
+            "--replicates",
+            "2",
+            "--quiet",
+            "--no-plots",
+        ])
+        .args(["--detail", "minimal", "--out", run.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The manifest is written last and lists every data file, the calibration table included.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("manifest.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "weekly.csv",
+            "annual.csv",
+            "summary.csv",
+            "summary.json",
+            "series.csv",
+            "targets.csv",
+            "targets.json"
+        ]
+    );
+
+    type Damage = fn(&Path);
+    let cases: [(&str, Damage, &str); 7] = [
+        (
+            "series.csv cut at a line boundary",
+            |d| {
+                edit(d, "series.csv", |t| {
+                    t[..t[..t.len() - 1].rfind('\n').unwrap() + 1].to_string()
+                })
+            },
+            "series.csv: cut short: ",
+        ),
+        (
+            "one value of series.csv edited, same length",
+            |d| {
+                edit(d, "series.csv", |t| {
+                    let at = t.rfind(",0.").or_else(|| t.rfind(",1")).unwrap() + 1;
+                    let digit = if &t[at..=at] == "9" { "8" } else { "9" };
+                    format!("{}{digit}{}", &t[..at], &t[at + 1..])
+                })
+            },
+            "series.csv: changed since placesim wrote it",
+        ),
+        (
+            "series.csv with its header only, manifest edited to match",
+            |d| {
+                edit(d, "series.csv", |t| format!("{}\n", t.lines().next().unwrap()));
+                reseal(d, "series.csv");
+            },
+            "series.csv: has no data rows",
+        ),
+        (
+            "series.csv without its lo column, manifest edited to match",
+            |d| {
+                edit(d, "series.csv", |t| {
+                    t.lines()
+                        .map(|l| {
+                            // lo is the third field from the end, and no field after it is quoted.
+                            let mut f: Vec<&str> = l.rsplitn(4, ',').collect();
+                            f.remove(2);
+                            f.reverse();
+                            f.join(",") + "\n"
+                        })
+                        .collect()
+                });
+                reseal(d, "series.csv");
+            },
+            "series.csv:1: the header has no `lo` column",
+        ),
+        (
+            "a listed file removed",
+            |d| std::fs::remove_file(d.join("weekly.csv")).unwrap(),
+            "weekly.csv: missing: manifest.json lists it",
+        ),
+        (
+            "targets.csv edited",
+            |d| {
+                edit(d, "targets.csv", |t| {
+                    t.replacen(",true,", ",TRUE,", 1).replacen(",false,", ",FALSE,", 1)
+                })
+            },
+            "targets.csv: changed since placesim wrote it",
+        ),
+        (
+            "a summary.csv added to a folder whose manifest does not list it",
+            |d| {
+                let path = d.join("manifest.json");
+                let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+                m["outputs"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|o| o["file"] != "summary.csv");
+                std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+            },
+            "summary.csv: not listed in manifest.json's `outputs`",
+        ),
+    ];
+    for (i, (what, damage, expected)) in cases.into_iter().enumerate() {
+        let case = dir.path().join(format!("case{i}"));
+        copy_folder(&run, &case);
+        damage(&case);
+        for command in ["plot", "report"] {
+            let o = bin().args([command, case.to_str().unwrap()]).output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{what}: {command}: {err}");
+            assert!(err.contains(expected), "{what}: {command}: {err}");
+            assert!(!err.contains(":0:") && !err.contains("line 0"), "{what}: {err}");
+            assert!(
+                !case.join("plots").exists() && !case.join("report.html").exists(),
+                "{what}: {command} drew from a damaged folder"
+            );
+        }
+    }
+    // The undamaged folder still draws.
+    let o = bin().args(["plot", run.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }

@@ -63,14 +63,16 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
     let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
     let views = output::views(&results);
-    output::write_outputs(&dir, &info, &views).context("writing outputs")?;
+    let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let meta = serde_json::json!({
         "scenario": results.scenarios[0].scenario.name,
         "scenario_files": results.scenarios[0].scenario.files.iter().map(|f| serde_json::json!({"path": f.path.display().to_string(), "sha256": f.sha256})).collect::<Vec<_>>(),
         "seed": results.seed, "replicates": results.replicates, "placesim_version": env!("CARGO_PKG_VERSION"),
     });
-    dir.write_file("targets.csv", |w| write_targets_csv(w, &evaluated))?;
-    dir.write_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?;
+    written.push(dir.write_data_file("targets.csv", |w| write_targets_csv(w, &evaluated))?);
+    written.push(dir.write_data_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?);
+    // Last, so the manifest lists (and hashes) every data file.
+    output::write_manifest(&dir, &info, &views, &written, None).context("writing the manifest")?;
     // A chart that cannot be drawn must not cost the run: the data files are committed first.
     let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;

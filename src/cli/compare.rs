@@ -110,8 +110,10 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
     let info = run_info(command_line, started, clock, &results, Detail::Minimal);
     let views = output::views(&results);
-    write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
-    super::figures::write_calibration(&dir, &results)?;
+    let mut written = write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
+    written.extend(super::figures::write_calibration(&dir, &results)?);
+    // Last, so the manifest lists (and hashes) every data file.
+    output::write_manifest(&dir, &info, &views, &written, Some(&comparison)).context("writing the manifest")?;
     // A chart that cannot be drawn must not cost the run: the data files are committed first.
     let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;

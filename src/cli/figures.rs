@@ -8,21 +8,22 @@ use placesim::output::plot::{write_plots, PlotSet};
 use placesim::output::read::read_run_folder;
 use placesim::output::report::write_report;
 use placesim::output::targets::{write_targets_csv, write_targets_json};
-use placesim::output::OutDir;
+use placesim::output::{OutDir, WrittenFile};
 use placesim::results::Results;
 use placesim::scenario::PlaceSource;
 use std::path::Path;
 
 /// Writes `targets.csv` and `targets.json` for the first scenario when it runs on the embedded
-/// Croydon place and covers every target's period; returns whether it did.
-pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Result<bool> {
+/// Croydon place and covers every target's period; returns the files written (none otherwise),
+/// for the manifest, which is written after them.
+pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Result<Vec<WrittenFile>> {
     let first = &results.scenarios[0];
     if first.scenario.place != PlaceSource::EmbeddedCroydon {
-        return Ok(false);
+        return Ok(Vec::new());
     }
     // A run that stops before a target's period cannot be checked against it: no table.
     let Ok(evaluated) = evaluate(&croydon_targets(), first) else {
-        return Ok(false);
+        return Ok(Vec::new());
     };
     let meta = serde_json::json!({
         "scenario": first.scenario.name,
@@ -30,9 +31,10 @@ pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Resu
         "replicates": first.replicates.len(),
         "note": "calibration targets (MODEL.md §8) evaluated on the first scenario of this run",
     });
-    dir.write_file("targets.csv", |w| write_targets_csv(w, &evaluated))?;
-    dir.write_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?;
-    Ok(true)
+    Ok(vec![
+        dir.write_data_file("targets.csv", |w| write_targets_csv(w, &evaluated))?,
+        dir.write_data_file("targets.json", |w| write_targets_json(w, &evaluated, meta))?,
+    ])
 }
 
 /// Draws the charts of the folder at `path` into `path/plots`.
@@ -42,7 +44,8 @@ fn plots_of(path: &Path) -> anyhow::Result<(placesim::output::read::RunFolder, P
     Ok((folder, plots))
 }
 
-/// Charts and report for a folder being written (before it is committed).
+/// Charts and report for a folder being written (before it is committed; its manifest must be
+/// written already, since the charts are drawn from the verified files).
 pub(super) fn finish(dir: &OutDir, plots: bool) -> anyhow::Result<()> {
     if plots {
         let (folder, set) = plots_of(dir.temp_path())?;

@@ -109,8 +109,10 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let results = simulate(&request, args.quiet)?;
     let info = run_info(command_line, started, clock, &results, args.detail.into());
     let views = output::views(&results);
-    output::write_outputs(&dir, &info, &views).context("writing outputs")?;
-    super::figures::write_calibration(&dir, &results)?;
+    let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
+    written.extend(super::figures::write_calibration(&dir, &results)?);
+    // Last, so the manifest lists (and hashes) every data file.
+    output::write_manifest(&dir, &info, &views, &written, None).context("writing the manifest")?;
     // A chart that cannot be drawn must not cost the run: the data files are committed first.
     let figures = super::figures::finish(&dir, !args.no_plots);
     let path = dir.commit()?;

@@ -1,7 +1,8 @@
 //! Writing a comparison: `comparison.csv` (tidy), `comparison.json`, `board-summary.txt`, plus
-//! the usual `summary.csv`, `summary.json` and `manifest.json` of the scenarios compared.
+//! the usual `summary.csv`, `summary.json` and `series.csv` of the scenarios compared (the
+//! manifest is written last by [`super::write_manifest`]).
 
-use super::{csv_field, manifest, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
+use super::{csv_field, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
 use crate::analysis::compare::{Comparison, Row, RowKind};
 use crate::error::OutputError;
 use serde_json::{json, Value};
@@ -333,63 +334,26 @@ pub fn board_summary(c: &Comparison) -> String {
     s
 }
 
-/// Writes a comparison folder's files (not yet committed): summaries of each scenario, the
-/// comparison table, the board summary, and the manifest with every file's hash.
+/// Writes a comparison folder's data files (not yet committed) and returns them for the
+/// manifest: the comparison table, the board summary, and the summaries and series of each
+/// scenario. The caller writes the manifest last ([`super::write_manifest`] with the
+/// comparison), after any other data file.
 pub fn write_comparison(
     dir: &OutDir,
     run: &RunInfo,
     views: &[ScenarioView<'_>],
     c: &Comparison,
 ) -> Result<Vec<WrittenFile>, OutputError> {
-    fn file(name: &str, (sha256, bytes): (String, u64)) -> WrittenFile {
-        WrittenFile {
-            name: name.to_string(),
-            sha256,
-            bytes,
-        }
-    }
     let text = board_summary(c);
     let summaries: Vec<_> = views.iter().map(summarise).collect();
-    let mut written = vec![
-        file(
-            "comparison.csv",
-            dir.write_file("comparison.csv", |w| write_comparison_csv(w, c))?,
-        ),
-        file(
-            "comparison.json",
-            dir.write_file("comparison.json", |w| write_comparison_json(w, c, &text))?,
-        ),
-        file(
-            "board-summary.txt",
-            dir.write_file("board-summary.txt", |w| w.write_all(text.as_bytes()))?,
-        ),
-        file(
-            "summary.csv",
-            dir.write_file("summary.csv", |w| summary::write_csv(w, views, &summaries))?,
-        ),
-        file(
-            "summary.json",
-            dir.write_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?,
-        ),
-        file(
-            "series.csv",
-            dir.write_file("series.csv", |w| series::write_csv(w, views))?,
-        ),
-    ];
-    let mut m = manifest::manifest(run, views, &written);
-    m["comparison"] = json!({
-        "base": c.base,
-        "options": c.options,
-        "window": {"from_fy": c.window.0, "to_fy": c.window.1},
-        "discount_rate_costs": c.conventions.discount_costs,
-        "discount_rate_qalys": c.conventions.discount_qalys,
-        "qaly_thresholds": c.conventions.thresholds,
-    });
-    written.push(file(
-        "manifest.json",
-        dir.write_file("manifest.json", |w| manifest::write(w, &m))?,
-    ));
-    Ok(written)
+    Ok(vec![
+        dir.write_data_file("comparison.csv", |w| write_comparison_csv(w, c))?,
+        dir.write_data_file("comparison.json", |w| write_comparison_json(w, c, &text))?,
+        dir.write_data_file("board-summary.txt", |w| w.write_all(text.as_bytes()))?,
+        dir.write_data_file("summary.csv", |w| summary::write_csv(w, views, &summaries))?,
+        dir.write_data_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?,
+        dir.write_data_file("series.csv", |w| series::write_csv(w, views))?,
+    ])
 }
 
 #[cfg(test)]

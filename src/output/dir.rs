@@ -1,6 +1,7 @@
 //! The run folder: prepared before the simulation (so a bad `--out` fails fast), filled in a
 //! hidden temporary sibling, and renamed into place only when every file is written.
 
+use super::WrittenFile;
 use crate::error::OutputError;
 use sha2::{Digest, Sha256};
 use std::fs::{self, File};
@@ -99,6 +100,20 @@ impl OutDir {
         let file = buffered.into_inner().map_err(|e| fail(e.into_error()))?;
         file.sync_all().map_err(fail)?;
         Ok((sha256, bytes))
+    }
+
+    /// Writes the data file `name` as [`OutDir::write_file`] does and returns it as a
+    /// [`WrittenFile`], for the manifest's `outputs`.
+    pub fn write_data_file<F>(&self, name: &str, fill: F) -> Result<WrittenFile, OutputError>
+    where
+        F: FnOnce(&mut dyn Write) -> io::Result<()>,
+    {
+        let (sha256, bytes) = self.write_file(name, fill)?;
+        Ok(WrittenFile {
+            name: name.to_string(),
+            sha256,
+            bytes,
+        })
     }
 
     /// Renames the temporary folder into place and returns the final path. With `force`, an

@@ -2,6 +2,7 @@
 //! catalogues so a run folder explains itself.
 
 use super::{RunInfo, ScenarioView, WrittenFile};
+use crate::analysis::compare::Comparison;
 use crate::analysis::costs::CostCategory;
 use crate::results::{Metric, MetricKind};
 use serde_json::{json, Value};
@@ -10,7 +11,13 @@ use std::io::{self, Write};
 /// The git commit placesim was built from, when the build could find one.
 pub const GIT_COMMIT: Option<&str> = option_env!("PLACESIM_GIT_HASH");
 
-pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[WrittenFile]) -> Value {
+/// The manifest of a run (or, with `comparison`, of a comparison) whose data files are `written`.
+pub(crate) fn manifest(
+    run: &RunInfo,
+    views: &[ScenarioView<'_>],
+    written: &[WrittenFile],
+    comparison: Option<&Comparison>,
+) -> Value {
     let price_base = views.first().map(|v| v.costs.price_base().to_string());
     let scenarios: Vec<Value> = views
         .iter()
@@ -48,7 +55,7 @@ pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[Wri
         .iter()
         .map(|c| json!({"name": c.name(), "unit": unit, "description": c.description()}))
         .collect();
-    json!({
+    let mut m = json!({
         "placesim_version": env!("CARGO_PKG_VERSION"),
         "git_commit": GIT_COMMIT,
         "command_line": run.command_line,
@@ -67,7 +74,18 @@ pub(crate) fn manifest(run: &RunInfo, views: &[ScenarioView<'_>], written: &[Wri
             "key": a.key, "value": a.value, "unit": a.unit, "year": a.year, "source_key": a.source_key,
             "source": a.source, "confidence": a.confidence, "note": a.note,
         })).collect::<Vec<_>>()),
-    })
+    });
+    if let Some(c) = comparison {
+        m["comparison"] = json!({
+            "base": c.base,
+            "options": c.options,
+            "window": {"from_fy": c.window.0, "to_fy": c.window.1},
+            "discount_rate_costs": c.conventions.discount_costs,
+            "discount_rate_qalys": c.conventions.discount_qalys,
+            "qaly_thresholds": c.conventions.thresholds,
+        });
+    }
+    m
 }
 
 pub(crate) fn write(w: &mut dyn Write, manifest: &Value) -> io::Result<()> {

@@ -9,8 +9,11 @@
 //!   horizon: mean and 95% interval across replicates;
 //! * `series.csv` — quarterly series per locality and yearly series per deprivation fifth
 //!   ([`crate::analysis::series`]), summarised across replicates, for charts;
-//! * `manifest.json` — version, command line, seed, scenario and place hashes, output hashes,
-//!   and the metric and cost catalogues, so the folder describes itself.
+//! * `manifest.json` — version, command line, seed, scenario and place hashes, the SHA-256 and
+//!   size of every data file (`outputs`), and the metric and cost catalogues, so the folder
+//!   describes itself. It is written last ([`write_manifest`]), after any further data file
+//!   (`targets.csv`, `targets.json`, the comparison files), so it lists them all; `plot` and
+//!   `report` verify each listed file against it before reading ([`read::read_run_folder`]).
 //!
 //! The data files depend only on the scenarios, the seed and the replicate count, so they are
 //! byte-identical at any thread count; only `manifest.json` records times and threads.
@@ -32,6 +35,7 @@ pub mod targets;
 pub use dir::{prepare_out_dir, OutDir};
 pub use summary::{summarise, SummaryRow};
 
+use crate::analysis::compare::Comparison;
 use crate::analysis::costs::{CostCategory, UnitCosts, VALUE_METRICS};
 use crate::calendar::Date;
 use crate::error::OutputError;
@@ -47,7 +51,8 @@ pub const N_COSTS: usize = CostCategory::ALL.len();
 /// Number of service-value metrics.
 pub const N_VALUES: usize = VALUE_METRICS.len();
 
-/// Names of the files a run folder holds, in the order they are written.
+/// Names of the files a run folder holds, in the order they are written ([`write_outputs`],
+/// then [`write_manifest`]).
 pub const OUTPUT_FILES: [&str; 6] = [
     "weekly.csv",
     "annual.csv",
@@ -227,45 +232,41 @@ pub struct WrittenFile {
     pub bytes: u64,
 }
 
-/// Writes every output file into `dir` (not yet committed). `weekly.csv` and `annual.csv` are
-/// written concurrently; the manifest last, with the hashes of the others.
+/// Writes the data files of a run into `dir` (not yet committed) and returns them for the
+/// manifest. `weekly.csv` and `annual.csv` are written concurrently. The manifest is not
+/// written here: the caller adds any other data files (`targets.csv`) and then calls
+/// [`write_manifest`] last, so the manifest lists every data file.
 pub fn write_outputs(
     dir: &OutDir,
     run: &RunInfo,
     scenarios: &[ScenarioView<'_>],
 ) -> Result<Vec<WrittenFile>, OutputError> {
     let (weekly, annual) = std::thread::scope(|s| {
-        let annual = s.spawn(|| dir.write_file("annual.csv", |w| tables::write_annual(w, scenarios, run.detail)));
-        let weekly = dir.write_file("weekly.csv", |w| tables::write_weekly(w, scenarios));
+        let annual = s.spawn(|| dir.write_data_file("annual.csv", |w| tables::write_annual(w, scenarios, run.detail)));
+        let weekly = dir.write_data_file("weekly.csv", |w| tables::write_weekly(w, scenarios));
         (weekly, annual.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     });
-    fn file(name: &str, (sha256, bytes): (String, u64)) -> WrittenFile {
-        WrittenFile {
-            name: name.to_string(),
-            sha256,
-            bytes,
-        }
-    }
-    let mut written = vec![file("weekly.csv", weekly?), file("annual.csv", annual?)];
+    let mut written = vec![weekly?, annual?];
     let summaries: Vec<Vec<SummaryRow>> = scenarios.iter().map(summarise).collect();
-    written.push(file(
-        "summary.csv",
-        dir.write_file("summary.csv", |w| summary::write_csv(w, scenarios, &summaries))?,
-    ));
-    written.push(file(
-        "summary.json",
-        dir.write_file("summary.json", |w| summary::write_json(w, run, scenarios, &summaries))?,
-    ));
-    written.push(file(
-        "series.csv",
-        dir.write_file("series.csv", |w| series::write_csv(w, scenarios))?,
-    ));
-    let manifest = manifest::manifest(run, scenarios, &written);
-    written.push(file(
-        "manifest.json",
-        dir.write_file("manifest.json", |w| manifest::write(w, &manifest))?,
-    ));
+    written.push(dir.write_data_file("summary.csv", |w| summary::write_csv(w, scenarios, &summaries))?);
+    written.push(dir.write_data_file("summary.json", |w| summary::write_json(w, run, scenarios, &summaries))?);
+    written.push(dir.write_data_file("series.csv", |w| series::write_csv(w, scenarios))?);
     Ok(written)
+}
+
+/// Writes `manifest.json` into `dir`, listing every file of `written` with its SHA-256 and size
+/// under `outputs` (what [`read::read_run_folder`] verifies), plus the comparison's base,
+/// options, window and conventions for a comparison folder. Call it after every data file is
+/// written; charts and the report are derived outputs and are not listed.
+pub fn write_manifest(
+    dir: &OutDir,
+    run: &RunInfo,
+    scenarios: &[ScenarioView<'_>],
+    written: &[WrittenFile],
+    comparison: Option<&Comparison>,
+) -> Result<WrittenFile, OutputError> {
+    let manifest = manifest::manifest(run, scenarios, written, comparison);
+    dir.write_data_file("manifest.json", |w| manifest::write(w, &manifest))
 }
 
 /// Writes `text` as one CSV field, quoting it when it holds a comma, quote or line break.
@@ -300,7 +301,8 @@ mod tests {
             threads: 1,
             detail: Detail::Standard,
         };
-        let written = write_outputs(&dir, &run, &views).unwrap();
+        let mut written = write_outputs(&dir, &run, &views).unwrap();
+        written.push(write_manifest(&dir, &run, &views, &written, None).unwrap());
         dir.commit().unwrap();
         let names: Vec<&str> = written.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, OUTPUT_FILES);
