@@ -5,6 +5,7 @@ use anyhow::Context;
 use placesim::calibration::fit::{self, parse_setup};
 use placesim::calibration::targets::{croydon_targets, evaluate, parse_targets, Target, TargetResult};
 use placesim::output;
+use placesim::output::size::Files;
 use placesim::output::targets::{pretty, targets_markdown, write_targets_csv, write_targets_json, write_text_atomic};
 use placesim::runner::RunRequest;
 use placesim::scenario::load_scenario;
@@ -52,14 +53,15 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("targets-{}-{}", scenario.name, time::stamp(started))));
-    let dir = output::prepare_out_dir(&out, args.force)?;
     let request = RunRequest {
         scenarios: vec![scenario],
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = super::run::simulate(&request, args.quiet)?;
+    let prepared = super::run::prepare(&request, Files::Run(output::Detail::Minimal), &out)?;
+    let dir = output::prepare_out_dir(&out, args.force)?;
+    let results = super::run::simulate(prepared, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
     let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
     let views = output::views(&results);
