@@ -438,7 +438,10 @@ mod tests {
             assert!(msg.contains(needle), "missing {needle:?} in {msg}");
         }
         let only_disk = estimate(10, 1, 500_000_000).check(&tight).unwrap_err().to_string();
-        assert!(only_disk.contains("free at /out") && !only_disk.contains("is available"), "{only_disk}");
+        assert!(
+            only_disk.contains("free at /out") && !only_disk.contains("is available"),
+            "{only_disk}"
+        );
     }
 
     #[test]
@@ -464,6 +467,9 @@ mod tests {
         assert!(check_threads(0).is_ok());
         assert!(check_threads(MAX_THREADS).is_ok());
         let err = check_threads(MAX_THREADS + 1).unwrap_err().to_string();
-        assert!(err.contains("1025") && err.contains("1024") && err.contains("cores"), "{err}");
+        assert!(
+            err.contains("1025") && err.contains("1024") && err.contains("cores"),
+            "{err}"
+        );
     }
 }

@@ -145,9 +145,15 @@ fn a_window_outside_the_run_is_refused_before_anything_runs_naming_the_flag_and_
     let option = small(dir.path(), "life-expansion.toml", 0.02);
     let out = dir.path().join("cmp");
     let cases: [(&[&str], &[&str]); 4] = [
-        (&["--from", "1990"], &["--from 1990", "FY2016/17 to FY2021/22", "from 2016 to 2021"]),
+        (
+            &["--from", "1990"],
+            &["--from 1990", "FY2016/17 to FY2021/22", "from 2016 to 2021"],
+        ),
         (&["--to", "2040"], &["--to 2040", "from 2016 to 2021"]),
-        (&["--from", "2021", "--to", "2019"], &["--from", "--to", "FY2021/22", "FY2019/20"]),
+        (
+            &["--from", "2021", "--to", "2019"],
+            &["--from", "--to", "FY2021/22", "FY2019/20"],
+        ),
         // With the window checked first, a request that could never run still gets the
         // window's message: nothing is sized, let alone simulated, before the window is good.
         (&["--from", "1990", "--replicates", "4294967295"], &["--from 1990"]),
@@ -210,7 +216,11 @@ fn a_scenario_file_given_twice_is_named_when_no_option_is_left() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
-        for needle in needles.iter().map(String::as_str).chain(["at least one option besides the base"]) {
+        for needle in needles
+            .iter()
+            .map(String::as_str)
+            .chain(["at least one option besides the base"])
+        {
             assert!(stderr.contains(needle), "{args:?}: expected {needle:?} in {stderr}");
         }
         assert!(!out.exists(), "nothing is written on bad input");

@@ -253,7 +253,14 @@ fn a_replicate_count_that_cannot_fit_is_refused_with_the_estimate_before_anythin
     // 4294967295 replicates once asked for 68 GB for the job list and aborted.
     let o = placesim(
         tmp.path(),
-        &["run", scenario.to_str().unwrap(), "--replicates", "4294967295", "--out", "big"],
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--replicates",
+            "4294967295",
+            "--out",
+            "big",
+        ],
     );
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
