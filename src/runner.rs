@@ -175,8 +175,14 @@ impl Estimate {
                 ));
             }
         }
+        let mut advice = String::from("Ask for fewer replicates (--replicates)");
         if let Some((at, free)) = &limits.disk_available {
             if self.output_bytes > *free {
+                advice.push_str(
+                    ", a shorter run or a shorter `[scenario] name` (the name, replicate, date and \
+                     locality are in every row of weekly.csv and annual.csv; `run --detail minimal` \
+                     makes annual.csv about 50 times smaller)",
+                );
                 reasons.push(format!(
                     "its files need about {} and {} is free at {}",
                     human_bytes(self.output_bytes),
@@ -188,9 +194,11 @@ impl Estimate {
         if reasons.is_empty() {
             return Ok(());
         }
+        if self.memory_bytes > limits.memory_available.unwrap_or(u64::MAX) {
+            advice.push_str(" or a smaller sample (`[scenario] scale`)");
+        }
         Err(Error::TooLarge(format!(
-            "refusing to run: {}. Estimate: {self}. Ask for fewer replicates (--replicates) or a \
-             smaller sample (`[scenario] scale`)",
+            "refusing to run: {}. Estimate: {self}. {advice}",
             reasons.join("; ")
         )))
     }
