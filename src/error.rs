@@ -20,13 +20,17 @@ pub enum Error {
     /// The run request itself is invalid (e.g. zero replicates).
     #[error("invalid run request: {0}")]
     Request(String),
+    /// The run would not fit: more replicates than the hard cap, or its estimated memory or
+    /// output beyond what is available (the message gives the estimate).
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl Error {
     /// True when the error is the user's input (exit code 2), not a defect.
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Error::Scenario(_) | Error::Place(_) | Error::Request(_) => true,
+            Error::Scenario(_) | Error::Place(_) | Error::Request(_) | Error::TooLarge(_) => true,
             Error::Output(e) => e.is_bad_input(),
         }
     }

@@ -1,11 +1,17 @@
 //! Ensembles: every (scenario, replicate) pair runs as an independent job on a rayon pool;
 //! results are collected in (scenario, replicate) order, so they do not depend on the thread
 //! count or on scheduling (invariant 3).
+//!
+//! Before anything is allocated per replicate, [`prepare`] loads the places and builds the
+//! set-ups, and [`Prepared::estimate`] sizes the run (memory, files, agent-weeks), so a caller
+//! can refuse what cannot fit ([`Estimate::check`]).
 
 use crate::engine;
 use crate::error::Error;
+use crate::output::size::{estimate_bytes, Files, Shape};
 use crate::place::Place;
-use crate::results::{Results, RunCalendar, ScenarioResult};
+use crate::population::LocalityPop;
+use crate::results::{Results, RunCalendar, ScenarioResult, Tally};
 use crate::scenario::{PlaceSource, Scenario};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -32,7 +38,8 @@ pub struct RunRequest {
     pub replicates: u32,
     /// Master seed.
     pub seed: u64,
-    /// Worker threads; 0 = one per core.
+    /// Worker threads; 0 = one per core; at most [`MAX_THREADS`]. The pool never exceeds the
+    /// parallel work ([`Prepared::threads`]).
     pub threads: usize,
 }
 
@@ -44,17 +51,68 @@ pub fn load_place(source: &PlaceSource) -> Result<Place, Error> {
     })
 }
 
-/// Runs every replicate of every scenario and returns the tallies.
-pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<Results, Error> {
+/// Most worker threads a request may ask for. More threads than cores make nothing faster,
+/// and the pool is never larger than the parallel work (see [`Prepared::threads`]); this caps
+/// what an absurd `--threads` could cost in thread start-up.
+pub const MAX_THREADS: usize = 1024;
+
+/// Most replicates per scenario a request may ask for.
+pub const MAX_REPLICATES: u32 = 100_000;
+
+/// Agent-weeks simulated per second on one core (docs/performance.md: a full-scale replicate
+/// decade, 1.3e7), used for time estimates.
+pub const AGENT_WEEKS_PER_CORE_SECOND: f64 = 1.3e7;
+
+/// Bytes each agent a running replicate has reserved room for takes: its columns
+/// ([`LocalityPop::BYTES_PER_AGENT`]), its hashed random stream (8) and its share of the scratch
+/// lists and synthesis slots (8).
+const BYTES_PER_AGENT_IN_FLIGHT: f64 = LocalityPop::BYTES_PER_AGENT as f64 + 16.0;
+
+/// Memory a run takes whatever its size: the program, the place, tables and schedules, output
+/// buffers and chart drawing (measured peaks: 23 MB for a small run, 45 MB for a small
+/// comparison with charts).
+const FIXED_MEMORY_BYTES: f64 = 48.0 * 1024.0 * 1024.0;
+
+/// Share added to the tallies kept for the outputs for what is derived from them per replicate
+/// (summaries, series and comparison levels: about 6% of a tally each).
+const DERIVED_SHARE: f64 = 0.10;
+
+/// Cores this machine offers (1 when unknown).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Checks a requested thread count (0 = one per core) against [`MAX_THREADS`].
+pub fn check_threads(threads: usize) -> Result<(), Error> {
+    if threads > MAX_THREADS {
+        return Err(Error::Request(format!(
+            "--threads {threads} is more than the limit of {MAX_THREADS}; this machine has {} cores \
+             (0 = one per core), and more threads than cores do not make a run faster",
+            available_cores()
+        )));
+    }
+    Ok(())
+}
+
+/// A request with its places loaded and each scenario's set-up built: what [`Prepared::run`]
+/// simulates and [`Prepared::estimate`] sizes, before anything is allocated per replicate.
+pub struct Prepared<'a> {
+    request: &'a RunRequest,
+    setups: Vec<(Arc<Place>, engine::Setup)>,
+}
+
+/// Loads the places (scenarios naming the same place share one copy) and builds every
+/// scenario's set-up. Refuses zero replicates, no scenarios and too many threads.
+pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
     if request.replicates == 0 {
         return Err(Error::Request("--replicates must be at least 1".into()));
     }
     if request.scenarios.is_empty() {
         return Err(Error::Request("no scenario given".into()));
     }
-    // Scenarios naming the same place share one loaded copy.
+    check_threads(request.threads)?;
     let mut places: Vec<(PlaceSource, Arc<Place>)> = Vec::new();
-    let mut prepared = Vec::with_capacity(request.scenarios.len());
+    let mut setups = Vec::with_capacity(request.scenarios.len());
     for scenario in &request.scenarios {
         let place = match places.iter().find(|(s, _)| *s == scenario.place) {
             Some((_, p)) => Arc::clone(p),
@@ -65,52 +123,361 @@ pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<Results, Err
             }
         };
         let setup = engine::Setup::new(scenario, &place)?;
-        prepared.push((place, setup));
+        setups.push((place, setup));
     }
-    let threads = if request.threads == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    Ok(Prepared { request, setups })
+}
+
+/// What a request will take, estimated before it runs ([`Prepared::estimate`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Scenarios.
+    pub scenarios: usize,
+    /// Replicates per scenario.
+    pub replicates: u32,
+    /// Worker threads the run would use.
+    pub threads: usize,
+    /// Cores of this machine.
+    pub cores: usize,
+    /// Peak memory: every replicate's tally (kept for the outputs) plus the populations of the
+    /// replicates running at once, plus a fixed allowance.
+    pub memory_bytes: u64,
+    /// Bytes of the files written ([`crate::output::size::estimate_bytes`]).
+    pub output_bytes: u64,
+    /// Agents × weeks simulated, over every replicate of every scenario.
+    pub agent_weeks: f64,
+}
+
+impl Estimate {
+    /// Estimated simulation time in seconds: agent-weeks ÷ [`AGENT_WEEKS_PER_CORE_SECOND`] ÷ the
+    /// cores the run can use.
+    pub fn seconds(&self) -> f64 {
+        self.agent_weeks / (AGENT_WEEKS_PER_CORE_SECOND * self.threads.min(self.cores).max(1) as f64)
+    }
+
+    /// Refuses ([`Error::TooLarge`]) a request beyond [`MAX_REPLICATES`], or whose memory or
+    /// output estimate exceeds what `limits` says is available (an unknown limit refuses
+    /// nothing). The message gives every reason, the estimate and what to change.
+    pub fn check(&self, limits: &Limits) -> Result<(), Error> {
+        let mut reasons = Vec::new();
+        if self.replicates > MAX_REPLICATES {
+            reasons.push(format!(
+                "--replicates {} is more than the limit of {MAX_REPLICATES} per scenario",
+                self.replicates
+            ));
+        }
+        if let Some(available) = limits.memory_available {
+            if self.memory_bytes > available {
+                reasons.push(format!(
+                    "it needs about {} of memory and {} is available",
+                    human_bytes(self.memory_bytes),
+                    human_bytes(available)
+                ));
+            }
+        }
+        let mut advice = String::from("Ask for fewer replicates (--replicates)");
+        if let Some((at, free)) = &limits.disk_available {
+            if self.output_bytes > *free {
+                advice.push_str(
+                    ", a shorter run or a shorter `[scenario] name` (the name, replicate, date and \
+                     locality are in every row of weekly.csv and annual.csv; `run --detail minimal` \
+                     makes annual.csv about 50 times smaller)",
+                );
+                reasons.push(format!(
+                    "its files need about {} and {} is free at {}",
+                    human_bytes(self.output_bytes),
+                    human_bytes(*free),
+                    at.display()
+                ));
+            }
+        }
+        if reasons.is_empty() {
+            return Ok(());
+        }
+        if self.memory_bytes > limits.memory_available.unwrap_or(u64::MAX) {
+            advice.push_str(" or a smaller sample (`[scenario] scale`)");
+        }
+        Err(Error::TooLarge(format!(
+            "refusing to run: {}. Estimate: {self}. {advice}",
+            reasons.join("; ")
+        )))
+    }
+}
+
+impl std::fmt::Display for Estimate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} scenario{} × {} replicate{}: about {} of memory, {} of files and {:.2e} agent-weeks, \
+             {} on {} thread{} (at {:.1e} agent-weeks per core-second)",
+            self.scenarios,
+            if self.scenarios == 1 { "" } else { "s" },
+            self.replicates,
+            if self.replicates == 1 { "" } else { "s" },
+            human_bytes(self.memory_bytes),
+            human_bytes(self.output_bytes),
+            self.agent_weeks,
+            human_duration(self.seconds()),
+            self.threads,
+            if self.threads == 1 { "" } else { "s" },
+            AGENT_WEEKS_PER_CORE_SECOND
+        )
+    }
+}
+
+/// What this machine has room for; `None` where unknown (never refused on).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Memory available to a new process, in bytes.
+    pub memory_available: Option<u64>,
+    /// The folder the outputs go to (or its nearest existing ancestor) and the bytes free there.
+    pub disk_available: Option<(std::path::PathBuf, u64)>,
+}
+
+/// Bytes in decimal units (`68.7 GB`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
     } else {
-        request.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Request(format!("cannot start {threads} threads: {e}")))?;
-    let jobs: Vec<(usize, u32)> = (0..prepared.len())
-        .flat_map(|s| (0..request.replicates).map(move |r| (s, r)))
-        .collect();
-    observer.started(jobs.len());
-    let tallies: Vec<_> = pool.install(|| {
-        jobs.par_iter()
-            .map(|&(s, r)| {
-                let (_, setup) = &prepared[s];
-                let tally = engine::run_replicate(setup, request.seed, r);
-                observer.replicate_done(&request.scenarios[s].name, r);
-                tally
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// A duration in words at a sensible unit (`about 4.2 h`).
+pub fn human_duration(seconds: f64) -> String {
+    const UNITS: [(f64, &str); 5] = [
+        (365.25 * 86_400.0, "years"),
+        (86_400.0, "days"),
+        (3_600.0, "h"),
+        (60.0, "min"),
+        (1.0, "s"),
+    ];
+    for (size, name) in UNITS {
+        if seconds >= size {
+            return format!("about {:.1} {name}", seconds / size);
+        }
+    }
+    "under a second".into()
+}
+
+impl Prepared<'_> {
+    /// (scenario, replicate) jobs.
+    fn jobs(&self) -> u64 {
+        self.setups.len() as u64 * u64::from(self.request.replicates)
+    }
+
+    /// Worker threads the run uses: as requested (0 = one per core), but never more than the
+    /// pieces of work that can run at once (every locality of every replicate of every
+    /// scenario), so a large thread count cannot make a small run slow.
+    pub fn threads(&self) -> usize {
+        let requested = if self.request.threads == 0 {
+            available_cores()
+        } else {
+            self.request.threads
+        };
+        let units: u64 = self
+            .setups
+            .iter()
+            .map(|(place, _)| u64::from(self.request.replicates).saturating_mul(place.n_localities().max(1) as u64))
+            .fold(0, u64::saturating_add);
+        requested.min(usize::try_from(units).unwrap_or(usize::MAX)).max(1)
+    }
+
+    /// Estimates memory, output size and agent-weeks before anything is allocated per
+    /// replicate, for the folder `files` describes.
+    pub fn estimate(&self, files: Files) -> Estimate {
+        let replicates = f64::from(self.request.replicates);
+        let threads = self.threads();
+        let mut tallies = 0.0;
+        let mut in_flight: f64 = 0.0;
+        let mut agent_weeks = 0.0;
+        for (place, setup) in &self.setups {
+            let cal = setup.calendar();
+            let tally = Tally::bytes(cal.weeks, place.n_localities(), cal.financial_years.len()) as f64;
+            tallies += replicates * tally;
+            in_flight = in_flight.max(setup.agent_capacity() * BYTES_PER_AGENT_IN_FLIGHT + tally);
+            agent_weeks += replicates * setup.agents() * cal.weeks as f64;
+        }
+        // Rayon may start another replicate on a thread waiting for its localities: allow two
+        // per thread.
+        let running = (2 * threads as u64).min(self.jobs()) as f64;
+        let jobs_list = self.jobs() as f64 * 16.0;
+        let memory = FIXED_MEMORY_BYTES + tallies * (1.0 + DERIVED_SHARE) + running * in_flight + jobs_list;
+        let localities: Vec<Vec<&str>> = self.setups.iter().map(|(place, _)| place.locality_keys()).collect();
+        let shapes: Vec<Shape<'_>> = self
+            .request
+            .scenarios
+            .iter()
+            .zip(&self.setups)
+            .zip(&localities)
+            .map(|((scenario, (_, setup)), locs)| Shape {
+                name: &scenario.name,
+                calendar: setup.calendar(),
+                localities: locs,
             })
-            .collect()
-    });
-    let mut tallies = tallies.into_iter();
-    let scenarios = request
-        .scenarios
-        .iter()
-        .zip(prepared)
-        .map(|(scenario, (place, setup))| ScenarioResult {
-            scenario: scenario.clone(),
-            place,
-            calendar: setup.calendar().clone(),
-            replicates: tallies.by_ref().take(request.replicates as usize).collect(),
+            .collect();
+        Estimate {
+            scenarios: self.setups.len(),
+            replicates: self.request.replicates,
+            threads,
+            cores: available_cores(),
+            // `as` saturates: an absurd request reads as u64::MAX, still refused.
+            memory_bytes: memory as u64,
+            output_bytes: estimate_bytes(files, &shapes, self.request.replicates),
+            agent_weeks,
+        }
+    }
+
+    /// Runs every replicate of every scenario and returns the tallies. Refuses more than
+    /// [`MAX_REPLICATES`] (check [`Prepared::estimate`] first for the reason in full).
+    pub fn run(self, observer: &dyn Observer) -> Result<Results, Error> {
+        let request = self.request;
+        if request.replicates > MAX_REPLICATES {
+            return Err(Error::TooLarge(format!(
+                "--replicates {} is more than the limit of {MAX_REPLICATES} per scenario",
+                request.replicates
+            )));
+        }
+        let threads = self.threads();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Request(format!("cannot start {threads} threads: {e}")))?;
+        let prepared = self.setups;
+        let jobs: Vec<(usize, u32)> = (0..prepared.len())
+            .flat_map(|s| (0..request.replicates).map(move |r| (s, r)))
+            .collect();
+        observer.started(jobs.len());
+        let tallies: Vec<_> = pool.install(|| {
+            jobs.par_iter()
+                .map(|&(s, r)| {
+                    let (_, setup) = &prepared[s];
+                    let tally = engine::run_replicate(setup, request.seed, r);
+                    observer.replicate_done(&request.scenarios[s].name, r);
+                    tally
+                })
+                .collect()
+        });
+        let mut tallies = tallies.into_iter();
+        let scenarios = request
+            .scenarios
+            .iter()
+            .zip(prepared)
+            .map(|(scenario, (place, setup))| ScenarioResult {
+                scenario: scenario.clone(),
+                place,
+                calendar: setup.calendar().clone(),
+                replicates: tallies.by_ref().take(request.replicates as usize).collect(),
+            })
+            .collect();
+        Ok(Results {
+            seed: request.seed,
+            replicates: request.replicates,
+            threads,
+            scenarios,
         })
-        .collect();
-    Ok(Results {
-        seed: request.seed,
-        replicates: request.replicates,
-        threads,
-        scenarios,
-    })
+    }
+}
+
+/// Runs every replicate of every scenario and returns the tallies ([`prepare`], then
+/// [`Prepared::run`]).
+pub fn run(request: &RunRequest, observer: &dyn Observer) -> Result<Results, Error> {
+    prepare(request)?.run(observer)
 }
 
 /// Convenience: the calendar a scenario will run over.
 pub fn calendar_of(scenario: &Scenario) -> RunCalendar {
     RunCalendar::new(scenario.start, scenario.end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(replicates: u32, memory_bytes: u64, output_bytes: u64) -> Estimate {
+        Estimate {
+            scenarios: 2,
+            replicates,
+            threads: 4,
+            cores: 4,
+            memory_bytes,
+            output_bytes,
+            agent_weeks: 4.0e10,
+        }
+    }
+
+    #[test]
+    fn a_request_that_fits_or_whose_limits_are_unknown_is_not_refused() {
+        let e = estimate(MAX_REPLICATES, 2_000_000_000, 500_000_000);
+        assert!(e.check(&Limits::default()).is_ok());
+        let roomy = Limits {
+            memory_available: Some(2_000_000_000),
+            disk_available: Some(("/out".into(), 500_000_000)),
+        };
+        assert!(e.check(&roomy).is_ok());
+    }
+
+    #[test]
+    fn each_limit_exceeded_is_named_with_the_estimate_and_the_time() {
+        let e = estimate(MAX_REPLICATES + 1, 2_000_000_000, 500_000_000);
+        let tight = Limits {
+            memory_available: Some(1_000_000_000),
+            disk_available: Some(("/out".into(), 400_000_000)),
+        };
+        let err = e.check(&tight).unwrap_err();
+        assert!(err.is_bad_input());
+        let msg = err.to_string();
+        for needle in [
+            "--replicates 100001 is more than the limit of 100000",
+            "about 2.0 GB of memory and 1.0 GB is available",
+            "about 500.0 MB and 400.0 MB is free at /out",
+            "4.00e10 agent-weeks",
+            // 4e10 agent-weeks / (1.3e7 per core-second x 4 cores) = 769 s.
+            "about 12.8 min on 4 threads",
+            "fewer replicates",
+        ] {
+            assert!(msg.contains(needle), "missing {needle:?} in {msg}");
+        }
+        let only_disk = estimate(10, 1, 500_000_000).check(&tight).unwrap_err().to_string();
+        assert!(
+            only_disk.contains("free at /out") && !only_disk.contains("is available"),
+            "{only_disk}"
+        );
+    }
+
+    #[test]
+    fn the_time_estimate_uses_no_more_cores_than_the_machine_has() {
+        let mut e = estimate(10, 1, 1);
+        e.threads = 1024;
+        e.cores = 2;
+        assert!((e.seconds() - 4.0e10 / (1.3e7 * 2.0)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sizes_and_durations_read_in_sensible_units() {
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(68_719_476_736), "68.7 GB");
+        assert_eq!(human_bytes(u64::MAX), "18.4 EB");
+        assert_eq!(human_duration(0.2), "under a second");
+        assert_eq!(human_duration(90.0), "about 1.5 min");
+        assert_eq!(human_duration(3.0 * 86_400.0), "about 3.0 days");
+    }
+
+    #[test]
+    fn thread_counts_above_the_cap_are_refused_and_zero_means_every_core() {
+        assert!(check_threads(0).is_ok());
+        assert!(check_threads(MAX_THREADS).is_ok());
+        let err = check_threads(MAX_THREADS + 1).unwrap_err().to_string();
+        assert!(
+            err.contains("1025") && err.contains("1024") && err.contains("cores"),
+            "{err}"
+        );
+    }
 }

@@ -137,3 +137,92 @@ fn bad_comparisons_exit_2_and_write_nothing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--discount-rate"));
 }
+
+#[test]
+fn a_window_outside_the_run_is_refused_before_anything_runs_naming_the_flag_and_the_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = small(dir.path(), "baseline.toml", 0.02);
+    let option = small(dir.path(), "life-expansion.toml", 0.02);
+    let out = dir.path().join("cmp");
+    let cases: [(&[&str], &[&str]); 4] = [
+        (
+            &["--from", "1990"],
+            &["--from 1990", "FY2016/17 to FY2021/22", "from 2016 to 2021"],
+        ),
+        (&["--to", "2040"], &["--to 2040", "from 2016 to 2021"]),
+        (
+            &["--from", "2021", "--to", "2019"],
+            &["--from", "--to", "FY2021/22", "FY2019/20"],
+        ),
+        // With the window checked first, a request that could never run still gets the
+        // window's message: nothing is sized, let alone simulated, before the window is good.
+        (&["--from", "1990", "--replicates", "4294967295"], &["--from 1990"]),
+    ];
+    for (extra, needles) in cases {
+        let replicates: &[&str] = if extra.contains(&"--replicates") {
+            &[]
+        } else {
+            &["--replicates", "2"]
+        };
+        let o = bin()
+            .args(["compare", base.to_str().unwrap(), option.to_str().unwrap()])
+            .args(replicates)
+            .args(["--out", out.to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{extra:?}: expected {needle:?} in {stderr}");
+        }
+        assert!(!stderr.contains("refusing to run"), "{extra:?}: {stderr}");
+        assert!(o.stdout.is_empty(), "{extra:?}: nothing is reported");
+        assert!(!out.exists(), "{extra:?}: nothing is written");
+    }
+}
+
+#[test]
+fn a_scenario_file_given_twice_is_named_when_no_option_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = small(dir.path(), "baseline.toml", 0.02);
+    let folder = dir.path().join("pack");
+    std::fs::create_dir(&folder).unwrap();
+    let inside = small(&folder, "baseline.toml", 0.02);
+    let list = dir.path().join("pack.list");
+    std::fs::write(&list, "baseline.toml\n./baseline.toml\n").unwrap();
+    let b = base.to_str().unwrap();
+    let same_via_dots = format!("{}/./baseline.toml", dir.path().display());
+    let cases: Vec<(Vec<&str>, Vec<String>)> = vec![
+        (vec![b, b], vec![format!("{b} is given twice (argument 1, argument 2)")]),
+        (vec![b, &same_via_dots], vec![format!("{b} is given twice")]),
+        (
+            vec![inside.to_str().unwrap(), folder.to_str().unwrap()],
+            vec![format!("is given twice (argument 1, folder {})", folder.display())],
+        ),
+        (
+            vec![list.to_str().unwrap()],
+            vec![format!("{} line 1, {} line 2", list.display(), list.display())],
+        ),
+        (vec![b, b, b], vec!["is given 3 times".to_string()]),
+    ];
+    let out = dir.path().join("cmp");
+    for (args, needles) in cases {
+        let o = bin()
+            .arg("compare")
+            .args(&args)
+            .args(["--replicates", "2", "--quiet", "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        for needle in needles
+            .iter()
+            .map(String::as_str)
+            .chain(["at least one option besides the base"])
+        {
+            assert!(stderr.contains(needle), "{args:?}: expected {needle:?} in {stderr}");
+        }
+        assert!(!out.exists(), "nothing is written on bad input");
+    }
+}

@@ -198,3 +198,104 @@ fn shipped_scenarios_validate_and_duplicate_names_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("unique"));
     assert!(!tmp.path().join("dup").exists());
 }
+
+/// Names in `dir`, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Bytes of every file under `dir`.
+fn folder_bytes(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                folder_bytes(&e.path())
+            } else {
+                e.metadata().unwrap().len()
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn absurd_thread_counts_are_refused_by_every_command_with_the_limit_and_the_core_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(tmp.path(), "small");
+    let s = scenario.to_str().unwrap();
+    for args in [
+        vec!["run", s, "--threads", "100000", "--out", "o"],
+        vec!["compare", s, s, "--threads", "1025", "--out", "o"],
+        vec!["validate-targets", s, "--threads", "100000", "--out", "o"],
+        vec!["calibrate", s, "--threads", "4000", "--calibration-dir", "c"],
+    ] {
+        let o = placesim(tmp.path(), &args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("--threads") && stderr.contains("at most 1024") && stderr.contains("cores"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(entries(tmp.path()), ["small.toml"]);
+}
+
+#[test]
+fn a_replicate_count_that_cannot_fit_is_refused_with_the_estimate_before_anything_is_allocated_or_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = small_scenario(tmp.path(), "small");
+    // 4294967295 replicates once asked for 68 GB for the job list and aborted.
+    let o = placesim(
+        tmp.path(),
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--replicates",
+            "4294967295",
+            "--out",
+            "big",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    for needle in [
+        "--replicates 4294967295",
+        "limit of 100000",
+        "of memory",
+        "of files",
+        "agent-weeks",
+        "fewer replicates",
+    ] {
+        assert!(stderr.contains(needle), "missing {needle:?} in {stderr}");
+    }
+    assert_eq!(entries(tmp.path()), ["small.toml"], "nothing is written");
+}
+
+#[test]
+fn the_output_size_estimate_is_within_a_factor_of_two_of_what_a_small_run_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(run_small(tmp.path(), "run", &[]));
+    let written = folder_bytes(&tmp.path().join("run"));
+    let scenario = placesim::scenario::load_scenario(&tmp.path().join("small.toml")).unwrap();
+    let request = placesim::runner::RunRequest {
+        scenarios: vec![scenario],
+        replicates: 2,
+        seed: 1,
+        threads: 0,
+    };
+    let estimate = placesim::runner::prepare(&request)
+        .unwrap()
+        .estimate(placesim::output::size::Files::Run(placesim::output::Detail::Standard));
+    let ratio = estimate.output_bytes as f64 / written as f64;
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "estimated {} bytes, wrote {written}",
+        estimate.output_bytes
+    );
+}

@@ -153,3 +153,38 @@ fn a_bad_targets_file_is_bad_input() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("targets.toml"));
     assert!(!dir.path().join("run").exists(), "nothing written");
 }
+
+#[test]
+fn a_target_the_run_cannot_answer_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+    let short = dir.path().join("short.toml");
+    std::fs::write(
+        &short,
+        format!(
+            "extends = {:?}\n\n[scenario]\nname = \"short\"\nscale = 0.03\nend = \"2018-03-31\"\n",
+            base.display().to_string()
+        ),
+    )
+    .unwrap();
+    // The replicate count could never run: the target's message comes first, so the targets
+    // are checked before the run is sized, let alone simulated.
+    let o = bin()
+        .args([
+            "validate-targets",
+            short.to_str().unwrap(),
+            "--replicates",
+            "4294967295",
+        ])
+        .args(["--out", dir.path().join("run").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("population_mid_2019") && stderr.contains("outside the run") && stderr.contains("2018-03-31"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("refusing to run"), "{stderr}");
+    assert!(!dir.path().join("run").exists(), "nothing written");
+}

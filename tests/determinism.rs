@@ -92,3 +92,17 @@ fn scenarios_diverge_only_after_services_start() {
     });
     assert!(differs, "services changed nothing");
 }
+
+#[test]
+fn a_thread_count_far_above_the_work_starts_one_thread_per_locality_job_and_changes_nothing() {
+    let request = request(placesim::runner::MAX_THREADS, 42);
+    let prepared = placesim::runner::prepare(&request).unwrap();
+    // 2 scenarios x 3 replicates x 6 localities.
+    assert_eq!(prepared.threads(), 36);
+    let many = prepared.run(&Silent).unwrap();
+    assert_eq!(many.threads, 36);
+    let one = run(&self::request(1, 42), &Silent).unwrap();
+    for (a, b) in one.scenarios.iter().zip(&many.scenarios) {
+        assert_eq!(a.replicates, b.replicates, "scenario {}", a.scenario.name);
+    }
+}

@@ -22,7 +22,7 @@ use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::engine::Setup;
 use crate::error::Error;
 use crate::results::summary::quantile_sorted;
-use crate::results::{Metric, ScenarioResult, Tally, LOCAL_DECILES, N_METRICS};
+use crate::results::{Metric, RunCalendar, ScenarioResult, Tally, LOCAL_DECILES, N_METRICS};
 
 /// What a row measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -87,6 +87,55 @@ pub struct Window {
     pub from: Option<i32>,
     /// Last financial year; `None` = the last full year of the run.
     pub to: Option<i32>,
+}
+
+impl Window {
+    /// Resolves the window against the financial years of `cal`: the index of `to` (default:
+    /// the last full year of the run) and of `from` when given (its default, the first year an
+    /// option differs, needs results). Refuses, naming the flag and the years the run covers, a
+    /// year outside the run or a window that starts after it ends. Run before simulating (on
+    /// the scenarios' calendar) and again by [`compare`], so the two cannot disagree.
+    pub fn resolve(&self, cal: &RunCalendar) -> Result<(Option<usize>, usize), Error> {
+        let (Some(&first), Some(&last)) = (cal.financial_years.first(), cal.financial_years.last()) else {
+            return Err(Error::Request("the run covers no financial year".into()));
+        };
+        let index_of = |fy: i32, what: &str| -> Result<usize, Error> {
+            cal.financial_years.iter().position(|&y| y == fy).ok_or_else(|| {
+                Error::Request(format!(
+                    "{what} {fy} ({}) is outside the run, which covers {} to {}: give a year from {first} to {last}",
+                    financial_year_label(fy),
+                    financial_year_label(first),
+                    financial_year_label(last)
+                ))
+            })
+        };
+        let last_full = cal
+            .weeks_in_fy
+            .iter()
+            .rposition(|&w| w >= 52)
+            .unwrap_or(cal.financial_years.len() - 1);
+        let to = match self.to {
+            Some(y) => index_of(y, "--to")?,
+            None => last_full,
+        };
+        let from = match self.from {
+            Some(y) => Some(index_of(y, "--from")?),
+            None => None,
+        };
+        if let Some(from) = from.filter(|&f| f > to) {
+            return Err(Error::Request(format!(
+                "the appraisal window starts ({}, --from) after it ends ({}{}): --from must not be later than --to",
+                financial_year_label(cal.financial_years[from]),
+                financial_year_label(cal.financial_years[to]),
+                if self.to.is_some() {
+                    ", --to"
+                } else {
+                    ", the last full year of the run"
+                }
+            )));
+        }
+        Ok((from, to))
+    }
 }
 
 /// A finished comparison.
@@ -661,36 +710,8 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
     check_comparable(results)?;
     let prepared = results.iter().map(Prepared::new).collect::<Result<Vec<_>, _>>()?;
     let cal = &results[0].calendar;
-    let index_of = |fy: i32, what: &str| -> Result<usize, Error> {
-        cal.financial_years.iter().position(|&y| y == fy).ok_or_else(|| {
-            Error::Request(format!(
-                "{what} {} is outside the run ({} to {})",
-                financial_year_label(fy),
-                financial_year_label(cal.financial_years[0]),
-                financial_year_label(*cal.financial_years.last().expect("non-empty"))
-            ))
-        })
-    };
-    let last_full = cal
-        .weeks_in_fy
-        .iter()
-        .rposition(|&w| w >= 52)
-        .unwrap_or(cal.financial_years.len() - 1);
-    let to = match window.to {
-        Some(y) => index_of(y, "--to")?,
-        None => last_full,
-    };
-    let from = match window.from {
-        Some(y) => index_of(y, "--from")?,
-        None => first_difference(&prepared).unwrap_or(0).min(to),
-    };
-    if from > to {
-        return Err(Error::Request(format!(
-            "the appraisal window starts ({}) after it ends ({})",
-            financial_year_label(cal.financial_years[from]),
-            financial_year_label(cal.financial_years[to])
-        )));
-    }
+    let (from, to) = window.resolve(cal)?;
+    let from = from.unwrap_or_else(|| first_difference(&prepared).unwrap_or(0).min(to));
     let fys: Vec<usize> = (from..=to).collect();
     let window_label = period_label(cal.financial_years[from], cal.financial_years[to]);
     let tables: Vec<Table> = prepared.iter().map(|p| table(p, &fys, &conventions)).collect();

@@ -5,6 +5,7 @@ use anyhow::Context;
 use placesim::calibration::fit::{self, parse_setup};
 use placesim::calibration::targets::{croydon_targets, evaluate, parse_targets, Target, TargetResult};
 use placesim::output;
+use placesim::output::size::Files;
 use placesim::output::targets::{pretty, targets_markdown, write_targets_csv, write_targets_json, write_text_atomic};
 use placesim::runner::RunRequest;
 use placesim::scenario::load_scenario;
@@ -52,14 +53,16 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("targets-{}-{}", scenario.name, time::stamp(started))));
-    let dir = output::prepare_out_dir(&out, args.force)?;
     let request = RunRequest {
         scenarios: vec![scenario],
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = super::run::simulate(&request, args.quiet)?;
+    check_targets_answerable(&targets, &request.scenarios[0])?;
+    let prepared = super::run::prepare(&request, Files::Run(output::Detail::Minimal), &out)?;
+    let dir = output::prepare_out_dir(&out, args.force)?;
+    let results = super::run::simulate(prepared, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
     let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
     let views = output::views(&results);
@@ -103,6 +106,35 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
     if args.strict && failed > 0 {
         return Err(TargetsFailed(failed).into());
     }
+    Ok(())
+}
+
+/// Computes every target on one stand-in tally over the scenario's weeks, so a target the run
+/// cannot answer (a year or date outside it, an unknown metric) is refused before anything
+/// runs rather than after the whole simulation. The stand-in has one death and one
+/// person-week in every life-table cell (life expectancy needs person-years in every age
+/// group) and zeros elsewhere; only the targets' structure is checked, not their values.
+fn check_targets_answerable(targets: &[Target], scenario: &placesim::scenario::Scenario) -> anyhow::Result<()> {
+    let place = placesim::runner::load_place(&scenario.place)?;
+    let calendar = placesim::runner::calendar_of(scenario);
+    let mut empty = placesim::results::Tally::new(calendar.weeks, place.n_localities(), calendar.financial_years.len());
+    for fy in 0..calendar.financial_years.len() {
+        for l in 0..place.n_localities() {
+            empty.life_block_mut(fy, l).fill(1);
+        }
+    }
+    let shape = placesim::results::ScenarioResult {
+        scenario: scenario.clone(),
+        place: std::sync::Arc::new(place),
+        calendar,
+        replicates: vec![empty],
+    };
+    evaluate(targets, &shape).map_err(|e| {
+        BadInput(format!(
+            "{e} (scenario {} runs {} to {})",
+            scenario.name, scenario.start, scenario.end
+        ))
+    })?;
     Ok(())
 }
 

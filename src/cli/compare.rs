@@ -1,12 +1,13 @@
 //! `placesim compare`: expand the scenario set, run it on shared replicates, compare, write.
 
-use super::run::{load_all, run_info, simulate};
+use super::run::{load_all, prepare, run_info, simulate};
 use super::{time, BadInput, CompareArgs};
 use anyhow::Context;
 use placesim::analysis::compare::{check_scenarios, compare as compare_results, Window};
 use placesim::analysis::economics::Conventions;
+use placesim::output::size::Files;
 use placesim::output::{self, compare::write_comparison, Detail};
-use placesim::runner::RunRequest;
+use placesim::runner::{calendar_of, RunRequest};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -15,10 +16,24 @@ fn is_list(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()), Some("txt" | "list"))
 }
 
-/// Expands folders and list files into scenario paths, keeping the order given.
+/// Where a scenario path came from, for messages: `argument 2`, `folder opts/`,
+/// `pack.list line 3`.
+fn origin_of(arg: &Path, position: usize, line: Option<usize>) -> String {
+    if arg.is_dir() {
+        format!("folder {}", arg.display())
+    } else if let Some(n) = line {
+        format!("{} line {n}", arg.display())
+    } else {
+        format!("argument {position}")
+    }
+}
+
+/// Expands folders and list files into scenario paths, keeping the order given. The same file
+/// reached twice (e.g. the base inside the options' folder) is compared once; when that leaves
+/// fewer than two scenarios, the message names each file given more than once and where.
 pub(crate) fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for arg in args {
+    let mut out: Vec<(PathBuf, String)> = Vec::new();
+    for (i, arg) in args.iter().enumerate() {
         if arg.is_dir() {
             let mut files: Vec<PathBuf> = std::fs::read_dir(arg)
                 .map_err(|e| BadInput(format!("cannot read scenario folder {}: {e}", arg.display())))?
@@ -29,7 +44,7 @@ pub(crate) fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             if files.is_empty() {
                 return Err(BadInput(format!("scenario folder {} holds no .toml files", arg.display())).into());
             }
-            out.extend(files);
+            out.extend(files.into_iter().map(|f| (f, origin_of(arg, i + 1, None))));
         } else if is_list(arg) {
             let text = std::fs::read_to_string(arg)
                 .map_err(|e| BadInput(format!("cannot read scenario list {}: {e}", arg.display())))?;
@@ -50,30 +65,47 @@ pub(crate) fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
                     ))
                     .into());
                 }
-                out.push(path);
+                out.push((path, origin_of(arg, i + 1, Some(n + 1))));
             }
             if out.len() == before {
                 return Err(BadInput(format!("scenario list {} names no scenarios", arg.display())).into());
             }
         } else {
-            out.push(arg.clone());
+            out.push((arg.clone(), origin_of(arg, i + 1, None)));
         }
     }
-    // The same file twice (e.g. the base inside the options' folder) is compared once.
-    let mut seen: Vec<PathBuf> = Vec::new();
-    out.retain(|p| {
-        let key = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        if seen.contains(&key) {
-            false
+    // Each distinct file once, in first-seen order, with every place it was given.
+    let mut distinct: Vec<(PathBuf, PathBuf, Vec<String>)> = Vec::new();
+    for (path, origin) in out {
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        match distinct.iter_mut().find(|(k, _, _)| *k == key) {
+            Some((_, _, origins)) => origins.push(origin),
+            None => distinct.push((key, path, vec![origin])),
+        }
+    }
+    if distinct.len() < 2 {
+        let repeated: Vec<String> = distinct
+            .iter()
+            .filter(|(_, _, origins)| origins.len() > 1)
+            .map(|(_, path, origins)| {
+                let times = match origins.len() {
+                    2 => "twice".to_string(),
+                    n => format!("{n} times"),
+                };
+                format!("{} is given {times} ({})", path.display(), origins.join(", "))
+            })
+            .collect();
+        let message = if repeated.is_empty() {
+            "compare needs a base scenario and at least one option".to_string()
         } else {
-            seen.push(key);
-            true
-        }
-    });
-    if out.len() < 2 {
-        return Err(BadInput("compare needs a base scenario and at least one option".into()).into());
+            format!(
+                "{}: a file is compared once, so compare needs at least one option besides the base",
+                repeated.join("; ")
+            )
+        };
+        return Err(BadInput(message).into());
     }
-    Ok(out)
+    Ok(distinct.into_iter().map(|(_, path, _)| path).collect())
 }
 
 /// `placesim compare`.
@@ -91,22 +123,26 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let paths = expand(&args.scenarios)?;
     let scenarios = load_all(&paths)?;
     check_scenarios(&scenarios)?;
+    // Every argument is checked before anything runs: the window against the years the
+    // scenarios cover (they share dates), then the estimate against memory and disk.
+    let window = Window {
+        from: args.from,
+        to: args.to,
+    };
+    window.resolve(&calendar_of(&scenarios[0]))?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("compare-{}-{}", scenarios[0].name, time::stamp(started)))
     });
-    let dir = output::prepare_out_dir(&out, args.force)?;
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = simulate(&request, args.quiet)?;
+    let prepared = prepare(&request, Files::Comparison, &out)?;
+    let dir = output::prepare_out_dir(&out, args.force)?;
+    let results = simulate(prepared, args.quiet)?;
     let conventions = Conventions::of_place(&results.scenarios[0].place, args.discount_rate);
-    let window = Window {
-        from: args.from,
-        to: args.to,
-    };
     let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
     let info = run_info(command_line, started, clock, &results, Detail::Minimal);
     let views = output::views(&results);

@@ -8,6 +8,7 @@
 mod calib;
 mod compare;
 mod figures;
+mod limits;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
@@ -81,14 +82,15 @@ pub struct CompareArgs {
     /// `#` starts a comment). With one folder or list alone, its first entry is the base.
     #[arg(required = true, value_name = "BASE [OPTION|DIR|LIST]...")]
     scenarios: Vec<PathBuf>,
-    /// Replicates per scenario (the same replicates for every scenario).
+    /// Replicates per scenario (the same replicates for every scenario; at most 100000, and
+    /// only as many as fit in memory and on disk).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..))]
     replicates: u32,
     /// Master seed.
     #[arg(long, default_value_t = 20_160_404)]
     seed: u64,
-    /// Worker threads (0 = all cores; does not change results).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
     threads: usize,
     /// First financial year of the appraisal (e.g. 2021 for FY2021/22) [default: the first
     /// year any option differs from the base].
@@ -121,14 +123,15 @@ pub struct ValidateTargetsArgs {
     /// Scenario to check.
     #[arg(value_name = "SCENARIO", default_value = "scenarios/baseline.toml")]
     scenario: PathBuf,
-    /// Replicates (at least 20 for the shipped baseline's validation).
+    /// Replicates (at least 20 for the shipped baseline's validation; at most 100000, and only
+    /// as many as fit in memory and on disk).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     replicates: u32,
     /// Master seed.
     #[arg(long, default_value_t = 20_160_404)]
     seed: u64,
-    /// Worker threads (0 = all cores; does not change results).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
     threads: usize,
     /// Targets file (default: the embedded data/targets.toml).
     #[arg(long, value_name = "FILE")]
@@ -171,8 +174,8 @@ pub struct CalibrateArgs {
     /// Targets file (default: the embedded data/targets.toml).
     #[arg(long, value_name = "FILE")]
     targets: Option<PathBuf>,
-    /// Worker threads (0 = all cores; does not change results).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
     threads: usize,
     /// No per-evaluation progress lines.
     #[arg(long, short)]
@@ -185,14 +188,14 @@ struct RunArgs {
     /// Scenario files (TOML); names must be unique within one run.
     #[arg(required = true, value_name = "SCENARIO")]
     scenarios: Vec<PathBuf>,
-    /// Replicates per scenario.
+    /// Replicates per scenario (at most 100000, and only as many as fit in memory and on disk).
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     replicates: u32,
     /// Master seed; the same seed gives byte-identical data files at any thread count.
     #[arg(long, default_value_t = 20_160_404)]
     seed: u64,
-    /// Worker threads (0 = all cores).
-    #[arg(long, default_value_t = 0)]
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
     threads: usize,
     /// Output folder [default: output/<first scenario>-<YYYYMMDD-HHMMSS> (UTC)].
     #[arg(long, value_name = "DIR")]

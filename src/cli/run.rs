@@ -5,8 +5,9 @@ use super::time;
 use super::{BadInput, RunArgs};
 use anyhow::Context;
 use placesim::error::ScenarioErrors;
+use placesim::output::size::Files;
 use placesim::output::{self, RunInfo, ScenarioView, SummaryRow};
-use placesim::runner::{self, RunRequest};
+use placesim::runner::{self, Prepared, RunRequest};
 use placesim::scenario::{load_scenario, Scenario};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -63,10 +64,19 @@ pub fn validate(paths: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a request with a progress bar (unless `quiet`), hiding the bar before any error.
-pub(super) fn simulate(request: &RunRequest, quiet: bool) -> anyhow::Result<placesim::results::Results> {
+/// Loads the request's places and set-ups, and refuses (exit 2, with the estimate) a request
+/// whose memory or `files` at `out` would not fit: all before the output folder is touched.
+pub(super) fn prepare<'a>(request: &'a RunRequest, files: Files, out: &Path) -> anyhow::Result<Prepared<'a>> {
+    let prepared = runner::prepare(request)?;
+    super::limits::check(&prepared, files, out)?;
+    Ok(prepared)
+}
+
+/// Runs a prepared request with a progress bar (unless `quiet`), hiding the bar before any
+/// error.
+pub(super) fn simulate(prepared: Prepared<'_>, quiet: bool) -> anyhow::Result<placesim::results::Results> {
     let progress = Progress::new(quiet);
-    let results = runner::run(request, &progress);
+    let results = prepared.run(&progress);
     progress.finish();
     results.context("running the simulation")
 }
@@ -90,7 +100,8 @@ pub(super) fn run_info(
     }
 }
 
-/// `placesim run`: validate everything, prepare the folder, simulate, write, commit, report.
+/// `placesim run`: validate everything, check the estimate fits, prepare the folder, simulate,
+/// write, commit, report.
 pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -99,14 +110,15 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started))));
-    let dir = output::prepare_out_dir(&out, args.force)?;
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let results = simulate(&request, args.quiet)?;
+    let prepared = prepare(&request, Files::Run(args.detail.into()), &out)?;
+    let dir = output::prepare_out_dir(&out, args.force)?;
+    let results = simulate(prepared, args.quiet)?;
     let info = run_info(command_line, started, clock, &results, args.detail.into());
     let views = output::views(&results);
     let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;

@@ -101,6 +101,18 @@ impl Setup {
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
     }
+
+    /// Residents synthesised at the start of each replicate (approximately: synthesis rounds
+    /// each age and sex cell).
+    pub fn agents(&self) -> f64 {
+        self.place.total_population() * self.synth_scale
+    }
+
+    /// Agents each replicate reserves column room for: the start population plus room for
+    /// births and in-migrants over the run.
+    pub fn agent_capacity(&self) -> f64 {
+        self.agents() * (1.0 + self.extra_capacity)
+    }
 }
 
 /// Relative need of each practice (mean 1): residents weighted by the mortality multiplier

@@ -28,6 +28,7 @@ pub mod plot;
 pub mod read;
 pub mod report;
 mod series;
+pub mod size;
 mod summary;
 mod tables;
 pub mod targets;

@@ -140,6 +140,22 @@ impl Tally {
         }
     }
 
+    /// Bytes of tally storage [`Tally::new`] allocates for these dimensions (for the memory
+    /// estimate of a run, which keeps one tally per replicate of every scenario).
+    pub fn bytes(weeks: usize, localities: usize, fys: usize) -> u64 {
+        let (weeks, localities, fys) = (weeks as u64, localities as u64, fys as u64);
+        let u32s = weeks * localities * N_METRICS as u64
+            + fys * localities * (CELLS_PER_LOCALITY * N_METRICS + LIFE_CELLS + EQUITY_CELLS) as u64;
+        let f64s = fys * localities * LOCAL_DECILES as u64 + weeks * localities * (AVOIDING_SERVICES.len() * 2) as u64;
+        u32s * 4 + f64s * 8
+    }
+
+    /// Bytes of storage this tally holds.
+    pub fn storage_bytes(&self) -> u64 {
+        (4 * (self.weekly.len() + self.annual.len() + self.life.len() + self.equity.len())
+            + 8 * (self.qalys.len() + self.avoided.len())) as u64
+    }
+
     /// Weeks covered.
     pub fn weeks(&self) -> usize {
         self.weeks
@@ -279,4 +295,17 @@ pub struct Results {
     pub threads: usize,
     /// One entry per scenario, in the order given.
     pub scenarios: Vec<ScenarioResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_size_formula_matches_what_a_new_tally_holds() {
+        for (weeks, localities, fys) in [(1, 1, 1), (313, 6, 6), (574, 6, 12), (53, 3, 2)] {
+            let t = Tally::new(weeks, localities, fys);
+            assert_eq!(Tally::bytes(weeks, localities, fys), t.storage_bytes());
+        }
+    }
 }

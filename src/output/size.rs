@@ -1,0 +1,183 @@
+//! How many bytes a run or comparison folder will take, estimated before anything runs, so a
+//! request whose files cannot fit on the disk is refused instead of failing part-way (or
+//! filling the disk). The tidy tables are counted row by row from the writers' own formats (the
+//! scenario name, replicate number, date or year and locality are in every row); only the
+//! width of a value is assumed ([`VALUE_WIDTH`]). The small files are counted from their row
+//! counts at typical widths measured on real folders.
+
+use super::{csv_field, Detail, N_COSTS, N_VALUES};
+use crate::analysis::costs::{CostCategory, VALUE_METRICS};
+use crate::analysis::series::series;
+use crate::calendar::financial_year_label;
+use crate::results::{Metric, RunCalendar, Tally, AGE_BANDS, BREAKDOWN_CELLS, IMD_QUINTILES, N_METRICS, SEXES};
+
+/// Characters assumed for one value in `weekly.csv` and `annual.csv` (counts run from 1 to 6
+/// digits, costs and mean stocks carry two decimals; a 2% sample averages 2.5, a full-scale
+/// run about 5).
+pub const VALUE_WIDTH: u64 = 5;
+
+/// Charts (SVG and PNG) and `report.html`: about 4 MB measured on a comparison; allowed twice.
+const FIGURE_BYTES: u64 = 8 << 20;
+
+/// `manifest.json` per scenario (catalogues, parameters, sourced assumptions), generously.
+const MANIFEST_BYTES_PER_SCENARIO: u64 = 48 << 10;
+
+/// `targets.csv` and `targets.json` (Croydon runs).
+const TARGET_BYTES: u64 = 16 << 10;
+
+/// Bytes of a `series.csv` and a `summary.csv` row besides the scenario name (measured: 100
+/// and 60), and of a `summary.json` entry.
+const SERIES_ROW: u64 = 100;
+const SUMMARY_CSV_ROW: u64 = 60;
+const SUMMARY_JSON_ROW: u64 = 120;
+
+/// Comparison rows: about 360 level rows per scenario and 480 difference and vs-base rows per
+/// option (measured on the Croydon place), each about 145 bytes in `comparison.csv` and 430 in
+/// `comparison.json` besides the option name.
+const COMPARISON_LEVEL_ROWS: u64 = 360;
+const COMPARISON_OPTION_ROWS: u64 = 480;
+const COMPARISON_ROW: u64 = 145 + 430;
+
+/// Which folder a command writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// A run folder (`placesim run`, `validate-targets`): `weekly.csv`, `annual.csv` at this
+    /// detail, the summaries, `series.csv`, the manifest, `targets.*`, charts and report.
+    Run(Detail),
+    /// A comparison folder: `comparison.*`, the board summary, the summaries, `series.csv`, the
+    /// manifest, `targets.*`, charts and report.
+    Comparison,
+}
+
+/// What the size of one scenario's files depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    /// Scenario name (the first column of every row).
+    pub name: &'a str,
+    /// Its weeks and financial years.
+    pub calendar: &'a RunCalendar,
+    /// Locality keys, in tally order.
+    pub localities: &'a [&'a str],
+}
+
+/// Sum of the decimal digits of the numbers `0..n` (the replicate column over all replicates).
+fn digit_sum(n: u64) -> u64 {
+    let mut total = 0u64;
+    let mut lo = 0u64;
+    let mut hi = 10u64;
+    let mut digits = 1u64;
+    while lo < n {
+        let top = n.min(hi);
+        total = total.saturating_add((top - lo).saturating_mul(digits));
+        lo = hi;
+        hi = hi.saturating_mul(10);
+        digits += 1;
+    }
+    total
+}
+
+fn names_len<'a>(names: impl Iterator<Item = &'a str>) -> u64 {
+    names.map(|n| n.len() as u64).sum()
+}
+
+/// Estimated bytes of every file `files` writes for these scenarios at `replicates` each.
+/// Standard-detail `annual.csv` is counted as if no breakdown cell were empty (the writer skips
+/// empty ones), so small samples are overestimated a little.
+pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u64 {
+    let reps = u64::from(replicates);
+    let rep_digits = digit_sum(reps);
+    let metric_names = names_len(Metric::ALL.iter().map(|m| m.name()));
+    let cost_names = names_len(CostCategory::ALL.iter().map(|c| c.name()));
+    let value_names = names_len(VALUE_METRICS.iter().copied());
+    let per_block = (N_METRICS + N_COSTS) as u64;
+    let all_rows = per_block + N_VALUES as u64;
+    // Each row: its prefix, the metric name, a comma, the value and a newline.
+    let row_tail = 2 + VALUE_WIDTH;
+    // A block of rows sharing one prefix whose fixed part is `prefix` bytes long (the replicate
+    // number excluded), written once per replicate: its bytes over all replicates.
+    let blocks = |rows: u64, names: u64, prefix: u64| -> u64 {
+        let per_replicate = rows * (prefix + row_tail) + names;
+        per_replicate
+            .saturating_mul(reps)
+            .saturating_add(rows.saturating_mul(rep_digits))
+    };
+    let mut total = TARGET_BYTES + FIGURE_BYTES;
+    for shape in shapes {
+        let name = csv_field(shape.name).len() as u64;
+        let cal = shape.calendar;
+        let weeks = cal.weeks as u64;
+        let fys = cal.financial_years.len() as u64;
+        if let Files::Run(detail) = files {
+            for loc in shape.localities {
+                let loc = csv_field(loc).len() as u64;
+                // name,r,YYYY-MM-DD,loc,all,all,all,
+                let weekly = name + 1 + 1 + 10 + 1 + loc + 1 + 12;
+                total = total.saturating_add(
+                    blocks(all_rows, metric_names + cost_names + value_names, weekly).saturating_mul(weeks),
+                );
+                for &fy in &cal.financial_years {
+                    let label = financial_year_label(fy).len() as u64;
+                    let annual = name + 1 + 1 + label + 1 + loc + 1;
+                    total = total.saturating_add(match detail {
+                        Detail::Minimal => blocks(all_rows, metric_names + cost_names + value_names, annual + 12),
+                        Detail::Standard => {
+                            let cells: u64 = IMD_QUINTILES
+                                .iter()
+                                .flat_map(|q| {
+                                    AGE_BANDS.iter().flat_map(move |b| {
+                                        SEXES.iter().map(move |s| (q.len() + b.len() + s.len() + 3) as u64)
+                                    })
+                                })
+                                .map(|cell| blocks(per_block, metric_names + cost_names, annual + cell))
+                                .fold(0u64, u64::saturating_add);
+                            debug_assert_eq!(BREAKDOWN_CELLS, IMD_QUINTILES.len() * AGE_BANDS.len() * SEXES.len());
+                            let overhead = blocks(per_block, metric_names + cost_names, annual + 39);
+                            let values = blocks(N_VALUES as u64, value_names, annual + 12);
+                            cells.saturating_add(overhead).saturating_add(values)
+                        }
+                    });
+                }
+            }
+        }
+        // Summaries: a row per period (each financial year and the whole run) and metric or
+        // cost; series rows counted by the series code itself on an empty tally.
+        let summary_rows = (fys + 1) * per_block;
+        let empty = Tally::new(cal.weeks, shape.localities.len(), cal.financial_years.len());
+        let series_rows = series(cal, shape.localities, std::slice::from_ref(&empty)).len() as u64;
+        total = total
+            .saturating_add(summary_rows * (name + SUMMARY_CSV_ROW + SUMMARY_JSON_ROW))
+            .saturating_add(series_rows * (name + SERIES_ROW))
+            .saturating_add(MANIFEST_BYTES_PER_SCENARIO + 4 * name);
+    }
+    if files == Files::Comparison {
+        if let Some(base) = shapes.first() {
+            let base_name = base.name.len() as u64;
+            for (i, shape) in shapes.iter().enumerate() {
+                let name = shape.name.len() as u64;
+                let mut rows = COMPARISON_LEVEL_ROWS;
+                if i > 0 {
+                    rows += COMPARISON_OPTION_ROWS;
+                }
+                total = total.saturating_add(rows * (COMPARISON_ROW + 2 * (name + base_name)));
+            }
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_digit_sum_counts_every_replicate_number() {
+        assert_eq!(digit_sum(0), 0);
+        assert_eq!(digit_sum(1), 1);
+        assert_eq!(digit_sum(10), 10);
+        assert_eq!(digit_sum(11), 12);
+        assert_eq!(digit_sum(101), 10 + 180 + 3);
+        let brute: u64 = (0..12_345u64).map(|r| r.to_string().len() as u64).sum();
+        assert_eq!(digit_sum(12_345), brute);
+        assert!(digit_sum(u64::from(u32::MAX)) > 40_000_000_000);
+    }
+}
