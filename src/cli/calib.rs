@@ -53,6 +53,7 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("targets-{}-{}", scenario.name, time::stamp(started))));
     let dir = output::prepare_out_dir(&out, args.force)?;
+    super::signal::report_cleaned(dir.cleaned());
     let request = RunRequest {
         scenarios: vec![scenario],
         replicates: args.replicates,

@@ -95,6 +95,7 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
         PathBuf::from("output").join(format!("compare-{}-{}", scenarios[0].name, time::stamp(started)))
     });
     let dir = output::prepare_out_dir(&out, args.force)?;
+    super::signal::report_cleaned(dir.cleaned());
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,

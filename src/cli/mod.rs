@@ -11,6 +11,7 @@ mod figures;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
+pub mod signal;
 mod time;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -271,6 +272,7 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
+    signal::install();
     let command_line: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let cli = match Cli::try_parse_from(&command_line) {
         Ok(cli) => cli,

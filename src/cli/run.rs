@@ -100,6 +100,7 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started))));
     let dir = output::prepare_out_dir(&out, args.force)?;
+    super::signal::report_cleaned(dir.cleaned());
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
