@@ -206,9 +206,12 @@ fn check_target(path: &Path, force: bool) -> Result<Target, OutputError> {
                 Err(OutputError::Exists(path.to_path_buf()))
             } else {
                 check_run_folder(path).map_err(|why| {
-                    refuse(format!(
-                        "{why} (--force replaces only a run folder that placesim wrote, one with its manifest.json)"
-                    ))
+                    OutputError::NotReplaceable {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "{why}; --force replaces only a run folder that placesim wrote (one with placesim's manifest.json), so choose another --out or move it away"
+                        ),
+                    }
                 })?;
                 Ok(Target::RunFolder)
             }
