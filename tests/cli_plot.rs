@@ -91,7 +91,10 @@ fn no_plots_leaves_charts_out_and_report_makes_them_later() {
         let o = bin().args([command, out.to_str().unwrap()]).output().unwrap();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{command}: {err}");
-        assert!(err.contains("refusing to replace") && err.contains("plots"), "{command}: {err}");
+        assert!(
+            err.contains("refusing to replace") && err.contains("plots"),
+            "{command}: {err}"
+        );
         assert_eq!(listing(), before, "{command}");
     }
     assert_eq!(std::fs::read_to_string(out.join("plots")).unwrap(), "my notes");

@@ -169,7 +169,10 @@ fn an_existing_folder_is_refused_without_force_and_a_run_folder_replaced_with_it
     assert!(out.join("manifest.json").exists());
     if cfg!(target_os = "linux") {
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("removed unfinished output") && err.contains(".run.tmp-4294967290"), "{err}");
+        assert!(
+            err.contains("removed unfinished output") && err.contains(".run.tmp-4294967290"),
+            "{err}"
+        );
         assert!(!stale.exists());
     }
     let names: Vec<String> = fs::read_dir(tmp.path())
@@ -210,7 +213,10 @@ fn force_refuses_a_folder_placesim_did_not_write_and_leaves_every_file_in_it() {
     let o = run_small(tmp.path(), "project", &["--force"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("refusing to replace") && err.contains("project") && err.contains("manifest.json"), "{err}");
+    assert!(
+        err.contains("refusing to replace") && err.contains("project") && err.contains("manifest.json"),
+        "{err}"
+    );
     assert_eq!(tree(&out), before);
     let names: Vec<String> = fs::read_dir(tmp.path())
         .unwrap()

@@ -25,7 +25,15 @@ fn names(dir: &Path) -> Vec<String> {
 fn interrupt_run(dir: &Path, out: &str, signal: &str, extra: &[&str]) -> (Option<i32>, String) {
     let scenario = small_file(dir, "baseline.toml", 0.2);
     let mut child = bin()
-        .args(["run", scenario.to_str().unwrap(), "--replicates", "20", "--threads", "1", "--quiet"])
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--replicates",
+            "20",
+            "--threads",
+            "1",
+            "--quiet",
+        ])
         .args(["--out", out])
         .args(extra)
         .current_dir(dir)
@@ -50,7 +58,10 @@ fn interrupt_run(dir: &Path, out: &str, signal: &str, extra: &[&str]) -> (Option
         .expect("kill runs");
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
-    (output.status.code(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -59,7 +70,11 @@ fn sigterm_removes_the_temporary_folder_and_exits_130() {
     let (code, stderr) = interrupt_run(dir.path(), "run", "-TERM", &[]);
     assert_eq!(code, Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert_eq!(names(dir.path()), vec!["baseline.toml"], "no .tmp- folder, no run folder");
+    assert_eq!(
+        names(dir.path()),
+        vec!["baseline.toml"],
+        "no .tmp- folder, no run folder"
+    );
 }
 
 #[test]
@@ -72,8 +87,15 @@ fn ctrl_c_during_a_forced_run_removes_the_temporary_folder_and_keeps_the_earlier
     fs::write(earlier.join("weekly.csv"), "earlier results").unwrap();
     let (code, stderr) = interrupt_run(dir.path(), "run", "-INT", &["--force"]);
     assert_eq!(code, Some(130), "{stderr}");
-    assert_eq!(names(dir.path()), vec!["baseline.toml", "run"], "no .tmp- or .old- folder");
+    assert_eq!(
+        names(dir.path()),
+        vec!["baseline.toml", "run"],
+        "no .tmp- or .old- folder"
+    );
     assert_eq!(names(&earlier), vec!["manifest.json", "weekly.csv"]);
     assert_eq!(fs::read_to_string(earlier.join("manifest.json")).unwrap(), manifest);
-    assert_eq!(fs::read_to_string(earlier.join("weekly.csv")).unwrap(), "earlier results");
+    assert_eq!(
+        fs::read_to_string(earlier.join("weekly.csv")).unwrap(),
+        "earlier results"
+    );
 }

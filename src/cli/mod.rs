@@ -104,7 +104,8 @@ pub struct CompareArgs {
     /// Output folder [default: output/compare-<base>-<YYYYMMDD-HHMMSS> (UTC)].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and placesim wrote it (it holds placesim's
+    /// manifest.json); anything else is refused and left untouched.
     #[arg(long)]
     force: bool,
     /// No progress bar.
@@ -137,7 +138,8 @@ pub struct ValidateTargetsArgs {
     /// Output folder (default output/targets-<scenario>-<time>).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace an existing output folder.
+    /// Replace an existing output folder written by placesim (one with its manifest.json);
+    /// anything else is refused and left untouched.
     #[arg(long)]
     force: bool,
     /// Exit with status 3 if any target fails.
@@ -198,8 +200,9 @@ struct RunArgs {
     /// Output folder [default: output/<first scenario>-<YYYYMMDD-HHMMSS> (UTC)].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists (the old one is removed only after the new one
-    /// is complete).
+    /// Replace the output folder if it exists and placesim wrote it (it holds placesim's
+    /// manifest.json; anything else is refused and left untouched). The old one is removed only
+    /// after the new one is complete.
     #[arg(long)]
     force: bool,
     /// No progress bar.

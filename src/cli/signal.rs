@@ -11,7 +11,10 @@ pub const INTERRUPTED: u8 = 130;
 pub fn install() {
     let installed = ctrlc::set_handler(|| {
         let removed = placesim::output::remove_unfinished();
-        eprintln!();
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            // Off the progress bar's line.
+            eprintln!();
+        }
         for path in &removed {
             eprintln!("interrupted: removed unfinished {}", path.display());
         }

@@ -659,7 +659,11 @@ mod tests {
     /// A folder as placesim writes it: a manifest with placesim's marker, and a data file.
     fn fake_run(out: &Path) {
         fs::create_dir_all(out).unwrap();
-        fs::write(out.join("manifest.json"), r#"{"placesim_version": "0.1.0", "outputs": []}"#).unwrap();
+        fs::write(
+            out.join("manifest.json"),
+            r#"{"placesim_version": "0.1.0", "outputs": []}"#,
+        )
+        .unwrap();
         fs::write(out.join("old.txt"), "old").unwrap();
     }
 
@@ -688,7 +692,11 @@ mod tests {
         let out = root.path().join("run");
         fake_run(&out);
         let dir = prepare_out_dir(&out, true).unwrap();
-        assert_eq!(entries(&out), vec!["manifest.json", "old.txt"], "old run intact until commit");
+        assert_eq!(
+            entries(&out),
+            vec!["manifest.json", "old.txt"],
+            "old run intact until commit"
+        );
         dir.write_file("new.txt", |w| w.write_all(b"new")).unwrap();
         dir.commit().unwrap();
         assert_eq!(entries(&out), vec!["new.txt"]);
@@ -708,7 +716,10 @@ mod tests {
         assert!(matches!(err, OutputError::NotReplaceable { .. }), "{err}");
         assert!(err.is_bad_input());
         let msg = err.to_string();
-        assert!(msg.contains(&out.display().to_string()) && msg.contains("no manifest.json"), "{msg}");
+        assert!(
+            msg.contains(&out.display().to_string()) && msg.contains("no manifest.json"),
+            "{msg}"
+        );
         assert_eq!(tree(&out), before);
         assert_eq!(entries(root.path()), vec!["project"], "no temporary folder made");
     }
@@ -716,7 +727,10 @@ mod tests {
     #[test]
     fn force_refuses_a_manifest_that_placesim_did_not_write() {
         for (manifest, why) in [
-            (r#"{"name": "someone else's", "version": "1"}"#, "not written by placesim"),
+            (
+                r#"{"name": "someone else's", "version": "1"}"#,
+                "not written by placesim",
+            ),
             (r#"["placesim_version"]"#, "not written by placesim"),
             (r#"{"placesim_version": 1}"#, "not written by placesim"),
             ("placesim_version = \"0.1.0\"", "not valid JSON"),
@@ -820,7 +834,10 @@ mod tests {
     fn leftover_names_are_matched_exactly() {
         assert_eq!(parse_leftover(".run.tmp-123"), Some((Leftover::Temp, "run", 123)));
         assert_eq!(parse_leftover(".a.b.old-9"), Some((Leftover::Old, "a.b", 9)));
-        assert_eq!(parse_leftover(".report.html.tmp-42"), Some((Leftover::Temp, "report.html", 42)));
+        assert_eq!(
+            parse_leftover(".report.html.tmp-42"),
+            Some((Leftover::Temp, "report.html", 42))
+        );
         for name in [
             "run.tmp-123",
             ".tmp-123",
@@ -890,11 +907,19 @@ mod tests {
         assert_eq!(
             dir.cleaned(),
             &[
-                Cleaned::Removed { path: stale_file.clone(), pid: DEAD },
-                Cleaned::Removed { path: stale.clone(), pid: DEAD },
+                Cleaned::Removed {
+                    path: stale_file.clone(),
+                    pid: DEAD
+                },
+                Cleaned::Removed {
+                    path: stale.clone(),
+                    pid: DEAD
+                },
             ]
         );
-        assert!(dir.cleaned()[1].to_string().contains(&format!("left by process {DEAD}")));
+        assert!(dir.cleaned()[1]
+            .to_string()
+            .contains(&format!("left by process {DEAD}")));
         assert!(!stale.exists() && !stale_file.exists());
     }
 
@@ -908,7 +933,14 @@ mod tests {
         fs::create_dir(root.path().join(format!(".run.tmp-{DEAD}"))).unwrap();
         let cleaned = clean_leftovers(root.path());
         let run = root.path().join("run");
-        assert!(cleaned.contains(&Cleaned::Restored { from: old.clone(), to: run.clone(), pid: DEAD }), "{cleaned:?}");
+        assert!(
+            cleaned.contains(&Cleaned::Restored {
+                from: old.clone(),
+                to: run.clone(),
+                pid: DEAD
+            }),
+            "{cleaned:?}"
+        );
         assert_eq!(entries(root.path()), vec!["run"]);
         assert_eq!(entries(&run), vec!["manifest.json", "old.txt"]);
     }
@@ -922,7 +954,10 @@ mod tests {
         let run = root.path().join("run");
         fs::create_dir(&run).unwrap();
         fs::write(run.join("new.txt"), "new").unwrap();
-        assert_eq!(clean_leftovers(root.path()), vec![Cleaned::RemovedOld { path: old, pid: DEAD }]);
+        assert_eq!(
+            clean_leftovers(root.path()),
+            vec![Cleaned::RemovedOld { path: old, pid: DEAD }]
+        );
         assert_eq!(entries(root.path()), vec!["run"]);
         assert_eq!(entries(&run), vec!["new.txt"]);
     }
@@ -948,7 +983,10 @@ mod tests {
         let mine = prepare_out_dir(&root.path().join("mine"), false).unwrap();
         let again = prepare_out_dir(&root.path().join("other"), false).unwrap();
         assert!(again.cleaned().is_empty(), "{:?}", again.cleaned());
-        assert!(mine.temp_path().is_dir(), "a live temporary folder of this process is kept");
+        assert!(
+            mine.temp_path().is_dir(),
+            "a live temporary folder of this process is kept"
+        );
         let mut expected: Vec<String> = live.iter().chain(near.iter()).map(|s| s.to_string()).collect();
         expected.push(format!(".plots.old-{DEAD}"));
         expected.push(mine.temp_path().file_name().unwrap().to_string_lossy().into_owned());
@@ -967,7 +1005,10 @@ mod tests {
         let dir = prepare_out_dir(&root.path().join("run"), false).unwrap();
         assert_eq!(
             dir.cleaned(),
-            &[Cleaned::Removed { path: stale.clone(), pid: std::process::id() }]
+            &[Cleaned::Removed {
+                path: stale.clone(),
+                pid: std::process::id()
+            }]
         );
         // The same name now holds this process's fresh, empty temporary folder.
         assert_eq!(dir.temp_path(), stale);

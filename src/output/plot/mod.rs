@@ -235,9 +235,11 @@ fn is_chart_file(name: &str) -> bool {
 /// only regular `*.svg`/`*.png` files (what placesim writes there). Anything else is the user's
 /// and is refused with [`OutputError::NotReplaceable`], untouched.
 pub fn check_plots_folder(out: &Path) -> Result<(), OutputError> {
-    let refuse = |reason: String| OutputError::NotReplaceable {
+    let refuse = |reason: String| {
+        OutputError::NotReplaceable {
         path: out.to_path_buf(),
         reason: format!("{reason}; placesim replaces a plots folder only when it holds nothing but the charts it drew (*.svg, *.png), so move it away"),
+    }
     };
     let unreadable = |source| OutputError::Unwritable {
         path: out.to_path_buf(),
@@ -272,7 +274,11 @@ pub fn check_plots_folder(out: &Path) -> Result<(), OutputError> {
     Err(refuse(format!(
         "it holds {}{}, which placesim does not write there",
         shown.join(", "),
-        if n > 5 { format!(" and {} more", n - 5) } else { String::new() }
+        if n > 5 {
+            format!(" and {} more", n - 5)
+        } else {
+            String::new()
+        }
     )))
 }
 

@@ -436,12 +436,18 @@ fn a_stray_file_named_plots_is_refused_and_left_where_it_is() {
     assert!(err.is_bad_input());
     assert!(err.to_string().contains(&out.display().to_string()) && err.to_string().contains("is a file"));
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "my notes");
-    assert_eq!(names(dir.path()), vec!["plots"], "nothing moved aside, nothing left behind");
+    assert_eq!(
+        names(dir.path()),
+        vec!["plots"],
+        "nothing moved aside, nothing left behind"
+    );
 }
 
 #[test]
 fn a_plots_folder_holding_anything_but_charts_is_refused_untouched() {
-    let cases: [(&str, fn(&Path)); 4] = [
+    /// Puts something of the user's into the plots folder.
+    type Make = fn(&Path);
+    let cases: [(&str, Make); 4] = [
         ("notes.txt", |p| std::fs::write(p.join("notes.txt"), "mine").unwrap()),
         ("src", |p| {
             std::fs::create_dir(p.join("src")).unwrap();
@@ -492,9 +498,16 @@ fn a_report_html_that_is_a_folder_is_refused_untouched() {
     std::fs::write(report.join("index.html"), "mine").unwrap();
     let err = crate::output::report::write_report(&f, &plots, dir.path()).unwrap_err();
     assert!(matches!(err, OutputError::NotReplaceable { .. }), "{err}");
-    assert!(err.to_string().contains("report.html") && err.to_string().contains("a folder"), "{err}");
+    assert!(
+        err.to_string().contains("report.html") && err.to_string().contains("a folder"),
+        "{err}"
+    );
     assert_eq!(names(&report), vec!["index.html"]);
-    assert_eq!(names(dir.path()), vec!["plots", "report.html"], "no temporary file left");
+    assert_eq!(
+        names(dir.path()),
+        vec!["plots", "report.html"],
+        "no temporary file left"
+    );
 }
 
 #[test]
