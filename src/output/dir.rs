@@ -261,15 +261,15 @@ pub fn prepare_out_dir(path: &Path, force: bool) -> Result<OutDir, OutputError> 
             "the output path must end in a folder name",
         ))
     })?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    // Empty for a bare name: the current folder, and paths stay as the user wrote them.
+    let parent = path.parent().unwrap_or(Path::new(""));
     // First put back an earlier run a killed `--force` swap had set aside, so the checks
     // below see what the user last had.
-    let cleaned = clean_leftovers(&parent);
+    let cleaned = clean_leftovers(parent);
     check_target(path, force)?;
-    fs::create_dir_all(&parent).map_err(unwritable)?;
+    if !parent.as_os_str().is_empty() {
+        fs::create_dir_all(parent).map_err(unwritable)?;
+    }
     let temp = parent.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
     if unfinished().holds(&temp) {
         return Err(unwritable(io::Error::new(
@@ -491,8 +491,16 @@ fn process_alive(pid: u32) -> Option<bool> {
 /// is still writing) are never touched, nor is anything whose name does not match exactly;
 /// where it cannot be known whether the process runs, the leftover is reported, not removed.
 /// Returns one item per leftover acted on or left.
+///
+/// An empty `parent` means the current folder; the paths reported are `parent` joined with
+/// each name, as the temporary paths of [`prepare_out_dir`] are.
 pub fn clean_leftovers(parent: &Path) -> Vec<Cleaned> {
-    let Ok(entries) = fs::read_dir(parent) else {
+    let listing = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = fs::read_dir(listing) else {
         return Vec::new();
     };
     let mut found: Vec<(PathBuf, Leftover, String, u32)> = entries
@@ -500,7 +508,7 @@ pub fn clean_leftovers(parent: &Path) -> Vec<Cleaned> {
             let e = e.ok()?;
             let name = e.file_name();
             let (kind, stem, pid) = parse_leftover(name.to_str()?)?;
-            Some((e.path(), kind, stem.to_string(), pid))
+            Some((parent.join(&name), kind, stem.to_string(), pid))
         })
         .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));

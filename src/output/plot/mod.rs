@@ -288,10 +288,8 @@ pub fn check_plots_folder(out: &Path) -> Result<(), OutputError> {
 /// temporary file or folder is left behind. `out` is replaced only when it holds nothing but
 /// charts ([`check_plots_folder`]); otherwise nothing is drawn, moved or left behind.
 pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputError> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    // Empty for a bare name (the current folder); see `clean_leftovers`.
+    let parent = out.parent().unwrap_or(Path::new(""));
     let stem = out.file_name().and_then(|n| n.to_str()).unwrap_or("plots");
     // First what killed processes left (it may be these plots, set aside mid-swap).
     let cleaned = clean_leftovers(parent);
