@@ -180,6 +180,19 @@ pub enum OutputError {
         /// What is wrong.
         message: String,
     },
+    /// Something at an output path was not written by placesim (or not in the form placesim
+    /// writes it), so placesim refuses to replace it, even with `--force`; it is left untouched.
+    #[error("refusing to replace {path}: {reason}")]
+    NotReplaceable {
+        /// The path placesim would have written.
+        path: PathBuf,
+        /// What is there and what to do about it.
+        reason: String,
+    },
+    /// The process was interrupted (Ctrl-C or SIGTERM) while writing; the unfinished output was
+    /// removed and nothing earlier was touched.
+    #[error("interrupted while writing {0}; the unfinished output was removed")]
+    Interrupted(PathBuf),
     /// A chart or the report could not be drawn.
     #[error("drawing {what}: {message}")]
     Draw {
@@ -200,11 +213,13 @@ fn line_suffix(line: usize) -> String {
 }
 
 impl OutputError {
-    /// True when the user can fix it (existing, unwritable or wrong folder, damaged file).
+    /// True when the user can fix it (existing, unwritable, foreign or wrong folder, damaged
+    /// file).
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
             OutputError::Exists(_)
+                | OutputError::NotReplaceable { .. }
                 | OutputError::Unwritable { .. }
                 | OutputError::NotARunFolder { .. }
                 | OutputError::BadRunFile { .. }

@@ -1,6 +1,7 @@
 //! The `placesim` command line. This file only parses, dispatches and maps errors to exit
-//! codes: 0 success, 2 bad input (scenario or place errors, bad arguments, an existing or
-//! unwritable output folder), 1 anything else. Errors are rendered `{:#}` on stderr.
+//! codes: 0 success, 2 bad input (scenario or place errors, bad arguments, an existing,
+//! foreign or unwritable output folder), 3 `validate-targets --strict` failed, 130 interrupted
+//! (Ctrl-C or SIGTERM), 1 anything else. Errors are rendered `{:#}` on stderr.
 
 // The binary is where errors reach the terminal (architecture invariant 1).
 #![allow(clippy::print_stderr)]
@@ -10,7 +11,12 @@ mod cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match cli::main() {
+    let result = cli::main();
+    if placesim::output::interrupted() {
+        // Ctrl-C or SIGTERM: the handler removed the unfinished output and is exiting too.
+        return ExitCode::from(cli::signal::INTERRUPTED);
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if let Some(usage) = err.downcast_ref::<clap::Error>() {

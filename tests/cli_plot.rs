@@ -74,6 +74,40 @@ fn no_plots_leaves_charts_out_and_report_makes_them_later() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!out.join("plots").exists() && !out.join("report.html").exists());
+
+    // Something of the user's where the charts or the report go is refused, untouched, and
+    // nothing is moved aside or left behind.
+    let listing = || {
+        let mut v: Vec<String> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    std::fs::write(out.join("plots"), "my notes").unwrap();
+    let before = listing();
+    for command in ["plot", "report"] {
+        let o = bin().args([command, out.to_str().unwrap()]).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("refusing to replace") && err.contains("plots"),
+            "{command}: {err}"
+        );
+        assert_eq!(listing(), before, "{command}");
+    }
+    assert_eq!(std::fs::read_to_string(out.join("plots")).unwrap(), "my notes");
+    std::fs::remove_file(out.join("plots")).unwrap();
+    std::fs::create_dir(out.join("report.html")).unwrap();
+    let before = listing();
+    let o = bin().args(["report", out.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("report.html") && err.contains("a folder"), "{err}");
+    assert_eq!(listing(), before, "the charts are not redrawn either");
+    std::fs::remove_dir(out.join("report.html")).unwrap();
+
     let o = bin().args(["report", out.to_str().unwrap()]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);

@@ -145,11 +145,13 @@ fn minimal_detail_writes_a_smaller_annual_table() {
 }
 
 #[test]
-fn an_existing_folder_is_refused_without_force_and_replaced_with_it() {
+fn an_existing_folder_is_refused_without_force_and_a_run_folder_replaced_with_it() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     fs::create_dir(&out).unwrap();
     fs::write(out.join("old.txt"), "old").unwrap();
+    // What placesim itself wrote: a manifest with its marker.
+    fs::write(out.join("manifest.json"), r#"{"placesim_version": "0.0.1"}"#).unwrap();
     let o = run_small(tmp.path(), "run", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -158,9 +160,70 @@ fn an_existing_folder_is_refused_without_force_and_replaced_with_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(fs::read_to_string(out.join("old.txt")).unwrap(), "old");
-    ok(run_small(tmp.path(), "run", &["--force"]));
+    // A killed run left its unfinished folder beside it (pid above any kernel's pid_max).
+    let stale = tmp.path().join(".run.tmp-4294967290");
+    fs::create_dir(&stale).unwrap();
+    fs::write(stale.join("weekly.csv"), "partial").unwrap();
+    let o = ok(run_small(tmp.path(), "run", &["--force"]));
     assert!(!out.join("old.txt").exists());
     assert!(out.join("manifest.json").exists());
+    if cfg!(target_os = "linux") {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("removed unfinished output") && err.contains(".run.tmp-4294967290"),
+            "{err}"
+        );
+        assert!(!stale.exists());
+    }
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty() || !cfg!(target_os = "linux"), "{names:?}");
+}
+
+/// Every file under `dir` with its bytes, sorted by path.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.clone(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn force_refuses_a_folder_placesim_did_not_write_and_leaves_every_file_in_it() {
+    // The issue's case: --force at a folder with a source file in a subfolder.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("project");
+    fs::create_dir_all(out.join("src")).unwrap();
+    fs::write(out.join("src/lib.rs"), "pub fn precious() {}\n").unwrap();
+    fs::write(out.join("README.md"), "# mine\n").unwrap();
+    let before = tree(&out);
+    let o = run_small(tmp.path(), "project", &["--force"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("refusing to replace") && err.contains("project") && err.contains("manifest.json"),
+        "{err}"
+    );
+    assert_eq!(tree(&out), before);
+    let names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "small.toml")
+        .collect();
+    assert_eq!(names, vec!["project"], "nothing else created");
 }
 
 #[test]

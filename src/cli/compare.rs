@@ -141,6 +141,7 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     };
     let prepared = prepare(&request, Files::Comparison, &out)?;
     let dir = output::prepare_out_dir(&out, args.force)?;
+    super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
     let conventions = Conventions::of_place(&results.scenarios[0].place, args.discount_rate);
     let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;

@@ -7,7 +7,7 @@ use placesim::calibration::targets::{croydon_targets, evaluate};
 use placesim::output::plot::{write_plots, PlotSet};
 use placesim::output::read::read_run_folder;
 use placesim::output::report::write_report;
-use placesim::output::targets::{write_targets_csv, write_targets_json};
+use placesim::output::targets::{check_replaceable_file, write_targets_csv, write_targets_json};
 use placesim::output::{OutDir, WrittenFile};
 use placesim::results::Results;
 use placesim::scenario::PlaceSource;
@@ -55,6 +55,7 @@ pub(super) fn finish(dir: &OutDir, plots: bool) -> anyhow::Result<()> {
 }
 
 fn print_set(set: &PlotSet, dir: &Path) {
+    super::signal::report_cleaned(&set.cleaned);
     println!(
         "{} charts (SVG and PNG) in {}:",
         set.charts.len(),
@@ -80,6 +81,8 @@ pub fn report(run_dir: &Path) -> anyhow::Result<()> {
     if !run_dir.is_dir() {
         return Err(BadInput(format!("{}: no such run folder", run_dir.display())).into());
     }
+    // A report.html that is not a file is refused before any chart is redrawn.
+    check_replaceable_file(&run_dir.join("report.html"))?;
     let (folder, set) = plots_of(run_dir)?;
     let path = write_report(&folder, &set, run_dir).context("writing report.html")?;
     print_set(&set, run_dir);

@@ -12,6 +12,7 @@ mod limits;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod run;
+pub mod signal;
 mod time;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -105,7 +106,8 @@ pub struct CompareArgs {
     /// Output folder [default: output/compare-<base>-<YYYYMMDD-HHMMSS> (UTC)].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists.
+    /// Replace the output folder if it exists and placesim wrote it (it holds placesim's
+    /// manifest.json); anything else is refused and left untouched.
     #[arg(long)]
     force: bool,
     /// No progress bar.
@@ -139,7 +141,8 @@ pub struct ValidateTargetsArgs {
     /// Output folder (default output/targets-<scenario>-<time>).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace an existing output folder.
+    /// Replace an existing output folder written by placesim (one with its manifest.json);
+    /// anything else is refused and left untouched.
     #[arg(long)]
     force: bool,
     /// Exit with status 3 if any target fails.
@@ -200,8 +203,9 @@ struct RunArgs {
     /// Output folder [default: output/<first scenario>-<YYYYMMDD-HHMMSS> (UTC)].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Replace the output folder if it exists (the old one is removed only after the new one
-    /// is complete).
+    /// Replace the output folder if it exists and placesim wrote it (it holds placesim's
+    /// manifest.json; anything else is refused and left untouched). The old one is removed only
+    /// after the new one is complete.
     #[arg(long)]
     force: bool,
     /// No progress bar.
@@ -274,6 +278,7 @@ pub fn is_bad_input(err: &anyhow::Error) -> bool {
 
 /// Parses the command line and runs the command.
 pub fn main() -> anyhow::Result<()> {
+    signal::install();
     let command_line: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
     let cli = match Cli::try_parse_from(&command_line) {
         Ok(cli) => cli,

@@ -118,6 +118,7 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     };
     let prepared = prepare(&request, Files::Run(args.detail.into()), &out)?;
     let dir = output::prepare_out_dir(&out, args.force)?;
+    super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
     let info = run_info(command_line, started, clock, &results, args.detail.into());
     let views = output::views(&results);

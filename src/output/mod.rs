@@ -19,7 +19,10 @@
 //! byte-identical at any thread count; only `manifest.json` records times and threads.
 //!
 //! Folder handling ([`prepare_out_dir`], [`OutDir`]) is atomic: files are written into a hidden
-//! temporary sibling folder that is renamed into place at the end.
+//! temporary sibling folder that is renamed into place at the end. `--force` replaces only a
+//! folder placesim wrote ([`check_run_folder`]); an interrupt removes every unfinished temporary
+//! path ([`remove_unfinished`]); leftovers of killed processes are cleaned up by the next run
+//! ([`clean_leftovers`]).
 
 pub mod compare;
 mod dir;
@@ -33,7 +36,7 @@ mod summary;
 mod tables;
 pub mod targets;
 
-pub use dir::{prepare_out_dir, OutDir};
+pub use dir::{check_run_folder, clean_leftovers, interrupted, prepare_out_dir, remove_unfinished, Cleaned, OutDir};
 pub use summary::{summarise, SummaryRow};
 
 use crate::analysis::compare::Comparison;

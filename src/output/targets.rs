@@ -2,6 +2,7 @@
 //! single-file writes (calibration fragments, regenerated documents).
 
 use super::csv_field;
+use super::dir::{create_temp_file, discard, finishing};
 use crate::calibration::targets::TargetResult;
 use crate::error::OutputError;
 use std::io::{self, Write};
@@ -121,9 +122,32 @@ fn finite(v: f64) -> serde_json::Value {
     }
 }
 
-/// Writes `text` to `path` atomically: a temporary sibling file, synced, then renamed over
-/// the target, so readers see the old file or the new one, never a partial one.
+/// Checks that the file at `path` may be replaced by a new one: nothing is there, or a regular
+/// file. A folder, a link or anything else is refused with [`OutputError::NotReplaceable`].
+pub fn check_replaceable_file(path: &Path) -> Result<(), OutputError> {
+    let refuse = |what: &str| OutputError::NotReplaceable {
+        path: path.to_path_buf(),
+        reason: format!("it is {what}, where placesim writes a file; move it away"),
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) if meta.is_dir() => Err(refuse("a folder")),
+        Ok(meta) if meta.file_type().is_symlink() => Err(refuse("a symbolic link")),
+        Ok(_) => Err(refuse("not a regular file")),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(OutputError::Unwritable {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary sibling file (`.<name>.tmp-<pid>`, removed
+/// on failure or interrupt), synced, then renamed over the target, so readers see the old file
+/// or the new one, never a partial one. Only a regular file is replaced
+/// ([`check_replaceable_file`]); anything else at `path` is left untouched.
 pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
+    check_replaceable_file(path)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -137,16 +161,28 @@ pub fn write_text_atomic(path: &Path, text: &str) -> Result<(), OutputError> {
         path: path.to_path_buf(),
         source,
     };
-    let result = (|| -> io::Result<()> {
-        let mut f = std::fs::File::create(&temp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&temp, path)
-    })();
+    let mut file = create_temp_file(&temp).map_err(|e| match e {
+        OutputError::Unwritable { source, .. } => unwritable(source),
+        other => other,
+    })?;
+    let result = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(unwritable)
+        .and_then(|()| {
+            drop(file);
+            finishing(path, |reg| {
+                // Checked again: the path may have changed while the file was written.
+                check_replaceable_file(path)?;
+                std::fs::rename(&temp, path).map_err(unwritable)?;
+                reg.forget(&temp);
+                Ok(())
+            })
+        });
     if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        discard(&temp);
     }
-    result.map_err(unwritable)
+    result
 }
 
 #[cfg(test)]

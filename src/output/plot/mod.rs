@@ -14,6 +14,7 @@ pub mod style;
 pub use charts::charts;
 pub use draw::axis_number;
 
+use super::dir::{clean_leftovers, create_temp_dir, discard, finishing, Cleaned};
 use super::read::RunFolder;
 use crate::error::OutputError;
 use plotters::prelude::*;
@@ -219,25 +220,84 @@ pub struct PlotSet {
     pub charts: Vec<ChartFile>,
     /// Charts not drawn: (name, why).
     pub skipped: Vec<(&'static str, String)>,
+    /// Leftovers of killed processes cleaned up (or reported) beside the plots folder.
+    pub cleaned: Vec<Cleaned>,
+}
+
+/// Whether `name` is a file placesim writes into a plots folder (`*.svg`, `*.png`).
+fn is_chart_file(name: &str) -> bool {
+    [".svg", ".png"]
+        .iter()
+        .any(|ext| name.len() > ext.len() && name.ends_with(ext))
+}
+
+/// Checks that the plots folder `out` may be replaced: nothing is there, or a folder holding
+/// only regular `*.svg`/`*.png` files (what placesim writes there). Anything else is the user's
+/// and is refused with [`OutputError::NotReplaceable`], untouched.
+pub fn check_plots_folder(out: &Path) -> Result<(), OutputError> {
+    let refuse = |reason: String| {
+        OutputError::NotReplaceable {
+        path: out.to_path_buf(),
+        reason: format!("{reason}; placesim replaces a plots folder only when it holds nothing but the charts it drew (*.svg, *.png), so move it away"),
+    }
+    };
+    let unreadable = |source| OutputError::Unwritable {
+        path: out.to_path_buf(),
+        source,
+    };
+    let meta = match std::fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(unreadable(e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(refuse("it is a symbolic link".into()));
+    }
+    if !meta.is_dir() {
+        return Err(refuse("it is a file, not a folder".into()));
+    }
+    let mut foreign: Vec<String> = Vec::new();
+    for entry in std::fs::read_dir(out).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let file = entry.file_type().map_err(unreadable)?.is_file();
+        if !(file && is_chart_file(&name)) {
+            foreign.push(name);
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let n = foreign.len();
+    let shown: Vec<String> = foreign.into_iter().take(5).collect();
+    Err(refuse(format!(
+        "it holds {}{}, which placesim does not write there",
+        shown.join(", "),
+        if n > 5 {
+            format!(" and {} more", n - 5)
+        } else {
+            String::new()
+        }
+    )))
 }
 
 /// Draws every chart of `folder` into `out` (normally `RUN_DIR/plots`). The charts are drawn
-/// into a hidden sibling folder that replaces `out` only when all are written, so a failure
-/// leaves the previous plots (or none) rather than a mixture.
+/// into a hidden sibling folder (`.plots.tmp-<pid>`) that replaces `out` only when all are
+/// written, so a failure leaves the previous plots (or none) rather than a mixture, and no
+/// temporary file or folder is left behind. `out` is replaced only when it holds nothing but
+/// charts ([`check_plots_folder`]); otherwise nothing is drawn, moved or left behind.
 pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputError> {
-    let (list, skipped) = charts(folder);
-    let parent = out.parent().unwrap_or(Path::new("."));
+    // Empty for a bare name (the current folder); see `clean_leftovers`.
+    let parent = out.parent().unwrap_or(Path::new(""));
     let stem = out.file_name().and_then(|n| n.to_str()).unwrap_or("plots");
+    // First what killed processes left (it may be these plots, set aside mid-swap).
+    let cleaned = clean_leftovers(parent);
+    check_plots_folder(out)?;
+    let (list, skipped) = charts(folder);
     let tmp = parent.join(format!(".{stem}.tmp-{}", std::process::id()));
-    let unwritable = |path: &Path, source| OutputError::Unwritable {
-        path: path.to_path_buf(),
-        source,
-    };
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| unwritable(&tmp, e))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(|e| unwritable(&tmp, e))?;
-    let result = (|| {
+    create_temp_dir(&tmp)?;
+    let drawn = (|| {
         let mut files = Vec::new();
         for chart in &list {
             let svg = render_svg(chart)?;
@@ -258,22 +318,41 @@ pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputErro
         }
         Ok(files)
     })();
-    let files = match result {
-        Ok(f) => f,
+    let swapped = drawn.and_then(|files| {
+        finishing(out, |reg| {
+            // Checked again: the folder may have changed while the charts were drawn.
+            check_plots_folder(out)?;
+            let unwritable = |path: &Path, source| OutputError::Unwritable {
+                path: path.to_path_buf(),
+                source,
+            };
+            if std::fs::symlink_metadata(out).is_ok() {
+                let old = parent.join(format!(".{stem}.old-{}", std::process::id()));
+                std::fs::rename(out, &old).map_err(|e| unwritable(out, e))?;
+                if let Err(e) = std::fs::rename(&tmp, out) {
+                    let _ = std::fs::rename(&old, out);
+                    return Err(unwritable(out, e));
+                }
+                reg.forget(&tmp);
+                std::fs::remove_dir_all(&old).map_err(|e| unwritable(&old, e))?;
+            } else {
+                std::fs::rename(&tmp, out).map_err(|e| unwritable(out, e))?;
+                reg.forget(&tmp);
+            }
+            Ok(files)
+        })
+    });
+    match swapped {
+        Ok(charts) => Ok(PlotSet {
+            charts,
+            skipped,
+            cleaned,
+        }),
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
+            discard(&tmp);
+            Err(e)
         }
-    };
-    if out.exists() {
-        let old = parent.join(format!(".{stem}.old-{}", std::process::id()));
-        std::fs::rename(out, &old).map_err(|e| unwritable(out, e))?;
-        std::fs::rename(&tmp, out).map_err(|e| unwritable(out, e))?;
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(&tmp, out).map_err(|e| unwritable(out, e))?;
     }
-    Ok(PlotSet { charts: files, skipped })
 }
 
 #[cfg(test)]

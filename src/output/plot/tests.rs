@@ -401,8 +401,22 @@ fn write_plots_replaces_the_plots_folder_whole() {
     let out = dir.path().join("plots");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("stale.svg"), "old").unwrap();
+    std::fs::write(out.join("stale.png"), "old").unwrap();
+    // A killed `placesim plot` left its temporary folder (pid above any kernel's pid_max).
+    let killed = dir.path().join(".plots.tmp-4294967290");
+    std::fs::create_dir(&killed).unwrap();
+    std::fs::write(killed.join("half.png"), "x").unwrap();
     let set = write_plots(&folder(false, true), &out).unwrap();
-    assert!(!out.join("stale.svg").exists());
+    assert!(!out.join("stale.svg").exists() && !out.join("stale.png").exists());
+    if cfg!(target_os = "linux") {
+        assert_eq!(
+            set.cleaned,
+            vec![Cleaned::Removed {
+                path: killed,
+                pid: 4_294_967_290
+            }]
+        );
+    }
     for c in &set.charts {
         assert!(std::fs::metadata(&c.svg).unwrap().len() > 1000, "{}", c.name);
         assert!(std::fs::metadata(&c.png).unwrap().len() > 1000, "{}", c.name);
@@ -412,7 +426,101 @@ fn write_plots_replaces_the_plots_folder_whole() {
         .map(|e| e.unwrap().file_name())
         .filter(|n| n != "plots")
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(leftovers.is_empty() || !cfg!(target_os = "linux"), "{leftovers:?}");
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_stray_file_named_plots_is_refused_and_left_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("plots");
+    std::fs::write(&out, "my notes").unwrap();
+    let err = write_plots(&folder(false, false), &out).unwrap_err();
+    assert!(matches!(err, OutputError::NotReplaceable { .. }), "{err}");
+    assert!(err.is_bad_input());
+    assert!(err.to_string().contains(&out.display().to_string()) && err.to_string().contains("is a file"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "my notes");
+    assert_eq!(
+        names(dir.path()),
+        vec!["plots"],
+        "nothing moved aside, nothing left behind"
+    );
+}
+
+#[test]
+fn a_plots_folder_holding_anything_but_charts_is_refused_untouched() {
+    /// Puts something of the user's into the plots folder.
+    type Make = fn(&Path);
+    let cases: [(&str, Make); 4] = [
+        ("notes.txt", |p| std::fs::write(p.join("notes.txt"), "mine").unwrap()),
+        ("src", |p| {
+            std::fs::create_dir(p.join("src")).unwrap();
+            std::fs::write(p.join("src/lib.rs"), "mine").unwrap();
+        }),
+        ("fig.svg", |p| std::fs::create_dir(p.join("fig.svg")).unwrap()),
+        (".svg", |p| std::fs::write(p.join(".svg"), "mine").unwrap()),
+    ];
+    for (what, make) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("plots");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("chart.svg"), "old chart").unwrap();
+        make(&out);
+        let before = names(&out);
+        let err = write_plots(&folder(false, false), &out).unwrap_err();
+        assert!(matches!(err, OutputError::NotReplaceable { .. }), "{what}: {err}");
+        assert!(err.to_string().contains(what), "{what}: {err}");
+        assert_eq!(names(&out), before, "{what}");
+        assert_eq!(std::fs::read_to_string(out.join("chart.svg")).unwrap(), "old chart");
+        assert_eq!(names(dir.path()), vec!["plots"], "{what}: nothing left behind");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_plots_link_is_refused_and_its_target_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("elsewhere");
+    std::fs::create_dir(&real).unwrap();
+    std::fs::write(real.join("a.svg"), "mine").unwrap();
+    let out = dir.path().join("plots");
+    std::os::unix::fs::symlink(&real, &out).unwrap();
+    let err = write_plots(&folder(false, false), &out).unwrap_err();
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert!(std::fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+    assert_eq!(names(&real), vec!["a.svg"]);
+    assert_eq!(names(dir.path()), vec!["elsewhere", "plots"]);
+}
+
+#[test]
+fn a_report_html_that_is_a_folder_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = folder(false, false);
+    let plots = write_plots(&f, &dir.path().join("plots")).unwrap();
+    let report = dir.path().join("report.html");
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(report.join("index.html"), "mine").unwrap();
+    let err = crate::output::report::write_report(&f, &plots, dir.path()).unwrap_err();
+    assert!(matches!(err, OutputError::NotReplaceable { .. }), "{err}");
+    assert!(
+        err.to_string().contains("report.html") && err.to_string().contains("a folder"),
+        "{err}"
+    );
+    assert_eq!(names(&report), vec!["index.html"]);
+    assert_eq!(
+        names(dir.path()),
+        vec!["plots", "report.html"],
+        "no temporary file left"
+    );
 }
 
 #[test]
