@@ -16,8 +16,14 @@ fn load_targets(path: Option<&Path>) -> anyhow::Result<Vec<Target>> {
     match path {
         None => Ok(croydon_targets()),
         Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| BadInput(format!("cannot read targets file {}: {e}", p.display())))?;
+            let text = placesim::input::read_text(p, "targets file").map_err(|e| {
+                let at = if e.line > 0 {
+                    format!(":{}:{}", e.line, e.column)
+                } else {
+                    String::new()
+                };
+                BadInput(format!("{}{at}: {}", p.display(), e.message))
+            })?;
             parse_targets(&text, &p.display().to_string()).map_err(|e| BadInput(e).into())
         }
     }

@@ -46,8 +46,14 @@ pub(crate) fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
             }
             out.extend(files.into_iter().map(|f| (f, origin_of(arg, i + 1, None))));
         } else if is_list(arg) {
-            let text = std::fs::read_to_string(arg)
-                .map_err(|e| BadInput(format!("cannot read scenario list {}: {e}", arg.display())))?;
+            let text = placesim::input::read_text(arg, "scenario list").map_err(|p| {
+                let at = if p.line > 0 {
+                    format!(":{}:{}", p.line, p.column)
+                } else {
+                    String::new()
+                };
+                BadInput(format!("{}{at}: {}", arg.display(), p.message))
+            })?;
             let base = arg.parent().unwrap_or(Path::new("."));
             let before = out.len();
             for (n, line) in text.lines().enumerate() {

@@ -150,6 +150,14 @@ pub(super) fn parse(text: &str, origin: &str) -> (Option<PlaceFile>, Checker) {
         }
     };
     figures(&tree, "", &file, &mut c);
+    for (field, text) in [
+        ("meta.name", &file.meta.name),
+        ("meta.price_base", &file.meta.price_base),
+    ] {
+        if text.trim().is_empty() {
+            c.problem(field, "must not be empty".into());
+        }
+    }
     let date = &file.meta.population_date;
     if !Date::parse(date).is_some_and(|d| (1900..=2200).contains(&d.ymd().0)) {
         c.problem(

@@ -230,13 +230,33 @@ fn build(file: PlaceFile, origin: &str, text: &str, c: &mut Checker) -> Place {
             .enumerate()
             .map(|(i, l)| (format!("localities[{i}].key"), l.key.as_str())),
     );
+    let mut keys_ok = true;
     for (i, l) in file.localities.iter().enumerate() {
         c.len(
             &format!("localities[{i}].persons_single_year"),
             &l.persons_single_year,
             POP_AGES,
         );
+        // Keys name localities in scenario files and in every output row.
+        let key_char = |ch: char| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_';
+        if !l.key.is_empty() && (!l.key.chars().all(key_char) || l.key.len() > 64) {
+            keys_ok = false;
+            c.problem(
+                &format!("localities[{i}].key"),
+                format!(
+                    "{:?}: a locality key is at most 64 lowercase letters, digits and `_` (e.g. \"thornton_heath\")",
+                    l.key
+                ),
+            );
+        }
+        if l.name.trim().is_empty() {
+            c.problem(
+                &format!("localities[{i}].name"),
+                "the locality's name must not be empty".into(),
+            );
+        }
     }
+    let localities_ok = localities_ok && keys_ok;
     let practices_ok = check::unique(
         c,
         "practice key",
