@@ -12,6 +12,9 @@
 //! `PLACESIM_FUZZ_FOUND`); saved findings in `tests/data/fuzz-found/` are replayed by
 //! `every_saved_fuzz_finding_is_now_handled`.
 
+// The per-target lines (cases, seconds, findings) are the point of `--nocapture` runs.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod common;
 #[path = "fuzz/files.rs"]
 mod files;
@@ -438,11 +441,7 @@ fn accepted_non_finite(what: &str, paths: &[String]) -> Option<Defect> {
 
 /// The variant name of an error's `Debug` form.
 fn variant(debug: &str) -> String {
-    debug
-        .split(|c: char| c == '(' || c == '{' || c == ' ')
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    debug.split(['(', '{', ' ']).next().unwrap_or_default().to_string()
 }
 
 /// The scenario property on a working copy with the case's edits applied: loading never
