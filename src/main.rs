@@ -1,7 +1,7 @@
 //! The `placesim` command line. This file only parses, dispatches and maps errors to exit
 //! codes: 0 success, 2 bad input (scenario or place errors, bad arguments, an existing,
 //! foreign or unwritable output folder), 3 `validate-targets --strict` failed, 130 interrupted
-//! (Ctrl-C or SIGTERM), 1 anything else. Errors are rendered `{:#}` on stderr.
+//! (Ctrl-C or SIGTERM), 1 anything else. Errors go to stderr with their causes, each once.
 
 // The binary is where errors reach the terminal (architecture invariant 1).
 #![allow(clippy::print_stderr)]
