@@ -7,7 +7,7 @@
 //! nothing when it exits 2. See docs/robustness.md for counts, the long mode and results.
 //!
 //! Case counts: `PLACESIM_FUZZ_CASES` is the total over the three library targets (split
-//! evenly; default 3,000); `PLACESIM_FUZZ_CLI_CASES` the binary's cases (default 50). Each
+//! evenly; default 18,000); `PLACESIM_FUZZ_CLI_CASES` the binary's cases (default 50). Each
 //! defect found is shrunk and its minimal input saved under `target/tmp/fuzz-found/` (or
 //! `PLACESIM_FUZZ_FOUND`); saved findings in `tests/data/fuzz-found/` are replayed by
 //! `every_saved_fuzz_finding_is_now_handled`.
@@ -820,9 +820,48 @@ fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
     e
 }
 
+/// The file of the folder whose bytes an edit changed while the manifest that hashes it
+/// stayed as written: such a folder is damaged, and no reader may take it as a run.
+fn tampered(base: &Path, edits: &Edits) -> Option<String> {
+    let manifest = "manifest.json";
+    let touched = edits
+        .writes
+        .iter()
+        .map(|(p, _)| p)
+        .chain(&edits.deletes)
+        .chain(&edits.dirs);
+    if touched.clone().any(|p| p == manifest) {
+        return None;
+    }
+    // The files each pristine manifest hashes, read once per folder.
+    static LISTED: std::sync::Mutex<BTreeMap<PathBuf, Vec<String>>> = std::sync::Mutex::new(BTreeMap::new());
+    let listed = LISTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(base.to_path_buf())
+        .or_insert_with(|| {
+            let text = std::fs::read_to_string(base.join(manifest)).unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            json["outputs"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o["file"].as_str().map(String::from)).collect())
+                .unwrap_or_default()
+        })
+        .clone();
+    let changed = |p: &String| match edits.writes.iter().find(|(w, _)| w == p) {
+        Some((_, bytes)) => {
+            std::fs::metadata(base.join(p)).map_or(true, |m| m.len() != bytes.len() as u64)
+                || std::fs::read(base.join(p)).ok().as_ref() != Some(bytes)
+        }
+        None => true,
+    };
+    touched.filter(|p| listed.contains(p)).find(|p| changed(p)).cloned()
+}
+
 /// The run-folder property: reading never panics, every error is bad input with a message,
-/// and the charts of a folder that reads back can be built without a panic.
-fn check_run_folder(ws: &Workspace, edits: &Edits) -> Result<(), Defect> {
+/// the charts of a folder that reads back can be built without a panic, and a folder with an
+/// output changed behind its manifest's back does not read back.
+fn check_run_folder(ws: &Workspace, base: &Path, edits: &Edits) -> Result<(), Defect> {
     ws.apply(edits).expect("apply edits");
     let result = guarded("read_run_folder", || read_run_folder(&ws.root));
     ws.restore(edits);
@@ -830,6 +869,14 @@ fn check_run_folder(ws: &Workspace, edits: &Edits) -> Result<(), Defect> {
         Ok(folder) => {
             harness::outcome("read back");
             guarded("charts", || charts(&folder))?;
+            if let Some(file) = tampered(base, edits) {
+                return Err(Defect::new(
+                    "read_run_folder accepted an output that no longer matches the manifest",
+                    format!(
+                        "read_run_folder read back a folder whose {file} was changed after manifest.json hashed it"
+                    ),
+                ));
+            }
         }
         Err(e) => {
             harness::outcome("refused");
@@ -869,7 +916,7 @@ fn run_folder_reader_never_panics_and_reports_bad_input() {
             } else {
                 (&ws_run, run)
             };
-            check_run_folder(ws, &run_edits(case, base, &words))
+            check_run_folder(ws, base, &run_edits(case, base, &words))
         },
         |case, dir| {
             let base = if case.compare { compare } else { run };
@@ -965,7 +1012,8 @@ fn check_cli_validate(pristine: &Path, entry: &str, edits: &Edits) -> Result<(),
 }
 
 /// `placesim plot RUN_DIR` on a fresh copy of a run folder with the case's edits: exit 0 or
-/// 2; on exit 2 nothing new or changed; on exit 0 only `plots/` new.
+/// 2; on exit 2 nothing new or changed; on exit 0 only `plots/` new; exit 2 when an output
+/// was changed behind the manifest's back.
 fn check_cli_plot(base: &Path, edits: &Edits) -> Result<(), Defect> {
     let tmp = tmp_dir();
     let root = tmp.path().join("run");
@@ -988,6 +1036,14 @@ fn check_cli_plot(base: &Path, edits: &Edits) -> Result<(), Defect> {
         .collect();
     if code == Some(2) && stderr.trim().is_empty() {
         return Err(Defect::new("plot exited 2 without a message", String::new()));
+    }
+    if code == Some(0) {
+        if let Some(file) = tampered(base, edits) {
+            return Err(Defect::new(
+                "plot drew a folder whose outputs no longer match the manifest",
+                format!("plot exited 0 on a folder whose {file} was changed after manifest.json hashed it"),
+            ));
+        }
     }
     if after != before {
         return Err(Defect::new(
@@ -1107,7 +1163,7 @@ fn every_saved_fuzz_finding_is_now_handled() {
                 let bytes = &edits.writes.first().expect("place.toml").1;
                 check_place(bytes, &tmp.path().join("place.toml"))
             }
-            "run-folder" => check_run_folder(&Workspace::new(base()), &edits),
+            "run-folder" => check_run_folder(&Workspace::new(base()), base(), &edits),
             "cli-plot" => check_cli_plot(base(), &edits),
             other => panic!("{}: unknown target `{other}`", dir.display()),
         };
