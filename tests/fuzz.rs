@@ -729,11 +729,14 @@ enum FileOp {
     PatchByte(Index, u8),
 }
 
-/// A run-folder input: the run or the comparison folder with one to three file edits.
+/// A run-folder input: the run or the comparison folder with one to three file edits; with
+/// `rehash`, the manifest's `outputs` then get the SHA-256 and size of the edited files, so
+/// that edited content passes a hash check and reaches the parsers behind it.
 #[derive(Debug, Clone)]
 struct RunCase {
     compare: bool,
     edits: Vec<(Index, FileOp)>,
+    rehash: bool,
 }
 
 fn run_case() -> impl Strategy<Value = RunCase> {
@@ -745,8 +748,12 @@ fn run_case() -> impl Strategy<Value = RunCase> {
         1 => any::<Index>().prop_map(FileOp::CopyFrom),
         2 => (any::<Index>(), any::<u8>()).prop_map(|(i, b)| FileOp::PatchByte(i, b)),
     ];
-    (any::<bool>(), prop::collection::vec((any::<Index>(), op), 1..=3))
-        .prop_map(|(compare, edits)| RunCase { compare, edits })
+    (
+        any::<bool>(),
+        prop::collection::vec((any::<Index>(), op), 1..=3),
+        any::<bool>(),
+    )
+        .prop_map(|(compare, edits, rehash)| RunCase { compare, edits, rehash })
 }
 
 fn run_words() -> Vec<String> {
@@ -770,14 +777,45 @@ fn run_words() -> Vec<String> {
     w
 }
 
+/// What a case leaves at a path of the folder.
+#[derive(Clone)]
+enum State {
+    Bytes(Vec<u8>),
+    Gone,
+    Dir,
+}
+
+/// Gives the manifest's `outputs` entries of edited files their new SHA-256 and size (when
+/// the manifest is still JSON with an `outputs` list).
+fn rehash_manifest(state: &mut BTreeMap<&str, State>, base: &Path) {
+    use sha2::{Digest, Sha256};
+    let manifest = match state.get("manifest.json") {
+        Some(State::Bytes(b)) => b.clone(),
+        Some(_) => return,
+        None => std::fs::read(base.join("manifest.json")).unwrap_or_default(),
+    };
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&manifest) else {
+        return;
+    };
+    let Some(outputs) = json["outputs"].as_array_mut() else {
+        return;
+    };
+    let mut changed = false;
+    for o in outputs {
+        if let Some(State::Bytes(b)) = o["file"].as_str().and_then(|f| state.get(f)) {
+            o["sha256"] = serde_json::Value::from(format!("{:x}", Sha256::digest(b)));
+            o["bytes"] = serde_json::Value::from(b.len());
+            changed = true;
+        }
+    }
+    if changed {
+        let text = serde_json::to_vec_pretty(&json).unwrap_or(manifest);
+        state.insert("manifest.json", State::Bytes(text));
+    }
+}
+
 /// The edits a run case makes, computed from the pristine folder.
 fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
-    #[derive(Clone)]
-    enum State {
-        Bytes(Vec<u8>),
-        Gone,
-        Dir,
-    }
     let mut state: BTreeMap<&str, State> = BTreeMap::new();
     let current = |state: &BTreeMap<&str, State>, f: &str| match state.get(f) {
         Some(State::Bytes(b)) => b.clone(),
@@ -808,6 +846,9 @@ fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
             }
         };
         state.insert(file, new);
+    }
+    if case.rehash {
+        rehash_manifest(&mut state, base);
     }
     let mut e = Edits::default();
     for (f, s) in state {
