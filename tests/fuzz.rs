@@ -7,7 +7,7 @@
 //! nothing when it exits 2. See docs/robustness.md for counts, the long mode and results.
 //!
 //! Case counts: `PLACESIM_FUZZ_CASES` is the total over the three library targets (split
-//! evenly; default 3,000); `PLACESIM_FUZZ_CLI_CASES` the binary's cases (default 50). Each
+//! evenly; default 18,000); `PLACESIM_FUZZ_CLI_CASES` the binary's cases (default 50). Each
 //! defect found is shrunk and its minimal input saved under `target/tmp/fuzz-found/` (or
 //! `PLACESIM_FUZZ_FOUND`); saved findings in `tests/data/fuzz-found/` are replayed by
 //! `every_saved_fuzz_finding_is_now_handled`.
@@ -523,6 +523,27 @@ fn place_words(text: &str) -> Vec<String> {
     w
 }
 
+/// How deep a refused place got: the whole file (unreadable, empty, not UTF-8), its TOML syntax,
+/// the schema (unknown or missing keys, wrong types), or the figures' domains and tables.
+fn place_refusal(e: &placesim::error::PlaceError) -> &'static str {
+    match e.problems.first() {
+        None => "refused: no problem listed",
+        Some(p) if p.line == 0 => "refused: file",
+        Some(p) if p.message.starts_with("invalid TOML") => "refused: syntax",
+        Some(p)
+            if e.problems.len() == 1
+                && (p.message.contains("invalid type")
+                    || p.message.contains("unknown field")
+                    || p.message.starts_with("missing key")
+                    || p.message.contains("invalid value")
+                    || p.message.contains("invalid length")) =>
+        {
+            "refused: schema"
+        }
+        Some(_) => "refused: domain or tables",
+    }
+}
+
 fn tiny_place() -> String {
     std::fs::read_to_string(manifest_dir().join("tests/data/places/tiny.place.toml")).expect("tiny place fixture")
 }
@@ -549,7 +570,7 @@ fn check_place(bytes: &[u8], scratch: &Path) -> Result<(), Defect> {
                 Place::load(scratch)
             }
         };
-        let text = r.as_ref().err().map(|e| (e.to_string(), format!("{e:?}")));
+        let text = r.as_ref().err().map(|e| (e.to_string(), place_refusal(e)));
         (r.ok(), text)
     })?;
     match result {
@@ -568,16 +589,10 @@ fn check_place(bytes: &[u8], scratch: &Path) -> Result<(), Defect> {
                 }
             })?;
         }
-        (None, Some((text, debug))) => {
-            harness::outcome(if debug.starts_with("Parse") {
-                "refused: parse"
-            } else if debug.starts_with("Invalid") {
-                "refused: invalid"
-            } else {
-                "refused: read"
-            });
-            if debug.starts_with("Invalid") && debug.contains("problems: []") {
-                return Err(Defect::new("Place::from_toml returned Invalid with no problems", text));
+        (None, Some((text, kind))) => {
+            harness::outcome(kind);
+            if kind == "refused: no problem listed" {
+                return Err(Defect::new("Place::from_toml refused the place with no problems", text));
             }
         }
         (None, None) => unreachable!(),
@@ -729,11 +744,14 @@ enum FileOp {
     PatchByte(Index, u8),
 }
 
-/// A run-folder input: the run or the comparison folder with one to three file edits.
+/// A run-folder input: the run or the comparison folder with one to three file edits; with
+/// `rehash`, the manifest's `outputs` then get the SHA-256 and size of the edited files, so
+/// that edited content passes a hash check and reaches the parsers behind it.
 #[derive(Debug, Clone)]
 struct RunCase {
     compare: bool,
     edits: Vec<(Index, FileOp)>,
+    rehash: bool,
 }
 
 fn run_case() -> impl Strategy<Value = RunCase> {
@@ -745,8 +763,12 @@ fn run_case() -> impl Strategy<Value = RunCase> {
         1 => any::<Index>().prop_map(FileOp::CopyFrom),
         2 => (any::<Index>(), any::<u8>()).prop_map(|(i, b)| FileOp::PatchByte(i, b)),
     ];
-    (any::<bool>(), prop::collection::vec((any::<Index>(), op), 1..=3))
-        .prop_map(|(compare, edits)| RunCase { compare, edits })
+    (
+        any::<bool>(),
+        prop::collection::vec((any::<Index>(), op), 1..=3),
+        any::<bool>(),
+    )
+        .prop_map(|(compare, edits, rehash)| RunCase { compare, edits, rehash })
 }
 
 fn run_words() -> Vec<String> {
@@ -770,14 +792,45 @@ fn run_words() -> Vec<String> {
     w
 }
 
+/// What a case leaves at a path of the folder.
+#[derive(Clone)]
+enum State {
+    Bytes(Vec<u8>),
+    Gone,
+    Dir,
+}
+
+/// Gives the manifest's `outputs` entries of edited files their new SHA-256 and size (when
+/// the manifest is still JSON with an `outputs` list).
+fn rehash_manifest(state: &mut BTreeMap<&str, State>, base: &Path) {
+    use sha2::{Digest, Sha256};
+    let manifest = match state.get("manifest.json") {
+        Some(State::Bytes(b)) => b.clone(),
+        Some(_) => return,
+        None => std::fs::read(base.join("manifest.json")).unwrap_or_default(),
+    };
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&manifest) else {
+        return;
+    };
+    let Some(outputs) = json["outputs"].as_array_mut() else {
+        return;
+    };
+    let mut changed = false;
+    for o in outputs {
+        if let Some(State::Bytes(b)) = o["file"].as_str().and_then(|f| state.get(f)) {
+            o["sha256"] = serde_json::Value::from(format!("{:x}", Sha256::digest(b)));
+            o["bytes"] = serde_json::Value::from(b.len());
+            changed = true;
+        }
+    }
+    if changed {
+        let text = serde_json::to_vec_pretty(&json).unwrap_or(manifest);
+        state.insert("manifest.json", State::Bytes(text));
+    }
+}
+
 /// The edits a run case makes, computed from the pristine folder.
 fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
-    #[derive(Clone)]
-    enum State {
-        Bytes(Vec<u8>),
-        Gone,
-        Dir,
-    }
     let mut state: BTreeMap<&str, State> = BTreeMap::new();
     let current = |state: &BTreeMap<&str, State>, f: &str| match state.get(f) {
         Some(State::Bytes(b)) => b.clone(),
@@ -809,6 +862,9 @@ fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
         };
         state.insert(file, new);
     }
+    if case.rehash {
+        rehash_manifest(&mut state, base);
+    }
     let mut e = Edits::default();
     for (f, s) in state {
         match s {
@@ -820,9 +876,48 @@ fn run_edits(case: &RunCase, base: &Path, words: &[String]) -> Edits {
     e
 }
 
+/// The file of the folder whose bytes an edit changed while the manifest that hashes it
+/// stayed as written: such a folder is damaged, and no reader may take it as a run.
+fn tampered(base: &Path, edits: &Edits) -> Option<String> {
+    let manifest = "manifest.json";
+    let touched = edits
+        .writes
+        .iter()
+        .map(|(p, _)| p)
+        .chain(&edits.deletes)
+        .chain(&edits.dirs);
+    if touched.clone().any(|p| p == manifest) {
+        return None;
+    }
+    // The files each pristine manifest hashes, read once per folder.
+    static LISTED: std::sync::Mutex<BTreeMap<PathBuf, Vec<String>>> = std::sync::Mutex::new(BTreeMap::new());
+    let listed = LISTED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(base.to_path_buf())
+        .or_insert_with(|| {
+            let text = std::fs::read_to_string(base.join(manifest)).unwrap_or_default();
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            json["outputs"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o["file"].as_str().map(String::from)).collect())
+                .unwrap_or_default()
+        })
+        .clone();
+    let changed = |p: &String| match edits.writes.iter().find(|(w, _)| w == p) {
+        Some((_, bytes)) => {
+            std::fs::metadata(base.join(p)).map_or(true, |m| m.len() != bytes.len() as u64)
+                || std::fs::read(base.join(p)).ok().as_ref() != Some(bytes)
+        }
+        None => true,
+    };
+    touched.filter(|p| listed.contains(p)).find(|p| changed(p)).cloned()
+}
+
 /// The run-folder property: reading never panics, every error is bad input with a message,
-/// and the charts of a folder that reads back can be built without a panic.
-fn check_run_folder(ws: &Workspace, edits: &Edits) -> Result<(), Defect> {
+/// the charts of a folder that reads back can be built without a panic, and a folder with an
+/// output changed behind its manifest's back does not read back.
+fn check_run_folder(ws: &Workspace, base: &Path, edits: &Edits) -> Result<(), Defect> {
     ws.apply(edits).expect("apply edits");
     let result = guarded("read_run_folder", || read_run_folder(&ws.root));
     ws.restore(edits);
@@ -830,6 +925,14 @@ fn check_run_folder(ws: &Workspace, edits: &Edits) -> Result<(), Defect> {
         Ok(folder) => {
             harness::outcome("read back");
             guarded("charts", || charts(&folder))?;
+            if let Some(file) = tampered(base, edits) {
+                return Err(Defect::new(
+                    "read_run_folder accepted an output that no longer matches the manifest",
+                    format!(
+                        "read_run_folder read back a folder whose {file} was changed after manifest.json hashed it"
+                    ),
+                ));
+            }
         }
         Err(e) => {
             harness::outcome("refused");
@@ -869,7 +972,7 @@ fn run_folder_reader_never_panics_and_reports_bad_input() {
             } else {
                 (&ws_run, run)
             };
-            check_run_folder(ws, &run_edits(case, base, &words))
+            check_run_folder(ws, base, &run_edits(case, base, &words))
         },
         |case, dir| {
             let base = if case.compare { compare } else { run };
@@ -965,7 +1068,8 @@ fn check_cli_validate(pristine: &Path, entry: &str, edits: &Edits) -> Result<(),
 }
 
 /// `placesim plot RUN_DIR` on a fresh copy of a run folder with the case's edits: exit 0 or
-/// 2; on exit 2 nothing new or changed; on exit 0 only `plots/` new.
+/// 2; on exit 2 nothing new or changed; on exit 0 only `plots/` new; exit 2 when an output
+/// was changed behind the manifest's back.
 fn check_cli_plot(base: &Path, edits: &Edits) -> Result<(), Defect> {
     let tmp = tmp_dir();
     let root = tmp.path().join("run");
@@ -988,6 +1092,14 @@ fn check_cli_plot(base: &Path, edits: &Edits) -> Result<(), Defect> {
         .collect();
     if code == Some(2) && stderr.trim().is_empty() {
         return Err(Defect::new("plot exited 2 without a message", String::new()));
+    }
+    if code == Some(0) {
+        if let Some(file) = tampered(base, edits) {
+            return Err(Defect::new(
+                "plot drew a folder whose outputs no longer match the manifest",
+                format!("plot exited 0 on a folder whose {file} was changed after manifest.json hashed it"),
+            ));
+        }
     }
     if after != before {
         return Err(Defect::new(
@@ -1107,7 +1219,7 @@ fn every_saved_fuzz_finding_is_now_handled() {
                 let bytes = &edits.writes.first().expect("place.toml").1;
                 check_place(bytes, &tmp.path().join("place.toml"))
             }
-            "run-folder" => check_run_folder(&Workspace::new(base()), &edits),
+            "run-folder" => check_run_folder(&Workspace::new(base()), base(), &edits),
             "cli-plot" => check_cli_plot(base(), &edits),
             other => panic!("{}: unknown target `{other}`", dir.display()),
         };
