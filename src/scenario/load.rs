@@ -26,10 +26,9 @@ pub const SCENARIO_KEYS: &[&str] = &{
     out
 };
 
-/// Locality keys of the embedded Croydon place, in place-file order. Scenario validation
-/// checks locality names in `place = "croydon"` scenarios against this list, so loading a
-/// scenario does not need the embedded place; a test in the main branch checks that it equals
-/// the embedded place's `locality_keys()`.
+/// Locality keys of the embedded Croydon place, in place-file order, for callers that need them
+/// without building the place (tests, examples); a test checks that it equals the embedded
+/// place's `locality_keys()`. Validation itself checks scenarios against the place they name.
 pub const CROYDON_LOCALITY_KEYS: &[&str] = &[
     "east_croydon",
     "purley",
