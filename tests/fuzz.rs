@@ -812,14 +812,19 @@ fn rehash_manifest(state: &mut BTreeMap<&str, State>, base: &Path) {
     let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&manifest) else {
         return;
     };
-    let Some(outputs) = json["outputs"].as_array_mut() else {
+    // `get_mut`, not indexing: the mutated manifest may be any JSON (a number, a list), and
+    // indexing such a value to assign into it panics.
+    let Some(outputs) = json.get_mut("outputs").and_then(|o| o.as_array_mut()) else {
         return;
     };
     let mut changed = false;
-    for o in outputs {
-        if let Some(State::Bytes(b)) = o["file"].as_str().and_then(|f| state.get(f)) {
-            o["sha256"] = serde_json::Value::from(format!("{:x}", Sha256::digest(b)));
-            o["bytes"] = serde_json::Value::from(b.len());
+    for o in outputs.iter_mut().filter_map(|o| o.as_object_mut()) {
+        if let Some(State::Bytes(b)) = o.get("file").and_then(|f| f.as_str()).and_then(|f| state.get(f)) {
+            o.insert(
+                "sha256".into(),
+                serde_json::Value::from(format!("{:x}", Sha256::digest(b))),
+            );
+            o.insert("bytes".into(), serde_json::Value::from(b.len()));
             changed = true;
         }
     }
