@@ -920,6 +920,7 @@ impl Validator {
                     allocation: self.allocation(&sc("allocation")),
                     allocation_from: self.date_of(&sc("allocation_from")),
                 },
+                custom: Vec::new(),
             },
         }
     }

@@ -127,6 +127,118 @@ pub struct Services {
     pub pharmacists: Pharmacists,
     pub icn_plus: IcnPlus,
     pub social_care: SocialCare,
+    /// Services a planner declared in the scenario file (`[services.custom.<key>]`), in the
+    /// order of their keys (sorted), each run by the generic service module.
+    pub custom: Vec<CustomService>,
+}
+
+/// What a scenario-declared service does (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomKind {
+    /// `"case_management"`: proactive case management — a caseload of places (`capacity` is
+    /// concurrent clients), the frailest and those with most conditions taken on first.
+    CaseManagement,
+    /// `"support_episode"`: a time-limited support episode — a caseload of places (`capacity`
+    /// is concurrent clients), taken on in order of referral (serial order within a week).
+    SupportEpisode,
+    /// `"referral_activity"`: a referral-based activity — `capacity` is referrals taken on per
+    /// week; no caseload limit (the effect lasts `duration_weeks`).
+    ReferralActivity,
+}
+
+/// Where referrals to a scenario-declared service come from (`route`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `"gp"`: each week, each eligible resident at home is referred with
+    /// `referral_probability`.
+    Gp,
+    /// `"huddle"`: each eligible resident reviewed at a practice huddle is referred with
+    /// `referral_probability`.
+    Huddle,
+    /// `"ae_liaison"`: each eligible resident attending A&E is referred with
+    /// `referral_probability` (whether or not admitted; support starts once home).
+    AeLiaison,
+    /// `"discharge"`: each eligible resident discharged alive from an emergency admission is
+    /// referred with `referral_probability`.
+    Discharge,
+}
+
+/// Who a scenario-declared service may take on. Every condition must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Eligibility {
+    /// Minimum age in years.
+    pub min_age: u8,
+    /// Maximum age in years.
+    pub max_age: u8,
+    /// Minimum frailty: 0 any, 1 mild, 2 moderate, 3 severe.
+    pub min_frailty: u8,
+    /// Minimum number of long-term conditions.
+    pub min_conditions: u8,
+    /// Residents of LSOAs in national IMD deciles up to this one (1 = most deprived tenth;
+    /// 10 = everyone).
+    pub max_imd_decile: u8,
+    /// Locality keys served (empty = every locality).
+    pub localities: Vec<String>,
+    /// Only residents discharged from hospital within this many weeks (0 = no requirement).
+    pub recent_discharge_weeks: u16,
+}
+
+/// Relative effects of a scenario-declared service on the people it supports, each a
+/// relative reduction in [-1, 1): positive lowers the rate, negative raises it (harm). Effects
+/// apply while support lasts, scaled by the effect ramp.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomEffects {
+    /// On the crisis (A&E attendance) hazard.
+    pub crisis: f64,
+    /// On the probability that an A&E attendance becomes an emergency admission.
+    pub admission: f64,
+    /// On the length of stay of an emergency admission.
+    pub length_of_stay: f64,
+    /// On community entry to a long-term home-care package.
+    pub home_care: f64,
+    /// On community entry to a care home.
+    pub care_home: f64,
+    /// Weeks from the service's start until its effects are fully realised (0 = at once).
+    pub ramp_weeks: u16,
+}
+
+/// A service a planner declares in a scenario file: `[services.custom.<key>]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomService {
+    /// The key after `services.custom.` (`[a-z][a-z0-9_]*`); names its outputs
+    /// (`<key>_starts`, `cost_<key>`, `running_cost_<key>`, …).
+    pub key: String,
+    /// A label for charts and the report (default: the key with spaces for underscores).
+    pub label: String,
+    /// The evidence for its effects and costs, in words (a source, or "estimate: …").
+    pub evidence: String,
+    /// What it does.
+    pub kind: CustomKind,
+    /// Start, ramp and capacity multiplier.
+    pub rollout: Rollout,
+    /// Concurrent clients (case management, support episodes) or referrals taken on per week
+    /// (referral activity), at full operation.
+    pub capacity: PerLocality,
+    /// How a borough-total capacity is shared between localities.
+    pub allocation: Allocation,
+    /// Day the allocation takes effect (before it, capacity is shared by population).
+    pub allocation_from: Date,
+    /// Who it may take on.
+    pub eligibility: Eligibility,
+    /// Where referrals come from.
+    pub route: Route,
+    /// Probability of referral per opportunity (per week for `gp`; per review, attendance or
+    /// discharge for the other routes).
+    pub referral_probability: f64,
+    /// Weeks support (and its effect) lasts from the start.
+    pub duration_weeks: u16,
+    /// Its effects.
+    pub effects: CustomEffects,
+    /// Activity cost per person taken on (GBP, the place's price base).
+    pub cost_per_start: f64,
+    /// Running cost per unit of capacity per year (GBP): per caseload place or per weekly
+    /// referral slot, paid for the capacity staffed whether used or not.
+    pub running_cost_per_capacity_year: f64,
 }
 
 /// GP practice huddles (Integrated Community Networks): weekly MDT case review.
