@@ -15,7 +15,7 @@
 //! hashed from the key, so a service's numbers depend only on its key (common random numbers
 //! across scenarios and whatever other services are declared).
 
-use super::{serve, until, Agent, Episodes, Service, Shared, Week};
+use super::{Agent, Episodes, Service, Shared, Week};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
@@ -123,8 +123,7 @@ impl<'a> Custom<'a> {
     ) -> bool {
         if self.c.route != route
             || !self.active(wk)
-            || self.state.waiting[i]
-            || self.state.on(i, wk.w16)
+            || !self.state.open(i, wk.w16)
             || !self.eligible(wk, pop, i)
             || d.uniform_at(Purpose::CustomReferral, self.salt) >= self.c.referral_probability
         {
@@ -278,16 +277,8 @@ impl Service for Custom<'_> {
             }
         };
         self.state.list.dedup();
-        let w = wk.w;
-        let weeks = self.c.duration_weeks;
         let starts = self.first_metric + metric::STARTS;
-        let state = &mut self.state;
-        let tal = &mut *run.tal;
-        serve(run.pop, &state.list, capacity, |pop, iu| {
-            tal.add_at(tal.cell(pop, iu), starts, 1);
-            state.waiting[iu] = false;
-            state.until[iu] = until(w, weeks);
-        });
+        self.state.take_on(run, capacity, starts, wk.w, self.c.duration_weeks);
     }
 
     #[inline]

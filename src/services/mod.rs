@@ -250,6 +250,42 @@ impl Episodes {
         on(self.until[i], w)
     }
 
+    /// Whether agent `i` can be referred in week `w`: not waiting and not supported now.
+    #[inline]
+    pub fn open(&self, i: usize, w: u16) -> bool {
+        !self.waiting[i] && !self.on(i, w)
+    }
+
+    /// Agent `i` is referred: waiting, and on this week's list.
+    #[inline]
+    pub fn refer(&mut self, i: u32) {
+        self.waiting[i as usize] = true;
+        self.list.push(i);
+    }
+
+    /// `effect` while agent `i`'s episode runs in week `w`, else 0.
+    #[inline]
+    pub fn cut(&self, i: usize, w: u16, effect: f64) -> f64 {
+        if self.on(i, w) {
+            effect
+        } else {
+            0.0
+        }
+    }
+
+    /// Takes people on from this week's (sorted) list up to `capacity`: each is tallied in
+    /// metric `metric` (a catalogue index), leaves the waiting list, and is supported for
+    /// `weeks` weeks from week `w`.
+    pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) {
+        let (list, waiting, until_week) = (&self.list, &mut self.waiting, &mut self.until);
+        let tal = &mut *run.tal;
+        serve(run.pop, list, capacity, |pop, iu| {
+            tal.add_at(tal.cell(pop, iu), metric, 1);
+            waiting[iu] = false;
+            until_week[iu] = until(w, weeks);
+        });
+    }
+
     /// Bytes of per-agent state.
     pub const BYTES_PER_AGENT: usize = 2 + 1;
 }

@@ -62,11 +62,7 @@ impl Service for Pharmacists<'_> {
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
@@ -77,12 +73,10 @@ impl Service for Pharmacists<'_> {
         let iu = i as usize;
         if self.setup.schedule.pharm_active[wk.w]
             && pop.conditions[iu].count_ones() >= u32::from(self.p.min_conditions)
-            && !self.state.waiting[iu]
-            && !self.state.on(iu, wk.w16)
+            && self.state.open(iu, wk.w16)
             && d.uniform(Purpose::PharmacistFlag) < self.setup.scenario.services.huddles.refer_pharmacist_probability
         {
-            self.state.waiting[iu] = true;
-            self.state.list.push(i);
+            self.state.refer(i);
         }
     }
 

@@ -87,11 +87,7 @@ impl Service for Pic<'_> {
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.crisis_effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.crisis_effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
@@ -102,12 +98,10 @@ impl Service for Pic<'_> {
         let iu = i as usize;
         if self.setup.schedule.pic_active[wk.w]
             && pop.age[iu] >= self.p.min_age
-            && !self.state.waiting[iu]
-            && !self.state.on(iu, wk.w16)
+            && self.state.open(iu, wk.w16)
             && d.uniform(Purpose::PicReferral) < self.setup.scenario.services.huddles.refer_pic_probability
         {
-            self.state.waiting[iu] = true;
-            self.state.list.push(i);
+            self.state.refer(i);
         }
     }
 

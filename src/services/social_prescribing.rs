@@ -58,8 +58,7 @@ impl Service for SocialPrescribing<'_> {
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
         let i = ag.i;
         if self.setup.schedule.sp_active[wk.at]
-            && !self.state.waiting[i]
-            && !self.state.on(i, wk.w16)
+            && self.state.open(i, wk.w16)
             && ag.age >= self.p.min_age
             && (pop.flags[i] & flag::ISOLATED != 0 || pop.conditions[i] & self.setup.tables.mental_illness_bit != 0)
             && ag.d.uniform(Purpose::SpReferral) < self.p.gp_referral_probability
@@ -82,11 +81,7 @@ impl Service for SocialPrescribing<'_> {
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.ae_effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.ae_effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
