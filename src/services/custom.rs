@@ -129,7 +129,7 @@ impl<'a> Custom<'a> {
         {
             return false;
         }
-        self.state.waiting[i] = true;
+        self.state.set_waiting(i, true);
         tal.add_at(tal.cell(pop, i), self.first_metric + metric::REFERRALS, 1);
         true
     }
@@ -204,7 +204,7 @@ impl Service for Custom<'_> {
     #[inline]
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {
         self.refer(wk, pop, ag.i, &ag.d, Route::Gp, tal);
-        if self.state.waiting[ag.i] {
+        if self.state.waiting(ag.i) {
             self.state.list.push(ag.i as u32);
         }
     }
@@ -232,7 +232,7 @@ impl Service for Custom<'_> {
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {
@@ -286,7 +286,7 @@ impl Service for Custom<'_> {
         if self.state.on(i, wk.w16) {
             tal.add_at(cell, self.first_metric + metric::CASELOAD, 1);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add_at(cell, self.first_metric + metric::WAITING, 1);
         }
     }
