@@ -63,7 +63,8 @@ pub const MAX_REPLICATES: u32 = 100_000;
 /// decade, 1.3e7), used for time estimates.
 pub const AGENT_WEEKS_PER_CORE_SECOND: f64 = 1.3e7;
 
-/// Bytes each agent a running replicate has reserved room for takes: its columns
+/// Bytes each agent a running replicate has reserved room for takes, besides the services'
+/// columns ([`crate::engine::Setup::service_bytes_per_agent`]): its columns
 /// ([`LocalityPop::BYTES_PER_AGENT`]), its hashed random stream (8) and its share of the scratch
 /// lists and synthesis slots (8).
 const BYTES_PER_AGENT_IN_FLIGHT: f64 = LocalityPop::BYTES_PER_AGENT as f64 + 16.0;
@@ -302,7 +303,8 @@ impl Prepared<'_> {
             let cal = setup.calendar();
             let tally = Tally::bytes(cal.weeks, place.n_localities(), cal.financial_years.len()) as f64;
             tallies += replicates * tally;
-            in_flight = in_flight.max(setup.agent_capacity() * BYTES_PER_AGENT_IN_FLIGHT + tally);
+            let per_agent = BYTES_PER_AGENT_IN_FLIGHT + setup.service_bytes_per_agent() as f64;
+            in_flight = in_flight.max(setup.agent_capacity() * per_agent + tally);
             agent_weeks += replicates * setup.agents() * cal.weeks as f64;
         }
         // Rayon may start another replicate on a thread waiting for its localities: allow two

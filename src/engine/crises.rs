@@ -38,17 +38,22 @@ pub fn crisis(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
         hz *= t.readmission_hr;
     }
     let (cuts, admission_cuts) = (&mut run.cuts[..], &mut run.admission_cuts[..]);
-    let mut k = 0;
+    let (mut k, mut any_cut, mut any_admission_cut) = (0, false, false);
     each_service!(run.svc, s => if s.avoids_crises() {
-        cuts[k] = s.crisis_cut(&wk, pop, ag);
-        admission_cuts[k] = s.admission_cut(&wk, i);
+        let (c, m) = (s.crisis_cut(&wk, pop, ag), s.admission_cut(&wk, i));
+        cuts[k] = c;
+        admission_cuts[k] = m;
+        any_cut |= c != 0.0;
+        any_admission_cut |= m != 0.0;
         k += 1;
     });
     let mut admit_p = t.admit[a];
-    for &c in admission_cuts.iter() {
-        admit_p *= 1.0 - c;
+    if any_admission_cut {
+        for &c in admission_cuts.iter() {
+            admit_p *= 1.0 - c;
+        }
     }
-    if cuts.iter().any(|&c| c != 0.0) {
+    if any_cut {
         let before = prob(hz);
         for (l, &c) in run.logs.iter_mut().zip(cuts.iter()) {
             *l = -(1.0 - c).ln();
@@ -69,7 +74,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
         }
     }
     let p = prob(hz);
-    if admission_cuts.iter().any(|&c| c != 0.0) {
+    if any_admission_cut {
         for (k, &c) in admission_cuts.iter().enumerate() {
             if c != 0.0 {
                 run.tal.avoid(k, 0.0, p * t.admit[a] * c);

@@ -93,6 +93,11 @@ impl Setup {
         N_METRICS + crate::services::custom::metric::PER_SERVICE * j
     }
 
+    /// Bytes of per-agent state the services keep while a locality runs.
+    pub fn service_bytes_per_agent(&self) -> usize {
+        crate::services::Services::new(self, 0, 0).bytes_per_agent()
+    }
+
     /// The calendar.
     pub fn calendar(&self) -> &RunCalendar {
         &self.calendar

@@ -15,7 +15,7 @@
 //! hashed from the key, so a service's numbers depend only on its key (common random numbers
 //! across scenarios and whatever other services are declared).
 
-use super::{serve, until, Agent, Episodes, Service, Shared, Week};
+use super::{Agent, Episodes, Service, Shared, Week};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
@@ -123,14 +123,13 @@ impl<'a> Custom<'a> {
     ) -> bool {
         if self.c.route != route
             || !self.active(wk)
-            || self.state.waiting[i]
-            || self.state.on(i, wk.w16)
+            || !self.state.open(i, wk.w16)
             || !self.eligible(wk, pop, i)
             || d.uniform_at(Purpose::CustomReferral, self.salt) >= self.c.referral_probability
         {
             return false;
         }
-        self.state.waiting[i] = true;
+        self.state.set_waiting(i, true);
         tal.add_at(tal.cell(pop, i), self.first_metric + metric::REFERRALS, 1);
         true
     }
@@ -205,7 +204,7 @@ impl Service for Custom<'_> {
     #[inline]
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {
         self.refer(wk, pop, ag.i, &ag.d, Route::Gp, tal);
-        if self.state.waiting[ag.i] {
+        if self.state.waiting(ag.i) {
             self.state.list.push(ag.i as u32);
         }
     }
@@ -233,7 +232,7 @@ impl Service for Custom<'_> {
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {
@@ -278,16 +277,8 @@ impl Service for Custom<'_> {
             }
         };
         self.state.list.dedup();
-        let w = wk.w;
-        let weeks = self.c.duration_weeks;
         let starts = self.first_metric + metric::STARTS;
-        let state = &mut self.state;
-        let tal = &mut *run.tal;
-        serve(run.pop, &state.list, capacity, |pop, iu| {
-            tal.add_at(tal.cell(pop, iu), starts, 1);
-            state.waiting[iu] = false;
-            state.until[iu] = until(w, weeks);
-        });
+        self.state.take_on(run, capacity, starts, wk.w, self.c.duration_weeks);
     }
 
     #[inline]
@@ -295,7 +286,7 @@ impl Service for Custom<'_> {
         if self.state.on(i, wk.w16) {
             tal.add_at(cell, self.first_metric + metric::CASELOAD, 1);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add_at(cell, self.first_metric + metric::WAITING, 1);
         }
     }

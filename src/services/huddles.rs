@@ -7,7 +7,7 @@
 //! across the rollout. ICN+ widens eligibility to all adults and adds to the effect through
 //! [`super::HuddleModifier`].
 
-use super::{until, Agent, Episodes, HuddleModifier, Service, Shared, Week};
+use super::{Agent, Episodes, HuddleModifier, Service, Shared, Week};
 use crate::engine::tally::Cell;
 use crate::engine::Setup;
 use crate::population::{care, flag, LocalityPop};
@@ -103,8 +103,7 @@ impl<'a> Huddles<'a> {
                 cap -= 1;
                 let cell = run.tal.cell(run.pop, iu);
                 run.tal.add(cell, Metric::HuddleReviews, 1);
-                self.state.waiting[iu] = false;
-                self.state.until[iu] = until(w, self.p.care_plan_weeks);
+                self.state.start(iu, w, self.p.care_plan_weeks);
                 let d = run.streams[iu].week(w as u32);
                 refer(run.pop, run.tal, i, &d);
             }
@@ -153,16 +152,15 @@ impl Service for Huddles<'_> {
         let p = usize::from(pop.practice[i]);
         let practice_on = (self.setup.schedule.practice_start_week[p] as usize) <= wk.w;
         if practice_on
-            && !self.state.waiting[i]
-            && !self.state.on(i, wk.w16)
+            && self.state.open(i, wk.w16)
             && pop.care[i] != care::CARE_HOME
             && ag.age >= self.min_age
             && (ag.conditions >= usize::from(self.p.min_conditions) || ag.frailty >= 2)
             && ag.d.uniform(Purpose::HuddleFlag) < self.p.flag_probability
         {
-            self.state.waiting[i] = true;
+            self.state.set_waiting(i, true);
         }
-        if self.state.waiting[i] && self.local_practice[p] != usize::MAX {
+        if self.state.waiting(i) && self.local_practice[p] != usize::MAX {
             self.lists[self.local_practice[p]].push(i as u32);
         }
     }
@@ -183,7 +181,7 @@ impl Service for Huddles<'_> {
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut crate::engine::tally::LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     #[inline]
@@ -198,7 +196,7 @@ impl Service for Huddles<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::HuddleCaseload, 1);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add(cell, Metric::HuddleWaiting, 1);
         }
     }

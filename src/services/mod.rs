@@ -217,41 +217,112 @@ pub struct Shared<'a> {
     pub reablement_free: &'a mut u32,
 }
 
-/// Episodes of support with a waiting list: the per-agent state most services need.
+/// Episodes of support with a waiting list: the per-agent state most services need, packed in
+/// one `u16` per resident (the waiting flag in the top bit, the last week of the episode in the
+/// other 15), so a service reads one column.
 #[derive(Debug, Clone, Default)]
 pub struct Episodes {
-    /// Last week of the current episode or effect ([`NEVER`] = none).
-    pub until: Vec<u16>,
-    /// Referred and waiting.
-    pub waiting: Vec<bool>,
+    /// Per resident: [`Episodes::WAITING`] | last week of the episode or effect
+    /// ([`Episodes::NONE`] = none).
+    slot: Vec<u16>,
     /// This week's waiting list (serial order as proposed).
     pub list: Vec<u32>,
 }
 
 impl Episodes {
+    /// The waiting bit.
+    const WAITING: u16 = 0x8000;
+    /// No episode (the week bits all set).
+    const NONE: u16 = 0x7FFF;
+
     /// Room for `capacity` agents, so the weekly loop never reallocates.
     pub fn with_capacity(capacity: usize) -> Episodes {
         Episodes {
-            until: Vec::with_capacity(capacity),
-            waiting: Vec::with_capacity(capacity),
+            slot: Vec::with_capacity(capacity),
             list: Vec::new(),
         }
     }
 
-    /// Grows the columns to `agents`.
+    /// Grows the column to `agents` (new agents: no episode, not waiting).
     pub fn fit(&mut self, agents: usize) {
-        self.until.resize(agents, NEVER);
-        self.waiting.resize(agents, false);
+        self.slot.resize(agents, Self::NONE);
     }
 
     /// Whether agent `i`'s episode (or effect) is running in week `w`.
     #[inline]
     pub fn on(&self, i: usize, w: u16) -> bool {
-        on(self.until[i], w)
+        let until = self.slot[i] & Self::NONE;
+        until != Self::NONE && until >= w
+    }
+
+    /// Whether agent `i` is referred and waiting.
+    #[inline]
+    pub fn waiting(&self, i: usize) -> bool {
+        self.slot[i] & Self::WAITING != 0
+    }
+
+    /// Sets or clears agent `i`'s waiting flag.
+    #[inline]
+    pub fn set_waiting(&mut self, i: usize, waiting: bool) {
+        if waiting {
+            self.slot[i] |= Self::WAITING;
+        } else {
+            self.slot[i] &= !Self::WAITING;
+        }
+    }
+
+    /// Agent `i` starts an episode of `weeks` weeks in week `w` and leaves the waiting list.
+    #[inline]
+    pub fn start(&mut self, i: usize, w: usize, weeks: u16) {
+        self.slot[i] = until(w, weeks).min(Self::NONE - 1);
+    }
+
+    /// The last week of agent `i`'s current or last episode ([`NEVER`] when none).
+    #[inline]
+    pub fn last_week(&self, i: usize) -> u16 {
+        match self.slot[i] & Self::NONE {
+            Self::NONE => NEVER,
+            w => w,
+        }
+    }
+
+    /// Whether agent `i` can be referred in week `w`: not waiting and not supported now.
+    #[inline]
+    pub fn open(&self, i: usize, w: u16) -> bool {
+        !self.waiting(i) && !self.on(i, w)
+    }
+
+    /// Agent `i` is referred: waiting, and on this week's list.
+    #[inline]
+    pub fn refer(&mut self, i: u32) {
+        self.set_waiting(i as usize, true);
+        self.list.push(i);
+    }
+
+    /// `effect` while agent `i`'s episode runs in week `w`, else 0.
+    #[inline]
+    pub fn cut(&self, i: usize, w: u16, effect: f64) -> f64 {
+        if self.on(i, w) {
+            effect
+        } else {
+            0.0
+        }
+    }
+
+    /// Takes people on from this week's (sorted) list up to `capacity`: each is tallied in
+    /// metric `metric` (a catalogue index), leaves the waiting list, and is supported for
+    /// `weeks` weeks from week `w`.
+    pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) {
+        let (list, slot) = (&self.list, &mut self.slot);
+        let tal = &mut *run.tal;
+        serve(run.pop, list, capacity, |pop, iu| {
+            tal.add_at(tal.cell(pop, iu), metric, 1);
+            slot[iu] = until(w, weeks).min(Self::NONE - 1);
+        });
     }
 
     /// Bytes of per-agent state.
-    pub const BYTES_PER_AGENT: usize = 2 + 1;
+    pub const BYTES_PER_AGENT: usize = 2;
 }
 
 /// Whether a week column `until` covers week `w`.

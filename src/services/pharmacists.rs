@@ -4,7 +4,7 @@
 //!
 //! Capacity is reviews per week; those with most conditions are reviewed first.
 
-use super::{serve, until, Agent, Episodes, Service, Shared, Week};
+use super::{Agent, Episodes, Service, Shared, Week};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::LocalityPop;
@@ -55,34 +55,28 @@ impl Service for Pharmacists<'_> {
 
     #[inline]
     fn propose(&mut self, _wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
-        if self.state.waiting[ag.i] {
+        if self.state.waiting(ag.i) {
             self.state.list.push(ag.i as u32);
         }
     }
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, _tal: &mut LocalityTally) {
         let iu = i as usize;
         if self.setup.schedule.pharm_active[wk.w]
             && pop.conditions[iu].count_ones() >= u32::from(self.p.min_conditions)
-            && !self.state.waiting[iu]
-            && !self.state.on(iu, wk.w16)
+            && self.state.open(iu, wk.w16)
             && d.uniform(Purpose::PharmacistFlag) < self.setup.scenario.services.huddles.refer_pharmacist_probability
         {
-            self.state.waiting[iu] = true;
-            self.state.list.push(i);
+            self.state.refer(i);
         }
     }
 
@@ -93,24 +87,14 @@ impl Service for Pharmacists<'_> {
             .list
             .sort_unstable_by_key(|&i| (Reverse(pop.conditions[i as usize].count_ones()), i));
         let w = wk.w;
-        let weeks = self.p.effect_weeks;
-        let state = &mut self.state;
-        let tal = &mut *run.tal;
-        serve(
-            run.pop,
-            &state.list,
-            self.setup.schedule.pharm_reviews[wk.at],
-            |pop, iu| {
-                tal.add(tal.cell(pop, iu), Metric::PharmacistReviews, 1);
-                state.waiting[iu] = false;
-                state.until[iu] = until(w, weeks);
-            },
-        );
+        let capacity = self.setup.schedule.pharm_reviews[wk.at];
+        let metric = Metric::PharmacistReviews as usize;
+        self.state.take_on(run, capacity, metric, w, self.p.effect_weeks);
     }
 
     #[inline]
     fn count_stocks(&self, _wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add(cell, Metric::PharmacistWaiting, 1);
         }
     }

@@ -5,7 +5,7 @@
 //! Capacity is a caseload (workers × clients per worker); clients keep their place while in
 //! hospital; the frailest are taken on first.
 
-use super::{serve, until, Agent, Episodes, Service, Shared, Week};
+use super::{serve, Agent, Episodes, Service, Shared, Week};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
@@ -80,34 +80,28 @@ impl Service for Pic<'_> {
 
     #[inline]
     fn propose(&mut self, _wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
-        if self.state.waiting[ag.i] {
+        if self.state.waiting(ag.i) {
             self.state.list.push(ag.i as u32);
         }
     }
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.crisis_effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.crisis_effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, _tal: &mut LocalityTally) {
         let iu = i as usize;
         if self.setup.schedule.pic_active[wk.w]
             && pop.age[iu] >= self.p.min_age
-            && !self.state.waiting[iu]
-            && !self.state.on(iu, wk.w16)
+            && self.state.open(iu, wk.w16)
             && d.uniform(Purpose::PicReferral) < self.setup.scenario.services.huddles.refer_pic_probability
         {
-            self.state.waiting[iu] = true;
-            self.state.list.push(i);
+            self.state.refer(i);
         }
     }
 
@@ -126,16 +120,17 @@ impl Service for Pic<'_> {
             ..
         } = self;
         let (tal, streams) = (&mut *run.tal, run.streams);
-        serve(run.pop, &state.list, capacity, |pop, iu| {
+        let list = std::mem::take(&mut state.list);
+        serve(run.pop, &list, capacity, |pop, iu| {
             tal.add(tal.cell(pop, iu), Metric::PicStarts, 1);
-            state.waiting[iu] = false;
-            state.until[iu] = until(w, p.max_weeks);
-            protect_until[iu] = state.until[iu].saturating_add(52).min(NEVER - 1);
+            state.start(iu, w, p.max_weeks);
+            protect_until[iu] = state.last_week(iu).saturating_add(52).min(NEVER - 1);
             let d = streams[iu].week(w as u32);
             if d.uniform(Purpose::PicIsolationResolved) < p.isolation_resolved_probability {
                 pop.flags[iu] &= !flag::ISOLATED;
             }
         });
+        state.list = list;
     }
 
     #[inline]
@@ -143,7 +138,7 @@ impl Service for Pic<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::PicCaseload, 1);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add(cell, Metric::PicWaiting, 1);
         }
     }

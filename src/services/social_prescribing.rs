@@ -5,7 +5,7 @@
 //! Capacity is referrals taken on per week (link workers × referrals per worker, plus ICN+'s
 //! extra link workers in live localities); referrals are taken in serial order.
 
-use super::{serve, until, Agent, Episodes, Service, Shared, Week};
+use super::{Agent, Episodes, Service, Shared, Week};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop};
@@ -58,15 +58,14 @@ impl Service for SocialPrescribing<'_> {
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
         let i = ag.i;
         if self.setup.schedule.sp_active[wk.at]
-            && !self.state.waiting[i]
-            && !self.state.on(i, wk.w16)
+            && self.state.open(i, wk.w16)
             && ag.age >= self.p.min_age
             && (pop.flags[i] & flag::ISOLATED != 0 || pop.conditions[i] & self.setup.tables.mental_illness_bit != 0)
             && ag.d.uniform(Purpose::SpReferral) < self.p.gp_referral_probability
         {
-            self.state.waiting[i] = true;
+            self.state.set_waiting(i, true);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             self.state.list.push(i as u32);
         }
     }
@@ -82,23 +81,18 @@ impl Service for SocialPrescribing<'_> {
 
     #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
-        if self.state.on(ag.i, wk.w16) {
-            self.p.ae_effect
-        } else {
-            0.0
-        }
+        self.state.cut(ag.i, wk.w16, self.p.ae_effect)
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.waiting[i] = false;
+        self.state.set_waiting(i, false);
     }
 
     fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, _tal: &mut LocalityTally) {
         let iu = i as usize;
         if self.setup.schedule.sp_active[wk.at]
             && pop.age[iu] >= self.p.min_age
-            && !self.state.waiting[iu]
-            && !self.state.on(iu, wk.w16)
+            && self.state.open(iu, wk.w16)
             && d.uniform_at(Purpose::SpReferral, 1)
                 < self
                     .setup
@@ -107,8 +101,7 @@ impl Service for SocialPrescribing<'_> {
                     .huddles
                     .refer_social_prescribing_probability
         {
-            self.state.waiting[iu] = true;
-            self.state.list.push(i);
+            self.state.refer(i);
         }
     }
 
@@ -116,19 +109,9 @@ impl Service for SocialPrescribing<'_> {
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
         self.state.list.sort_unstable();
         let w = wk.w;
-        let weeks = self.p.effect_weeks;
-        let state = &mut self.state;
-        let tal = &mut *run.tal;
-        serve(
-            run.pop,
-            &state.list,
-            self.setup.schedule.sp_referrals[wk.at],
-            |pop, iu| {
-                tal.add(tal.cell(pop, iu), Metric::SocialPrescribingReferrals, 1);
-                state.waiting[iu] = false;
-                state.until[iu] = until(w, weeks);
-            },
-        );
+        let capacity = self.setup.schedule.sp_referrals[wk.at];
+        let metric = Metric::SocialPrescribingReferrals as usize;
+        self.state.take_on(run, capacity, metric, w, self.p.effect_weeks);
     }
 
     #[inline]
@@ -136,7 +119,7 @@ impl Service for SocialPrescribing<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::SocialPrescribingActive, 1);
         }
-        if self.state.waiting[i] {
+        if self.state.waiting(i) {
             tal.add(cell, Metric::SocialPrescribingWaiting, 1);
         }
     }
