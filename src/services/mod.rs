@@ -359,17 +359,17 @@ pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl
 #[derive(Debug)]
 pub struct Services<'a> {
     /// GP practice huddles.
-    pub huddles: huddles::Huddles<'a>,
+    pub huddles: huddles::HuddlesService<'a>,
     /// Personal Independence Co-ordinators.
-    pub pic: pic::Pic<'a>,
+    pub pic: pic::PicService<'a>,
     /// LIFE: A&E liaison, discharge to assess, reablement.
-    pub life: life::Life<'a>,
+    pub life: life::LifeService<'a>,
     /// Social prescribing.
-    pub social_prescribing: social_prescribing::SocialPrescribing<'a>,
+    pub social_prescribing: social_prescribing::SocialPrescribingService<'a>,
     /// ICN pharmacists.
-    pub pharmacists: pharmacists::Pharmacists<'a>,
+    pub pharmacists: pharmacists::PharmacistsService<'a>,
     /// ICN+ (modifies huddles and social prescribing).
-    pub icn_plus: icn_plus::IcnPlus<'a>,
+    pub icn_plus: icn_plus::IcnPlusService<'a>,
     /// Services declared in the scenario file.
     pub custom: Vec<custom::Custom<'a>>,
 }
@@ -451,12 +451,12 @@ impl<'a> Services<'a> {
     /// The registry for locality `l`, with room for `capacity` agents.
     pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Services<'a> {
         Services {
-            huddles: huddles::Huddles::new(setup, l, capacity),
-            pic: pic::Pic::new(setup, capacity),
-            life: life::Life::new(setup, capacity),
-            social_prescribing: social_prescribing::SocialPrescribing::new(setup, capacity),
-            pharmacists: pharmacists::Pharmacists::new(setup, capacity),
-            icn_plus: icn_plus::IcnPlus::new(setup),
+            huddles: huddles::HuddlesService::new(setup, l, capacity),
+            pic: pic::PicService::new(setup, capacity),
+            life: life::LifeService::new(setup, capacity),
+            social_prescribing: social_prescribing::SocialPrescribingService::new(setup, capacity),
+            pharmacists: pharmacists::PharmacistsService::new(setup, capacity),
+            icn_plus: icn_plus::IcnPlusService::new(setup),
             custom: setup
                 .scenario
                 .services
