@@ -415,8 +415,12 @@ impl Service for Custom<'_> {
         self.factor(wk, i, self.c.effects.length_of_stay)
     }
 
+    /// Referrals found in the community (GP, huddle) lapse on admission, as the built-in
+    /// services' do; referrals made at A&E or discharge wait until the person is home.
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.set_waiting(i, false);
+        if matches!(self.c.route, Route::Gp | Route::Huddle) {
+            self.state.set_waiting(i, false);
+        }
     }
 
     fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {

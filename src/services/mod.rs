@@ -13,20 +13,23 @@
 //! [`each_service!`] to concrete types, so there is no dynamic dispatch in the weekly loop.
 //!
 //! The hooks, in the order the week calls them (see [`crate::engine::phases::PHASES`]):
-//! 1. [`Service::fit`] after agents are added; [`Service::begin_week`];
-//! 2. per agent, phase 2: [`Service::count_caseload`] (clients keep their place while in
-//!    hospital); phase 3: [`Service::keeps_resident`] (blocks out-migration);
-//!    [`Service::home_care_factor`] / [`Service::care_home_factor`] on community entry to care;
-//! 3. phase 4: [`Service::propose`] (case finding and GP referrals, waiting lists);
+//! 1. [`Service::fit`] after agents are added; [`Service::begin_week`] (after every service's
+//!    [`Service::huddle_modifier`] is given to huddles);
+//! 2. per resident, phase 1: [`Service::keeps_resident`] (blocks out-migration); phase 2:
+//!    [`Service::count_caseload`] (clients keep their place while in hospital); phase 4:
+//!    [`Service::progress_at_home`], [`Service::home_care_factor`] and
+//!    [`Service::care_home_factor`] on community entry to care;
+//! 3. phase 5: [`Service::propose`] (case finding and GP referrals, waiting lists);
 //!    [`Service::gp_factor`];
-//! 4. phase 5: [`Service::crisis_cut`] (services that [`Service::avoids_crises`]);
-//!    [`Service::admission_cut`]; [`Service::on_attendance`];
-//! 5. phase 6, in registry order: [`Service::divert`] before admissions (LIFE's A&E liaison);
-//!    [`Service::supported_discharge`] and [`Service::los_cut`] when an admission's discharge
-//!    route is chosen (LIFE's discharge to assess); [`Service::los_factor`];
-//!    [`Service::on_admission`]; [`Service::on_discharge`]; [`Service::allocate`], during which
-//!    huddles call [`Service::on_huddle_review`] of every other service;
-//! 6. phase 8: [`Service::count_stocks`].
+//! 4. phase 6: [`Service::crisis_cut`] and [`Service::admission_cut`] (services that
+//!    [`Service::avoids_crises`]); [`Service::on_attendance`];
+//! 5. phase 7, in registry order: [`Service::divert`] before admissions (LIFE's A&E liaison);
+//!    at each admission [`Service::on_admission`], [`Service::los_factor`], and
+//!    [`Service::supported_discharge`] / [`Service::los_cut`] when the discharge route is
+//!    chosen (LIFE's discharge to assess); [`Service::on_discharge`] at every discharge alive;
+//!    then [`Service::allocate`], during which huddles call [`Service::on_huddle_review`] of
+//!    every other service;
+//! 6. phase 9: [`Service::count_stocks`].
 //!
 //! ICN+ modifies huddles and social prescribing through [`Service::huddle_modifier`] (weekly)
 //! and its operation factor in the schedule.
