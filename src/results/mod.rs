@@ -1,6 +1,7 @@
 //! What a run produces: tallies per replicate, organised by week, locality and (per financial
 //! year) by IMD quintile, age band and sex; plus summaries across replicates.
 
+pub mod catalog;
 pub mod metrics;
 pub mod summary;
 
