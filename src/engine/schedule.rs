@@ -8,7 +8,7 @@
 use crate::calendar::Date;
 use crate::place::Place;
 use crate::results::RunCalendar;
-use crate::scenario::{Allocation, PerLocality, Rollout, Scenario};
+use crate::scenario::{Allocation, CustomKind, PerLocality, Rollout, Scenario};
 
 /// Weeks per year (365.25 / 7).
 pub const WEEKS_PER_YEAR: f64 = 365.25 / 7.0;
@@ -47,6 +47,22 @@ pub struct Schedule {
     pub package_starts: Vec<u32>,
     /// Care-home placements per `[week][locality]`.
     pub care_home_places: Vec<u32>,
+    /// Capacity of each scenario-declared service, in the order of the scenario's
+    /// `services.custom`.
+    pub custom: Vec<CustomCapacity>,
+}
+
+/// Capacity of one scenario-declared service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomCapacity {
+    /// The service's key.
+    pub key: String,
+    /// Concurrent clients (case management, support episodes; rounded) or referrals taken on
+    /// (referral activity; cumulative floor) per `[week][locality]` (index with
+    /// [`Schedule::at`]).
+    pub capacity: Vec<u32>,
+    /// Whether the service operates, per week.
+    pub active: Vec<bool>,
 }
 
 impl Schedule {
@@ -224,6 +240,27 @@ impl Schedule {
             )
         });
 
+        let custom = s
+            .custom
+            .iter()
+            .map(|c| {
+                let level = |d: Date| {
+                    scaled(
+                        split(&c.capacity, c.allocation, c.allocation_from, d),
+                        ramp(&c.rollout, d) * scale,
+                    )
+                };
+                CustomCapacity {
+                    key: c.key.clone(),
+                    capacity: match c.kind {
+                        CustomKind::CaseManagement | CustomKind::SupportEpisode => stock(&dates, nl, level),
+                        CustomKind::ReferralActivity => flow(&dates, nl, level),
+                    },
+                    active: dates.iter().map(|&d| active(&c.rollout, d)).collect(),
+                }
+            })
+            .collect();
+
         Schedule {
             localities: nl,
             practice_start_week,
@@ -241,6 +278,7 @@ impl Schedule {
             pharm_active,
             package_starts,
             care_home_places,
+            custom,
         }
     }
 }
