@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::model::tables::Tables;
 use crate::place::Place;
 use crate::population::synth::{synthesize_with_capacity, AttributeModel};
-use crate::results::{RunCalendar, Tally};
+use crate::results::{Catalog, RunCalendar, Tally};
 use crate::rng::ReplicateKey;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -48,6 +48,8 @@ pub const PHASES: &[Phase] = &[
 pub struct Setup {
     pub(crate) scenario: Scenario,
     pub(crate) place: Arc<Place>,
+    /// The run's catalogue of services and metrics (the tally's layout).
+    pub(crate) catalog: Arc<Catalog>,
     pub(crate) calendar: RunCalendar,
     pub(crate) schedule: Schedule,
     pub(crate) tables: Tables,
@@ -62,8 +64,15 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Precomputes tables and schedules for a scenario on its place.
+    /// Precomputes tables and schedules for a scenario on its place, with the catalogue of
+    /// this scenario's own services.
     pub fn new(scenario: &Scenario, place: &Arc<Place>) -> Result<Setup, Error> {
+        Setup::with_catalog(scenario, place, Arc::new(Catalog::of_scenarios([scenario])))
+    }
+
+    /// As [`Setup::new`], with the run's catalogue (the services of every scenario of the run),
+    /// so that every scenario's tallies list the same services.
+    pub fn with_catalog(scenario: &Scenario, place: &Arc<Place>, catalog: Arc<Catalog>) -> Result<Setup, Error> {
         let calendar = RunCalendar::new(scenario.start, scenario.end);
         let practice_need = practice_need(place);
         let schedule = Schedule::new(scenario, place, &calendar, &practice_need);
@@ -82,6 +91,7 @@ impl Setup {
         Ok(Setup {
             scenario: scenario.clone(),
             place: Arc::clone(place),
+            catalog,
             calendar,
             schedule,
             tables,
@@ -100,6 +110,11 @@ impl Setup {
     /// The service capacities by week and locality.
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
+    }
+
+    /// The catalogue of services and metrics the tallies are laid out for.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// Residents synthesised at the start of each replicate (approximately: synthesis rounds
@@ -140,11 +155,18 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
         .into_par_iter()
         .map(|mut block| week::simulate_locality(setup, &key, &norms, &mut block))
         .collect();
-    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len());
+    // The locality tallies hold the built-in metrics and services; the run's declared ones stay
+    // zero until the service modules tally them.
+    let mut tally = Tally::new(
+        cal.weeks,
+        setup.place.n_localities(),
+        cal.financial_years.len(),
+        &Catalog::builtin(),
+    );
     for (l, block) in blocks.iter().enumerate() {
         block.copy_into(&mut tally, l);
     }
-    tally
+    tally.widened(&setup.catalog)
 }
 
 /// Runs one replicate and also returns the final population (for tests and diagnostics).
@@ -157,9 +179,14 @@ pub fn run_replicate_with_population(
     let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let cal = &setup.calendar;
-    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len());
+    let mut tally = Tally::new(
+        cal.weeks,
+        setup.place.n_localities(),
+        cal.financial_years.len(),
+        &Catalog::builtin(),
+    );
     for (l, block) in pop.localities.iter_mut().enumerate() {
         week::simulate_locality(setup, &key, &norms, block).copy_into(&mut tally, l);
     }
-    (tally, pop)
+    (tally.widened(&setup.catalog), pop)
 }
