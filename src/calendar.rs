@@ -3,6 +3,10 @@
 //! The engine steps in whole weeks from the scenario's start date. Dates are stored as days
 //! since 1970-01-01 (proleptic Gregorian), so no date library is needed and arithmetic is exact.
 
+/// Weeks per year (365.25 / 7): turns annual rates into weekly ones and person-weeks into
+/// person-years.
+pub const WEEKS_PER_YEAR: f64 = 365.25 / 7.0;
+
 use std::fmt;
 
 /// A calendar date, stored as days since 1970-01-01.

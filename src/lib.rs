@@ -40,5 +40,6 @@ pub mod results;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod services;
 
 pub use error::Error;

@@ -16,60 +16,64 @@
 use rand::RngCore;
 
 /// Why a draw is made. Each purpose is an independent sub-stream, so adding a new purpose
-/// never changes the numbers an existing purpose sees.
+/// never changes the numbers an existing purpose sees. Discriminants are explicit and never
+/// change: a new purpose takes the next unused number, wherever it is listed.
 #[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Purpose {
     // synthesis
     SynthSex = 1,
-    SynthLsoa,
-    SynthEthnicity,
-    SynthCondition,
-    SynthFrailty,
-    SynthFrailtySeverity,
-    SynthIsolation,
-    SynthCare,
-    SynthBirthday,
-    SynthPractice,
+    SynthLsoa = 2,
+    SynthEthnicity = 3,
+    SynthCondition = 4,
+    SynthFrailty = 5,
+    SynthFrailtySeverity = 6,
+    SynthIsolation = 7,
+    SynthCare = 8,
+    SynthBirthday = 9,
+    SynthPractice = 10,
     // demography
-    Death,
-    OutMigration,
-    Births,
-    InMigrationCount,
-    NewcomerAge,
-    NewcomerSex,
-    NewcomerLsoa,
+    Death = 11,
+    OutMigration = 12,
+    Births = 13,
+    InMigrationCount = 14,
+    NewcomerAge = 15,
+    NewcomerSex = 16,
+    NewcomerLsoa = 17,
     // health dynamics
-    ConditionOnset,
-    FrailtyOnset,
-    FrailtyProgression,
-    IsolationOnset,
-    IsolationResolve,
+    ConditionOnset = 18,
+    FrailtyOnset = 19,
+    FrailtyProgression = 20,
+    IsolationOnset = 21,
+    IsolationResolve = 22,
     // crises and hospital
-    Crisis,
-    AeAdmit,
-    LosZeroDay,
-    LosLength,
-    HospitalDeath,
-    DischargeNeed,
-    DischargeCareHome,
-    LiaisonDivert,
-    ReablementOutcome,
-    ReablementCareHome,
-    VisitWithin2h,
-    CommunityCarePackage,
-    CommunityCareHome,
+    Crisis = 23,
+    AeAdmit = 24,
+    LosZeroDay = 25,
+    LosLength = 26,
+    HospitalDeath = 27,
+    DischargeNeed = 28,
+    DischargeCareHome = 29,
+    LiaisonDivert = 30,
+    ReablementOutcome = 31,
+    ReablementCareHome = 32,
+    VisitWithin2h = 33,
+    CommunityCarePackage = 34,
+    CommunityCareHome = 35,
     // services
-    HuddleFlag,
-    PicReferral,
-    PicIsolationResolved,
-    SpReferral,
-    PharmacistFlag,
-    GpConsultation,
+    HuddleFlag = 36,
+    PicReferral = 37,
+    PicIsolationResolved = 38,
+    SpReferral = 39,
+    PharmacistFlag = 40,
+    GpConsultation = 41,
     // event scheduling
     /// The geometric wait until an agent's next candidate event (thinning).
-    WaitTime,
+    WaitTime = 42,
+    // scenario-declared services
+    /// A scenario-declared service's referral draw (`uniform_at` with the service's salt).
+    CustomReferral = 43,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -325,6 +329,19 @@ fn to_unit(bits: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn purpose_discriminants_are_pinned() {
+        // A draw's key includes its purpose's number: these must never change, or every
+        // result would change with them.
+        assert_eq!(Purpose::SynthSex as u8, 1);
+        assert_eq!(Purpose::Death as u8, 11);
+        assert_eq!(Purpose::Crisis as u8, 23);
+        assert_eq!(Purpose::HuddleFlag as u8, 36);
+        assert_eq!(Purpose::GpConsultation as u8, 41);
+        assert_eq!(Purpose::WaitTime as u8, 42);
+        assert_eq!(Purpose::CustomReferral as u8, 43);
+    }
 
     #[test]
     fn the_same_key_gives_the_same_draw() {

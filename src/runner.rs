@@ -63,7 +63,8 @@ pub const MAX_REPLICATES: u32 = 100_000;
 /// decade, 1.3e7), used for time estimates.
 pub const AGENT_WEEKS_PER_CORE_SECOND: f64 = 1.3e7;
 
-/// Bytes each agent a running replicate has reserved room for takes: its columns
+/// Bytes each agent a running replicate has reserved room for takes, besides the services'
+/// columns ([`crate::engine::Setup::service_bytes_per_agent`]): its columns
 /// ([`LocalityPop::BYTES_PER_AGENT`]), its hashed random stream (8) and its share of the scratch
 /// lists and synthesis slots (8).
 const BYTES_PER_AGENT_IN_FLIGHT: f64 = LocalityPop::BYTES_PER_AGENT as f64 + 16.0;
@@ -106,7 +107,8 @@ pub struct Prepared<'a> {
 /// Loads the places (scenarios naming the same place share one copy) and builds every
 /// scenario's set-up with the request's catalogue (the union of the scenarios' declared
 /// services, so every scenario's outputs list the same services). Refuses zero replicates, no
-/// scenarios and too many threads.
+/// scenarios, too many threads and a declared service whose key would name an output a
+/// built-in one already has ([`Catalog::key_clash`]).
 pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
     if request.replicates == 0 {
         return Err(Error::Request("--replicates must be at least 1".into()));
@@ -115,6 +117,16 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
         return Err(Error::Request("no scenario given".into()));
     }
     check_threads(request.threads)?;
+    for scenario in &request.scenarios {
+        for c in &scenario.services.custom {
+            if let Some(why) = Catalog::key_clash(&c.key) {
+                return Err(Error::Request(format!(
+                    "scenario {}: the declared service [services.custom.{}]: {why}; choose another key",
+                    scenario.name, c.key
+                )));
+            }
+        }
+    }
     let catalog = Arc::new(Catalog::of_scenarios(&request.scenarios));
     let mut places: Vec<(PlaceSource, Arc<Place>)> = Vec::new();
     let mut setups = Vec::with_capacity(request.scenarios.len());
@@ -316,7 +328,8 @@ impl Prepared<'_> {
                 &self.catalog,
             ) as f64;
             tallies += replicates * tally;
-            in_flight = in_flight.max(setup.agent_capacity() * BYTES_PER_AGENT_IN_FLIGHT + tally);
+            let per_agent = BYTES_PER_AGENT_IN_FLIGHT + setup.service_bytes_per_agent() as f64;
+            in_flight = in_flight.max(setup.agent_capacity() * per_agent + tally);
             agent_weeks += replicates * setup.agents() * cal.weeks as f64;
         }
         // Rayon may start another replicate on a thread waiting for its localities: allow two

@@ -1,7 +1,6 @@
 //! The run-level catalogue with a scenario-declared service, end to end through the library:
-//! run → data files → comparison → the folder read back → charts. The engine does not tally
-//! declared services' activity yet, so their counts are zero, but their running costs come from
-//! the capacity the scenario staffs and are not.
+//! run → data files → comparison → the folder read back → charts. Its running costs come from
+//! the capacity the scenario staffs; a scenario that does not declare it lists it with zeros.
 // Zeros that nothing was added to are exactly zero: exact comparison is the test.
 #![allow(clippy::float_cmp)]
 
@@ -269,9 +268,14 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
             })
             .unwrap_or_else(|| panic!("no {metric}"))
     };
-    // Nothing avoided yet (the engine does not run the service), so it returns £0 per £1.
-    assert_eq!(level("cost_avoided_home_visits").mean, 0.0);
-    assert_eq!(level("return_per_pound_home_visits").mean, 0.0);
+    // Its return per £1 is the cost it avoided over its running cost.
+    let (avoided, running) = (
+        level("cost_avoided_home_visits").mean,
+        level("running_cost_home_visits").mean,
+    );
+    assert!(avoided >= 0.0 && running > 0.0, "{avoided} {running}");
+    let ret = level("return_per_pound_home_visits").mean;
+    assert!((ret - avoided / running).abs() <= 1e-6 * ret.abs().max(1.0), "{ret}");
     let comparison = std::fs::read_to_string(cmp_dir.join("comparison.csv")).unwrap();
     assert!(comparison.contains(",return_per_pound_home_visits,all,"));
     assert!(comparison.contains(",running_cost_home_visits,all,"));
@@ -350,4 +354,26 @@ fn a_scenario_without_the_declared_service_reports_zeros_for_it() {
             assert_eq!(with.annual_total_at(fy, m), without.annual_total_at(fy, m));
         }
     }
+}
+
+#[test]
+fn a_declared_service_whose_outputs_would_clash_with_built_in_ones_is_refused() {
+    let mut scenarios = scenarios();
+    scenarios[1].services.custom[0].key = "huddle".into();
+    let err = run(
+        &RunRequest {
+            scenarios,
+            replicates: 1,
+            seed: 7,
+            threads: 1,
+        },
+        &Silent,
+    )
+    .unwrap_err();
+    assert!(err.is_bad_input());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("[services.custom.huddle]") && msg.contains("huddle_caseload"),
+        "{msg}"
+    );
 }

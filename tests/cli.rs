@@ -107,6 +107,34 @@ fn validate_reports_every_bad_file() {
 }
 
 #[test]
+fn a_bad_declared_service_is_bad_input_located_by_file_line_and_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/bad/custom_probability_out_of_range.toml");
+    let o = placesim(tmp.path(), &["validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("custom_probability_out_of_range.toml:5:24: services.custom.falls.referral_probability: 1.3 is outside [0, 1]"),
+        "{err}"
+    );
+}
+
+#[test]
+fn explain_keys_lists_the_keys_of_a_declared_service() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = placesim(tmp.path(), &["explain", "keys"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for key in [
+        "services.life.divert_probability",
+        "services.custom.<key>.min_age",
+        "services.custom.<key>.evidence",
+    ] {
+        assert!(text.lines().any(|l| l.trim() == key), "{key} not in:\n{text}");
+    }
+}
+
+#[test]
 fn an_existing_output_folder_is_left_untouched() {
     // Exits 2 whether the scenario is rejected or the folder is (tests/cli_run.rs checks
     // the folder message once scenarios load); either way the old run must survive.

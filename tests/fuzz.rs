@@ -289,7 +289,9 @@ fn render_scenario(g: &GenScenario, ctx: &ScenarioCtx) -> String {
     }
     let mut sections: BTreeMap<String, String> = BTreeMap::new();
     for (key, value, dotted) in &g.entries {
-        let key = SCENARIO_KEYS[key.index(SCENARIO_KEYS.len())];
+        // A declared service's keys (`services.custom.<key>.…`) are written for one instance.
+        let key = SCENARIO_KEYS[key.index(SCENARIO_KEYS.len())].replace("<key>", "falls_prevention");
+        let key = key.as_str();
         let v = match value {
             GenValue::Example(which, factor) => match ctx.examples.get(key) {
                 Some(ex) if !ex.is_empty() => {

@@ -340,3 +340,239 @@ fn errors_in_an_extended_file_point_at_that_file() {
     assert_eq!(e.field, "services.pic.max_weeks");
     assert!(e.message.contains("outside [1, 520]"), "{}", e.message);
 }
+
+/// A scenario-declared service with every key written (`[services.custom.<key>]`), extending the
+/// shipped baseline; `extra` is appended.
+fn with_declared_services(extra: &str) -> Result<Scenario, placesim::error::ScenarioErrors> {
+    let text = format!(
+        r#"extends = "baseline.toml"
+
+[services.custom.falls_prevention]
+label = "Community falls prevention"
+evidence = "estimate: for the loader's tests"
+kind = "support_episode"
+enabled = true
+start = "2021-04-05"
+full_by = "2021-09-27"
+capacity_multiplier = 1.5
+capacity_multiplier_from = "2023-04-03"
+capacity = {{ mayday = 100, purley = 50 }}
+allocation = "need"
+allocation_from = "2021-04-05"
+min_age = 65
+max_age = 100
+min_frailty = 1
+min_conditions = 2
+max_imd_decile = 5
+localities = ["mayday", "purley"]
+recent_discharge_weeks = 8
+route = "ae_liaison"
+referral_probability = 0.08
+duration_weeks = 24
+crisis_effect = 0.02
+admission_effect = -0.01
+length_of_stay_effect = 0.03
+home_care_effect = 0.04
+care_home_effect = 0.05
+effect_ramp_weeks = 26
+cost_per_start = 144.0
+running_cost_per_capacity_year = 500.0
+
+# Written before `falls_prevention`, listed after it: services are sorted by key.
+[services.custom.walking_groups]
+evidence = "estimate: the fewest keys a declared service needs"
+kind = "referral_activity"
+enabled = false
+start = "2022-04-04"
+full_by = "2022-04-04"
+capacity = 12
+route = "gp"
+referral_probability = 0.001
+duration_weeks = 12
+cost_per_start = 20
+running_cost_per_capacity_year = 1000
+{extra}"#
+    );
+    load_scenario_str(&text, &root().join("scenarios/declared.toml"))
+}
+
+#[test]
+fn a_declared_service_loads_with_every_field() {
+    use placesim::scenario::{CustomKind, Route};
+    let s = with_declared_services("").unwrap_or_else(|e| panic!("{e}"));
+    let keys: Vec<&str> = s.services.custom.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(keys, ["falls_prevention", "walking_groups"]);
+    let c = &s.services.custom[0];
+    assert_eq!(c.label, "Community falls prevention");
+    assert_eq!(c.evidence, "estimate: for the loader's tests");
+    assert_eq!(c.kind, CustomKind::SupportEpisode);
+    assert!(c.rollout.enabled);
+    assert_eq!(
+        (c.rollout.start, c.rollout.full_by, c.rollout.capacity_multiplier_from),
+        (date("2021-04-05"), date("2021-09-27"), date("2023-04-03"))
+    );
+    assert_eq!(c.rollout.capacity_multiplier, 1.5);
+    let PerLocality::Each(capacity) = &c.capacity else {
+        panic!("a capacity per locality")
+    };
+    assert_eq!(
+        (capacity.get("mayday"), capacity.get("purley")),
+        (Some(&100.0), Some(&50.0))
+    );
+    assert_eq!(
+        (c.allocation, c.allocation_from),
+        (Allocation::Need, date("2021-04-05"))
+    );
+    let e = &c.eligibility;
+    assert_eq!(
+        (e.min_age, e.max_age, e.min_frailty, e.min_conditions, e.max_imd_decile),
+        (65, 100, 1, 2, 5)
+    );
+    assert_eq!(e.localities, ["mayday", "purley"]);
+    assert_eq!(e.recent_discharge_weeks, 8);
+    assert_eq!(c.route, Route::AeLiaison);
+    assert_eq!((c.referral_probability, c.duration_weeks), (0.08, 24));
+    let f = &c.effects;
+    assert_eq!(
+        (
+            f.crisis,
+            f.admission,
+            f.length_of_stay,
+            f.home_care,
+            f.care_home,
+            f.ramp_weeks
+        ),
+        (0.02, -0.01, 0.03, 0.04, 0.05, 26)
+    );
+    assert_eq!((c.cost_per_start, c.running_cost_per_capacity_year), (144.0, 500.0));
+
+    // Defaults: the label from the key, everyone eligible, no effects, the multiplier's date
+    // from the service's start, allocation by population from the scenario's start.
+    let w = &s.services.custom[1];
+    assert_eq!(w.label, "walking groups");
+    assert_eq!((w.kind, w.route), (CustomKind::ReferralActivity, Route::Gp));
+    assert!(!w.rollout.enabled);
+    assert_eq!(w.rollout.capacity_multiplier, 1.0);
+    assert_eq!(w.rollout.capacity_multiplier_from, w.rollout.start);
+    assert_eq!(w.capacity, PerLocality::Total(12.0));
+    assert_eq!((w.allocation, w.allocation_from), (Allocation::Population, s.start));
+    let e = &w.eligibility;
+    assert_eq!(
+        (e.min_age, e.max_age, e.min_frailty, e.min_conditions, e.max_imd_decile),
+        (0, 110, 0, 0, 10)
+    );
+    assert!(e.localities.is_empty() && e.recent_discharge_weeks == 0);
+    let f = &w.effects;
+    assert_eq!(
+        (
+            f.crisis,
+            f.admission,
+            f.length_of_stay,
+            f.home_care,
+            f.care_home,
+            f.ramp_weeks
+        ),
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0)
+    );
+
+    // Everything else is the baseline's.
+    let b = load("baseline.toml");
+    assert_eq!(s.model, b.model);
+    assert_eq!(
+        (&s.services.huddles, &s.services.life, &s.services.social_care),
+        (&b.services.huddles, &b.services.life, &b.services.social_care)
+    );
+    assert!(b.services.custom.is_empty());
+}
+
+#[test]
+fn a_child_file_overrides_one_key_of_a_declared_service() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let parent = dir.path().join("parent.toml");
+    let parent_text = format!(
+        "extends = {:?}\n\n[services.custom.falls_prevention]\nevidence = \"estimate: parent\"\nkind = \"case_management\"\nenabled = true\nstart = \"2021-04-05\"\nfull_by = \"2021-09-27\"\ncapacity = 40\nroute = \"huddle\"\nreferral_probability = 0.3\nduration_weeks = 26\ncrisis_effect = 0.1\ncost_per_start = 100\nrunning_cost_per_capacity_year = 2500\n",
+        root().join("scenarios/baseline.toml").display().to_string()
+    );
+    std::fs::write(&parent, parent_text).expect("write parent");
+    let child = dir.path().join("child.toml");
+    std::fs::write(
+        &child,
+        "extends = \"parent.toml\"\n\n[services.custom.falls_prevention]\nreferral_probability = 0.2\n",
+    )
+    .expect("write child");
+    let p = load_scenario(&parent).unwrap_or_else(|e| panic!("{e}"));
+    let c = load_scenario(&child).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(c.services.custom.len(), 1);
+    assert_eq!(c.services.custom[0].referral_probability, 0.2);
+    let mut expected = p.services.custom[0].clone();
+    expected.referral_probability = 0.2;
+    assert_eq!(c.services.custom[0], expected);
+
+    // A bad override is reported in the child, at its line; the rest still comes from the parent.
+    std::fs::write(
+        &child,
+        "extends = \"parent.toml\"\n\n[services.custom.falls_prevention]\ncrisis_effect = 1.5\n",
+    )
+    .expect("write child");
+    let err = load_scenario(&child).expect_err("effect out of range");
+    assert_eq!(err.0.len(), 1, "{err}");
+    let e = &err.0[0];
+    assert_eq!((e.file.as_path(), e.line, e.column), (child.as_path(), 4, 17));
+    assert_eq!(e.field, "services.custom.falls_prevention.crisis_effect");
+}
+
+#[test]
+fn declared_services_are_summarised_after_every_built_in_parameter() {
+    let s = with_declared_services("").unwrap_or_else(|e| panic!("{e}"));
+    let b = load("baseline.toml");
+    let params = s.key_parameters();
+    let built_in = b.key_parameters();
+    assert_eq!(&params[..built_in.len()], &built_in[..]);
+    let declared: Vec<&(String, String)> = params[built_in.len()..].iter().collect();
+    assert_eq!(declared.len(), 2, "{declared:?}");
+    assert_eq!(declared[0].0, "services.custom.falls_prevention");
+    let line = &declared[0].1;
+    for part in [
+        "support_episode",
+        "ae_liaison",
+        "concurrent clients",
+        "mayday 100; purley 50",
+        "from 2021-04-05",
+        "crisis 0.02",
+        "admission -0.01",
+    ] {
+        assert!(line.contains(part), "{part:?} not in {line:?}");
+    }
+    assert_eq!(declared[1].0, "services.custom.walking_groups");
+    assert!(
+        declared[1].1.contains("referrals per week") && declared[1].1.contains("not run"),
+        "{}",
+        declared[1].1
+    );
+}
+
+#[test]
+fn explained_keys_include_those_of_a_declared_service() {
+    for key in [
+        "label",
+        "evidence",
+        "kind",
+        "min_age",
+        "localities",
+        "crisis_effect",
+        "running_cost_per_capacity_year",
+    ] {
+        let path = format!("services.custom.<key>.{key}");
+        assert!(SCENARIO_KEYS.contains(&path.as_str()), "{path}");
+    }
+    // Built-in keys keep their place, before the declared service's.
+    let first_custom = SCENARIO_KEYS
+        .iter()
+        .position(|k| k.starts_with("services.custom."))
+        .expect("custom keys");
+    let last_built_in = SCENARIO_KEYS
+        .iter()
+        .rposition(|k| k.starts_with("services.social_care."))
+        .expect("social care keys");
+    assert!(last_built_in < first_custom);
+}

@@ -8,7 +8,7 @@ use super::targets::{evaluate, Target, TargetResult};
 use crate::calendar::Date;
 use crate::error::Error;
 use crate::runner::{run, RunRequest, Silent};
-use crate::scenario::Scenario;
+use crate::scenario::{KeyList, Scenario};
 use serde::Deserialize;
 
 /// A parameter the calibration may move, addressed by its scenario key.
@@ -72,50 +72,22 @@ pub fn parse_setup(text: &str, origin: &str) -> Result<Setup, String> {
     }
 }
 
-/// The keys [`set_parameter`] understands.
-pub const PARAMETER_KEYS: &[&str] = &[
-    "model.crisis_rate_scale",
-    "model.admission_scale",
-    "model.mortality_scale",
-    "model.imd_gradient_scale",
-    "model.readmission_hr",
-    "model.community_care_scale",
-    "services.huddles.effect",
-    "services.huddles.reviews_per_practice_per_week",
-    "services.huddles.flag_probability",
-    "services.life.divert_probability",
-    "services.life.no_package_probability",
-    "services.pic.crisis_effect",
-    "services.social_prescribing.ae_effect",
-    "services.pharmacists.effect",
-];
+/// The keys [`set_parameter`] understands: the scenario keys declared calibratable
+/// (`calibrate` in [`crate::scenario`]'s declarations), in their declared order.
+pub const PARAMETER_KEYS: KeyList = KeyList::new(crate::scenario::calibration_keys);
 
 /// Sets one parameter of a scenario by key.
 pub fn set_parameter(s: &mut Scenario, key: &str, v: f64) -> Result<(), String> {
-    let slot = match key {
-        "model.crisis_rate_scale" => &mut s.model.crisis_rate_scale,
-        "model.admission_scale" => &mut s.model.admission_scale,
-        "model.mortality_scale" => &mut s.model.mortality_scale,
-        "model.imd_gradient_scale" => &mut s.model.imd_gradient_scale,
-        "model.readmission_hr" => &mut s.model.readmission_hr,
-        "model.community_care_scale" => &mut s.model.community_care_scale,
-        "services.huddles.effect" => &mut s.services.huddles.effect,
-        "services.huddles.reviews_per_practice_per_week" => &mut s.services.huddles.reviews_per_practice_per_week,
-        "services.huddles.flag_probability" => &mut s.services.huddles.flag_probability,
-        "services.life.divert_probability" => &mut s.services.life.divert_probability,
-        "services.life.no_package_probability" => &mut s.services.life.no_package_probability,
-        "services.pic.crisis_effect" => &mut s.services.pic.crisis_effect,
-        "services.social_prescribing.ae_effect" => &mut s.services.social_prescribing.ae_effect,
-        "services.pharmacists.effect" => &mut s.services.pharmacists.effect,
-        _ => {
-            return Err(format!(
-                "`{key}` cannot be calibrated; calibratable keys: {}",
-                PARAMETER_KEYS.join(", ")
-            ))
+    match s.calibration_slots().into_iter().find(|(k, _)| k == key) {
+        Some((_, slot)) => {
+            *slot = v;
+            Ok(())
         }
-    };
-    *slot = v;
-    Ok(())
+        None => Err(format!(
+            "`{key}` cannot be calibrated; calibratable keys: {}",
+            PARAMETER_KEYS.join(", ")
+        )),
+    }
 }
 
 /// Weighted sum of squared standardised distances of the simulated means from the targets'
@@ -313,5 +285,42 @@ mod tests {
         }
         assert!(set_parameter(&mut s, "model.nonsense", 1.0).is_err());
         assert!((s.model.crisis_rate_scale - 0.123).abs() < 1e-12);
+        assert!((s.services.pharmacists.effect - 0.123).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibratable_keys_are_the_declared_ones_in_rank_order() {
+        assert_eq!(
+            PARAMETER_KEYS.to_vec(),
+            [
+                "model.crisis_rate_scale",
+                "model.admission_scale",
+                "model.mortality_scale",
+                "model.imd_gradient_scale",
+                "model.readmission_hr",
+                "model.community_care_scale",
+                "services.huddles.effect",
+                "services.huddles.reviews_per_practice_per_week",
+                "services.huddles.flag_probability",
+                "services.life.divert_probability",
+                "services.life.no_package_probability",
+                "services.pic.crisis_effect",
+                "services.social_prescribing.ae_effect",
+                "services.pharmacists.effect",
+            ]
+        );
+        let err = set_parameter(
+            &mut crate::scenario::load_scenario(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml"),
+            )
+            .unwrap(),
+            "services.life.max_weeks",
+            3.0,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("cannot be calibrated") && err.contains("services.pharmacists.effect"),
+            "{err}"
+        );
     }
 }

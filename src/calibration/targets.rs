@@ -6,7 +6,7 @@ use crate::results::summary::{interval, Interval};
 use crate::results::{Metric, ScenarioResult, Tally, AGE_BANDS, BREAKDOWN_CELLS, LIFE_AGE_GROUPS};
 use serde::Deserialize;
 
-/// The embedded Croydon targets (MODEL.md §8).
+/// The embedded Croydon targets (`data/targets.toml`; docs/validation.md §10).
 pub const CROYDON_TARGETS: &str = include_str!("../../data/targets.toml");
 
 /// How a simulated value is computed.

@@ -29,7 +29,7 @@ pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Resu
         "scenario": first.scenario.name,
         "scale": first.scenario.scale,
         "replicates": first.replicates.len(),
-        "note": "calibration targets (MODEL.md §8) evaluated on the first scenario of this run",
+        "note": "calibration targets (data/targets.toml, docs/validation.md §10) evaluated on the first scenario of this run",
     });
     Ok(vec![
         dir.write_data_file("targets.csv", |w| write_targets_csv(w, &evaluated))?,

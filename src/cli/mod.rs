@@ -48,7 +48,7 @@ enum Command {
         #[arg(value_enum)]
         topic: Option<Topic>,
     },
-    /// Run a scenario and check it against every calibration target (MODEL.md §8): prints
+    /// Run a scenario and check it against every calibration target (data/targets.toml; docs/validation.md §10): prints
     /// the table and writes targets.csv and targets.json beside the run's outputs.
     ValidateTargets(ValidateTargetsArgs),
     /// Fit the uncertain parameters named in the calibration set-up to the targets
@@ -312,8 +312,12 @@ fn explain(topic: Option<Topic>) {
     let all = topic.is_none();
     if all || topic == Some(Topic::Phases) {
         println!("Weekly phases, in order (every locality, every week):");
-        for (i, p) in placesim::engine::PHASES.iter().enumerate() {
-            println!("{:>3}. {:<28} {}", i + 1, p.name, p.description);
+        for p in placesim::engine::PHASES {
+            let kind = match p.step {
+                placesim::engine::phases::Step::PerResident => "per resident",
+                placesim::engine::phases::Step::Locality => "per locality",
+            };
+            println!("  {:<26} [{kind}; engine::{}] {}", p.name, p.function, p.description);
         }
     }
     if all || topic == Some(Topic::Metrics) {

@@ -7,41 +7,32 @@
 //! Localities of a replicate run in parallel and are merged in place order, so results are
 //! bit-identical for any thread count.
 
+mod crises;
+mod demography;
+mod health;
+pub(crate) mod hospital;
+pub(crate) mod locality;
+pub mod phases;
+mod primary_care;
 pub mod schedule;
-mod week;
+pub(crate) mod social_care;
+mod stocks;
+pub mod tally;
+
+pub use phases::{Phase, PHASES};
 
 use crate::error::Error;
+use crate::model::onset::BirthdayOnset;
 use crate::model::tables::Tables;
 use crate::place::Place;
 use crate::population::synth::{synthesize_with_capacity, AttributeModel};
-use crate::results::{Catalog, RunCalendar, Tally};
+use crate::results::{Catalog, RunCalendar, Tally, N_METRICS};
 use crate::rng::ReplicateKey;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use schedule::Schedule;
 use std::sync::Arc;
-
-/// One step of the weekly loop.
-#[derive(Debug, Clone, Copy)]
-pub struct Phase {
-    /// Short name.
-    pub name: &'static str,
-    /// What it does.
-    pub description: &'static str,
-}
-
-/// The weekly step order (invariant 5). Every locality runs these phases in this order each
-/// week; `placesim explain phases` prints them.
-pub const PHASES: &[Phase] = &[
-    Phase { name: "1 demography", description: "Per resident, in serial order: birthday ageing (with condition onset at the new age), death (life table x IMD decile x frailty and condition hazard ratios, normalised by age), out-migration." },
-    Phase { name: "2 health dynamics", description: "Frailty onset and progression (faster for 12 weeks after an admission), isolation onset and resolution, community entry to home care or a care home (65+), GP consultations." },
-    Phase { name: "3 hospital progress", description: "Inpatients use up their acute stay; those fit for discharge go home, die in hospital, or join the queue for reablement, a home-care package or a care home. LIFE reablement episodes that end this week join the outcome queue." },
-    Phase { name: "4 case-finding proposals", description: "Eligible residents at rising risk are flagged for their practice huddle; GPs refer isolated residents and those with mental illness to social prescribing. Waiting lists persist between weeks." },
-    Phase { name: "5 crises", description: "Residents at home draw a crisis (age rate x deprivation gradient x frailty x conditions x isolation x 30-day readmission risk x active service effects); a crisis is an A&E attendance, which converts to an admission proposal by age." },
-    Phase { name: "6 capacity allocation", description: "Sequential, fixed order, highest priority then lowest serial: reablement completions; hospital discharges to reablement, packages and care homes (unplaced patients accrue delayed bed days); LIFE A&E liaison (diverts some admissions home with LIFE support); admissions (length of stay, discharge need, in-hospital death); community care entries; huddle reviews per practice (with referrals); PIC starts; social-prescribing referrals; pharmacist reviews." },
-    Phase { name: "7 inflows", description: "Births (women 15-44 x birth rate) and in-migrants so the locality follows its growth path; newcomers' attributes are drawn as at synthesis." },
-    Phase { name: "8 tallies", description: "Stocks (population, caseloads, waiting lists, care status) are counted at the end of the week into the weekly and financial-year tallies; events were counted when they happened." },
-];
+use tally::LocalityTally;
 
 /// Everything precomputed for one scenario on one place.
 #[derive(Debug, Clone)]
@@ -60,7 +51,7 @@ pub struct Setup {
     /// Fraction of extra agents to reserve room for.
     pub(crate) extra_capacity: f64,
     /// Condition and frailty onset probabilities at birthdays.
-    pub(crate) birthday: week::BirthdayOnset,
+    pub(crate) birthday: BirthdayOnset,
 }
 
 impl Setup {
@@ -71,8 +62,25 @@ impl Setup {
     }
 
     /// As [`Setup::new`], with the run's catalogue (the services of every scenario of the run),
-    /// so that every scenario's tallies list the same services.
+    /// so that every scenario's tallies list the same services. Refuses a catalogue that lacks
+    /// one of the scenario's declared services, or declared services not sorted by key.
     pub fn with_catalog(scenario: &Scenario, place: &Arc<Place>, catalog: Arc<Catalog>) -> Result<Setup, Error> {
+        let custom = &scenario.services.custom;
+        if custom.windows(2).any(|w| w[0].key >= w[1].key) {
+            return Err(Error::Request(format!(
+                "scenario {}: its declared services are not sorted by key",
+                scenario.name
+            )));
+        }
+        if let Some(c) = custom
+            .iter()
+            .find(|c| !catalog.custom_services().iter().any(|s| s.key == c.key))
+        {
+            return Err(Error::Request(format!(
+                "scenario {}: the run's catalogue lacks its service {}",
+                scenario.name, c.key
+            )));
+        }
         let calendar = RunCalendar::new(scenario.start, scenario.end);
         let practice_need = practice_need(place);
         let schedule = Schedule::new(scenario, place, &calendar, &practice_need);
@@ -98,8 +106,23 @@ impl Setup {
             attributes: AttributeModel::new(place),
             synth_scale,
             extra_capacity,
-            birthday: week::BirthdayOnset::new(place),
+            birthday: BirthdayOnset::new(place),
         })
+    }
+
+    /// Metrics tallied: the built-in metrics, then four per scenario-declared service.
+    pub fn n_metrics(&self) -> usize {
+        N_METRICS + crate::services::custom::metric::PER_SERVICE * self.scenario.services.custom.len()
+    }
+
+    /// Index of the first metric of the scenario's `j`-th declared service.
+    pub fn custom_metric_base(&self, j: usize) -> usize {
+        N_METRICS + crate::services::custom::metric::PER_SERVICE * j
+    }
+
+    /// Bytes of per-agent state the services keep while a locality runs.
+    pub fn service_bytes_per_agent(&self) -> usize {
+        crate::services::Services::new(self, 0, 0).bytes_per_agent()
     }
 
     /// The calendar.
@@ -150,23 +173,19 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
     let pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let cal = &setup.calendar;
-    let blocks: Vec<week::LocalityTally> = pop
+    let blocks: Vec<LocalityTally> = pop
         .localities
         .into_par_iter()
-        .map(|mut block| week::simulate_locality(setup, &key, &norms, &mut block))
+        .map(|mut block| simulate_locality(setup, &key, &norms, &mut block))
         .collect();
-    // The locality tallies hold the built-in metrics and services; the run's declared ones stay
-    // zero until the service modules tally them.
-    let mut tally = Tally::new(
-        cal.weeks,
-        setup.place.n_localities(),
-        cal.financial_years.len(),
-        &Catalog::builtin(),
-    );
+    // The locality tallies are laid out for the scenario's own services; the run's catalogue
+    // may hold other scenarios' too.
+    let own = Catalog::of_scenarios([&setup.scenario]);
+    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
     for (l, block) in blocks.iter().enumerate() {
         block.copy_into(&mut tally, l);
     }
-    tally.widened(&setup.catalog)
+    tally.relaid(&own, &setup.catalog)
 }
 
 /// Runs one replicate and also returns the final population (for tests and diagnostics).
@@ -179,14 +198,24 @@ pub fn run_replicate_with_population(
     let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let cal = &setup.calendar;
-    let mut tally = Tally::new(
-        cal.weeks,
-        setup.place.n_localities(),
-        cal.financial_years.len(),
-        &Catalog::builtin(),
-    );
+    let own = Catalog::of_scenarios([&setup.scenario]);
+    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
     for (l, block) in pop.localities.iter_mut().enumerate() {
-        week::simulate_locality(setup, &key, &norms, block).copy_into(&mut tally, l);
+        simulate_locality(setup, &key, &norms, block).copy_into(&mut tally, l);
     }
-    (tally.widened(&setup.catalog), pop)
+    (tally.relaid(&own, &setup.catalog), pop)
+}
+
+/// Simulates one locality over the whole run, mutating its population.
+fn simulate_locality(
+    setup: &Setup,
+    key: &ReplicateKey,
+    norms: &crate::model::tables::Normalisers,
+    pop: &mut crate::population::LocalityPop,
+) -> LocalityTally {
+    let mut run = locality::LocalityRun::new(setup, key, norms, pop);
+    for w in 0..setup.calendar.weeks {
+        phases::run_week(&mut run, w);
+    }
+    run.tal
 }

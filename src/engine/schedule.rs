@@ -10,8 +10,7 @@ use crate::place::Place;
 use crate::results::RunCalendar;
 use crate::scenario::{Allocation, CustomKind, PerLocality, Rollout, Scenario};
 
-/// Weeks per year (365.25 / 7).
-pub const WEEKS_PER_YEAR: f64 = 365.25 / 7.0;
+pub use crate::calendar::WEEKS_PER_YEAR;
 
 /// Capacities of every service, by week and locality.
 #[derive(Debug, Clone)]
@@ -47,21 +46,19 @@ pub struct Schedule {
     pub package_starts: Vec<u32>,
     /// Care-home placements per `[week][locality]`.
     pub care_home_places: Vec<u32>,
-    /// Capacity of each scenario-declared service, in the order of the scenario's
-    /// `services.custom`.
+    /// Each scenario-declared service's capacity, in the scenario's order.
     pub custom: Vec<CustomCapacity>,
 }
 
-/// Capacity of one scenario-declared service.
-#[derive(Debug, Clone, PartialEq)]
+/// The capacity of a scenario-declared service.
+#[derive(Debug, Clone)]
 pub struct CustomCapacity {
     /// The service's key.
     pub key: String,
-    /// Concurrent clients (case management, support episodes; rounded) or referrals taken on
-    /// (referral activity; cumulative floor) per `[week][locality]` (index with
-    /// [`Schedule::at`]).
+    /// Caseload places (case management, support episodes; rounded) or referrals taken on
+    /// (referral activity; cumulative floor) per `[week][locality]`.
     pub capacity: Vec<u32>,
-    /// Whether the service operates, per week.
+    /// Whether the service takes referrals, per week.
     pub active: Vec<bool>,
 }
 
@@ -99,25 +96,8 @@ impl Schedule {
             }
         };
 
-        // ICN+ factor per week and locality.
-        let mut icn = vec![0f32; cal.weeks * nl];
-        if s.icn_plus.enabled {
-            for (key, start) in &s.icn_plus.start_by_locality {
-                if let Some(l) = place.locality_index(key) {
-                    for (w, d) in dates.iter().enumerate() {
-                        let weeks_live = f64::from(d.days() - start.days()) / 7.0;
-                        if weeks_live >= 0.0 {
-                            let f = if s.icn_plus.ramp_weeks == 0 {
-                                1.0
-                            } else {
-                                ((weeks_live + 1.0) / f64::from(s.icn_plus.ramp_weeks)).min(1.0)
-                            };
-                            icn[w * nl + l] = f as f32;
-                        }
-                    }
-                }
-            }
-        }
+        // ICN+ operation factor per week and locality.
+        let icn = crate::services::icn_plus::operation(s, place, &dates);
 
         // Huddles: practices join in order within their locality across the rollout.
         let h = &s.huddles;
@@ -153,7 +133,8 @@ impl Schedule {
                 } else {
                     1.0
                 };
-                let icn_mult = 1.0 + (h_mult(s) - 1.0) * f64::from(icn[w * nl + l]);
+                let icn_mult =
+                    1.0 + (crate::services::icn_plus::huddle_capacity_multiplier(s) - 1.0) * f64::from(icn[w * nl + l]);
                 let c = h.reviews_per_practice_per_week * weight * icn_mult * multiplier(&h.rollout, d) * scale;
                 let before = carry[p].floor();
                 carry[p] += c;
@@ -253,8 +234,8 @@ impl Schedule {
                 CustomCapacity {
                     key: c.key.clone(),
                     capacity: match c.kind {
-                        CustomKind::CaseManagement | CustomKind::SupportEpisode => stock(&dates, nl, level),
                         CustomKind::ReferralActivity => flow(&dates, nl, level),
+                        CustomKind::CaseManagement | CustomKind::SupportEpisode => stock(&dates, nl, level),
                     },
                     active: dates.iter().map(|&d| active(&c.rollout, d)).collect(),
                 }
@@ -280,14 +261,6 @@ impl Schedule {
             care_home_places,
             custom,
         }
-    }
-}
-
-fn h_mult(s: &crate::scenario::Services) -> f64 {
-    if s.icn_plus.enabled {
-        s.icn_plus.huddle_capacity_multiplier
-    } else {
-        1.0
     }
 }
 

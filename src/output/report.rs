@@ -405,7 +405,7 @@ fn targets_table(folder: &RunFolder) -> Option<Targets> {
     let passed = targets.iter().filter(|t| t.pass).count();
     Some(Targets {
         note: format!(
-            "{passed} of {} targets pass, evaluated on {} in this run (MODEL.md §8; definitions and sources in targets.csv and docs/validation.md).",
+            "{passed} of {} targets pass, evaluated on {} in this run (data/targets.toml; definitions and sources in targets.csv and docs/validation.md §10).",
             targets.len(),
             folder.scenarios[0].name
         ),

@@ -18,14 +18,8 @@ pub mod flag {
     pub const ISOLATED: u8 = 1 << 2;
     /// In hospital (emergency admission).
     pub const IN_HOSPITAL: u8 = 1 << 3;
-    /// Flagged for a huddle review and waiting.
-    pub const HUDDLE_WAITING: u8 = 1 << 4;
-    /// Referred to a PIC and waiting.
-    pub const PIC_WAITING: u8 = 1 << 5;
-    /// Referred to social prescribing and waiting.
-    pub const SP_WAITING: u8 = 1 << 6;
-    /// Referred for a pharmacist review and waiting.
-    pub const PHARM_WAITING: u8 = 1 << 7;
+    // Service state (waiting lists, episodes) is not here: each service keeps its own
+    // columns (`crate::services`), so a new service never widens this field.
 }
 
 /// Care status.
@@ -89,18 +83,6 @@ pub struct LocalityPop {
     pub need: Vec<u8>,
     /// Week of the last discharge (for 30-day readmissions and post-admission frailty).
     pub discharged_week: Vec<u16>,
-    /// Last week of the current huddle care plan.
-    pub huddle_until: Vec<u16>,
-    /// Last week of PIC support.
-    pub pic_until: Vec<u16>,
-    /// Last week of LIFE reablement.
-    pub reablement_until: Vec<u16>,
-    /// Last week of the social-prescribing effect.
-    pub sp_until: Vec<u16>,
-    /// Last week of the pharmacist-review effect.
-    pub pharm_until: Vec<u16>,
-    /// Last week of the post-PIC care-package protection.
-    pub pic_protect_until: Vec<u16>,
     /// Moved into the place during the run (not resident at the start nor born here). QALYs
     /// are counted for the closed cohort only: the model fills each locality to its projected
     /// size with in-migrants, so a death averted displaces an in-migrant.
@@ -134,12 +116,6 @@ impl LocalityPop {
         self.hospital_days.reserve(n);
         self.need.reserve(n);
         self.discharged_week.reserve(n);
-        self.huddle_until.reserve(n);
-        self.pic_until.reserve(n);
-        self.reablement_until.reserve(n);
-        self.sp_until.reserve(n);
-        self.pharm_until.reserve(n);
-        self.pic_protect_until.reserve(n);
         self.moved_in.reserve(n);
     }
 
@@ -171,12 +147,6 @@ impl LocalityPop {
         self.hospital_days.push(0);
         self.need.push(need::ACUTE);
         self.discharged_week.push(NEVER);
-        self.huddle_until.push(NEVER);
-        self.pic_until.push(NEVER);
-        self.reablement_until.push(NEVER);
-        self.sp_until.push(NEVER);
-        self.pharm_until.push(NEVER);
-        self.pic_protect_until.push(NEVER);
         self.moved_in.push(false);
     }
 
@@ -186,8 +156,9 @@ impl LocalityPop {
     }
 
     /// Bytes of column storage per agent (for the memory budget; the engine also keeps each
-    /// resident's hashed random stream, 8 bytes, while it steps a locality).
-    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 * 7 + 1;
+    /// resident's hashed random stream, 8 bytes, and the services their own columns,
+    /// `crate::services::Services::bytes_per_agent`, while it steps a locality).
+    pub const BYTES_PER_AGENT: usize = 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 2 + 1 + 2 + 1;
 }
 
 /// The whole population: one block per locality, in place order.
@@ -227,15 +198,9 @@ mod tests {
             size_of_val(&p.hospital_days[0]),
             size_of_val(&p.need[0]),
             size_of_val(&p.discharged_week[0]),
-            size_of_val(&p.huddle_until[0]),
-            size_of_val(&p.pic_until[0]),
-            size_of_val(&p.reablement_until[0]),
-            size_of_val(&p.sp_until[0]),
-            size_of_val(&p.pharm_until[0]),
-            size_of_val(&p.pic_protect_until[0]),
             size_of_val(&p.moved_in[0]),
         ];
         assert_eq!(widths.iter().sum::<usize>(), LocalityPop::BYTES_PER_AGENT);
-        assert_eq!(LocalityPop::BYTES_PER_AGENT, 30);
+        assert_eq!(LocalityPop::BYTES_PER_AGENT, 18);
     }
 }

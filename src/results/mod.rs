@@ -162,36 +162,56 @@ impl Tally {
         u32s * 4 + f64s * 8
     }
 
-    /// This tally laid out for `catalog`, whose metrics and crisis-avoiding services must
-    /// begin with this tally's (as every catalogue begins with the built-in ones): the values
-    /// are kept and the catalogue's further metrics and services are zero. The engine tallies
-    /// the built-in metrics and widens its tally to the run's catalogue with this.
-    pub fn widened(self, catalog: &Catalog) -> Tally {
-        let (n_metrics, n_avoiding) = (catalog.n_metrics(), catalog.n_avoiding());
-        assert!(
-            n_metrics >= self.n_metrics && n_avoiding >= self.n_avoiding,
-            "a tally can only be widened"
+    /// This tally, laid out for catalogue `from`, laid out for `to` instead: every metric and
+    /// crisis-avoiding service moves to its place in `to` (matched by name and key) and those
+    /// of `to` that `from` lacks are zero. The engine tallies a scenario in its own catalogue;
+    /// a run's catalogue adds the services other scenarios declare. Panics when `from` does not
+    /// describe this tally or has a metric or service `to` lacks.
+    pub fn relaid(self, from: &Catalog, to: &Catalog) -> Tally {
+        assert_eq!(
+            (self.n_metrics, self.n_avoiding),
+            (from.n_metrics(), from.n_avoiding()),
+            "the tally is laid out for `from`"
         );
-        if (n_metrics, n_avoiding) == (self.n_metrics, self.n_avoiding) {
+        if from == to {
             return self;
         }
-        let widen = |from: &[u32], width: usize| -> Vec<u32> {
-            let mut to = Vec::with_capacity(from.len() / self.n_metrics * width);
-            for row in from.chunks(self.n_metrics) {
-                to.extend_from_slice(row);
-                to.resize(to.len() + width - self.n_metrics, 0);
+        let metric_at: Vec<usize> = from
+            .metrics()
+            .iter()
+            .map(|m| to.metric_index(&m.name).expect("`to` has every metric of `from`"))
+            .collect();
+        let service_at: Vec<usize> = from
+            .avoiding_services()
+            .iter()
+            .map(|s| {
+                to.avoiding_services()
+                    .iter()
+                    .position(|t| t.key == s.key)
+                    .expect("`to` has every service of `from`")
+            })
+            .collect();
+        let (n_metrics, n_avoiding) = (to.n_metrics(), to.n_avoiding());
+        let relay = |rows: &[u32]| -> Vec<u32> {
+            let mut out = vec![0; rows.len() / self.n_metrics.max(1) * n_metrics];
+            for (r, row) in rows.chunks(self.n_metrics).enumerate() {
+                for (&v, &m) in row.iter().zip(&metric_at) {
+                    out[r * n_metrics + m] = v;
+                }
             }
-            to
+            out
         };
-        let mut avoided = Vec::with_capacity(self.weeks * self.localities * n_avoiding * 2);
-        for row in self.avoided.chunks(self.n_avoiding * 2) {
-            avoided.extend_from_slice(row);
-            avoided.resize(avoided.len() + 2 * (n_avoiding - self.n_avoiding), 0.0);
+        let mut avoided = vec![0.0; self.weeks * self.localities * n_avoiding * 2];
+        for (r, row) in self.avoided.chunks(self.n_avoiding * 2).enumerate() {
+            for (pair, &k) in row.chunks(2).zip(&service_at) {
+                let at = (r * n_avoiding + k) * 2;
+                avoided[at..at + 2].copy_from_slice(pair);
+            }
         }
         Tally {
-            weekly: widen(&self.weekly, n_metrics),
-            annual: widen(&self.annual, n_metrics),
-            equity: widen(&self.equity, n_metrics),
+            weekly: relay(&self.weekly),
+            annual: relay(&self.annual),
+            equity: relay(&self.equity),
             avoided,
             n_metrics,
             n_avoiding,
@@ -417,28 +437,40 @@ mod tests {
     #[test]
     // Values are copied, not computed: exact comparison is the test.
     #[allow(clippy::float_cmp)]
-    fn a_widened_tally_keeps_every_value_at_the_same_metric_and_service() {
-        let builtin = Catalog::builtin();
-        let wide = Catalog::from_labels(&[("coach", "coaching")]);
-        let mut t = Tally::new(3, 2, 2, &builtin);
+    fn a_relaid_tally_keeps_every_value_at_the_same_metric_and_service() {
+        // A scenario that declares `nurse` run in a catalogue that also has `coach`.
+        let own = Catalog::from_labels(&[("nurse", "nursing")]);
+        let run = Catalog::from_labels(&[("coach", "coaching"), ("nurse", "nursing")]);
+        let mut t = Tally::new(3, 2, 2, &own);
+        let nm = own.n_metrics();
+        let starts = own.custom_metric(0, CustomMetric::Starts);
         t.weekly_row_mut(2, 1)[Metric::Deaths as usize] = 4;
-        t.annual_block_mut(1, 1)[OVERHEAD_CELL * N_METRICS + Metric::GpConsultations as usize] = 9;
-        t.equity_block_mut(0, 1)[3 * N_METRICS + Metric::BedDays as usize] = 7;
+        t.weekly_row_mut(2, 1)[starts] = 3;
+        t.annual_block_mut(1, 1)[OVERHEAD_CELL * nm + Metric::GpConsultations as usize] = 9;
+        t.annual_block_mut(1, 1)[OVERHEAD_CELL * nm + starts] = 8;
+        t.equity_block_mut(0, 1)[3 * nm + Metric::BedDays as usize] = 7;
+        t.equity_block_mut(0, 1)[3 * nm + starts] = 6;
         t.avoided_row_mut(1, 0)[7] = 0.5;
+        t.avoided_row_mut(1, 0)[9] = 0.25;
         t.qaly_row_mut(1, 1)[2] = 1.5;
         t.life_block_mut(0, 0)[5] = 2;
-        let w = t.clone().widened(&wide);
-        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 4, 5));
+        let w = t.clone().relaid(&own, &run);
+        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 8, 6));
         assert_eq!(w.weekly(2, 1, Metric::Deaths), 4);
         assert_eq!(w.annual(1, 1, OVERHEAD_CELL, Metric::GpConsultations), 9);
         assert_eq!(w.equity(0, 1, 3, Metric::BedDays), 7);
+        // `nurse` is the second declared service of the run's catalogue.
+        let nurse = run.custom_metric(1, CustomMetric::Starts);
+        let coach = run.custom_metric(0, CustomMetric::Starts);
+        assert_eq!(w.weekly_at(2, 1, nurse), 3);
+        assert_eq!(w.annual_at(1, 1, OVERHEAD_CELL, nurse), 8);
+        assert_eq!(w.equity_at(0, 1, 3, nurse), 6);
+        assert_eq!(w.weekly_at(2, 1, coach) + w.equity_at(0, 1, 3, coach), 0);
         assert_eq!(w.avoided(1, 0)[7], 0.5);
-        assert_eq!(w.avoided(1, 0).len(), 10);
+        assert_eq!(&w.avoided(1, 0)[8..], [0.0, 0.0, 0.0, 0.25]);
         assert_eq!((w.qalys(1, 1, 2), w.life(0, 0, 0, 0, 2)), (1.5, (0, 2)));
-        let m = wide.custom_metric(0, CustomMetric::Starts);
-        assert_eq!(w.weekly_at(2, 1, m) + w.equity_at(0, 1, 3, m), 0);
-        assert_eq!(w.storage_bytes(), Tally::bytes(3, 2, 2, &wide));
-        // Widening to the same catalogue changes nothing.
-        assert_eq!(t.clone().widened(&builtin), t);
+        assert_eq!(w.storage_bytes(), Tally::bytes(3, 2, 2, &run));
+        // Relaying to the same catalogue changes nothing.
+        assert_eq!(t.clone().relaid(&own, &own), t);
     }
 }

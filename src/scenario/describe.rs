@@ -1,6 +1,7 @@
 //! Plain summaries of a scenario for outputs and reports: the dates services start or change
 //! ([`Milestone`]) and the key parameters a board would ask about.
 
+use super::keys::Describe;
 use super::{Allocation, PerLocality, Rollout, Scenario};
 use crate::calendar::Date;
 
@@ -13,36 +14,43 @@ pub struct Milestone {
     pub date: Date,
 }
 
-fn per_locality(p: &PerLocality) -> String {
-    match p {
-        PerLocality::Total(t) => format!("{t} (borough total)"),
-        PerLocality::Each(each) => each
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join("; "),
+impl Describe for PerLocality {
+    fn describe(&self) -> String {
+        match self {
+            PerLocality::Total(t) => format!("{t} (borough total)"),
+            PerLocality::Each(each) => each
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
     }
 }
 
-fn allocation(a: Allocation) -> &'static str {
-    match a {
-        Allocation::Population => "by population",
-        Allocation::Need => "by need (proportionate universalism)",
+impl Describe for Allocation {
+    fn describe(&self) -> String {
+        match self {
+            Allocation::Population => "by population",
+            Allocation::Need => "by need (proportionate universalism)",
+        }
+        .to_string()
     }
 }
 
-fn rollout(r: &Rollout) -> String {
-    if !r.enabled {
-        return "not run".to_string();
+impl Describe for Rollout {
+    fn describe(&self) -> String {
+        if !self.enabled {
+            return "not run".to_string();
+        }
+        let mut s = format!("from {}, full by {}", self.start, self.full_by);
+        if (self.capacity_multiplier - 1.0).abs() > 1e-12 {
+            s.push_str(&format!(
+                "; capacity ×{} from {}",
+                self.capacity_multiplier, self.capacity_multiplier_from
+            ));
+        }
+        s
     }
-    let mut s = format!("from {}, full by {}", r.start, r.full_by);
-    if (r.capacity_multiplier - 1.0).abs() > 1e-12 {
-        s.push_str(&format!(
-            "; capacity ×{} from {}",
-            r.capacity_multiplier, r.capacity_multiplier_from
-        ));
-    }
-    s
 }
 
 impl Scenario {
@@ -95,92 +103,11 @@ impl Scenario {
     }
 
     /// The parameters that distinguish options and drive results, as (key, value in words),
-    /// in the order a reader would ask about them.
+    /// in the order a reader would ask about them: the lines the key declarations mark for the
+    /// summary ([`super::keys::scenario_section!`]), by tier, then in declaration order; each
+    /// scenario-declared service (`services.custom.<key>`) comes last.
     pub fn key_parameters(&self) -> Vec<(String, String)> {
-        let m = &self.model;
-        let s = &self.services;
-        let mut out: Vec<(String, String)> = vec![
-            ("model.crisis_rate_scale".into(), m.crisis_rate_scale.to_string()),
-            ("model.mortality_scale".into(), m.mortality_scale.to_string()),
-            ("model.readmission_hr".into(), m.readmission_hr.to_string()),
-            ("services.huddles".into(), rollout(&s.huddles.rollout)),
-            (
-                "services.huddles.reviews_per_practice_per_week".into(),
-                s.huddles.reviews_per_practice_per_week.to_string(),
-            ),
-            (
-                "services.huddles.flag_probability".into(),
-                s.huddles.flag_probability.to_string(),
-            ),
-            ("services.huddles.effect".into(), s.huddles.effect.to_string()),
-            ("services.pic".into(), rollout(&s.pic.rollout)),
-            ("services.pic.workers".into(), per_locality(&s.pic.workers)),
-            ("services.pic.crisis_effect".into(), s.pic.crisis_effect.to_string()),
-            ("services.life".into(), rollout(&s.life.rollout)),
-            (
-                "services.life.liaison_assessments_per_week".into(),
-                per_locality(&s.life.liaison_assessments_per_week),
-            ),
-            (
-                "services.life.divert_probability".into(),
-                s.life.divert_probability.to_string(),
-            ),
-            (
-                "services.life.reablement_caseload".into(),
-                per_locality(&s.life.reablement_caseload),
-            ),
-            (
-                "services.social_prescribing".into(),
-                rollout(&s.social_prescribing.rollout),
-            ),
-            (
-                "services.social_prescribing.link_workers".into(),
-                per_locality(&s.social_prescribing.link_workers),
-            ),
-            (
-                "services.social_prescribing.ae_effect".into(),
-                s.social_prescribing.ae_effect.to_string(),
-            ),
-            ("services.pharmacists".into(), rollout(&s.pharmacists.rollout)),
-            (
-                "services.pharmacists.reviews_per_week".into(),
-                per_locality(&s.pharmacists.reviews_per_week),
-            ),
-            ("services.pharmacists.effect".into(), s.pharmacists.effect.to_string()),
-        ];
-        let icn = &s.icn_plus;
-        out.push((
-            "services.icn_plus".into(),
-            if icn.enabled {
-                let dates: Vec<String> = icn.start_by_locality.iter().map(|(k, d)| format!("{k} {d}")).collect();
-                format!(
-                    "go-live {}; huddle capacity ×{}, extra effect {}",
-                    dates.join("; "),
-                    icn.huddle_capacity_multiplier,
-                    icn.extra_effect
-                )
-            } else {
-                "not run".to_string()
-            },
-        ));
-        for (name, a) in [
-            ("huddles", s.huddles.allocation),
-            ("pic", s.pic.allocation),
-            ("life", s.life.allocation),
-            ("social_prescribing", s.social_prescribing.allocation),
-            ("pharmacists", s.pharmacists.allocation),
-        ] {
-            out.push((format!("services.{name}.allocation"), allocation(a).to_string()));
-        }
-        out.push((
-            "services.social_care.package_starts_per_week".into(),
-            per_locality(&s.social_care.package_starts_per_week),
-        ));
-        out.push((
-            "services.social_care.spot_purchase_share".into(),
-            s.social_care.spot_purchase_share.to_string(),
-        ));
-        out
+        self.summary_lines().into_iter().map(|l| (l.key, l.text)).collect()
     }
 }
 
@@ -215,6 +142,48 @@ mod tests {
         assert_eq!(icn.len(), 2, "{icn:?}");
         assert_eq!(icn[0], "ICN+ go-live (thornton_heath)");
         assert!(icn[1].contains("east_croydon") && icn[1].contains("woodside_and_shirley"));
+    }
+
+    #[test]
+    fn key_parameters_keep_their_keys_and_order() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
+        let keys: Vec<String> = load_scenario(&path)
+            .unwrap()
+            .key_parameters()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        let expected = [
+            "model.crisis_rate_scale",
+            "model.mortality_scale",
+            "model.readmission_hr",
+            "services.huddles",
+            "services.huddles.reviews_per_practice_per_week",
+            "services.huddles.flag_probability",
+            "services.huddles.effect",
+            "services.pic",
+            "services.pic.workers",
+            "services.pic.crisis_effect",
+            "services.life",
+            "services.life.liaison_assessments_per_week",
+            "services.life.divert_probability",
+            "services.life.reablement_caseload",
+            "services.social_prescribing",
+            "services.social_prescribing.link_workers",
+            "services.social_prescribing.ae_effect",
+            "services.pharmacists",
+            "services.pharmacists.reviews_per_week",
+            "services.pharmacists.effect",
+            "services.icn_plus",
+            "services.huddles.allocation",
+            "services.pic.allocation",
+            "services.life.allocation",
+            "services.social_prescribing.allocation",
+            "services.pharmacists.allocation",
+            "services.social_care.package_starts_per_week",
+            "services.social_care.spot_purchase_share",
+        ];
+        assert_eq!(keys, expected);
     }
 
     #[test]

@@ -1,30 +1,19 @@
 //! Loading scenario files: parse with positions, follow `extends`, validate every key against
 //! the schema ([`super::schema`]) collecting all problems, then build a [`Scenario`].
 
-use super::schema::{self, Def, KeySpec, Kind, SCHEMA};
+use super::keys::{Checked, FromParsed, Keys, Parsed, Values};
+use super::schema::{self, Def, KeySpec, Kind, EXTENDS, WILDCARD};
 use super::{
-    Allocation, Huddles, IcnPlus, Life, ModelParams, PerLocality, Pharmacists, Pic, PlaceSource, Rollout, Scenario,
-    ScenarioFile, Services, SocialCare, SocialPrescribing,
+    Allocation, Header, ModelParams, PerLocality, PlaceSource, Scenario, ScenarioFile, Services, MODEL_SECTION,
+    SCENARIO_SECTION, SERVICES_SECTION,
 };
 use crate::calendar::Date;
 use crate::error::{InputError, ScenarioErrors};
 use crate::input::spanned::{self, LineIndex, Node, Pos, Table, Val};
 use crate::place::Place;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-/// Every valid dotted key of a scenario file (e.g. `services.life.divert_probability`), in
-/// documentation order; sections (`scenario`, `services.life`, …) are the prefixes.
-pub const SCENARIO_KEYS: &[&str] = &{
-    let mut out = [""; SCHEMA.len()];
-    let mut i = 0;
-    while i < SCHEMA.len() {
-        out[i] = SCHEMA[i].path;
-        i += 1;
-    }
-    out
-};
 
 /// Locality keys of the embedded Croydon place, in place-file order, for callers that need them
 /// without building the place (tests, examples); a test checks that it equals the embedded
@@ -37,6 +26,10 @@ pub const CROYDON_LOCALITY_KEYS: &[&str] = &[
     "thornton_heath",
     "woodside_and_shirley",
 ];
+
+/// Longest key of a scenario-declared service (`[services.custom.<key>]`), in characters: it
+/// names output metrics and cost columns.
+pub const MAX_INSTANCE_KEY_CHARS: usize = 40;
 
 /// Longest scenario name, in characters: names become folder and file names (at most 255
 /// bytes with placesim's prefixes and suffixes) and chart legends.
@@ -182,7 +175,7 @@ impl Loader {
             }
         };
         let tree = spanned::convert_document(doc.as_table(), &index, file);
-        let Some(extends) = tree.get("extends") else {
+        let Some(extends) = tree.get(EXTENDS) else {
             return Some(tree);
         };
         let at = extends.node.pos;
@@ -193,7 +186,7 @@ impl Loader {
                     "expected the path of a scenario file as a string, found {}",
                     describe(other)
                 );
-                self.problems.push(Problem::new(at, "extends", message));
+                self.problems.push(Problem::new(at, EXTENDS, message));
                 return None;
             }
         };
@@ -217,7 +210,7 @@ impl Loader {
                 return None;
             }
             Err(p) => {
-                self.problems.push(Problem::new(at, "extends", p.message));
+                self.problems.push(Problem::new(at, EXTENDS, p.message));
                 return None;
             }
         };
@@ -230,7 +223,7 @@ impl Loader {
                 .collect();
             names.push(parent_path.display().to_string());
             let message = format!("`extends` cycle: {}", names.join(" → "));
-            self.problems.push(Problem::new(at, "extends", message));
+            self.problems.push(Problem::new(at, EXTENDS, message));
             return None;
         }
         self.chain.push((key, parent_path.clone()));
@@ -246,34 +239,16 @@ impl Loader {
     }
 }
 
-/// A checked value.
-#[derive(Debug, Clone, PartialEq)]
-enum Parsed {
-    Num(f64),
-    Int(i64),
-    Bool(bool),
-    Date(Date),
-    Str(String),
-    PerLocality(PerLocality),
-    Allocation(Allocation),
-    Dates(BTreeMap<String, Date>),
-}
-
-/// A checked value, where it was written, and the locality keys it names (with positions).
-#[derive(Debug, Clone)]
-struct Checked {
-    parsed: Parsed,
-    pos: Pos,
-    localities: Vec<(String, Pos)>,
-}
-
 /// Walks the merged tree against the schema.
 #[derive(Default)]
 struct Validator {
     problems: Vec<Problem>,
     /// Problems in other files the scenario uses (its place file), already located.
     foreign: Vec<InputError>,
-    values: BTreeMap<&'static str, Checked>,
+    /// Every value that passed its checks, by concrete dotted path.
+    values: BTreeMap<String, Checked>,
+    /// The concrete dotted path of every section written.
+    sections: BTreeSet<String>,
 }
 
 /// How a value is described in "found …".
@@ -354,11 +329,16 @@ impl Validator {
 
     /// Checks every entry of `table` (section `prefix`) and reports required keys it lacks.
     fn walk(&mut self, table: &Table, prefix: &str, table_pos: Pos) {
+        self.sections.insert(prefix.to_string());
+        let instances = schema::holds_instances(prefix);
         for entry in &table.entries {
             let path = schema::join(prefix, &entry.key);
+            if instances && !self.instance_key(prefix, &entry.key, entry.key_pos, &path) {
+                continue;
+            }
             if let Some(spec) = schema::spec(&path) {
-                if let Some(checked) = self.leaf(spec, &entry.node) {
-                    self.values.insert(spec.path, checked);
+                if let Some(checked) = self.leaf(spec, &path, &entry.node, table) {
+                    self.values.insert(path, checked);
                 }
             } else if schema::is_section(&path) {
                 match &entry.node.val {
@@ -388,7 +368,7 @@ impl Validator {
             format!("[{prefix}]")
         };
         for name in schema::children(prefix) {
-            if table.get(name).is_some() {
+            if name == WILDCARD || table.get(name).is_some() {
                 continue;
             }
             let path = schema::join(prefix, name);
@@ -399,10 +379,7 @@ impl Validator {
                     }
                 }
                 None => {
-                    let required = SCHEMA
-                        .iter()
-                        .any(|k| k.def == Def::Required && k.path.starts_with(&format!("{path}.")));
-                    if required {
+                    if schema::section_required(&path) {
                         self.problem(
                             table_pos,
                             &path,
@@ -414,9 +391,53 @@ impl Validator {
         }
     }
 
+    /// Checks the key of an instance of a section declared for any number of them (`key` in
+    /// `[services.custom.<key>]`): lowercase letters, digits and `_`, starting with a letter, at
+    /// most [`MAX_INSTANCE_KEY_CHARS`], and not the name of a section beside `parent` (a built-in
+    /// service). False when the instance cannot be checked further (a key with a dot in it).
+    fn instance_key(&mut self, parent: &str, key: &str, pos: Pos, path: &str) -> bool {
+        let well_formed = key.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let (grandparent, own) = parent.rsplit_once('.').unwrap_or(("", parent));
+        let taken: Vec<&str> = schema::children(grandparent)
+            .into_iter()
+            .filter(|name| *name != own)
+            .collect();
+        let message = if !well_formed {
+            Some(format!(
+                "`{key}` is not a valid key for `[{parent}.<key>]`: use lowercase letters, digits and `_`, starting with a letter (e.g. `falls_prevention`)"
+            ))
+        } else if key.chars().count() > MAX_INSTANCE_KEY_CHARS {
+            Some(format!(
+                "a key of {} characters is too long: at most {MAX_INSTANCE_KEY_CHARS} (it names outputs and columns)",
+                key.chars().count()
+            ))
+        } else if taken.contains(&key) {
+            Some(format!(
+                "`{key}` is taken by the built-in `[{}]`; choose another key",
+                schema::join(grandparent, key)
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            self.problem(pos, path, message);
+        }
+        !key.contains('.')
+    }
+
     /// Checks one value against its key's type and range.
-    fn leaf(&mut self, spec: &KeySpec, node: &Node) -> Option<Checked> {
-        let field = spec.path;
+    /// `field` is the key's concrete path; `table` the section it is written in (for a unit that
+    /// depends on a sibling key).
+    fn leaf(&mut self, spec: &KeySpec, field: &str, node: &Node, table: &Table) -> Option<Checked> {
+        let unit = spec
+            .unit
+            .resolve(|sibling| match table.get(sibling).map(|e| &e.node.val) {
+                Some(Val::Str(s)) => Some(s.clone()),
+                _ => None,
+            });
         let mut localities = Vec::new();
         let parsed = match spec.kind {
             Kind::Path => Parsed::Str(String::new()), // checked by the loader
@@ -440,6 +461,79 @@ impl Validator {
                 }
             },
             Kind::Date => Parsed::Date(self.date(node, field)?),
+            Kind::NonEmptyText => match &node.val {
+                Val::Str(s) if !s.trim().is_empty() => Parsed::Str(s.clone()),
+                Val::Str(_) => {
+                    self.problem(node.pos, field, format!("must not be empty: write {unit}"));
+                    return None;
+                }
+                other => {
+                    self.problem(node.pos, field, format!("expected a string, found {}", describe(other)));
+                    return None;
+                }
+            },
+            Kind::Choice(names) => match &node.val {
+                Val::Str(s) if names.contains(&s.as_str()) => {
+                    Parsed::Choice(names.iter().position(|n| n == s).unwrap_or(0))
+                }
+                other => {
+                    let quoted: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+                    let mut p = Problem::new(
+                        node.pos,
+                        field,
+                        format!("expected one of {}, found {}", quoted.join(", "), describe(other)),
+                    );
+                    if let Val::Str(s) = other {
+                        p.suggestion = schema::suggest(s, names.iter().copied());
+                    }
+                    self.problems.push(p);
+                    return None;
+                }
+            },
+            Kind::LocalityList => match &node.val {
+                Val::Array(items) if items.is_empty() => {
+                    self.problem(
+                        node.pos,
+                        field,
+                        "an empty list serves no locality: name at least one, or leave the key out to serve every locality"
+                            .to_string(),
+                    );
+                    return None;
+                }
+                Val::Array(items) => {
+                    let mut keys: Vec<String> = Vec::new();
+                    let mut ok = true;
+                    for item in items {
+                        match &item.val {
+                            Val::Str(k) if keys.contains(k) => {
+                                self.problem(item.pos, field, format!("locality `{k}` is listed twice"));
+                                ok = false;
+                            }
+                            Val::Str(k) => {
+                                localities.push((k.clone(), item.pos, field.to_string()));
+                                keys.push(k.clone());
+                            }
+                            other => {
+                                let message = format!("expected a locality key as a string, found {}", describe(other));
+                                self.problem(item.pos, field, message);
+                                ok = false;
+                            }
+                        }
+                    }
+                    if !ok {
+                        return None;
+                    }
+                    Parsed::List(keys)
+                }
+                other => {
+                    let message = format!(
+                        "expected an array of locality keys (e.g. [\"thornton_heath\", \"mayday\"]), found {}",
+                        describe(other)
+                    );
+                    self.problem(node.pos, field, message);
+                    return None;
+                }
+            },
             Kind::Text | Kind::Place => match &node.val {
                 Val::Str(s) => Parsed::Str(s.clone()),
                 other => {
@@ -472,8 +566,8 @@ impl Validator {
                     return None;
                 }
             },
-            Kind::Num { .. } => Parsed::Num(self.number(node, field, spec.kind, spec.unit)?),
-            Kind::Int { .. } => Parsed::Int(self.integer(node, field, spec.kind, spec.unit)?),
+            Kind::Num { .. } => Parsed::Num(self.number(node, field, spec.kind, unit)?),
+            Kind::Int { .. } => Parsed::Int(self.integer(node, field, spec.kind, unit)?),
             Kind::Allocation => match &node.val {
                 Val::Str(s) if s == "population" => Parsed::Allocation(Allocation::Population),
                 Val::Str(s) if s == "need" => Parsed::Allocation(Allocation::Need),
@@ -489,8 +583,8 @@ impl Validator {
                     let mut ok = true;
                     for e in &t.entries {
                         let f = format!("{field}.{}", e.key);
-                        localities.push((e.key.clone(), e.key_pos));
-                        match self.number(&e.node, &f, schema::COUNT, spec.unit) {
+                        localities.push((e.key.clone(), e.key_pos, f.clone()));
+                        match self.number(&e.node, &f, schema::COUNT, unit) {
                             Some(x) => {
                                 each.insert(e.key.clone(), x);
                             }
@@ -502,17 +596,14 @@ impl Validator {
                     }
                     Parsed::PerLocality(PerLocality::Each(each))
                 }
-                Val::Int(_) | Val::Float(_) | Val::Str(_) => Parsed::PerLocality(PerLocality::Total(self.number(
-                    node,
-                    field,
-                    schema::COUNT,
-                    spec.unit,
-                )?)),
+                Val::Int(_) | Val::Float(_) | Val::Str(_) => {
+                    Parsed::PerLocality(PerLocality::Total(self.number(node, field, schema::COUNT, unit)?))
+                }
                 other => {
                     let message = format!(
                         "expected a number ≥ 0 (borough total, {}) or an inline table by locality \
                          (e.g. {{ thornton_heath = 4, mayday = 3 }}), found {}",
-                        spec.unit,
+                        unit,
                         describe(other)
                     );
                     self.problem(node.pos, field, message);
@@ -525,7 +616,7 @@ impl Validator {
                     let mut ok = true;
                     for e in &t.entries {
                         let f = format!("{field}.{}", e.key);
-                        localities.push((e.key.clone(), e.key_pos));
+                        localities.push((e.key.clone(), e.key_pos, f.clone()));
                         match self.date(&e.node, &f) {
                             Some(d) => {
                                 dates.insert(e.key.clone(), d);
@@ -706,107 +797,21 @@ impl Validator {
         self.values.get(path).map(|c| c.pos)
     }
 
-    fn default_of(path: &str) -> Def {
-        schema::spec(path).map_or(Def::Required, |s| s.def)
-    }
-
-    fn num(&self, path: &str) -> f64 {
-        match self.get(path) {
-            Some(Parsed::Num(x)) => *x,
-            _ => match Self::default_of(path) {
-                Def::Num(x) => x,
-                _ => 0.0,
-            },
-        }
-    }
-
-    fn int(&self, path: &str) -> i64 {
-        match self.get(path) {
-            Some(Parsed::Int(x)) => *x,
-            _ => 0,
-        }
-    }
-
-    fn u8(&self, path: &str) -> u8 {
-        u8::try_from(self.int(path)).unwrap_or(0)
-    }
-
-    fn u16(&self, path: &str) -> u16 {
-        u16::try_from(self.int(path)).unwrap_or(0)
-    }
-
-    fn boolean(&self, path: &str) -> bool {
-        matches!(self.get(path), Some(Parsed::Bool(true)))
-    }
-
-    fn date_of(&self, path: &str) -> Date {
-        match self.get(path) {
-            Some(Parsed::Date(d)) => *d,
-            _ => match Self::default_of(path) {
-                Def::SameAs(other) => self.date_of(other),
-                // Only reached when a required date is missing (already reported).
-                _ => Date::from_ymd(1970, 1, 1).unwrap_or_else(|| unreachable!("1970-01-01 exists")),
-            },
-        }
-    }
-
-    fn text(&self, path: &str) -> Option<String> {
-        match self.get(path) {
-            Some(Parsed::Str(s)) => Some(s.clone()),
-            _ => match Self::default_of(path) {
-                Def::Str(s) => Some(s.to_string()),
-                _ => None,
-            },
-        }
-    }
-
-    fn allocation(&self, path: &str) -> Allocation {
-        match self.get(path) {
-            Some(Parsed::Allocation(a)) => *a,
-            _ => Allocation::Population,
-        }
-    }
-
-    fn per_locality(&self, path: &str) -> PerLocality {
-        match self.get(path) {
-            Some(Parsed::PerLocality(p)) => p.clone(),
-            _ => PerLocality::Total(0.0),
-        }
-    }
-
-    fn dates(&self, path: &str) -> BTreeMap<String, Date> {
-        match self.get(path) {
-            Some(Parsed::Dates(d)) => d.clone(),
-            _ => BTreeMap::new(),
-        }
-    }
-
-    fn rollout(&self, service: &str) -> Rollout {
-        let k = |name: &str| format!("services.{service}.{name}");
-        Rollout {
-            enabled: self.boolean(&k("enabled")),
-            start: self.date_of(&k("start")),
-            full_by: self.date_of(&k("full_by")),
-            capacity_multiplier: self.num(&k("capacity_multiplier")),
-            capacity_multiplier_from: self.date_of(&k("capacity_multiplier_from")),
-        }
+    /// The value at `path` as its field would hold it (the default when absent).
+    fn read<T: FromParsed>(&self, path: &str) -> T {
+        T::read(&Values::new(&self.values, &self.sections, ""), path)
     }
 
     /// Where the place comes from; a path is relative to the file that names it.
-    fn place_source(&self, files: &[ScenarioFile]) -> PlaceSource {
-        match self.values.get("scenario.place") {
-            Some(Checked {
-                parsed: Parsed::Str(s),
-                pos,
-                ..
-            }) if s != "croydon" => {
-                let dir = files
-                    .get(pos.file)
-                    .map_or_else(PathBuf::new, |f| dir_of(&f.path).to_path_buf());
-                PlaceSource::File(dir.join(s))
-            }
-            _ => PlaceSource::EmbeddedCroydon,
+    fn place_source(&self, place: &str, files: &[ScenarioFile]) -> PlaceSource {
+        if place == "croydon" {
+            return PlaceSource::EmbeddedCroydon;
         }
+        let dir = self
+            .pos(&schema::join(SCENARIO_SECTION, "place"))
+            .and_then(|pos| files.get(pos.file))
+            .map_or_else(PathBuf::new, |f| dir_of(&f.path).to_path_buf());
+        PlaceSource::File(dir.join(place))
     }
 
     /// Builds the scenario from checked values and defaults (placeholders where a value was
@@ -816,112 +821,18 @@ impl Validator {
             .first()
             .and_then(|f| f.path.file_stem())
             .map_or_else(|| "scenario".to_string(), |s| s.to_string_lossy().into_owned());
-        let svc = |service: &str, name: &str| format!("services.{service}.{name}");
-        let h = |name: &str| svc("huddles", name);
-        let p = |name: &str| svc("pic", name);
-        let l = |name: &str| svc("life", name);
-        let sp = |name: &str| svc("social_prescribing", name);
-        let ph = |name: &str| svc("pharmacists", name);
-        let icn = |name: &str| svc("icn_plus", name);
-        let sc = |name: &str| svc("social_care", name);
+        let v = Values::new(&self.values, &self.sections, &stem);
+        let header = Header::build(&v, SCENARIO_SECTION);
         Scenario {
-            name: self.text("scenario.name").unwrap_or(stem),
-            description: self.text("scenario.description").unwrap_or_default(),
+            place: self.place_source(&header.place, files),
+            name: header.name,
+            description: header.description,
             files: files.to_vec(),
-            start: self.date_of("scenario.start"),
-            end: self.date_of("scenario.end"),
-            place: self.place_source(files),
-            scale: self.num("scenario.scale"),
-            model: ModelParams {
-                crisis_rate_scale: self.num("model.crisis_rate_scale"),
-                admission_scale: self.num("model.admission_scale"),
-                mortality_scale: self.num("model.mortality_scale"),
-                imd_gradient_scale: self.num("model.imd_gradient_scale"),
-                readmission_hr: self.num("model.readmission_hr"),
-                community_care_scale: self.num("model.community_care_scale"),
-            },
-            services: Services {
-                huddles: Huddles {
-                    rollout: self.rollout("huddles"),
-                    min_age: self.u8(&h("min_age")),
-                    all_ages_from: self.date_of(&h("all_ages_from")),
-                    reviews_per_practice_per_week: self.num(&h("reviews_per_practice_per_week")),
-                    hours_per_practice_per_week: self.num(&h("hours_per_practice_per_week")),
-                    flag_probability: self.num(&h("flag_probability")),
-                    min_conditions: self.u8(&h("min_conditions")),
-                    care_plan_weeks: self.u16(&h("care_plan_weeks")),
-                    effect: self.num(&h("effect")),
-                    effect_ramp_years: self.num(&h("effect_ramp_years")),
-                    refer_pic_probability: self.num(&h("refer_pic_probability")),
-                    refer_social_prescribing_probability: self.num(&h("refer_social_prescribing_probability")),
-                    refer_pharmacist_probability: self.num(&h("refer_pharmacist_probability")),
-                    allocation: self.allocation(&h("allocation")),
-                    allocation_from: self.date_of(&h("allocation_from")),
-                },
-                pic: Pic {
-                    rollout: self.rollout("pic"),
-                    workers: self.per_locality(&p("workers")),
-                    caseload_per_worker: self.num(&p("caseload_per_worker")),
-                    max_weeks: self.u16(&p("max_weeks")),
-                    min_age: self.u8(&p("min_age")),
-                    isolation_resolved_probability: self.num(&p("isolation_resolved_probability")),
-                    crisis_effect: self.num(&p("crisis_effect")),
-                    care_package_effect: self.num(&p("care_package_effect")),
-                    allocation: self.allocation(&p("allocation")),
-                    allocation_from: self.date_of(&p("allocation_from")),
-                },
-                life: Life {
-                    rollout: self.rollout("life"),
-                    liaison_assessments_per_week: self.per_locality(&l("liaison_assessments_per_week")),
-                    liaison_min_age: self.u8(&l("liaison_min_age")),
-                    divert_probability: self.num(&l("divert_probability")),
-                    reablement_caseload: self.per_locality(&l("reablement_caseload")),
-                    max_weeks: self.u16(&l("max_weeks")),
-                    no_package_probability: self.num(&l("no_package_probability")),
-                    visit_within_2h_probability: self.num(&l("visit_within_2h_probability")),
-                    los_reduction_days: self.num(&l("los_reduction_days")),
-                    allocation: self.allocation(&l("allocation")),
-                    allocation_from: self.date_of(&l("allocation_from")),
-                },
-                social_prescribing: SocialPrescribing {
-                    rollout: self.rollout("social_prescribing"),
-                    link_workers: self.per_locality(&sp("link_workers")),
-                    referrals_per_worker_per_year: self.num(&sp("referrals_per_worker_per_year")),
-                    min_age: self.u8(&sp("min_age")),
-                    gp_referral_probability: self.num(&sp("gp_referral_probability")),
-                    effect_weeks: self.u16(&sp("effect_weeks")),
-                    gp_effect: self.num(&sp("gp_effect")),
-                    ae_effect: self.num(&sp("ae_effect")),
-                    allocation: self.allocation(&sp("allocation")),
-                    allocation_from: self.date_of(&sp("allocation_from")),
-                },
-                pharmacists: Pharmacists {
-                    rollout: self.rollout("pharmacists"),
-                    reviews_per_week: self.per_locality(&ph("reviews_per_week")),
-                    effect: self.num(&ph("effect")),
-                    effect_weeks: self.u16(&ph("effect_weeks")),
-                    min_conditions: self.u8(&ph("min_conditions")),
-                    allocation: self.allocation(&ph("allocation")),
-                    allocation_from: self.date_of(&ph("allocation_from")),
-                },
-                icn_plus: IcnPlus {
-                    enabled: self.boolean(&icn("enabled")),
-                    start_by_locality: self.dates(&icn("start_by_locality")),
-                    ramp_weeks: self.u16(&icn("ramp_weeks")),
-                    huddle_capacity_multiplier: self.num(&icn("huddle_capacity_multiplier")),
-                    extra_effect: self.num(&icn("extra_effect")),
-                    all_ages: self.boolean(&icn("all_ages")),
-                    extra_link_workers_per_locality: self.num(&icn("extra_link_workers_per_locality")),
-                },
-                social_care: SocialCare {
-                    package_starts_per_week: self.per_locality(&sc("package_starts_per_week")),
-                    care_home_placements_per_week: self.per_locality(&sc("care_home_placements_per_week")),
-                    spot_purchase_share: self.num(&sc("spot_purchase_share")),
-                    allocation: self.allocation(&sc("allocation")),
-                    allocation_from: self.date_of(&sc("allocation_from")),
-                },
-                custom: Vec::new(),
-            },
+            start: header.start,
+            end: header.end,
+            scale: header.scale,
+            model: ModelParams::build(&v, MODEL_SECTION),
+            services: Services::build(&v, SERVICES_SECTION),
         }
     }
 
@@ -952,17 +863,27 @@ impl Validator {
                 }
             }
         }
-        for service in ["huddles", "pic", "life", "social_prescribing", "pharmacists"] {
-            let start_key = format!("services.{service}.start");
-            let full_key = format!("services.{service}.full_by");
+        // Every section with a rollout (built-in and scenario-declared services alike).
+        let sections: Vec<String> = self.sections.iter().cloned().collect();
+        for section in &sections {
+            let start_key = schema::join(section, "start");
+            let full_key = schema::join(section, "full_by");
             if let (Some(Parsed::Date(s)), Some(Parsed::Date(f)), Some(pos)) =
                 (self.get(&start_key), self.get(&full_key), self.pos(&full_key))
             {
                 if f < s {
-                    let message = format!(
-                        "{f} is before services.{service}.start {s}; full capacity cannot come before the start"
-                    );
+                    let message = format!("{f} is before {start_key} {s}; full capacity cannot come before the start");
                     self.problem(pos, &full_key, message);
+                }
+            }
+            let min_key = schema::join(section, "min_age");
+            let max_key = schema::join(section, "max_age");
+            if let (Some(Parsed::Int(max)), Some(pos)) = (self.get(&max_key), self.pos(&max_key)) {
+                let max = *max;
+                let min = i64::from(self.read::<u8>(&min_key));
+                if max < min {
+                    let message = format!("{max} is below {min_key} {min}: no one could be taken on");
+                    self.problem(pos, &max_key, message);
                 }
             }
         }
@@ -974,8 +895,10 @@ impl Validator {
     /// run's dates are within what its data support, and the scale gives every locality at least
     /// one agent.
     fn check_place(&mut self, files: &[ScenarioFile]) {
-        let source = self.place_source(files);
-        let at = self.pos("scenario.place").unwrap_or(Pos::file(0));
+        let place_key = schema::join(SCENARIO_SECTION, "place");
+        let place: String = self.read(&place_key);
+        let source = self.place_source(&place, files);
+        let at = self.pos(&place_key).unwrap_or(Pos::file(0));
         let loaded;
         let place: &Place = match &source {
             PlaceSource::EmbeddedCroydon => croydon(),
@@ -1063,30 +986,27 @@ impl Validator {
         self.problem(pos, "scenario.scale", message);
     }
 
-    /// Locality keys in per-locality tables must name localities of the place.
+    /// Locality keys in per-locality tables and locality lists must name localities of the place.
     fn check_localities(&mut self, known: &[&str]) {
-        let named: Vec<(&'static str, Vec<(String, Pos)>)> = self
+        let named: Vec<(String, Pos, String)> = self
             .values
-            .iter()
-            .filter(|(_, c)| !c.localities.is_empty())
-            .map(|(k, c)| (*k, c.localities.clone()))
+            .values()
+            .flat_map(|c| c.localities.iter().cloned())
             .collect();
-        for (field, keys) in named {
-            for (key, pos) in keys {
-                if known.contains(&key.as_str()) {
-                    continue;
-                }
-                let mut p = Problem::new(
-                    pos,
-                    format!("{field}.{key}"),
-                    format!(
-                        "unknown locality `{key}`; the place's localities are {}",
-                        known.join(", ")
-                    ),
-                );
-                p.suggestion = schema::suggest(&key, known.iter().copied());
-                self.problems.push(p);
+        for (key, pos, field) in named {
+            if known.contains(&key.as_str()) {
+                continue;
             }
+            let mut p = Problem::new(
+                pos,
+                field,
+                format!(
+                    "unknown locality `{key}`; the place's localities are {}",
+                    known.join(", ")
+                ),
+            );
+            p.suggestion = schema::suggest(&key, known.iter().copied());
+            self.problems.push(p);
         }
     }
 }
@@ -1115,10 +1035,11 @@ fn weekday_name(w: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::SCENARIO_KEYS;
 
     #[test]
     fn scenario_keys_list_the_schema() {
-        assert_eq!(SCENARIO_KEYS.len(), SCHEMA.len());
+        assert_eq!(SCENARIO_KEYS.len(), schema::schema().len());
         assert!(SCENARIO_KEYS.contains(&"services.life.divert_probability"));
         assert!(SCENARIO_KEYS.contains(&"extends"));
         assert!(SCENARIO_KEYS.iter().all(|k| !k.is_empty()));

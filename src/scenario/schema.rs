@@ -1,16 +1,32 @@
 //! The scenario-file schema: every allowed key with its type, allowed range, default and unit.
 //! Validation walks this table (rather than deriving a deserializer) so that every problem in a
 //! file is collected and reported together.
+//!
+//! The table is not written here: each section declares its keys once, beside its typed struct
+//! ([`super::keys::scenario_section!`]), and [`schema`] collects them in documentation order. A
+//! section mounted for any number of instances (`[services.custom.<key>]`) has [`WILDCARD`] for
+//! the instance's key in its paths; the lookups here match any single segment there.
+
+use std::sync::OnceLock;
+
+/// The segment that stands for an instance's key in the paths of a section declared for any
+/// number of instances (e.g. `services.custom.<key>.min_age`).
+pub(crate) const WILDCARD: &str = "<key>";
+
+/// The top-level key naming a parent scenario file (read by the loader, not the validator).
+pub(crate) const EXTENDS: &str = "extends";
 
 /// The type and allowed values of a key.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     /// `true` / `false`.
     Bool,
     /// A date, `"YYYY-MM-DD"`.
     Date,
     /// Free text.
     Text,
+    /// Free text that must say something (not empty or only whitespace).
+    NonEmptyText,
     /// A short name: `[a-z0-9_-]+`.
     Name,
     /// `"croydon"` or a place-file path relative to the scenario file.
@@ -32,14 +48,18 @@ pub(super) enum Kind {
     Allocation,
     /// An inline table of locality → date.
     DateByLocality,
+    /// One of these strings.
+    Choice(&'static [&'static str]),
+    /// An array of locality keys (at least one, each once).
+    LocalityList,
 }
 
 /// What happens when a key is absent.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Def {
+pub(crate) enum Def {
     /// Must be given (the baseline gives it).
     Required,
-    /// May be absent with no value (only `extends`).
+    /// May be absent with no value (`extends`; a list that is then empty).
     Optional,
     /// This number.
     Num(f64),
@@ -47,26 +67,73 @@ pub(super) enum Def {
     Str(&'static str),
     /// The stem of the outermost scenario file's name.
     FileStem,
+    /// The key of the section's instance with `_` written as spaces (for a section declared for
+    /// any number of instances).
+    KeyLabel,
     /// The value of another key (full dotted path).
     SameAs(&'static str),
+    /// The value of another key of the same section (its name).
+    Sibling(&'static str),
+}
+
+/// The unit of a key, for messages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Unit {
+    /// Always this text (empty when dimensionless or obvious).
+    Fixed(&'static str),
+    /// Depends on the text value of a sibling key: `units` pairs a value of `key` with the unit
+    /// it implies; `otherwise` is used when `key` is absent or holds something else.
+    BySibling {
+        key: &'static str,
+        units: &'static [(&'static str, &'static str)],
+        otherwise: &'static str,
+    },
+}
+
+impl From<&'static str> for Unit {
+    fn from(text: &'static str) -> Unit {
+        Unit::Fixed(text)
+    }
+}
+
+impl Unit {
+    /// The unit text, given the sibling's value where the unit depends on one.
+    pub(crate) fn resolve(&self, sibling: impl FnOnce(&str) -> Option<String>) -> &'static str {
+        match *self {
+            Unit::Fixed(text) => text,
+            Unit::BySibling { key, units, otherwise } => sibling(key)
+                .and_then(|v| units.iter().find(|(value, _)| *value == v).map(|(_, unit)| *unit))
+                .unwrap_or(otherwise),
+        }
+    }
 }
 
 /// One allowed key.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct KeySpec {
-    /// Full dotted path, e.g. `services.life.divert_probability`.
-    pub path: &'static str,
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KeySpec {
+    /// Full dotted path, e.g. `services.life.divert_probability` (with [`WILDCARD`] for the
+    /// key of a section's instance).
+    pub path: String,
     pub kind: Kind,
     pub def: Def,
-    /// Unit for messages (empty when dimensionless or obvious).
-    pub unit: &'static str,
+    /// Unit for messages.
+    pub unit: Unit,
 }
 
-const fn key(path: &'static str, kind: Kind, def: Def, unit: &'static str) -> KeySpec {
-    KeySpec { path, kind, def, unit }
+impl KeySpec {
+    /// A key at `path`.
+    pub(crate) fn new(path: String, kind: Kind, def: Def, unit: impl Into<Unit>) -> KeySpec {
+        KeySpec {
+            path,
+            kind,
+            def,
+            unit: unit.into(),
+        }
+    }
 }
 
-const fn closed(min: f64, max: f64) -> Kind {
+/// A number in `[min, max]`.
+pub(crate) const fn closed(min: f64, max: f64) -> Kind {
     Kind::Num {
         min,
         max,
@@ -75,329 +142,139 @@ const fn closed(min: f64, max: f64) -> Kind {
     }
 }
 
-const fn at_least(min: f64) -> Kind {
+/// A number in `(min, max]`.
+pub(crate) const fn above_up_to(min: f64, max: f64) -> Kind {
+    Kind::Num {
+        min,
+        max,
+        open_min: true,
+        open_max: false,
+    }
+}
+
+/// A number ≥ `min`.
+pub(crate) const fn at_least(min: f64) -> Kind {
     closed(min, f64::INFINITY)
 }
 
 /// Probability or share: [0, 1].
-const PROB: Kind = closed(0.0, 1.0);
+pub(crate) const PROB: Kind = closed(0.0, 1.0);
 /// Relative effect that must leave some hazard: [0, 1).
-const EFFECT: Kind = Kind::Num {
+pub(crate) const EFFECT: Kind = Kind::Num {
     min: 0.0,
     max: 1.0,
     open_min: false,
     open_max: true,
 };
+/// Relative effect that may also be a harm (negative raises the rate) but must leave some
+/// hazard: [-1, 1).
+pub(crate) const EFFECT_OR_HARM: Kind = Kind::Num {
+    min: -1.0,
+    max: 1.0,
+    open_min: false,
+    open_max: true,
+};
 /// A count or rate that cannot be negative.
-pub(super) const COUNT: Kind = at_least(0.0);
-const WEEKS: Kind = Kind::Int { min: 1, max: 520 };
-const AGE: Kind = Kind::Int { min: 0, max: 110 };
-const CONDITIONS: Kind = Kind::Int { min: 0, max: 8 };
-const REQ: Def = Def::Required;
-const ALLOC_DEFAULT: Def = Def::Str("population");
-const FROM_START: Def = Def::SameAs("scenario.start");
+pub(crate) const COUNT: Kind = at_least(0.0);
+/// A duration in whole weeks, at least one: [1, 520].
+pub(crate) const WEEKS: Kind = Kind::Int { min: 1, max: 520 };
+/// A duration in whole weeks that may be none: [0, 520].
+pub(crate) const WEEKS_OR_NONE: Kind = Kind::Int { min: 0, max: 520 };
+/// An age in years: [0, 110].
+pub(crate) const AGE: Kind = Kind::Int { min: 0, max: 110 };
+/// A number of long-term conditions: [0, 8].
+pub(crate) const CONDITIONS: Kind = Kind::Int { min: 0, max: 8 };
+/// Must be given.
+pub(crate) const REQ: Def = Def::Required;
+/// Capacity shared by population unless the scenario says otherwise.
+pub(crate) const ALLOC_DEFAULT: Def = Def::Str("population");
+/// From the scenario's start.
+pub(crate) const FROM_START: Def = Def::SameAs("scenario.start");
+/// Zero.
+pub(crate) const ZERO: Def = Def::Num(0.0);
 
-/// Every allowed key, in the order they are documented.
-pub(super) const SCHEMA: &[KeySpec] = &[
-    key("extends", Kind::Path, Def::Optional, ""),
-    // [scenario]
-    key("scenario.name", Kind::Name, Def::FileStem, ""),
-    key("scenario.description", Kind::Text, Def::Str(""), ""),
-    key("scenario.start", Kind::Date, REQ, ""),
-    key("scenario.end", Kind::Date, REQ, ""),
-    key("scenario.place", Kind::Place, Def::Str("croydon"), ""),
-    key(
-        "scenario.scale",
-        Kind::Num {
-            min: 0.0,
-            max: 200.0,
-            open_min: true,
-            open_max: false,
-        },
-        Def::Num(1.0),
-        "agents per resident: below 1 a sample, above 1 the place's structure replicated",
-    ),
-    // [model]
-    key(
-        "model.crisis_rate_scale",
-        Kind::Num {
-            min: 0.0,
-            max: 10.0,
-            open_min: true,
-            open_max: false,
-        },
-        REQ,
-        "multiplier",
-    ),
-    key(
-        "model.admission_scale",
-        Kind::Num {
-            min: 0.0,
-            max: 5.0,
-            open_min: true,
-            open_max: false,
-        },
-        REQ,
-        "multiplier",
-    ),
-    key(
-        "model.mortality_scale",
-        Kind::Num {
-            min: 0.0,
-            max: 5.0,
-            open_min: true,
-            open_max: false,
-        },
-        REQ,
-        "multiplier",
-    ),
-    key("model.imd_gradient_scale", closed(0.0, 3.0), REQ, "multiplier"),
-    key("model.readmission_hr", closed(1.0, 20.0), REQ, "hazard ratio"),
-    key("model.community_care_scale", closed(0.0, 10.0), REQ, "multiplier"),
-    // [services.huddles]
-    key("services.huddles.enabled", Kind::Bool, REQ, ""),
-    key("services.huddles.start", Kind::Date, REQ, ""),
-    key("services.huddles.full_by", Kind::Date, REQ, ""),
-    key(
-        "services.huddles.capacity_multiplier",
-        COUNT,
-        Def::Num(1.0),
-        "multiplier",
-    ),
-    key(
-        "services.huddles.capacity_multiplier_from",
-        Kind::Date,
-        Def::SameAs("services.huddles.start"),
-        "",
-    ),
-    key("services.huddles.min_age", AGE, REQ, "years"),
-    key("services.huddles.all_ages_from", Kind::Date, REQ, ""),
-    key(
-        "services.huddles.reviews_per_practice_per_week",
-        COUNT,
-        REQ,
-        "reviews per practice per week",
-    ),
-    key(
-        "services.huddles.hours_per_practice_per_week",
-        COUNT,
-        REQ,
-        "hours per practice per week",
-    ),
-    key("services.huddles.flag_probability", PROB, REQ, "probability per week"),
-    key("services.huddles.min_conditions", CONDITIONS, REQ, "conditions"),
-    key("services.huddles.care_plan_weeks", WEEKS, REQ, "weeks"),
-    key("services.huddles.effect", EFFECT, REQ, "relative reduction"),
-    key("services.huddles.effect_ramp_years", closed(0.0, 20.0), REQ, "years"),
-    key("services.huddles.refer_pic_probability", PROB, REQ, "probability"),
-    key(
-        "services.huddles.refer_social_prescribing_probability",
-        PROB,
-        REQ,
-        "probability",
-    ),
-    key(
-        "services.huddles.refer_pharmacist_probability",
-        PROB,
-        REQ,
-        "probability",
-    ),
-    key("services.huddles.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
-    key("services.huddles.allocation_from", Kind::Date, FROM_START, ""),
-    // [services.pic]
-    key("services.pic.enabled", Kind::Bool, REQ, ""),
-    key("services.pic.start", Kind::Date, REQ, ""),
-    key("services.pic.full_by", Kind::Date, REQ, ""),
-    key("services.pic.capacity_multiplier", COUNT, Def::Num(1.0), "multiplier"),
-    key(
-        "services.pic.capacity_multiplier_from",
-        Kind::Date,
-        Def::SameAs("services.pic.start"),
-        "",
-    ),
-    key("services.pic.workers", Kind::PerLocality, REQ, "whole-time equivalents"),
-    key("services.pic.caseload_per_worker", COUNT, REQ, "clients per worker"),
-    key("services.pic.max_weeks", WEEKS, REQ, "weeks"),
-    key("services.pic.min_age", AGE, REQ, "years"),
-    key("services.pic.isolation_resolved_probability", PROB, REQ, "probability"),
-    key("services.pic.crisis_effect", EFFECT, REQ, "relative reduction"),
-    key("services.pic.care_package_effect", EFFECT, REQ, "relative reduction"),
-    key("services.pic.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
-    key("services.pic.allocation_from", Kind::Date, FROM_START, ""),
-    // [services.life]
-    key("services.life.enabled", Kind::Bool, REQ, ""),
-    key("services.life.start", Kind::Date, REQ, ""),
-    key("services.life.full_by", Kind::Date, REQ, ""),
-    key("services.life.capacity_multiplier", COUNT, Def::Num(1.0), "multiplier"),
-    key(
-        "services.life.capacity_multiplier_from",
-        Kind::Date,
-        Def::SameAs("services.life.start"),
-        "",
-    ),
-    key(
-        "services.life.liaison_assessments_per_week",
-        Kind::PerLocality,
-        REQ,
-        "assessments per week",
-    ),
-    key("services.life.liaison_min_age", AGE, REQ, "years"),
-    key("services.life.divert_probability", PROB, REQ, "probability"),
-    key(
-        "services.life.reablement_caseload",
-        Kind::PerLocality,
-        REQ,
-        "concurrent clients",
-    ),
-    key("services.life.max_weeks", WEEKS, REQ, "weeks"),
-    key("services.life.no_package_probability", PROB, REQ, "share"),
-    key("services.life.visit_within_2h_probability", PROB, REQ, "share"),
-    key("services.life.los_reduction_days", COUNT, REQ, "days"),
-    key("services.life.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
-    key("services.life.allocation_from", Kind::Date, FROM_START, ""),
-    // [services.social_prescribing]
-    key("services.social_prescribing.enabled", Kind::Bool, REQ, ""),
-    key("services.social_prescribing.start", Kind::Date, REQ, ""),
-    key("services.social_prescribing.full_by", Kind::Date, REQ, ""),
-    key(
-        "services.social_prescribing.capacity_multiplier",
-        COUNT,
-        Def::Num(1.0),
-        "multiplier",
-    ),
-    key(
-        "services.social_prescribing.capacity_multiplier_from",
-        Kind::Date,
-        Def::SameAs("services.social_prescribing.start"),
-        "",
-    ),
-    key(
-        "services.social_prescribing.link_workers",
-        Kind::PerLocality,
-        REQ,
-        "whole-time equivalents",
-    ),
-    key(
-        "services.social_prescribing.referrals_per_worker_per_year",
-        COUNT,
-        REQ,
-        "referrals per worker per year",
-    ),
-    key("services.social_prescribing.min_age", AGE, REQ, "years"),
-    key(
-        "services.social_prescribing.gp_referral_probability",
-        PROB,
-        REQ,
-        "probability per week",
-    ),
-    key("services.social_prescribing.effect_weeks", WEEKS, REQ, "weeks"),
-    key("services.social_prescribing.gp_effect", PROB, REQ, "relative reduction"),
-    key("services.social_prescribing.ae_effect", PROB, REQ, "relative reduction"),
-    key(
-        "services.social_prescribing.allocation",
-        Kind::Allocation,
-        ALLOC_DEFAULT,
-        "",
-    ),
-    key(
-        "services.social_prescribing.allocation_from",
-        Kind::Date,
-        FROM_START,
-        "",
-    ),
-    // [services.pharmacists]
-    key("services.pharmacists.enabled", Kind::Bool, REQ, ""),
-    key("services.pharmacists.start", Kind::Date, REQ, ""),
-    key("services.pharmacists.full_by", Kind::Date, REQ, ""),
-    key(
-        "services.pharmacists.capacity_multiplier",
-        COUNT,
-        Def::Num(1.0),
-        "multiplier",
-    ),
-    key(
-        "services.pharmacists.capacity_multiplier_from",
-        Kind::Date,
-        Def::SameAs("services.pharmacists.start"),
-        "",
-    ),
-    key(
-        "services.pharmacists.reviews_per_week",
-        Kind::PerLocality,
-        REQ,
-        "reviews per week",
-    ),
-    key("services.pharmacists.effect", PROB, REQ, "relative reduction"),
-    key("services.pharmacists.effect_weeks", WEEKS, REQ, "weeks"),
-    key("services.pharmacists.min_conditions", CONDITIONS, REQ, "conditions"),
-    key("services.pharmacists.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
-    key("services.pharmacists.allocation_from", Kind::Date, FROM_START, ""),
-    // [services.icn_plus]
-    key("services.icn_plus.enabled", Kind::Bool, REQ, ""),
-    key("services.icn_plus.start_by_locality", Kind::DateByLocality, REQ, ""),
-    key("services.icn_plus.ramp_weeks", WEEKS, REQ, "weeks"),
-    key(
-        "services.icn_plus.huddle_capacity_multiplier",
-        at_least(1.0),
-        REQ,
-        "multiplier",
-    ),
-    key("services.icn_plus.extra_effect", PROB, REQ, "relative reduction"),
-    key("services.icn_plus.all_ages", Kind::Bool, REQ, ""),
-    key(
-        "services.icn_plus.extra_link_workers_per_locality",
-        COUNT,
-        REQ,
-        "whole-time equivalents",
-    ),
-    // [services.social_care]
-    key(
-        "services.social_care.package_starts_per_week",
-        Kind::PerLocality,
-        REQ,
-        "package starts per week",
-    ),
-    key(
-        "services.social_care.care_home_placements_per_week",
-        Kind::PerLocality,
-        REQ,
-        "placements per week",
-    ),
-    key(
-        "services.social_care.spot_purchase_share",
-        PROB,
-        Def::Num(0.25),
-        "share of the remaining queue per week",
-    ),
-    key("services.social_care.allocation", Kind::Allocation, ALLOC_DEFAULT, ""),
-    key("services.social_care.allocation_from", Kind::Date, FROM_START, ""),
-];
+/// Every allowed key, in the order they are documented: `extends`, then each section's keys as
+/// declared ([`super::declared_keys`]).
+pub(crate) fn schema() -> &'static [KeySpec] {
+    static SCHEMA: OnceLock<Vec<KeySpec>> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut out = vec![KeySpec::new(EXTENDS.to_string(), Kind::Path, Def::Optional, "")];
+        super::declared_keys(&mut out);
+        out
+    })
+}
 
-/// The schema entry for a full dotted path.
-pub(super) fn spec(path: &str) -> Option<&'static KeySpec> {
-    SCHEMA.iter().find(|k| k.path == path)
+/// The dotted segments of a path ("" has none).
+fn segments(path: &str) -> Vec<&str> {
+    if path.is_empty() {
+        Vec::new()
+    } else {
+        path.split('.').collect()
+    }
+}
+
+/// True when `pattern`'s first segments match all of `path`'s (a [`WILDCARD`] segment matches
+/// any one segment).
+fn starts_with_segments(pattern: &[&str], path: &[&str]) -> bool {
+    pattern.len() >= path.len() && pattern.iter().zip(path).all(|(p, s)| *p == WILDCARD || p == s)
+}
+
+/// The schema entry for a full dotted path (a concrete path of a declared-for-any-number
+/// section matches its [`WILDCARD`] entry).
+pub(crate) fn spec(path: &str) -> Option<&'static KeySpec> {
+    let all = schema();
+    all.iter().find(|k| k.path == path).or_else(|| {
+        let path = segments(path);
+        all.iter().find(|k| {
+            let pattern = segments(&k.path);
+            pattern.len() == path.len() && starts_with_segments(&pattern, &path)
+        })
+    })
 }
 
 /// True when `path` names a section (a table that holds keys), e.g. `services` or
 /// `services.life`; the empty path is the file.
-pub(super) fn is_section(path: &str) -> bool {
+pub(crate) fn is_section(path: &str) -> bool {
+    let path = segments(path);
     path.is_empty()
-        || SCHEMA
-            .iter()
-            .any(|k| k.path.len() > path.len() && k.path.starts_with(path) && k.path.as_bytes()[path.len()] == b'.')
+        || schema().iter().any(|k| {
+            let pattern = segments(&k.path);
+            pattern.len() > path.len() && starts_with_segments(&pattern, &path)
+        })
 }
 
-/// The distinct names allowed directly inside section `prefix` ("" = top level), in schema order.
-pub(super) fn children(prefix: &str) -> Vec<&'static str> {
+/// True when section `path` must be written: it holds a required key that is not inside a
+/// section declared for any number of instances (there may be none of those).
+pub(crate) fn section_required(path: &str) -> bool {
+    let path = segments(path);
+    schema().iter().any(|k| {
+        let pattern = segments(&k.path);
+        k.def == Def::Required
+            && pattern.len() > path.len()
+            && starts_with_segments(&pattern, &path)
+            && !pattern[path.len()..].contains(&WILDCARD)
+    })
+}
+
+/// True when the entries of section `path` are instances of a section declared for any number
+/// of them (its only child is [`WILDCARD`]), e.g. `services.custom`.
+pub(crate) fn holds_instances(path: &str) -> bool {
+    children(path) == [WILDCARD]
+}
+
+/// The distinct names allowed directly inside section `prefix` ("" = top level), in schema order
+/// ([`WILDCARD`] where any key names an instance).
+pub(crate) fn children(prefix: &str) -> Vec<&'static str> {
+    let prefix = segments(prefix);
     let mut out: Vec<&'static str> = Vec::new();
-    for k in SCHEMA {
-        let rest = if prefix.is_empty() {
-            Some(k.path)
+    for k in schema() {
+        let pattern: Vec<&'static str> = if k.path.is_empty() {
+            Vec::new()
         } else {
-            k.path.strip_prefix(prefix).and_then(|r| r.strip_prefix('.'))
+            k.path.split('.').collect()
         };
-        if let Some(rest) = rest {
-            let name = rest.split('.').next().unwrap_or(rest);
+        if pattern.len() > prefix.len() && starts_with_segments(&pattern, &prefix) {
+            let name = pattern[prefix.len()];
             if !out.contains(&name) {
                 out.push(name);
             }
@@ -408,8 +285,8 @@ pub(super) fn children(prefix: &str) -> Vec<&'static str> {
 
 /// The sections (as `[a.b]`, or "the top level") that allow key `name`, for a key written in
 /// the wrong section.
-pub(super) fn sections_with_key(name: &str) -> Vec<String> {
-    SCHEMA
+pub(crate) fn sections_with_key(name: &str) -> Vec<String> {
+    schema()
         .iter()
         .filter_map(|k| match k.path.rsplit_once('.') {
             Some((section, last)) if last == name => Some(format!("[{section}]")),
@@ -420,7 +297,7 @@ pub(super) fn sections_with_key(name: &str) -> Vec<String> {
 }
 
 /// Joins a section path and a key.
-pub(super) fn join(prefix: &str, key: &str) -> String {
+pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_string()
     } else {
@@ -429,7 +306,7 @@ pub(super) fn join(prefix: &str, key: &str) -> String {
 }
 
 /// Edit distance (insertions, deletions, substitutions) between two strings, by character.
-pub(super) fn levenshtein(a: &str, b: &str) -> usize {
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -446,7 +323,7 @@ pub(super) fn levenshtein(a: &str, b: &str) -> usize {
 
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a likely typo:
 /// distance ≤ max(2, length / 3). Ties go to the earlier candidate.
-pub(super) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let limit = 2.max(word.chars().count() / 3);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
@@ -499,14 +376,46 @@ mod tests {
         assert!(!is_section("services.lif"));
         assert_eq!(children(""), vec!["extends", "scenario", "model", "services"]);
         assert!(children("services").contains(&"icn_plus"));
+        assert!(section_required("services") && section_required("services.life"));
+    }
+
+    #[test]
+    fn instances_of_a_wildcard_section_match_its_keys() {
+        assert!(holds_instances("services.custom"));
+        assert!(!holds_instances("services"));
+        assert!(!section_required("services.custom"));
+        assert!(is_section("services.custom"));
+        assert!(is_section("services.custom.falls"));
+        assert!(!is_section("services.custom.falls.min_age"));
+        let s = spec("services.custom.falls.min_age").expect("wildcard key");
+        assert_eq!(s.path, "services.custom.<key>.min_age");
+        assert!(spec("services.custom.falls.nonsense").is_none());
+        assert!(spec("services.custom.min_age").is_none());
+        let keys = children("services.custom.falls");
+        assert!(
+            keys.contains(&"evidence") && keys.contains(&"crisis_effect"),
+            "{keys:?}"
+        );
+        assert_eq!(
+            suggest("referal_probability", keys.iter().copied()).as_deref(),
+            Some("referral_probability")
+        );
     }
 
     #[test]
     fn every_path_is_unique_and_defaults_refer_to_real_keys() {
-        for (i, k) in SCHEMA.iter().enumerate() {
-            assert!(SCHEMA[..i].iter().all(|o| o.path != k.path), "duplicate {}", k.path);
-            if let Def::SameAs(other) = k.def {
-                assert!(spec(other).is_some(), "{} defaults to unknown {other}", k.path);
+        let all = schema();
+        for (i, k) in all.iter().enumerate() {
+            assert!(all[..i].iter().all(|o| o.path != k.path), "duplicate {}", k.path);
+            match k.def {
+                Def::SameAs(other) => assert!(spec(other).is_some(), "{} defaults to unknown {other}", k.path),
+                Def::Sibling(name) => {
+                    let (section, _) = k.path.rsplit_once('.').expect("a sibling default is in a section");
+                    let other = join(section, name);
+                    assert!(spec(&other).is_some(), "{} defaults to unknown {other}", k.path);
+                }
+                Def::KeyLabel => assert!(k.path.contains(WILDCARD), "{} has no instance key", k.path),
+                _ => {}
             }
         }
     }

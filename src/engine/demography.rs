@@ -1,0 +1,141 @@
+//! Demography: ageing at birthdays (with condition and frailty onset), death, out-migration,
+//! and the week's inflows (births and in-migrants, so each locality follows its growth path).
+
+use super::hospital::die;
+use super::locality::LocalityRun;
+use super::phases::Next;
+use crate::model::onset::birthday_onset;
+use crate::population::flag;
+use crate::population::synth::MAX_AGE;
+use crate::results::Metric;
+use crate::rng::{categorical, Purpose};
+use crate::services::Agent;
+
+/// Phase 1: birthday (ageing and onset), death, out-migration. Fills the agent's values for
+/// the rest of the week's pass.
+#[inline(always)]
+pub fn ageing_death_migration(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+    let setup = run.setup;
+    let i = ag.i;
+    let pop = &mut *run.pop;
+    if pop.birthday_week[i] == run.woy && pop.age[i] < MAX_AGE {
+        let old = pop.age[i];
+        pop.age[i] += 1;
+        birthday_onset(&setup.birthday, &ag.d, pop, i, old, ag.male);
+    }
+    ag.age = pop.age[i];
+    ag.decile = pop.imd_decile[i];
+    ag.cell = run.tal.cell(pop, i);
+    ag.conditions = pop.conditions[i].count_ones() as usize;
+    ag.frailty = usize::from(pop.frailty[i]);
+    let a = usize::from(ag.age);
+    if ag.d.uniform(Purpose::Death)
+        < run
+            .norms
+            .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions)
+    {
+        die(pop, i, &mut run.tal, ag.cell);
+        run.alive -= 1;
+        return Next::Done;
+    }
+    if ag.flags & flag::IN_HOSPITAL == 0
+        && pop.care[i] != crate::population::care::CARE_HOME
+        && !run.svc.keeps_resident(i)
+        && ag.d.uniform(Purpose::OutMigration) < setup.tables.out_migration
+    {
+        pop.flags[i] = 0;
+        run.tal.add(ag.cell, Metric::OutMigrants, 1);
+        run.alive -= 1;
+        return Next::Done;
+    }
+    if !ag.male && (15..=44).contains(&ag.age) {
+        run.women_15_44 += 1;
+    }
+    Next::Continue
+}
+
+/// Where newcomers are placed: the locality's LSOAs with their populations as weights, its
+/// age profile, and the place's male share by age.
+#[derive(Debug, Clone)]
+pub struct Newcomers {
+    lsoas: Vec<u16>,
+    lsoa_weights: Vec<f64>,
+    male_share: Vec<f64>,
+}
+
+impl Newcomers {
+    /// For locality `l` of a place.
+    pub fn new(place: &crate::place::Place, l: usize) -> Newcomers {
+        let lsoas: Vec<u16> = (0..place.lsoa_population.len())
+            .filter(|&i| place.lsoa_locality[i] as usize == l)
+            .map(|i| i as u16)
+            .collect();
+        let lsoa_weights = lsoas
+            .iter()
+            .map(|&i| f64::from(place.lsoa_population[i as usize]))
+            .collect();
+        let pp = &place.file.population;
+        let male_share = (0..place.file.localities[l].persons_single_year.value.len())
+            .map(|a| {
+                let t = pp.males_single_year.value[a] + pp.females_single_year.value[a];
+                if t > 0.0 {
+                    pp.males_single_year.value[a] / t
+                } else {
+                    0.5
+                }
+            })
+            .collect();
+        Newcomers {
+            lsoas,
+            lsoa_weights,
+            male_share,
+        }
+    }
+}
+
+/// Phase 8: births (women 15-44 × birth rate) and in-migrants so the locality follows its
+/// growth path; newcomers' attributes are drawn as at synthesis.
+pub fn inflows(run: &mut LocalityRun<'_>) {
+    let setup = run.setup;
+    let place = &*setup.place;
+    let pp = &place.file.population;
+    let w = run.wk.w;
+    let l = run.wk.l;
+    let nc = &run.newcomers;
+    let age_w = &place.file.localities[l].persons_single_year.value;
+    let pop = &mut *run.pop;
+    let births = run.key.locality(pop.locality).week(w as u32).poisson(
+        Purpose::Births,
+        f64::from(run.women_15_44) * setup.tables.births_per_woman,
+    );
+    for _ in 0..births {
+        let serial = pop.len() as u32;
+        run.streams.push(run.key.agent(pop.locality, serial));
+        let d = run.streams[serial as usize].week(w as u32);
+        let male = d.uniform(Purpose::NewcomerSex) < pp.male_birth_share.value;
+        let lsoa = nc.lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &nc.lsoa_weights)];
+        setup.attributes.append(place, pop, &d, 0, male, lsoa, Some(run.woy));
+        run.tal.add(run.tal.cell(pop, serial as usize), Metric::Births, 1);
+        run.alive += 1;
+    }
+    let growth = pp.annual_growth.value;
+    let target = (run.start_population * (1.0 + growth).powf((w + 1) as f64 * 7.0 / 365.25)).round() as i64;
+    for _ in 0..(target - run.alive).max(0) {
+        let serial = pop.len() as u32;
+        run.streams.push(run.key.agent(pop.locality, serial));
+        let d = run.streams[serial as usize].week(w as u32);
+        let ag = categorical(d.uniform(Purpose::NewcomerAge), age_w);
+        let age = if ag + 1 >= age_w.len() {
+            setup.attributes.age_90_plus(&d)
+        } else {
+            ag as u8
+        };
+        let male = d.uniform(Purpose::NewcomerSex) < nc.male_share[ag];
+        let lsoa = nc.lsoas[categorical(d.uniform(Purpose::NewcomerLsoa), &nc.lsoa_weights)];
+        setup.attributes.append(place, pop, &d, age, male, lsoa, None);
+        pop.moved_in[serial as usize] = true;
+        run.tal.add(run.tal.cell(pop, serial as usize), Metric::InMigrants, 1);
+        run.alive += 1;
+    }
+    run.svc.fit(pop.len());
+}

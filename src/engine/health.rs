@@ -1,0 +1,38 @@
+//! Health dynamics of residents: frailty progression (faster for 12 weeks after an
+//! admission) and social isolation starting and resolving.
+
+use super::locality::LocalityRun;
+use super::phases::Next;
+use crate::model::tables::prob;
+use crate::population::{flag, NEVER};
+use crate::rng::Purpose;
+use crate::services::Agent;
+
+/// Phase 2: frailty progression and isolation; services count their caseloads (clients keep
+/// their place while in hospital).
+#[inline(always)]
+pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+    let t = &run.setup.tables;
+    let w16 = run.wk.w16;
+    let i = ag.i;
+    let pop = &mut *run.pop;
+    let fr = ag.frailty;
+    let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
+    if fr > 0 && fr < 3 {
+        let hr = if recent { t.frailty_post_admission } else { 1.0 };
+        if ag.d.uniform(Purpose::FrailtyProgression) < prob(t.frailty_progress[fr - 1] * hr) {
+            pop.frailty[i] += 1;
+        }
+    }
+    let a = usize::from(ag.age);
+    if ag.flags & flag::ISOLATED == 0 {
+        if ag.d.uniform(Purpose::IsolationOnset) < prob(t.isolation_onset[a]) {
+            pop.flags[i] |= flag::ISOLATED;
+        }
+    } else if ag.d.uniform(Purpose::IsolationResolve) < prob(t.isolation_resolve) {
+        pop.flags[i] &= !flag::ISOLATED;
+    }
+    let wk = run.wk;
+    crate::each_service!(run.svc, s => crate::services::Service::count_caseload(s, &wk, i));
+    Next::Continue
+}

@@ -1,0 +1,158 @@
+//! The hospital: inpatients using up their acute stay, discharge by need, deaths in hospital,
+//! and emergency admissions (length of stay, discharge need and in-hospital death drawn at
+//! admission).
+
+use super::locality::LocalityRun;
+use super::phases::Next;
+use super::tally::{Cell, LocalityTally};
+use crate::each_service;
+use crate::population::{care, flag, need, LocalityPop, NEVER};
+use crate::results::Metric;
+use crate::rng::Purpose;
+use crate::services::{Agent, Service};
+
+/// Phase 3 for inpatients: a week of the acute stay; those fit for discharge go home, die, or
+/// join the queue for reablement, a package or a care home. Stops the week's pass for every
+/// inpatient.
+#[inline(always)]
+pub fn progress(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+    if ag.flags & flag::IN_HOSPITAL == 0 {
+        return Next::Continue;
+    }
+    let (i, cell) = (ag.i, ag.cell);
+    let pop = &mut *run.pop;
+    let mut rem = 7u8;
+    if pop.hospital_days[i] > 0 {
+        let used = pop.hospital_days[i].min(7);
+        pop.hospital_days[i] -= used;
+        run.tal.add(cell, Metric::BedDays, u32::from(used));
+        rem = 7 - used as u8;
+    }
+    if pop.hospital_days[i] == 0 {
+        match pop.need[i] {
+            need::DIES => {
+                die(pop, i, &mut run.tal, cell);
+                run.alive -= 1;
+            }
+            need::REABLEMENT => run.waiters[0].push((i as u32, rem)),
+            need::CARE_PACKAGE => run.waiters[1].push((i as u32, rem)),
+            need::CARE_HOME => run.waiters[2].push((i as u32, rem)),
+            _ => discharge(run, i, cell, Metric::DischargesHome),
+        }
+    }
+    Next::Done
+}
+
+/// Phase 7, after diversion: admits everyone proposed for admission who was not diverted.
+pub fn admissions(run: &mut LocalityRun<'_>) {
+    let admit = std::mem::take(&mut run.admit);
+    for &i in &admit {
+        if run.diverted.binary_search(&i).is_ok() {
+            continue;
+        }
+        if admit_agent(run, i as usize) {
+            run.alive -= 1;
+        }
+    }
+    run.admit = admit;
+}
+
+/// A death: tallied (in hospital or not) and the resident no longer alive.
+pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell) {
+    if pop.flags[i] & flag::IN_HOSPITAL != 0 {
+        tal.add(cell, Metric::DeathsInHospital, 1);
+    }
+    tal.add(cell, Metric::Deaths, 1);
+    tal.life(pop, i, 0);
+    pop.flags[i] = 0;
+    pop.hospital_days[i] = 0;
+}
+
+/// A discharge alive by `route`; services hear of it ([`Service::on_discharge`]).
+pub fn discharge(run: &mut LocalityRun<'_>, i: usize, cell: Cell, route: Metric) {
+    let pop = &mut *run.pop;
+    pop.flags[i] &= !flag::IN_HOSPITAL;
+    pop.hospital_days[i] = 0;
+    pop.need[i] = need::ACUTE;
+    pop.discharged_week[i] = run.wk.w16;
+    run.tal.add(cell, Metric::Discharges, 1);
+    run.tal.add(cell, route, 1);
+    discharged(run, i);
+}
+
+/// Tells every service of a discharge alive.
+fn discharged(run: &mut LocalityRun<'_>, i: usize) {
+    let wk = run.wk;
+    let d = run.streams[i].week(wk.w as u32);
+    let (pop, tal) = (&*run.pop, &mut run.tal);
+    each_service!(run.svc, s => s.on_discharge(&wk, pop, i, &d, tal));
+}
+
+/// Admits a resident: stay length, discharge need and in-hospital death are drawn now.
+/// Returns true when the resident died (zero-day stay ending in death).
+fn admit_agent(run: &mut LocalityRun<'_>, i: usize) -> bool {
+    let setup = run.setup;
+    let t = &setup.tables;
+    let wk = run.wk;
+    let w16 = wk.w16;
+    let cell = run.tal.cell(run.pop, i);
+    let d = run.streams[i].week(wk.w as u32);
+    let tal = &mut run.tal;
+    tal.add(cell, Metric::EmergencyAdmissions, 1);
+    if run.pop.age[i] >= 18 {
+        tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
+    }
+    if run.pop.discharged_week[i] != NEVER && w16.saturating_sub(run.pop.discharged_week[i]) <= 4 {
+        tal.add(cell, Metric::Readmissions30d, 1);
+    }
+    each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
+    let pop = &mut *run.pop;
+    let a = usize::from(pop.age[i]);
+    let fr = usize::from(pop.frailty[i]);
+    let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
+    if d.uniform(Purpose::LosZeroDay) < t.zero_day {
+        tal.add(cell, Metric::AdmissionsZeroDay, 1);
+        if dies {
+            pop.flags[i] |= flag::IN_HOSPITAL;
+            die(pop, i, tal, cell);
+            return true;
+        }
+        pop.discharged_week[i] = w16;
+        tal.add(cell, Metric::Discharges, 1);
+        tal.add(cell, Metric::DischargesHome, 1);
+        discharged(run, i);
+        return false;
+    }
+    let los_factor = run.svc.los_factor(&wk, i);
+    let mut los = (-(1.0 - d.uniform(Purpose::LosLength)).ln() * t.los_mean[a][fr] * los_factor)
+        .round()
+        .clamp(1.0, 365.0) as u16;
+    let need_code = if dies {
+        need::DIES
+    } else if d.uniform(Purpose::DischargeNeed) < t.needs_support[a][fr] {
+        if d.uniform(Purpose::DischargeCareHome) < t.care_home_given_support[a] && pop.care[i] != care::CARE_HOME {
+            need::CARE_HOME
+        } else if pop.care[i] != care::NONE {
+            need::HOME
+        } else if run.svc.supported_discharge(&wk) {
+            need::REABLEMENT
+        } else {
+            need::CARE_PACKAGE
+        }
+    } else {
+        need::HOME
+    };
+    if need_code == need::REABLEMENT {
+        let cut = run.svc.los_cut(&wk, d.uniform_at(Purpose::LosLength, 1)) as u16;
+        let shorter = los.saturating_sub(cut).max(1);
+        tal.add(cell, Metric::D2aBedDaysSaved, u32::from(los - shorter));
+        los = shorter;
+    }
+    if los > t.trim_point {
+        tal.add(cell, Metric::ExcessBedDays, u32::from(los - t.trim_point));
+    }
+    pop.flags[i] |= flag::IN_HOSPITAL;
+    pop.hospital_days[i] = los;
+    pop.need[i] = need_code;
+    false
+}

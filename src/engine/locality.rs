@@ -1,0 +1,177 @@
+//! The state of one locality during a run, shared by the phases: the residents, their random
+//! streams, the tallies, the service registry and each floor's lists.
+
+use super::tally::LocalityTally;
+use super::Setup;
+use crate::model::tables::Normalisers;
+use crate::population::{LocalityPop, NEVER};
+use crate::rng::{ReplicateKey, Stream};
+use crate::services::{Services, Shared, Week};
+
+/// One locality during a run.
+#[derive(Debug)]
+pub struct LocalityRun<'a> {
+    /// The scenario's precomputed tables and schedule.
+    pub setup: &'a Setup,
+    /// The replicate's key.
+    pub key: &'a ReplicateKey,
+    /// Hazard normalisers of the replicate.
+    pub norms: &'a Normalisers,
+    /// The residents.
+    pub pop: &'a mut LocalityPop,
+    /// The tallies.
+    pub tal: LocalityTally,
+    /// Each resident's random stream, hashed once rather than at every draw.
+    pub streams: Vec<Stream>,
+    /// The services, in registry order.
+    pub svc: Services<'a>,
+    /// The current week.
+    pub wk: Week<'a>,
+    /// Week of the year (0..=51) of the current week's start.
+    pub woy: u8,
+    /// Residents alive now.
+    pub alive: i64,
+    /// Where newcomers are placed.
+    pub newcomers: super::demography::Newcomers,
+    /// Residents at the start of the run (the growth path's base).
+    pub start_population: f64,
+    /// Women aged 15-44 this week (for births).
+    pub women_15_44: u32,
+    /// This week's A&E attendances converted to admission proposals (serial order).
+    pub admit: Vec<u32>,
+    /// Those of `admit` diverted home by a service (sorted).
+    pub diverted: Vec<u32>,
+    /// Inpatients fit for discharge waiting for reablement, a package or a care home, with
+    /// the days of this week left after their acute stay.
+    pub waiters: [Vec<(u32, u8)>; 3],
+    /// Community entries proposed this week: to a home-care package, to a care home.
+    pub community_package: Vec<u32>,
+    /// See `community_package`.
+    pub community_care_home: Vec<u32>,
+    /// Reablement episodes ended this week still waiting for a package or a care home.
+    pub blocked: Vec<u32>,
+    /// Reablement places free this week.
+    pub reablement_free: u32,
+    /// Home-care packages and care-home placements left this week, and the totals after
+    /// spot purchase.
+    pub package_left: u32,
+    /// See `package_left`.
+    pub care_home_left: u32,
+    /// See `package_left`.
+    pub package_total: u32,
+    /// See `package_left`.
+    pub care_home_total: u32,
+    /// Scratch: each crisis-avoiding service's cut of the resident's crisis hazard.
+    pub cuts: Vec<f64>,
+    /// Scratch: each crisis-avoiding service's cut of the resident's admission probability.
+    pub admission_cuts: Vec<f64>,
+    /// Scratch: log-hazard shares of `cuts`.
+    pub logs: Vec<f64>,
+}
+
+impl<'a> LocalityRun<'a> {
+    /// Locality `pop` of a replicate, before its first week.
+    pub fn new(setup: &'a Setup, key: &'a ReplicateKey, norms: &'a Normalisers, pop: &'a mut LocalityPop) -> Self {
+        let cal = &setup.calendar;
+        let place = &*setup.place;
+        let l = usize::from(pop.locality);
+        let capacity = pop.age.capacity();
+        let mut svc = Services::new(setup, l, capacity);
+        svc.fit(pop.len());
+        let avoiding = svc.avoiding();
+        let tal = LocalityTally::new(
+            cal.weeks,
+            cal.financial_years.len(),
+            &place.lsoa_local_decile,
+            setup.n_metrics(),
+            avoiding,
+        );
+        let mut streams: Vec<Stream> = Vec::with_capacity(capacity);
+        streams.extend((0..pop.len()).map(|i| key.agent(pop.locality, i as u32)));
+        let alive = pop.alive_count() as i64;
+        LocalityRun {
+            setup,
+            key,
+            norms,
+            tal,
+            streams,
+            svc,
+            wk: Week {
+                setup,
+                w: 0,
+                w16: 0,
+                at: 0,
+                l,
+            },
+            woy: 0,
+            alive,
+            newcomers: super::demography::Newcomers::new(place, l),
+            start_population: alive as f64,
+            women_15_44: 0,
+            admit: Vec::new(),
+            diverted: Vec::new(),
+            waiters: [Vec::new(), Vec::new(), Vec::new()],
+            community_package: Vec::new(),
+            community_care_home: Vec::new(),
+            blocked: Vec::new(),
+            reablement_free: 0,
+            package_left: 0,
+            care_home_left: 0,
+            package_total: 0,
+            care_home_total: 0,
+            cuts: vec![0.0; avoiding],
+            admission_cuts: vec![0.0; avoiding],
+            logs: vec![0.0; avoiding],
+            pop,
+        }
+    }
+
+    /// Starts week `w`: points the tallies at it and clears the week's lists.
+    pub fn begin_week(&mut self, w: usize) {
+        let cal = &self.setup.calendar;
+        let date = cal.week_start(w);
+        self.tal.begin(w, usize::from(cal.fy_of_week[w]));
+        self.wk = Week {
+            setup: self.setup,
+            w,
+            w16: w.min(usize::from(NEVER) - 1) as u16,
+            at: self.setup.schedule.at(w, self.wk.l),
+            l: self.wk.l,
+        };
+        self.woy = week_of_year(date);
+        self.svc.begin_week(&self.wk);
+        for b in [
+            &mut self.admit,
+            &mut self.diverted,
+            &mut self.community_package,
+            &mut self.community_care_home,
+            &mut self.blocked,
+        ] {
+            b.clear();
+        }
+        for b in &mut self.waiters {
+            b.clear();
+        }
+        self.women_15_44 = 0;
+    }
+
+    /// The parts of the run a service's allocation step may use.
+    pub fn shared(&mut self) -> (&mut Services<'a>, Shared<'_>) {
+        (
+            &mut self.svc,
+            Shared {
+                pop: self.pop,
+                tal: &mut self.tal,
+                streams: &self.streams,
+                reablement_free: &mut self.reablement_free,
+            },
+        )
+    }
+}
+
+/// Week of the year (0..=51) of a date: days since 1 January / 7.
+fn week_of_year(date: crate::calendar::Date) -> u8 {
+    let (y, _, _) = date.ymd();
+    let jan1 = crate::calendar::Date::from_ymd(y, 1, 1).map_or(0, |d| d.days());
+    ((date.days() - jan1) / 7).clamp(0, 51) as u8
+}

@@ -1,0 +1,23 @@
+//! Primary care: case finding and referrals by the services (huddle flags, GP referrals,
+//! waiting lists), and GP consultations.
+
+use super::locality::LocalityRun;
+use super::phases::Next;
+use crate::each_service;
+use crate::results::Metric;
+use crate::rng::Purpose;
+use crate::services::{Agent, Service};
+
+/// Phase 5: every service's case finding and referrals ([`Service::propose`]), then the
+/// resident's GP consultation (lower while social prescribing's effect lasts).
+#[inline(always)]
+pub fn case_finding_and_gp(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+    let wk = run.wk;
+    let (pop, tal) = (&*run.pop, &mut run.tal);
+    each_service!(run.svc, s => s.propose(&wk, pop, ag, tal));
+    let gp = run.setup.tables.gp[usize::from(ag.age)] * run.svc.gp_factor(&wk, ag.i);
+    if ag.d.uniform(Purpose::GpConsultation) < gp {
+        run.tal.add(ag.cell, Metric::GpConsultations, 1);
+    }
+    Next::Continue
+}

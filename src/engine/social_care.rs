@@ -1,0 +1,193 @@
+//! Social care: residents 65+ at home entering a long-term home-care package or a care home
+//! from the community, and the discharges from hospital and the ends of reablement that wait
+//! for those placements. Block contracts give the weekly capacity; beyond it the council
+//! spot-purchases a share of the remaining queue.
+
+use super::hospital::discharge;
+use super::locality::LocalityRun;
+use super::phases::Next;
+use super::tally::Cell;
+use crate::model::tables::prob;
+use crate::population::{care, flag, need, LocalityPop};
+use crate::results::Metric;
+use crate::rng::Purpose;
+use crate::services::{Agent, Service};
+use std::cmp::Reverse;
+
+/// Phase 4 (residents at home): reablement episodes progress, and residents 65+ not in a
+/// care home may need a care home or (without care) a home-care package; the entries are
+/// proposed now and placed at allocation.
+#[inline(always)]
+pub fn community_needs(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+    let i = ag.i;
+    let wk = run.wk;
+    crate::each_service!(run.svc, s => s.progress_at_home(&wk, i));
+    let t = &run.setup.tables;
+    let pop = &*run.pop;
+    if ag.age >= 65 && pop.care[i] != care::CARE_HOME {
+        let fr = ag.frailty;
+        let home = t.community_care_home[fr] * run.svc.care_home_factor(&wk, i);
+        if ag.d.uniform(Purpose::CommunityCareHome) < prob(home) {
+            run.community_care_home.push(i as u32);
+        } else if pop.care[i] == care::NONE {
+            let protect = run.svc.home_care_factor(&wk, i);
+            if ag.d.uniform(Purpose::CommunityCarePackage) < prob(t.community_package[fr] * protect) {
+                run.community_package.push(i as u32);
+            }
+        }
+    }
+    Next::Continue
+}
+
+/// Reablement clients in `blocked` whose outcome needs `code` (a package or a care home).
+fn blocked_needing(pop: &LocalityPop, blocked: &[u32], code: u8) -> usize {
+    blocked.iter().filter(|&&i| pop.need[i as usize] == code).count()
+}
+
+/// Phase 7, first: reablement episodes ending with no further need free their places;
+/// hospital discharges, longest-waiting first, to reablement, packages and care homes
+/// (unplaced patients accrue delayed bed days); then reablement episodes waiting for a
+/// package or a care home.
+pub fn discharges(run: &mut LocalityRun<'_>) {
+    let sch = &run.setup.schedule;
+    let at = run.wk.at;
+    run.package_left = sch.package_starts[at];
+    run.care_home_left = sch.care_home_places[at];
+    // Reablement episodes ending with no further need free their places first.
+    let completions = std::mem::take(&mut run.svc.life.completions);
+    for &i in &completions {
+        let i = i as usize;
+        if run.pop.need[i] == need::HOME || run.pop.need[i] == need::ACUTE {
+            run.svc
+                .life
+                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementNoPackage);
+        } else {
+            run.blocked.push(i as u32);
+        }
+    }
+    run.svc.life.completions = completions;
+    run.reablement_free = run
+        .svc
+        .life
+        .places(&run.wk)
+        .saturating_sub(run.svc.life.caseload + run.blocked.len() as u32);
+    // Beyond the block capacity, the council spot-purchases a share of the remaining queue.
+    let spot = run.setup.scenario.services.social_care.spot_purchase_share;
+    let spot_extra = |waiting: usize, cap: u32| ((waiting as f64 - f64::from(cap)).max(0.0) * spot).floor() as u32;
+    run.package_left += spot_extra(
+        run.waiters[1].len() + blocked_needing(run.pop, &run.blocked, need::CARE_PACKAGE),
+        run.package_left,
+    );
+    run.care_home_left += spot_extra(
+        run.waiters[2].len() + blocked_needing(run.pop, &run.blocked, need::CARE_HOME),
+        run.care_home_left,
+    );
+    run.package_total = run.package_left;
+    run.care_home_total = run.care_home_left;
+    for k in 0..3 {
+        let mut queue = std::mem::take(&mut run.waiters[k]);
+        queue.sort_unstable_by_key(|&(i, rem)| (Reverse(rem), i));
+        for &(i, rem) in &queue {
+            let i = i as usize;
+            let cell = run.tal.cell(run.pop, i);
+            let placed = match k {
+                0 if run.reablement_free > 0 => {
+                    run.reablement_free -= 1;
+                    discharge(run, i, cell, Metric::DischargesReablement);
+                    let wk = run.wk;
+                    run.svc
+                        .life
+                        .start_episode(&wk, run.streams[i], run.pop, i, &mut run.tal, cell);
+                    true
+                }
+                1 if run.package_left > 0 => {
+                    run.package_left -= 1;
+                    discharge(run, i, cell, Metric::DischargesCarePackage);
+                    run.pop.care[i] = care::HOME_CARE;
+                    run.tal.add(cell, Metric::NewCarePackages, 1);
+                    true
+                }
+                2 if run.care_home_left > 0 => {
+                    run.care_home_left -= 1;
+                    discharge(run, i, cell, Metric::DischargesCareHome);
+                    run.pop.care[i] = care::CARE_HOME;
+                    run.tal.add(cell, Metric::CareHomeAdmissions, 1);
+                    true
+                }
+                0 => {
+                    // LIFE is full: the patient is offered a traditional home-care package
+                    // instead and joins that queue next week (discharge to assess does not
+                    // hold people in hospital for a reablement place).
+                    run.pop.need[i] = need::CARE_PACKAGE;
+                    false
+                }
+                _ => false,
+            };
+            if !placed {
+                run.tal.add(cell, Metric::DelayedBedDays, u32::from(rem));
+                run.tal.add(cell, Metric::BedDays, u32::from(rem));
+            }
+        }
+        run.waiters[k] = queue;
+    }
+    // Reablement episodes waiting for a package or a care home.
+    let blocked = std::mem::take(&mut run.blocked);
+    for &i in &blocked {
+        let i = i as usize;
+        let cell = run.tal.cell(run.pop, i);
+        if run.pop.need[i] == need::CARE_PACKAGE && run.package_left > 0 {
+            run.package_left -= 1;
+            run.pop.care[i] = care::HOME_CARE;
+            run.tal.add(cell, Metric::NewCarePackages, 1);
+            run.svc
+                .life
+                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementToPackage);
+        } else if run.pop.need[i] == need::CARE_HOME && run.care_home_left > 0 {
+            run.care_home_left -= 1;
+            run.pop.care[i] = care::CARE_HOME;
+            run.tal.add(cell, Metric::CareHomeAdmissions, 1);
+            run.svc
+                .life
+                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementToCareHome);
+        } else {
+            run.svc.life.until[i] = run.wk.w16 + 1;
+        }
+    }
+    run.blocked = blocked;
+}
+
+/// Phase 7, after admissions: community entries to care with what capacity is left; the
+/// placements beyond the block contracts are tallied as spot purchases.
+pub fn community_entries(run: &mut LocalityRun<'_>) {
+    for &i in &run.community_care_home {
+        let i = i as usize;
+        if run.care_home_left == 0 || run.pop.flags[i] & flag::IN_HOSPITAL != 0 {
+            continue;
+        }
+        run.care_home_left -= 1;
+        run.pop.care[i] = care::CARE_HOME;
+        run.tal.add(run.tal.cell(run.pop, i), Metric::CareHomeAdmissions, 1);
+    }
+    for &i in &run.community_package {
+        let i = i as usize;
+        if run.package_left == 0 || run.pop.flags[i] & flag::IN_HOSPITAL != 0 || run.pop.care[i] != care::NONE {
+            continue;
+        }
+        run.package_left -= 1;
+        run.pop.care[i] = care::HOME_CARE;
+        run.tal.add(run.tal.cell(run.pop, i), Metric::NewCarePackages, 1);
+    }
+    let sch = &run.setup.schedule;
+    let at = run.wk.at;
+    let spot_used = |block: u32, total: u32, left: u32| (total - left).saturating_sub(block);
+    run.tal.add(
+        Cell::OVERHEAD,
+        Metric::SpotPackages,
+        spot_used(sch.package_starts[at], run.package_total, run.package_left),
+    );
+    run.tal.add(
+        Cell::OVERHEAD,
+        Metric::SpotCareHomePlaces,
+        spot_used(sch.care_home_places[at], run.care_home_total, run.care_home_left),
+    );
+}

@@ -1,0 +1,203 @@
+//! GP practice huddles (Integrated Community Networks): weekly multidisciplinary review of
+//! patients at rising risk, who then have a care plan that lowers their crisis hazard, and
+//! referral on to PICs, social prescribing and pharmacists (their
+//! [`Service::on_huddle_review`] hooks).
+//!
+//! Capacity is reviews per practice per week; practices join in order within their locality
+//! across the rollout. ICN+ widens eligibility to all adults and adds to the effect through
+//! [`super::HuddleModifier`].
+
+use super::{Agent, Episodes, HuddleModifier, Service, Shared, Week};
+use crate::engine::tally::Cell;
+use crate::engine::Setup;
+use crate::population::{care, flag, LocalityPop};
+use crate::results::Metric;
+use crate::rng::{Purpose, WeekDraws};
+use std::cmp::Reverse;
+
+/// Huddles in one locality during a run.
+#[derive(Debug)]
+pub struct Huddles<'a> {
+    setup: &'a Setup,
+    p: &'a crate::scenario::Huddles,
+    /// Care plans and the waiting flag per resident.
+    state: Episodes,
+    /// The locality's practices (place indices).
+    practices: Vec<usize>,
+    /// Index into `practices` of each place practice (`usize::MAX` = another locality).
+    local_practice: Vec<usize>,
+    /// This week's waiting list per local practice.
+    lists: Vec<Vec<u32>>,
+    /// Effect ramp in weeks from a practice's start.
+    effect_ramp_weeks: f64,
+    /// Minimum age this week (lowered to 18 once all adults are eligible).
+    min_age: u8,
+    /// This week's modifier (ICN+).
+    modifier: HuddleModifier,
+}
+
+impl<'a> Huddles<'a> {
+    /// Huddles of locality `l` with room for `capacity` residents.
+    pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Huddles<'a> {
+        let place = &*setup.place;
+        let np = place.file.practices.len();
+        let practices: Vec<usize> = (0..np).filter(|&p| place.practice_locality[p] as usize == l).collect();
+        let mut local_practice = vec![usize::MAX; np];
+        for (j, &p) in practices.iter().enumerate() {
+            local_practice[p] = j;
+        }
+        let p = &setup.scenario.services.huddles;
+        Huddles {
+            setup,
+            p,
+            state: Episodes::with_capacity(capacity),
+            lists: vec![Vec::new(); practices.len()],
+            practices,
+            local_practice,
+            effect_ramp_weeks: p.effect_ramp_years * crate::engine::schedule::WEEKS_PER_YEAR,
+            min_age: p.min_age,
+            modifier: HuddleModifier::default(),
+        }
+    }
+
+    /// Sets this week's modifier (from ICN+), before [`Service::begin_week`].
+    pub fn set_modifier(&mut self, m: HuddleModifier) {
+        self.modifier = m;
+    }
+
+    /// Phase 6: reviews per practice, frailest, then most conditions, then serial; each
+    /// reviewed patient gets a care plan and `refer` is called so other services may take a
+    /// referral.
+    pub fn allocate_with(
+        &mut self,
+        wk: &Week<'_>,
+        run: &mut Shared<'_>,
+        mut refer: impl FnMut(&LocalityPop, &mut crate::engine::tally::LocalityTally, u32, &WeekDraws),
+    ) {
+        let sch = &self.setup.schedule;
+        let np = self.local_practice.len();
+        let w = wk.w;
+        for (j, &p) in self.practices.iter().enumerate() {
+            if (sch.practice_start_week[p] as usize) > w {
+                continue;
+            }
+            run.tal.add(Cell::OVERHEAD, Metric::HuddlePracticeWeeks, 1);
+            let mut cap = sch.huddle_reviews[w * np + p];
+            let list = &mut self.lists[j];
+            let pop = &*run.pop;
+            list.sort_unstable_by_key(|&i| {
+                (
+                    Reverse(pop.frailty[i as usize]),
+                    Reverse(pop.conditions[i as usize].count_ones()),
+                    i,
+                )
+            });
+            for &i in list.iter() {
+                if cap == 0 {
+                    break;
+                }
+                let iu = i as usize;
+                if run.pop.flags[iu] & flag::IN_HOSPITAL != 0 {
+                    continue;
+                }
+                cap -= 1;
+                let cell = run.tal.cell(run.pop, iu);
+                run.tal.add(cell, Metric::HuddleReviews, 1);
+                self.state.start(iu, w, self.p.care_plan_weeks);
+                let d = run.streams[iu].week(w as u32);
+                refer(run.pop, run.tal, i, &d);
+            }
+        }
+    }
+}
+
+impl Service for Huddles<'_> {
+    fn key(&self) -> &str {
+        "huddles"
+    }
+
+    fn avoids_crises(&self) -> bool {
+        true
+    }
+
+    fn fit(&mut self, agents: usize) {
+        self.state.fit(agents);
+    }
+
+    fn bytes_per_agent(&self) -> usize {
+        Episodes::BYTES_PER_AGENT
+    }
+
+    fn begin_week(&mut self, wk: &Week<'_>) {
+        let all_ages = (wk.w as u32) >= self.setup.schedule.huddle_all_ages_week || self.modifier.all_ages;
+        self.min_age = if all_ages {
+            18.min(self.p.min_age)
+        } else {
+            self.p.min_age
+        };
+        for list in &mut self.lists {
+            list.clear();
+        }
+    }
+
+    #[inline]
+    fn propose(
+        &mut self,
+        wk: &Week<'_>,
+        pop: &LocalityPop,
+        ag: &Agent,
+        _tal: &mut crate::engine::tally::LocalityTally,
+    ) {
+        let i = ag.i;
+        let p = usize::from(pop.practice[i]);
+        let practice_on = (self.setup.schedule.practice_start_week[p] as usize) <= wk.w;
+        if practice_on
+            && self.state.open(i, wk.w16)
+            && pop.care[i] != care::CARE_HOME
+            && ag.age >= self.min_age
+            && (ag.conditions >= usize::from(self.p.min_conditions) || ag.frailty >= 2)
+            && ag.d.uniform(Purpose::HuddleFlag) < self.p.flag_probability
+        {
+            self.state.set_waiting(i, true);
+        }
+        if self.state.waiting(i) && self.local_practice[p] != usize::MAX {
+            self.lists[self.local_practice[p]].push(i as u32);
+        }
+    }
+
+    #[inline]
+    fn crisis_cut(&self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent) -> f64 {
+        if !self.state.on(ag.i, wk.w16) {
+            return 0.0;
+        }
+        let p = usize::from(pop.practice[ag.i]);
+        let since = wk.w.saturating_sub(self.setup.schedule.practice_start_week[p] as usize) as f64;
+        let ramp = if self.effect_ramp_weeks > 0.0 {
+            (since / self.effect_ramp_weeks).min(1.0)
+        } else {
+            1.0
+        };
+        (self.p.effect * ramp + self.modifier.extra_effect).min(0.95)
+    }
+
+    fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut crate::engine::tally::LocalityTally, _cell: Cell) {
+        self.state.set_waiting(i, false);
+    }
+
+    #[inline]
+    fn count_stocks(
+        &self,
+        wk: &Week<'_>,
+        _pop: &LocalityPop,
+        i: usize,
+        cell: Cell,
+        tal: &mut crate::engine::tally::LocalityTally,
+    ) {
+        if self.state.on(i, wk.w16) {
+            tal.add(cell, Metric::HuddleCaseload, 1);
+        }
+        if self.state.waiting(i) {
+            tal.add(cell, Metric::HuddleWaiting, 1);
+        }
+    }
+}

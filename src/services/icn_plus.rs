@@ -1,0 +1,77 @@
+//! ICN+: integrated locality teams that extend huddles (more review capacity, all adults
+//! eligible, an extra effect on the care plan) and add social-prescribing link workers, from
+//! each locality's go-live date, ramping to full operation.
+//!
+//! ICN+ has no waiting list or caseload of its own: it acts through huddles
+//! ([`Service::huddle_modifier`]) and through the schedule (its operation factor multiplies
+//! huddle review capacity and adds link workers; [`operation`]).
+
+use super::{HuddleModifier, Service, Week};
+use crate::calendar::Date;
+use crate::engine::Setup;
+use crate::place::Place;
+use crate::scenario::Services;
+
+/// ICN+ in one locality during a run.
+#[derive(Debug)]
+pub struct IcnPlus<'a> {
+    setup: &'a Setup,
+}
+
+impl<'a> IcnPlus<'a> {
+    /// ICN+ of a scenario.
+    pub fn new(setup: &'a Setup) -> IcnPlus<'a> {
+        IcnPlus { setup }
+    }
+}
+
+impl Service for IcnPlus<'_> {
+    fn key(&self) -> &str {
+        "icn_plus"
+    }
+
+    #[inline]
+    fn huddle_modifier(&self, wk: &Week<'_>) -> HuddleModifier {
+        let p = &self.setup.scenario.services.icn_plus;
+        let icn = f64::from(self.setup.schedule.icn[wk.at]);
+        HuddleModifier {
+            all_ages: icn > 0.0 && p.all_ages,
+            extra_effect: p.extra_effect * icn,
+        }
+    }
+}
+
+/// ICN+ operation factor (0 before go-live, rising to 1 over the ramp) per `[week][locality]`
+/// for the weeks starting on `dates`.
+pub fn operation(services: &Services, place: &Place, dates: &[Date]) -> Vec<f32> {
+    let nl = place.n_localities();
+    let p = &services.icn_plus;
+    let mut icn = vec![0f32; dates.len() * nl];
+    if p.enabled {
+        for (key, start) in &p.start_by_locality {
+            if let Some(l) = place.locality_index(key) {
+                for (w, d) in dates.iter().enumerate() {
+                    let weeks_live = f64::from(d.days() - start.days()) / 7.0;
+                    if weeks_live >= 0.0 {
+                        let f = if p.ramp_weeks == 0 {
+                            1.0
+                        } else {
+                            ((weeks_live + 1.0) / f64::from(p.ramp_weeks)).min(1.0)
+                        };
+                        icn[w * nl + l] = f as f32;
+                    }
+                }
+            }
+        }
+    }
+    icn
+}
+
+/// The multiplier ICN+ puts on huddle review capacity at full operation (1 when not run).
+pub fn huddle_capacity_multiplier(services: &Services) -> f64 {
+    if services.icn_plus.enabled {
+        services.icn_plus.huddle_capacity_multiplier
+    } else {
+        1.0
+    }
+}

@@ -1,0 +1,193 @@
+//! LIFE (Living Independently For Everyone): A&E liaison admission avoidance, discharge to
+//! assess, and up to six weeks of reablement at home.
+//!
+//! Its hooks: [`Service::divert`] (A&E liaison assesses the frailest and oldest of those about
+//! to be admitted and sends some home with LIFE support), [`Service::supported_discharge`] and
+//! [`Service::los_cut`] (while LIFE operates, patients needing support leave hospital by
+//! discharge to assess, with a shorter stay), [`Service::keeps_resident`] (no one moves away
+//! mid-episode) and [`Service::on_admission`] (an admission ends an episode). Reablement places
+//! are shared by discharge to assess and liaison; episodes ending with a need for long-term
+//! care wait for social care ([`crate::engine::social_care`]).
+
+use super::{until, Service, Shared, Week};
+use crate::engine::tally::{Cell, LocalityTally};
+use crate::engine::Setup;
+use crate::population::{need, LocalityPop, NEVER};
+use crate::results::Metric;
+use crate::rng::{Purpose, Stream};
+use std::cmp::Reverse;
+
+/// LIFE in one locality during a run.
+#[derive(Debug)]
+pub struct Life<'a> {
+    setup: &'a Setup,
+    p: &'a crate::scenario::Life,
+    /// Last week of each resident's reablement episode ([`NEVER`] = none).
+    pub(crate) until: Vec<u16>,
+    /// Episodes due to end this week (serial order).
+    pub(crate) completions: Vec<u32>,
+    /// Residents in reablement at home and not ending this week.
+    pub(crate) caseload: u32,
+    /// Scratch: those about to be admitted who are eligible for liaison.
+    eligible: Vec<u32>,
+}
+
+impl<'a> Life<'a> {
+    /// LIFE with room for `capacity` residents.
+    pub fn new(setup: &'a Setup, capacity: usize) -> Life<'a> {
+        Life {
+            setup,
+            p: &setup.scenario.services.life,
+            until: Vec::with_capacity(capacity),
+            completions: Vec::new(),
+            caseload: 0,
+            eligible: Vec::new(),
+        }
+    }
+
+    /// Reablement places this week (before those in use are taken off).
+    pub fn places(&self, wk: &Week<'_>) -> u32 {
+        self.setup.schedule.reablement_slots[wk.at]
+    }
+
+    /// Starts a reablement episode: the outcome (needing nothing, a package or a care home)
+    /// and the duration are drawn now and acted on when it ends.
+    pub fn start_episode(
+        &mut self,
+        wk: &Week<'_>,
+        stream: Stream,
+        pop: &mut LocalityPop,
+        i: usize,
+        tal: &mut LocalityTally,
+        cell: Cell,
+    ) {
+        let life = self.p;
+        let d = stream.week(wk.w as u32);
+        tal.add(cell, Metric::LifeReferrals, 1);
+        tal.add(cell, Metric::ReablementStarts, 1);
+        if d.uniform(Purpose::VisitWithin2h) < life.visit_within_2h_probability {
+            tal.add(cell, Metric::LifeVisitsWithin2h, 1);
+        }
+        pop.need[i] = if d.uniform(Purpose::ReablementOutcome) < life.no_package_probability {
+            need::HOME
+        } else if d.uniform(Purpose::ReablementCareHome)
+            < self.setup.tables.care_home_given_support[usize::from(pop.age[i])]
+        {
+            need::CARE_HOME
+        } else {
+            need::CARE_PACKAGE
+        };
+        let weeks = 1 + (d.uniform_at(Purpose::ReablementOutcome, 1) * f64::from(life.max_weeks.max(1))) as u16;
+        self.until[i] = until(wk.w, weeks.min(life.max_weeks.max(1)));
+    }
+
+    /// Ends a reablement episode with `outcome`.
+    pub fn end_episode(&mut self, pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, outcome: Metric) {
+        let cell = tal.cell(pop, i);
+        tal.add(cell, Metric::ReablementEnds, 1);
+        tal.add(cell, outcome, 1);
+        self.until[i] = NEVER;
+        pop.need[i] = need::ACUTE;
+    }
+}
+
+impl Service for Life<'_> {
+    fn key(&self) -> &str {
+        "life"
+    }
+
+    fn fit(&mut self, agents: usize) {
+        self.until.resize(agents, NEVER);
+    }
+
+    fn bytes_per_agent(&self) -> usize {
+        2
+    }
+
+    fn begin_week(&mut self, _wk: &Week<'_>) {
+        self.completions.clear();
+        self.caseload = 0;
+    }
+
+    #[inline]
+    fn keeps_resident(&self, i: usize) -> bool {
+        self.until[i] != NEVER
+    }
+
+    #[inline]
+    fn progress_at_home(&mut self, wk: &Week<'_>, i: usize) {
+        if self.until[i] != NEVER {
+            if self.until[i] <= wk.w16 {
+                self.completions.push(i as u32);
+            } else {
+                self.caseload += 1;
+            }
+        }
+    }
+
+    /// A&E liaison: the frailest and oldest of those about to be admitted first; an assessed
+    /// patient goes home with LIFE support with the diversion probability (reablement if a
+    /// place is free, otherwise a LIFE referral without an episode).
+    fn divert(&mut self, wk: &Week<'_>, run: &mut Shared<'_>, admit: &[u32], diverted: &mut Vec<u32>) {
+        let mut cap = self.setup.schedule.liaison[wk.at];
+        if cap == 0 {
+            return;
+        }
+        let life = self.p;
+        let pop = &*run.pop;
+        self.eligible.clear();
+        self.eligible.extend(
+            admit
+                .iter()
+                .copied()
+                .filter(|&i| pop.age[i as usize] >= life.liaison_min_age || pop.frailty[i as usize] >= 2),
+        );
+        self.eligible
+            .sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), Reverse(pop.age[i as usize]), i));
+        let eligible = std::mem::take(&mut self.eligible);
+        for &i in &eligible {
+            if cap == 0 {
+                break;
+            }
+            cap -= 1;
+            let iu = i as usize;
+            let cell = run.tal.cell(run.pop, iu);
+            run.tal.add(cell, Metric::LiaisonAssessments, 1);
+            let d = run.streams[iu].week(wk.w as u32);
+            if d.uniform(Purpose::LiaisonDivert) < life.divert_probability {
+                run.tal.add(cell, Metric::AdmissionsAvoidedLife, 1);
+                diverted.push(i);
+                if *run.reablement_free > 0 {
+                    *run.reablement_free -= 1;
+                    self.start_episode(wk, run.streams[iu], run.pop, iu, run.tal, cell);
+                } else {
+                    run.tal.add(cell, Metric::LifeReferrals, 1);
+                }
+            }
+        }
+        self.eligible = eligible;
+        diverted.sort_unstable();
+    }
+
+    fn supported_discharge(&self, wk: &Week<'_>) -> bool {
+        self.setup.schedule.life_active[wk.w]
+    }
+
+    fn los_cut(&self, u: f64) -> f64 {
+        (self.p.los_reduction_days + u).floor()
+    }
+
+    fn on_admission(&mut self, _wk: &Week<'_>, i: usize, tal: &mut LocalityTally, cell: Cell) {
+        if self.until[i] != NEVER {
+            tal.add(cell, Metric::ReablementEnds, 1);
+            self.until[i] = NEVER;
+        }
+    }
+
+    #[inline]
+    fn count_stocks(&self, _wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
+        if self.until[i] != NEVER {
+            tal.add(cell, Metric::ReablementCaseload, 1);
+        }
+    }
+}

@@ -1,0 +1,601 @@
+//! The integrated-care services, one module per service, behind one [`Service`] trait.
+//!
+//! Each service owns, for one locality during a run, its per-agent state (its own columns, so a
+//! new service adds columns rather than bits to a shared field), its waiting list, how it finds
+//! and refers people (eligibility and referrals), its effect on hazards, its allocation step
+//! and its tallies. Its scenario keys and defaults are declared in [`crate::scenario`], its
+//! capacity by week and locality in [`crate::engine::schedule`], its running cost in
+//! [`crate::analysis::economics`].
+//!
+//! [`Services`] is the registry: one value per built-in service in a fixed order, then the
+//! services a planner declared in the scenario file ([`custom::Custom`]). That order is the
+//! allocation order and the order of every per-service list in the outputs. Calls go through
+//! [`each_service!`] to concrete types, so there is no dynamic dispatch in the weekly loop.
+//!
+//! The hooks, in the order the week calls them (see [`crate::engine::phases::PHASES`]):
+//! 1. [`Service::fit`] after agents are added; [`Service::begin_week`];
+//! 2. per agent, phase 2: [`Service::count_caseload`] (clients keep their place while in
+//!    hospital); phase 3: [`Service::keeps_resident`] (blocks out-migration);
+//!    [`Service::home_care_factor`] / [`Service::care_home_factor`] on community entry to care;
+//! 3. phase 4: [`Service::propose`] (case finding and GP referrals, waiting lists);
+//!    [`Service::gp_factor`];
+//! 4. phase 5: [`Service::crisis_cut`] (services that [`Service::avoids_crises`]);
+//!    [`Service::admission_cut`]; [`Service::on_attendance`];
+//! 5. phase 6, in registry order: [`Service::divert`] before admissions (LIFE's A&E liaison);
+//!    [`Service::supported_discharge`] and [`Service::los_cut`] when an admission's discharge
+//!    route is chosen (LIFE's discharge to assess); [`Service::los_factor`];
+//!    [`Service::on_admission`]; [`Service::on_discharge`]; [`Service::allocate`], during which
+//!    huddles call [`Service::on_huddle_review`] of every other service;
+//! 6. phase 8: [`Service::count_stocks`].
+//!
+//! ICN+ modifies huddles and social prescribing through [`Service::huddle_modifier`] (weekly)
+//! and its operation factor in the schedule.
+
+pub mod custom;
+pub mod huddles;
+pub mod icn_plus;
+pub mod life;
+pub mod pharmacists;
+pub mod pic;
+pub mod social_prescribing;
+
+use crate::engine::tally::{Cell, LocalityTally};
+use crate::engine::Setup;
+use crate::population::{flag, LocalityPop, NEVER};
+use crate::rng::{Stream, WeekDraws};
+
+/// The week being simulated in one locality, as services see it.
+#[derive(Debug, Clone, Copy)]
+pub struct Week<'a> {
+    /// Everything precomputed for the scenario.
+    pub setup: &'a Setup,
+    /// Week index from the start of the run.
+    pub w: usize,
+    /// `w` as a week column value (capped below [`NEVER`]).
+    pub w16: u16,
+    /// Index of this week and locality in the schedule's `[week][locality]` arrays.
+    pub at: usize,
+    /// Locality index.
+    pub l: usize,
+}
+
+/// One resident in one week, as the per-agent phases see it: values fixed at the start of
+/// the week's pass (after the birthday).
+#[derive(Debug, Clone, Copy)]
+pub struct Agent {
+    /// Serial number in the locality.
+    pub i: usize,
+    /// The resident's random numbers this week.
+    pub d: WeekDraws,
+    /// Male (else female).
+    pub male: bool,
+    /// Age in years (after any birthday this week).
+    pub age: u8,
+    /// National IMD decile (1 = most deprived).
+    pub decile: u8,
+    /// Number of long-term conditions (after any onset at the birthday).
+    pub conditions: usize,
+    /// Frailty level before this week's progression.
+    pub frailty: usize,
+    /// Flags at the start of the week's pass.
+    pub flags: u8,
+    /// Where the resident's events are tallied.
+    pub cell: Cell,
+}
+
+/// How ICN+ changes huddles in one week and locality.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct HuddleModifier {
+    /// Review adults of any age (18+).
+    pub all_ages: bool,
+    /// Extra relative reduction of the crisis hazard on a care plan.
+    pub extra_effect: f64,
+}
+
+/// One integrated-care service in one locality during a run. Every hook has a neutral
+/// default, so a service implements only what it does.
+#[allow(unused_variables)]
+pub trait Service {
+    /// The service's key (its scenario section and output name).
+    fn key(&self) -> &str;
+
+    /// Whether the service lowers the crisis hazard (and so has expected crises avoided
+    /// attributed to it).
+    fn avoids_crises(&self) -> bool {
+        false
+    }
+
+    /// Grows per-agent columns to `agents` (new agents have no history with the service).
+    fn fit(&mut self, agents: usize) {}
+
+    /// Bytes of per-agent state (for the memory estimate).
+    fn bytes_per_agent(&self) -> usize {
+        0
+    }
+
+    /// Start of a week: clear the week's lists.
+    fn begin_week(&mut self, wk: &Week<'_>) {}
+
+    /// ICN+ and the like: how this service changes huddles this week.
+    fn huddle_modifier(&self, wk: &Week<'_>) -> HuddleModifier {
+        HuddleModifier::default()
+    }
+
+    /// Phase 2: count a client against the caseload (every resident alive, in hospital too).
+    fn count_caseload(&mut self, wk: &Week<'_>, i: usize) {}
+
+    /// Phase 1: whether the service keeps the resident from moving away this week.
+    fn keeps_resident(&self, i: usize) -> bool {
+        false
+    }
+
+    /// Phase 3: multiplier on the resident's community entry to a home-care package.
+    fn home_care_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        1.0
+    }
+
+    /// Phase 3: multiplier on the resident's community entry to a care home.
+    fn care_home_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        1.0
+    }
+
+    /// Phase 3 (residents at home, not in hospital): LIFE reablement progress.
+    fn progress_at_home(&mut self, wk: &Week<'_>, i: usize) {}
+
+    /// Phase 4: case finding and referrals; join the waiting list.
+    fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {}
+
+    /// Phase 4: multiplier on the resident's GP consultation probability.
+    fn gp_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        1.0
+    }
+
+    /// Phase 5: relative reduction of the resident's crisis hazard (negative = harm); only
+    /// called for services that [`Service::avoids_crises`].
+    fn crisis_cut(&self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent) -> f64 {
+        0.0
+    }
+
+    /// Phase 5: relative reduction of the probability that the resident's attendance
+    /// becomes an admission (negative = harm); only called for services that
+    /// [`Service::avoids_crises`], whose expected admissions avoided include it.
+    fn admission_cut(&self, wk: &Week<'_>, i: usize) -> f64 {
+        0.0
+    }
+
+    /// Phase 5: the resident attended A&E.
+    fn on_attendance(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {}
+
+    /// Phase 6, before admissions: divert some of those about to be admitted (`admit`, serial
+    /// order) by pushing them onto `diverted`.
+    fn divert(&mut self, wk: &Week<'_>, run: &mut Shared<'_>, admit: &[u32], diverted: &mut Vec<u32>) {}
+
+    /// Phase 6: whether this service offers a supported discharge route (discharge to assess)
+    /// this week for patients who need support.
+    fn supported_discharge(&self, wk: &Week<'_>) -> bool {
+        false
+    }
+
+    /// Hospital days cut from the stay of a patient discharged by this service's route (`u`
+    /// a uniform draw for rounding).
+    fn los_cut(&self, u: f64) -> f64 {
+        0.0
+    }
+
+    /// Multiplier on the length of stay of an admission of this resident.
+    fn los_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        1.0
+    }
+
+    /// The resident was admitted: leave waiting lists, end episodes that end on admission.
+    fn on_admission(&mut self, wk: &Week<'_>, i: usize, tal: &mut LocalityTally, cell: Cell) {}
+
+    /// The resident was discharged alive from an emergency admission.
+    fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {}
+
+    /// The resident was reviewed at a practice huddle (`d` the resident's draws this week).
+    fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, tal: &mut LocalityTally) {}
+
+    /// Phase 6: take people on from the waiting list up to the week's capacity.
+    fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {}
+
+    /// Phase 8: count the resident in the service's stocks (caseload, waiting).
+    fn count_stocks(&self, wk: &Week<'_>, pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {}
+}
+
+/// The parts of a locality's run a service's allocation step may use.
+#[derive(Debug)]
+pub struct Shared<'a> {
+    /// The residents.
+    pub pop: &'a mut LocalityPop,
+    /// The tallies.
+    pub tal: &'a mut LocalityTally,
+    /// Each resident's random stream.
+    pub streams: &'a [Stream],
+    /// Reablement places free this week (LIFE's, shared by discharge to assess and A&E
+    /// liaison).
+    pub reablement_free: &'a mut u32,
+}
+
+/// Episodes of support with a waiting list: the per-agent state most services need, packed in
+/// one `u16` per resident (the waiting flag in the top bit, the last week of the episode in the
+/// other 15), so a service reads one column.
+#[derive(Debug, Clone, Default)]
+pub struct Episodes {
+    /// Per resident: [`Episodes::WAITING`] | last week of the episode or effect
+    /// ([`Episodes::NONE`] = none).
+    slot: Vec<u16>,
+    /// This week's waiting list (serial order as proposed).
+    pub list: Vec<u32>,
+}
+
+impl Episodes {
+    /// The waiting bit.
+    const WAITING: u16 = 0x8000;
+    /// No episode (the week bits all set).
+    const NONE: u16 = 0x7FFF;
+
+    /// Room for `capacity` agents, so the weekly loop never reallocates.
+    pub fn with_capacity(capacity: usize) -> Episodes {
+        Episodes {
+            slot: Vec::with_capacity(capacity),
+            list: Vec::new(),
+        }
+    }
+
+    /// Grows the column to `agents` (new agents: no episode, not waiting).
+    pub fn fit(&mut self, agents: usize) {
+        self.slot.resize(agents, Self::NONE);
+    }
+
+    /// Whether agent `i`'s episode (or effect) is running in week `w`.
+    #[inline]
+    pub fn on(&self, i: usize, w: u16) -> bool {
+        let until = self.slot[i] & Self::NONE;
+        until != Self::NONE && until >= w
+    }
+
+    /// Whether agent `i` is referred and waiting.
+    #[inline]
+    pub fn waiting(&self, i: usize) -> bool {
+        self.slot[i] & Self::WAITING != 0
+    }
+
+    /// Sets or clears agent `i`'s waiting flag.
+    #[inline]
+    pub fn set_waiting(&mut self, i: usize, waiting: bool) {
+        if waiting {
+            self.slot[i] |= Self::WAITING;
+        } else {
+            self.slot[i] &= !Self::WAITING;
+        }
+    }
+
+    /// Agent `i` starts an episode of `weeks` weeks in week `w` and leaves the waiting list.
+    #[inline]
+    pub fn start(&mut self, i: usize, w: usize, weeks: u16) {
+        self.slot[i] = until(w, weeks).min(Self::NONE - 1);
+    }
+
+    /// The last week of agent `i`'s current or last episode ([`NEVER`] when none).
+    #[inline]
+    pub fn last_week(&self, i: usize) -> u16 {
+        match self.slot[i] & Self::NONE {
+            Self::NONE => NEVER,
+            w => w,
+        }
+    }
+
+    /// Whether agent `i` can be referred in week `w`: not waiting and not supported now.
+    #[inline]
+    pub fn open(&self, i: usize, w: u16) -> bool {
+        !self.waiting(i) && !self.on(i, w)
+    }
+
+    /// Agent `i` is referred: waiting, and on this week's list.
+    #[inline]
+    pub fn refer(&mut self, i: u32) {
+        self.set_waiting(i as usize, true);
+        self.list.push(i);
+    }
+
+    /// `effect` while agent `i`'s episode runs in week `w`, else 0.
+    #[inline]
+    pub fn cut(&self, i: usize, w: u16, effect: f64) -> f64 {
+        if self.on(i, w) {
+            effect
+        } else {
+            0.0
+        }
+    }
+
+    /// Takes people on from this week's (sorted) list up to `capacity`: each is tallied in
+    /// metric `metric` (a catalogue index), leaves the waiting list, and is supported for
+    /// `weeks` weeks from week `w`.
+    pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) {
+        let (list, slot) = (&self.list, &mut self.slot);
+        let tal = &mut *run.tal;
+        serve(run.pop, list, capacity, |pop, iu| {
+            tal.add_at(tal.cell(pop, iu), metric, 1);
+            slot[iu] = until(w, weeks).min(Self::NONE - 1);
+        });
+    }
+
+    /// Bytes of per-agent state.
+    pub const BYTES_PER_AGENT: usize = 2;
+}
+
+/// Whether a week column `until` covers week `w`.
+#[inline]
+pub fn on(until: u16, w: u16) -> bool {
+    until != NEVER && until >= w
+}
+
+/// The last week of an episode of `weeks` weeks starting in week `w`.
+pub fn until(w: usize, weeks: u16) -> u16 {
+    (w + usize::from(weeks.max(1)) - 1).min(usize::from(NEVER) - 1) as u16
+}
+
+/// Serves a sorted waiting list up to `capacity`: people now in hospital (or dead) keep
+/// their place in the queue for a later week and use no capacity.
+pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl FnMut(&mut LocalityPop, usize)) {
+    let mut left = capacity;
+    for &i in list {
+        if left == 0 {
+            break;
+        }
+        let iu = i as usize;
+        if pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
+            continue;
+        }
+        left -= 1;
+        start(pop, iu);
+    }
+}
+
+/// The registry of one locality's services during a run: the built-in services in their
+/// fixed order, then the scenario-declared ones (sorted by key). This order is the allocation
+/// order.
+#[derive(Debug)]
+pub struct Services<'a> {
+    /// GP practice huddles.
+    pub huddles: huddles::Huddles<'a>,
+    /// Personal Independence Co-ordinators.
+    pub pic: pic::Pic<'a>,
+    /// LIFE: A&E liaison, discharge to assess, reablement.
+    pub life: life::Life<'a>,
+    /// Social prescribing.
+    pub social_prescribing: social_prescribing::SocialPrescribing<'a>,
+    /// ICN pharmacists.
+    pub pharmacists: pharmacists::Pharmacists<'a>,
+    /// ICN+ (modifies huddles and social prescribing).
+    pub icn_plus: icn_plus::IcnPlus<'a>,
+    /// Services declared in the scenario file.
+    pub custom: Vec<custom::Custom<'a>>,
+}
+
+/// Calls `$body` with `$s` bound to each service of a registry in registry order (a
+/// concrete type each time: static dispatch).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! each_service {
+    ($svc:expr, $s:ident => $body:expr) => {{
+        {
+            let $s = &mut $svc.huddles;
+            $body;
+        }
+        {
+            let $s = &mut $svc.pic;
+            $body;
+        }
+        {
+            let $s = &mut $svc.life;
+            $body;
+        }
+        {
+            let $s = &mut $svc.social_prescribing;
+            $body;
+        }
+        {
+            let $s = &mut $svc.pharmacists;
+            $body;
+        }
+        {
+            let $s = &mut $svc.icn_plus;
+            $body;
+        }
+        for $s in $svc.custom.iter_mut() {
+            $body;
+        }
+    }};
+}
+pub use each_service;
+
+/// The same as [`each_service!`] with shared references.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! each_service_ref {
+    ($svc:expr, $s:ident => $body:expr) => {{
+        {
+            let $s = &$svc.huddles;
+            $body;
+        }
+        {
+            let $s = &$svc.pic;
+            $body;
+        }
+        {
+            let $s = &$svc.life;
+            $body;
+        }
+        {
+            let $s = &$svc.social_prescribing;
+            $body;
+        }
+        {
+            let $s = &$svc.pharmacists;
+            $body;
+        }
+        {
+            let $s = &$svc.icn_plus;
+            $body;
+        }
+        for $s in $svc.custom.iter() {
+            $body;
+        }
+    }};
+}
+pub use each_service_ref;
+
+impl<'a> Services<'a> {
+    /// The registry for locality `l`, with room for `capacity` agents.
+    pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Services<'a> {
+        Services {
+            huddles: huddles::Huddles::new(setup, l, capacity),
+            pic: pic::Pic::new(setup, capacity),
+            life: life::Life::new(setup, capacity),
+            social_prescribing: social_prescribing::SocialPrescribing::new(setup, capacity),
+            pharmacists: pharmacists::Pharmacists::new(setup, capacity),
+            icn_plus: icn_plus::IcnPlus::new(setup),
+            custom: setup
+                .scenario
+                .services
+                .custom
+                .iter()
+                .enumerate()
+                .map(|(j, c)| custom::Custom::new(setup, c, j, l, capacity))
+                .collect(),
+        }
+    }
+
+    /// Keys of every service, in registry order.
+    pub fn keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        each_service_ref!(self, s => out.push(s.key().to_string()));
+        out
+    }
+
+    /// Number of services that lower the crisis hazard.
+    pub fn avoiding(&self) -> usize {
+        let mut n = 0;
+        each_service_ref!(self, s => n += usize::from(s.avoids_crises()));
+        n
+    }
+
+    /// Bytes of per-agent state over every service.
+    pub fn bytes_per_agent(&self) -> usize {
+        let mut n = 0;
+        each_service_ref!(self, s => n += s.bytes_per_agent());
+        n
+    }
+
+    /// Grows every service's columns to `agents`.
+    pub fn fit(&mut self, agents: usize) {
+        each_service!(self, s => s.fit(agents));
+    }
+
+    /// Start of a week: each service clears its lists; huddles take the week's modifiers
+    /// from the services that modify them (ICN+).
+    pub fn begin_week(&mut self, wk: &Week<'_>) {
+        let mut m = HuddleModifier::default();
+        each_service_ref!(self, s => {
+            let x = s.huddle_modifier(wk);
+            m.all_ages |= x.all_ages;
+            m.extra_effect += x.extra_effect;
+        });
+        self.huddles.set_modifier(m);
+        each_service!(self, s => s.begin_week(wk));
+    }
+
+    /// Whether any service keeps the resident from moving away this week.
+    #[inline]
+    pub fn keeps_resident(&self, i: usize) -> bool {
+        let mut keep = false;
+        each_service_ref!(self, s => keep |= s.keeps_resident(i));
+        keep
+    }
+
+    /// Whether any service offers a supported discharge route this week, and its cut in
+    /// hospital days (the first such service in registry order).
+    pub fn supported_discharge(&self, wk: &Week<'_>) -> bool {
+        let mut any = false;
+        each_service_ref!(self, s => any |= s.supported_discharge(wk));
+        any
+    }
+
+    /// Hospital days cut by the supported discharge route (the first service offering one).
+    pub fn los_cut(&self, wk: &Week<'_>, u: f64) -> f64 {
+        let mut cut = None;
+        each_service_ref!(self, s => {
+            if cut.is_none() && s.supported_discharge(wk) {
+                cut = Some(s.los_cut(u));
+            }
+        });
+        cut.unwrap_or(0.0)
+    }
+
+    /// Products of every service's factors for resident `i`, in registry order (a product
+    /// with 1.0 is exact, so services that do not act on the resident change nothing).
+    #[inline]
+    pub fn gp_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        let mut x = 1.0;
+        each_service_ref!(self, s => x *= s.gp_factor(wk, i));
+        x
+    }
+
+    /// See [`Services::gp_factor`].
+    #[inline]
+    pub fn home_care_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        let mut x = 1.0;
+        each_service_ref!(self, s => x *= s.home_care_factor(wk, i));
+        x
+    }
+
+    /// See [`Services::gp_factor`].
+    #[inline]
+    pub fn care_home_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        let mut x = 1.0;
+        each_service_ref!(self, s => x *= s.care_home_factor(wk, i));
+        x
+    }
+
+    /// See [`Services::gp_factor`].
+    #[inline]
+    pub fn los_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        let mut x = 1.0;
+        each_service_ref!(self, s => x *= s.los_factor(wk, i));
+        x
+    }
+
+    /// Phase 6: every service's allocation step in registry order. Huddle reviews refer on to
+    /// the other services through their [`Service::on_huddle_review`] hook.
+    pub fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        let Services {
+            huddles,
+            pic,
+            life,
+            social_prescribing,
+            pharmacists,
+            icn_plus,
+            custom,
+        } = self;
+        huddles.allocate_with(wk, run, |pop, tal, i, d| {
+            pic.on_huddle_review(wk, pop, i, d, tal);
+            life.on_huddle_review(wk, pop, i, d, tal);
+            social_prescribing.on_huddle_review(wk, pop, i, d, tal);
+            pharmacists.on_huddle_review(wk, pop, i, d, tal);
+            icn_plus.on_huddle_review(wk, pop, i, d, tal);
+            for c in custom.iter_mut() {
+                c.on_huddle_review(wk, pop, i, d, tal);
+            }
+        });
+        pic.allocate(wk, run);
+        life.allocate(wk, run);
+        social_prescribing.allocate(wk, run);
+        pharmacists.allocate(wk, run);
+        icn_plus.allocate(wk, run);
+        for c in custom.iter_mut() {
+            c.allocate(wk, run);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! ICN pharmacists: domiciliary medication reviews for people with several long-term
+//! conditions (a polypharmacy proxy) referred by huddles; a review lowers the crisis hazard
+//! for a while.
+//!
+//! Capacity is reviews per week; those with most conditions are reviewed first.
+
+use super::{Agent, Episodes, Service, Shared, Week};
+use crate::engine::tally::{Cell, LocalityTally};
+use crate::engine::Setup;
+use crate::population::LocalityPop;
+use crate::results::Metric;
+use crate::rng::{Purpose, WeekDraws};
+use std::cmp::Reverse;
+
+/// Pharmacists in one locality during a run.
+#[derive(Debug)]
+pub struct Pharmacists<'a> {
+    setup: &'a Setup,
+    p: &'a crate::scenario::Pharmacists,
+    /// Effect periods and the waiting flag per resident.
+    state: Episodes,
+}
+
+impl<'a> Pharmacists<'a> {
+    /// Pharmacists with room for `capacity` residents.
+    pub fn new(setup: &'a Setup, capacity: usize) -> Pharmacists<'a> {
+        Pharmacists {
+            setup,
+            p: &setup.scenario.services.pharmacists,
+            state: Episodes::with_capacity(capacity),
+        }
+    }
+}
+
+impl Service for Pharmacists<'_> {
+    fn key(&self) -> &str {
+        "pharmacists"
+    }
+
+    fn avoids_crises(&self) -> bool {
+        true
+    }
+
+    fn fit(&mut self, agents: usize) {
+        self.state.fit(agents);
+    }
+
+    fn bytes_per_agent(&self) -> usize {
+        Episodes::BYTES_PER_AGENT
+    }
+
+    fn begin_week(&mut self, _wk: &Week<'_>) {
+        self.state.list.clear();
+    }
+
+    #[inline]
+    fn propose(&mut self, _wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
+        if self.state.waiting(ag.i) {
+            self.state.list.push(ag.i as u32);
+        }
+    }
+
+    #[inline]
+    fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
+        self.state.cut(ag.i, wk.w16, self.p.effect)
+    }
+
+    fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
+        self.state.set_waiting(i, false);
+    }
+
+    fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, _tal: &mut LocalityTally) {
+        let iu = i as usize;
+        if self.setup.schedule.pharm_active[wk.w]
+            && pop.conditions[iu].count_ones() >= u32::from(self.p.min_conditions)
+            && self.state.open(iu, wk.w16)
+            && d.uniform(Purpose::PharmacistFlag) < self.setup.scenario.services.huddles.refer_pharmacist_probability
+        {
+            self.state.refer(i);
+        }
+    }
+
+    /// Reviews up to the week's capacity, most conditions first.
+    fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        let pop = &*run.pop;
+        self.state
+            .list
+            .sort_unstable_by_key(|&i| (Reverse(pop.conditions[i as usize].count_ones()), i));
+        let w = wk.w;
+        let capacity = self.setup.schedule.pharm_reviews[wk.at];
+        let metric = Metric::PharmacistReviews as usize;
+        self.state.take_on(run, capacity, metric, w, self.p.effect_weeks);
+    }
+
+    #[inline]
+    fn count_stocks(&self, _wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
+        if self.state.waiting(i) {
+            tal.add(cell, Metric::PharmacistWaiting, 1);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Social prescribing link workers: residents who are isolated or have a mental-health
+//! condition are referred by their GP (and by huddles); while the effect lasts their GP
+//! consultations and A&E attendances are lower.
+//!
+//! Capacity is referrals taken on per week (link workers × referrals per worker, plus ICN+'s
+//! extra link workers in live localities); referrals are taken in serial order.
+
+use super::{Agent, Episodes, Service, Shared, Week};
+use crate::engine::tally::{Cell, LocalityTally};
+use crate::engine::Setup;
+use crate::population::{flag, LocalityPop};
+use crate::results::Metric;
+use crate::rng::{Purpose, WeekDraws};
+
+/// Social prescribing in one locality during a run.
+#[derive(Debug)]
+pub struct SocialPrescribing<'a> {
+    setup: &'a Setup,
+    p: &'a crate::scenario::SocialPrescribing,
+    /// Effect periods and the waiting flag per resident.
+    state: Episodes,
+}
+
+impl<'a> SocialPrescribing<'a> {
+    /// Social prescribing with room for `capacity` residents.
+    pub fn new(setup: &'a Setup, capacity: usize) -> SocialPrescribing<'a> {
+        SocialPrescribing {
+            setup,
+            p: &setup.scenario.services.social_prescribing,
+            state: Episodes::with_capacity(capacity),
+        }
+    }
+}
+
+impl Service for SocialPrescribing<'_> {
+    fn key(&self) -> &str {
+        "social_prescribing"
+    }
+
+    fn avoids_crises(&self) -> bool {
+        true
+    }
+
+    fn fit(&mut self, agents: usize) {
+        self.state.fit(agents);
+    }
+
+    fn bytes_per_agent(&self) -> usize {
+        Episodes::BYTES_PER_AGENT
+    }
+
+    fn begin_week(&mut self, _wk: &Week<'_>) {
+        self.state.list.clear();
+    }
+
+    /// GP referral of isolated residents and those with a mental-health condition.
+    #[inline]
+    fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
+        let i = ag.i;
+        if self.setup.schedule.sp_active[wk.at]
+            && self.state.open(i, wk.w16)
+            && ag.age >= self.p.min_age
+            && (pop.flags[i] & flag::ISOLATED != 0 || pop.conditions[i] & self.setup.tables.mental_illness_bit != 0)
+            && ag.d.uniform(Purpose::SpReferral) < self.p.gp_referral_probability
+        {
+            self.state.set_waiting(i, true);
+        }
+        if self.state.waiting(i) {
+            self.state.list.push(i as u32);
+        }
+    }
+
+    #[inline]
+    fn gp_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
+        if self.state.on(i, wk.w16) {
+            1.0 - self.p.gp_effect
+        } else {
+            1.0
+        }
+    }
+
+    #[inline]
+    fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
+        self.state.cut(ag.i, wk.w16, self.p.ae_effect)
+    }
+
+    fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
+        self.state.set_waiting(i, false);
+    }
+
+    fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, _tal: &mut LocalityTally) {
+        let iu = i as usize;
+        if self.setup.schedule.sp_active[wk.at]
+            && pop.age[iu] >= self.p.min_age
+            && self.state.open(iu, wk.w16)
+            && d.uniform_at(Purpose::SpReferral, 1)
+                < self
+                    .setup
+                    .scenario
+                    .services
+                    .huddles
+                    .refer_social_prescribing_probability
+        {
+            self.state.refer(i);
+        }
+    }
+
+    /// Referrals taken on in serial order up to the week's capacity.
+    fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        self.state.list.sort_unstable();
+        let w = wk.w;
+        let capacity = self.setup.schedule.sp_referrals[wk.at];
+        let metric = Metric::SocialPrescribingReferrals as usize;
+        self.state.take_on(run, capacity, metric, w, self.p.effect_weeks);
+    }
+
+    #[inline]
+    fn count_stocks(&self, wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
+        if self.state.on(i, wk.w16) {
+            tal.add(cell, Metric::SocialPrescribingActive, 1);
+        }
+        if self.state.waiting(i) {
+            tal.add(cell, Metric::SocialPrescribingWaiting, 1);
+        }
+    }
+}
