@@ -102,15 +102,15 @@ pub fn discharges(run: &mut LocalityRun<'_>) {
                 }
                 1 if run.package_left > 0 => {
                     run.package_left -= 1;
-                    discharge(run, i, cell, Metric::DischargesCarePackage);
                     run.pop.care[i] = care::HOME_CARE;
+                    discharge(run, i, cell, Metric::DischargesCarePackage);
                     run.tal.add(cell, Metric::NewCarePackages, 1);
                     true
                 }
                 2 if run.care_home_left > 0 => {
                     run.care_home_left -= 1;
-                    discharge(run, i, cell, Metric::DischargesCareHome);
                     run.pop.care[i] = care::CARE_HOME;
+                    discharge(run, i, cell, Metric::DischargesCareHome);
                     run.tal.add(cell, Metric::CareHomeAdmissions, 1);
                     true
                 }

@@ -16,12 +16,196 @@
 //! across scenarios and whatever other services are declared).
 
 use super::{Agent, Episodes, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
 use crate::rng::{Purpose, WeekDraws};
-use crate::scenario::{CustomKind, CustomService, Route};
+use crate::scenario::keys::{scenario_section, Choice, Describe};
+use crate::scenario::schema::{
+    Def, Kind, Unit, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT_OR_HARM, FROM_START, PROB, REQ, WEEKS,
+    WEEKS_OR_NONE, ZERO,
+};
+use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
+
+// The scenario section of a declared service (`[services.custom.<key>]`): its keys, types,
+// ranges, defaults and units, declared once (re-exported from `crate::scenario`).
+
+/// What a scenario-declared service does (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomKind {
+    /// `"case_management"`: proactive case management — a caseload of places (`capacity` is
+    /// concurrent clients), the frailest and those with most conditions taken on first.
+    CaseManagement,
+    /// `"support_episode"`: a time-limited support episode — a caseload of places (`capacity`
+    /// is concurrent clients), taken on in order of referral (serial order within a week).
+    SupportEpisode,
+    /// `"referral_activity"`: a referral-based activity — `capacity` is referrals taken on per
+    /// week; no caseload limit (the effect lasts `duration_weeks`).
+    ReferralActivity,
+}
+
+impl Choice for CustomKind {
+    const NAMES: &'static [&'static str] = &["case_management", "support_episode", "referral_activity"];
+    const VALUES: &'static [CustomKind] = &[
+        CustomKind::CaseManagement,
+        CustomKind::SupportEpisode,
+        CustomKind::ReferralActivity,
+    ];
+}
+
+/// Where referrals to a scenario-declared service come from (`route`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `"gp"`: each week, each eligible resident at home is referred with
+    /// `referral_probability`.
+    Gp,
+    /// `"huddle"`: each eligible resident reviewed at a practice huddle is referred with
+    /// `referral_probability`.
+    Huddle,
+    /// `"ae_liaison"`: each eligible resident attending A&E is referred with
+    /// `referral_probability` (whether or not admitted; support starts once home).
+    AeLiaison,
+    /// `"discharge"`: each eligible resident discharged alive from an emergency admission is
+    /// referred with `referral_probability`.
+    Discharge,
+}
+
+impl Choice for Route {
+    const NAMES: &'static [&'static str] = &["gp", "huddle", "ae_liaison", "discharge"];
+    const VALUES: &'static [Route] = &[Route::Gp, Route::Huddle, Route::AeLiaison, Route::Discharge];
+}
+
+scenario_section! {
+    /// Who a scenario-declared service may take on. Every condition must hold.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Eligibility {
+        /// Minimum age in years.
+        min_age: u8 = key(AGE, ZERO, "years"),
+        /// Maximum age in years (at least `min_age`).
+        max_age: u8 = key(AGE, Def::Num(110.0), "years"),
+        /// Minimum frailty: 0 any, 1 mild, 2 moderate, 3 severe.
+        min_frailty: u8 = key(Kind::Int { min: 0, max: 3 }, ZERO, "0 any, 1 mild, 2 moderate, 3 severe"),
+        /// Minimum number of long-term conditions.
+        min_conditions: u8 = key(CONDITIONS, ZERO, "conditions"),
+        /// Residents of LSOAs in national IMD deciles up to this one (1 = most deprived tenth;
+        /// 10 = everyone).
+        max_imd_decile: u8 = key(Kind::Int { min: 1, max: 10 }, Def::Num(10.0), "national IMD decile, 1 = most deprived"),
+        /// Locality keys served (empty = every locality).
+        localities: Vec<String> = key(Kind::LocalityList, Def::Optional, "locality keys"),
+        /// Only residents discharged from hospital within this many weeks (0 = no requirement).
+        recent_discharge_weeks: u16 = key(WEEKS_OR_NONE, ZERO, "weeks"),
+    }
+}
+
+/// The unit of a relative effect that may be a harm.
+const EFFECT_UNIT: &str = "relative reduction; negative = harm";
+
+scenario_section! {
+    /// Relative effects of a scenario-declared service on the people it supports, each a
+    /// relative reduction in [-1, 1): positive lowers the rate, negative raises it (harm). Effects
+    /// apply while support lasts, scaled by the effect ramp.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomEffects {
+        /// On the crisis (A&E attendance) hazard.
+        crisis: f64 = named("crisis_effect", EFFECT_OR_HARM, ZERO, EFFECT_UNIT),
+        /// On the probability that an A&E attendance becomes an emergency admission.
+        admission: f64 = named("admission_effect", EFFECT_OR_HARM, ZERO, EFFECT_UNIT),
+        /// On the length of stay of an emergency admission.
+        length_of_stay: f64 = named("length_of_stay_effect", EFFECT_OR_HARM, ZERO, EFFECT_UNIT),
+        /// On community entry to a long-term home-care package.
+        home_care: f64 = named("home_care_effect", EFFECT_OR_HARM, ZERO, EFFECT_UNIT),
+        /// On community entry to a care home.
+        care_home: f64 = named("care_home_effect", EFFECT_OR_HARM, ZERO, EFFECT_UNIT),
+        /// Weeks from the service's start until its effects are fully realised (0 = at once).
+        ramp_weeks: u16 = named("effect_ramp_weeks", WEEKS_OR_NONE, ZERO, "weeks"),
+    }
+}
+
+/// The unit of a custom service's capacity, by its kind.
+const CUSTOM_CAPACITY_UNIT: Unit = Unit::BySibling {
+    key: "kind",
+    units: &[
+        ("case_management", "concurrent clients"),
+        ("support_episode", "concurrent clients"),
+        ("referral_activity", "referrals per week"),
+    ],
+    otherwise: "concurrent clients, or referrals per week for a referral_activity",
+};
+
+scenario_section! {
+    /// A service a planner declares in a scenario file: `[services.custom.<key>]`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct CustomService summary(3, CustomService::summary_line) {
+        /// The key after `services.custom.` (`[a-z][a-z0-9_]*`); names its outputs
+        /// (`<key>_starts`, `cost_<key>`, `running_cost_<key>`, …).
+        key: String = instance_key(),
+        /// A label for charts and the report (default: the key with spaces for underscores).
+        label: String = key(Kind::Text, Def::KeyLabel, ""),
+        /// The evidence for its effects and costs, in words (a source, or "estimate: …").
+        evidence: String = key(Kind::NonEmptyText, REQ, "the source of its effects and costs, or \"estimate: ...\""),
+        /// What it does.
+        kind: CustomKind = key(Kind::Choice(CustomKind::NAMES), REQ, ""),
+        /// Start, ramp and capacity multiplier.
+        rollout: Rollout = flatten(),
+        /// Concurrent clients (case management, support episodes) or referrals taken on per week
+        /// (referral activity), at full operation.
+        capacity: PerLocality = key(Kind::PerLocality, REQ, CUSTOM_CAPACITY_UNIT),
+        /// How a borough-total capacity is shared between localities.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, ""),
+        /// Day the allocation takes effect (before it, capacity is shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+        /// Who it may take on.
+        eligibility: Eligibility = flatten(),
+        /// Where referrals come from.
+        route: Route = key(Kind::Choice(Route::NAMES), REQ, ""),
+        /// Probability of referral per opportunity (per week for `gp`; per review, attendance or
+        /// discharge for the other routes).
+        referral_probability: f64 = key(PROB, REQ, "probability per opportunity"),
+        /// Weeks support (and its effect) lasts from the start.
+        duration_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Its effects.
+        effects: CustomEffects = flatten(),
+        /// Activity cost per person taken on (GBP, the place's price base).
+        cost_per_start: f64 = key(COUNT, REQ, "GBP per person taken on"),
+        /// Running cost per unit of capacity per year (GBP): per caseload place or per weekly
+        /// referral slot, paid for the capacity staffed whether used or not.
+        running_cost_per_capacity_year: f64 = key(COUNT, REQ, "GBP per unit of capacity per year"),
+    }
+}
+
+impl CustomService {
+    /// One line for the key-parameter summary: kind, route, capacity, rollout and effects.
+    fn summary_line(&self) -> String {
+        let kind = CustomKind::NAMES[CustomKind::VALUES.iter().position(|k| *k == self.kind).unwrap_or(0)];
+        let route = Route::NAMES[Route::VALUES.iter().position(|r| *r == self.route).unwrap_or(0)];
+        let unit = CUSTOM_CAPACITY_UNIT.resolve(|_| Some(kind.to_string()));
+        let e = &self.effects;
+        let effects: Vec<String> = [
+            ("crisis", e.crisis),
+            ("admission", e.admission),
+            ("length of stay", e.length_of_stay),
+            ("home care", e.home_care),
+            ("care home", e.care_home),
+        ]
+        .iter()
+        .filter(|(_, x)| *x != 0.0)
+        .map(|(name, x)| format!("{name} {x}"))
+        .collect();
+        let effects = if effects.is_empty() {
+            "no effects".to_string()
+        } else {
+            format!("effects {}", effects.join(", "))
+        };
+        format!(
+            "{kind} via {route} (referral probability {}); capacity {} {unit}; {}; {effects}",
+            self.referral_probability,
+            self.capacity.describe(),
+            self.rollout.describe(),
+        )
+    }
+}
 
 /// Offsets of a declared service's metrics from its first metric index.
 pub mod metric {
@@ -231,8 +415,12 @@ impl Service for Custom<'_> {
         self.factor(wk, i, self.c.effects.length_of_stay)
     }
 
+    /// Referrals found in the community (GP, huddle) lapse on admission, as the built-in
+    /// services' do; referrals made at A&E or discharge wait until the person is home.
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
-        self.state.set_waiting(i, false);
+        if matches!(self.c.route, Route::Gp | Route::Huddle) {
+            self.state.set_waiting(i, false);
+        }
     }
 
     fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {

@@ -8,16 +8,62 @@
 //! [`super::HuddleModifier`].
 
 use super::{Agent, Episodes, HuddleModifier, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::Cell;
 use crate::engine::Setup;
 use crate::population::{care, flag, LocalityPop};
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{
+    closed, Kind, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT, FROM_START, PROB, REQ, WEEKS,
+};
+use crate::scenario::{Allocation, Rollout};
 use std::cmp::Reverse;
+
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::Huddles`).
+scenario_section! {
+    /// GP practice huddles (Integrated Community Networks): weekly MDT case review.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Huddles {
+        /// Start and ramp: practices join between `start` and `full_by` (in practice order).
+        rollout: Rollout = flatten() [summary 0],
+        /// Minimum age reviewed before `all_ages_from`.
+        min_age: u8 = key(AGE, REQ, "years"),
+        /// From this date adults of any age (18+) are eligible.
+        all_ages_from: Date = key(Kind::Date, REQ, ""),
+        /// Case reviews per practice per week at full operation.
+        reviews_per_practice_per_week: f64 = key(COUNT, REQ, "reviews per practice per week") [calibrate 8, summary 0],
+        /// Staff hours per practice per week (for the running cost).
+        hours_per_practice_per_week: f64 = key(COUNT, REQ, "hours per practice per week"),
+        /// Weekly probability that an eligible rising-risk patient is flagged for review.
+        flag_probability: f64 = key(PROB, REQ, "probability per week") [calibrate 9, summary 0],
+        /// Minimum number of long-term conditions for eligibility (or moderate/severe frailty).
+        min_conditions: u8 = key(CONDITIONS, REQ, "conditions"),
+        /// Weeks a reviewed patient stays on the care plan.
+        care_plan_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Relative reduction of crisis hazard while on a care plan at full effect. [0, 1).
+        effect: f64 = key(EFFECT, REQ, "relative reduction") [calibrate 7, summary 0],
+        /// Years from a practice's start until the effect is fully realised.
+        effect_ramp_years: f64 = key(closed(0.0, 20.0), REQ, "years"),
+        /// Probability a reviewed patient is referred to a PIC (if eligible).
+        refer_pic_probability: f64 = key(PROB, REQ, "probability"),
+        /// Probability a reviewed patient is referred to social prescribing.
+        refer_social_prescribing_probability: f64 = key(PROB, REQ, "probability"),
+        /// Probability a reviewed patient is referred for a pharmacist medication review.
+        refer_pharmacist_probability: f64 = key(PROB, REQ, "probability"),
+        /// How reviews are prioritised between practices: `population` = equal reviews per
+        /// practice; `need` = reviews shared by practice need.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
+        /// Day the allocation takes effect (before it, reviews are shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+    }
+}
 
 /// Huddles in one locality during a run.
 #[derive(Debug)]
-pub struct Huddles<'a> {
+pub struct HuddlesService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Huddles,
     /// Care plans and the waiting flag per resident.
@@ -36,9 +82,9 @@ pub struct Huddles<'a> {
     modifier: HuddleModifier,
 }
 
-impl<'a> Huddles<'a> {
+impl<'a> HuddlesService<'a> {
     /// Huddles of locality `l` with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Huddles<'a> {
+    pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> HuddlesService<'a> {
         let place = &*setup.place;
         let np = place.file.practices.len();
         let practices: Vec<usize> = (0..np).filter(|&p| place.practice_locality[p] as usize == l).collect();
@@ -47,7 +93,7 @@ impl<'a> Huddles<'a> {
             local_practice[p] = j;
         }
         let p = &setup.scenario.services.huddles;
-        Huddles {
+        HuddlesService {
             setup,
             p,
             state: Episodes::with_capacity(capacity),
@@ -111,7 +157,7 @@ impl<'a> Huddles<'a> {
     }
 }
 
-impl Service for Huddles<'_> {
+impl Service for HuddlesService<'_> {
     fn key(&self) -> &str {
         "huddles"
     }

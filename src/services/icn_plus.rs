@@ -10,22 +10,64 @@ use super::{HuddleModifier, Service, Week};
 use crate::calendar::Date;
 use crate::engine::Setup;
 use crate::place::Place;
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{at_least, Kind, COUNT, PROB, REQ, WEEKS};
 use crate::scenario::Services;
+use std::collections::BTreeMap;
 
-/// ICN+ in one locality during a run.
-#[derive(Debug)]
-pub struct IcnPlus<'a> {
-    setup: &'a Setup,
-}
-
-impl<'a> IcnPlus<'a> {
-    /// ICN+ of a scenario.
-    pub fn new(setup: &'a Setup) -> IcnPlus<'a> {
-        IcnPlus { setup }
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::IcnPlus`).
+scenario_section! {
+    /// ICN+: integrated locality teams that extend huddles and add social prescribing.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct IcnPlus summary(0, IcnPlus::summary_line) {
+        /// Whether ICN+ runs in this scenario.
+        enabled: bool = key(Kind::Bool, REQ, ""),
+        /// Go-live date per locality key (localities not named never go live).
+        start_by_locality: BTreeMap<String, Date> = key(Kind::DateByLocality, REQ, ""),
+        /// Weeks from go-live to full operation.
+        ramp_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Multiplier on huddle review capacity in live localities (≥ 1).
+        huddle_capacity_multiplier: f64 = key(at_least(1.0), REQ, "multiplier"),
+        /// Extra relative reduction of crisis hazard for people on a care plan in live localities.
+        extra_effect: f64 = key(PROB, REQ, "relative reduction"),
+        /// Whether live localities review all adults (18+) regardless of the huddle minimum age.
+        all_ages: bool = key(Kind::Bool, REQ, ""),
+        /// Extra social-prescribing link workers per live locality.
+        extra_link_workers_per_locality: f64 = key(COUNT, REQ, "whole-time equivalents"),
     }
 }
 
-impl Service for IcnPlus<'_> {
+impl IcnPlus {
+    /// One line for the key-parameter summary: go-live dates, huddle capacity and extra effect.
+    fn summary_line(&self) -> String {
+        if !self.enabled {
+            return "not run".to_string();
+        }
+        let dates: Vec<String> = self.start_by_locality.iter().map(|(k, d)| format!("{k} {d}")).collect();
+        format!(
+            "go-live {}; huddle capacity ×{}, extra effect {}",
+            dates.join("; "),
+            self.huddle_capacity_multiplier,
+            self.extra_effect
+        )
+    }
+}
+
+/// ICN+ in one locality during a run.
+#[derive(Debug)]
+pub struct IcnPlusService<'a> {
+    setup: &'a Setup,
+}
+
+impl<'a> IcnPlusService<'a> {
+    /// ICN+ of a scenario.
+    pub fn new(setup: &'a Setup) -> IcnPlusService<'a> {
+        IcnPlusService { setup }
+    }
+}
+
+impl Service for IcnPlusService<'_> {
     fn key(&self) -> &str {
         "icn_plus"
     }

@@ -10,16 +10,51 @@
 //! care wait for social care ([`crate::engine::social_care`]).
 
 use super::{until, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{need, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::{Purpose, Stream};
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
+
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::Life`).
+scenario_section! {
+    /// LIFE (Living Independently For Everyone): A&E liaison, discharge to assess, reablement.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Life {
+        /// Start, ramp and capacity multiplier.
+        rollout: Rollout = flatten() [summary 0],
+        /// A&E liaison assessments per week.
+        liaison_assessments_per_week: PerLocality = key(Kind::PerLocality, REQ, "assessments per week") [summary 0],
+        /// Minimum age for liaison (younger patients qualify if moderately or severely frail).
+        liaison_min_age: u8 = key(AGE, REQ, "years"),
+        /// Probability an assessed patient goes home with LIFE support instead of being admitted.
+        divert_probability: f64 = key(PROB, REQ, "probability") [calibrate 10, summary 0],
+        /// Concurrent reablement clients (discharge to assess + diverted).
+        reablement_caseload: PerLocality = key(Kind::PerLocality, REQ, "concurrent clients") [summary 0],
+        /// Maximum weeks of reablement.
+        max_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Share of reablement clients needing no long-term package afterwards.
+        no_package_probability: f64 = key(PROB, REQ, "share") [calibrate 11],
+        /// Share of LIFE clients visited within 2 hours of getting home.
+        visit_within_2h_probability: f64 = key(PROB, REQ, "share"),
+        /// Hospital days saved per discharge-to-assess patient.
+        los_reduction_days: f64 = key(COUNT, REQ, "days"),
+        /// How capacity is shared between localities.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
+        /// Day the allocation takes effect (before it, capacity is shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+    }
+}
 
 /// LIFE in one locality during a run.
 #[derive(Debug)]
-pub struct Life<'a> {
+pub struct LifeService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Life,
     /// Last week of each resident's reablement episode ([`NEVER`] = none).
@@ -32,10 +67,10 @@ pub struct Life<'a> {
     eligible: Vec<u32>,
 }
 
-impl<'a> Life<'a> {
+impl<'a> LifeService<'a> {
     /// LIFE with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> Life<'a> {
-        Life {
+    pub fn new(setup: &'a Setup, capacity: usize) -> LifeService<'a> {
+        LifeService {
             setup,
             p: &setup.scenario.services.life,
             until: Vec::with_capacity(capacity),
@@ -91,7 +126,7 @@ impl<'a> Life<'a> {
     }
 }
 
-impl Service for Life<'_> {
+impl Service for LifeService<'_> {
     fn key(&self) -> &str {
         "life"
     }

@@ -13,20 +13,23 @@
 //! [`each_service!`] to concrete types, so there is no dynamic dispatch in the weekly loop.
 //!
 //! The hooks, in the order the week calls them (see [`crate::engine::phases::PHASES`]):
-//! 1. [`Service::fit`] after agents are added; [`Service::begin_week`];
-//! 2. per agent, phase 2: [`Service::count_caseload`] (clients keep their place while in
-//!    hospital); phase 3: [`Service::keeps_resident`] (blocks out-migration);
-//!    [`Service::home_care_factor`] / [`Service::care_home_factor`] on community entry to care;
-//! 3. phase 4: [`Service::propose`] (case finding and GP referrals, waiting lists);
+//! 1. [`Service::fit`] after agents are added; [`Service::begin_week`] (after every service's
+//!    [`Service::huddle_modifier`] is given to huddles);
+//! 2. per resident, phase 1: [`Service::keeps_resident`] (blocks out-migration); phase 2:
+//!    [`Service::count_caseload`] (clients keep their place while in hospital); phase 4:
+//!    [`Service::progress_at_home`], [`Service::home_care_factor`] and
+//!    [`Service::care_home_factor`] on community entry to care;
+//! 3. phase 5: [`Service::propose`] (case finding and GP referrals, waiting lists);
 //!    [`Service::gp_factor`];
-//! 4. phase 5: [`Service::crisis_cut`] (services that [`Service::avoids_crises`]);
-//!    [`Service::admission_cut`]; [`Service::on_attendance`];
-//! 5. phase 6, in registry order: [`Service::divert`] before admissions (LIFE's A&E liaison);
-//!    [`Service::supported_discharge`] and [`Service::los_cut`] when an admission's discharge
-//!    route is chosen (LIFE's discharge to assess); [`Service::los_factor`];
-//!    [`Service::on_admission`]; [`Service::on_discharge`]; [`Service::allocate`], during which
-//!    huddles call [`Service::on_huddle_review`] of every other service;
-//! 6. phase 8: [`Service::count_stocks`].
+//! 4. phase 6: [`Service::crisis_cut`] and [`Service::admission_cut`] (services that
+//!    [`Service::avoids_crises`]); [`Service::on_attendance`];
+//! 5. phase 7, in registry order: [`Service::divert`] before admissions (LIFE's A&E liaison);
+//!    at each admission [`Service::on_admission`], [`Service::los_factor`], and
+//!    [`Service::supported_discharge`] / [`Service::los_cut`] when the discharge route is
+//!    chosen (LIFE's discharge to assess); [`Service::on_discharge`] at every discharge alive;
+//!    then [`Service::allocate`], during which huddles call [`Service::on_huddle_review`] of
+//!    every other service;
+//! 6. phase 9: [`Service::count_stocks`].
 //!
 //! ICN+ modifies huddles and social prescribing through [`Service::huddle_modifier`] (weekly)
 //! and its operation factor in the schedule.
@@ -359,17 +362,17 @@ pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl
 #[derive(Debug)]
 pub struct Services<'a> {
     /// GP practice huddles.
-    pub huddles: huddles::Huddles<'a>,
+    pub huddles: huddles::HuddlesService<'a>,
     /// Personal Independence Co-ordinators.
-    pub pic: pic::Pic<'a>,
+    pub pic: pic::PicService<'a>,
     /// LIFE: A&E liaison, discharge to assess, reablement.
-    pub life: life::Life<'a>,
+    pub life: life::LifeService<'a>,
     /// Social prescribing.
-    pub social_prescribing: social_prescribing::SocialPrescribing<'a>,
+    pub social_prescribing: social_prescribing::SocialPrescribingService<'a>,
     /// ICN pharmacists.
-    pub pharmacists: pharmacists::Pharmacists<'a>,
+    pub pharmacists: pharmacists::PharmacistsService<'a>,
     /// ICN+ (modifies huddles and social prescribing).
-    pub icn_plus: icn_plus::IcnPlus<'a>,
+    pub icn_plus: icn_plus::IcnPlusService<'a>,
     /// Services declared in the scenario file.
     pub custom: Vec<custom::Custom<'a>>,
 }
@@ -451,12 +454,12 @@ impl<'a> Services<'a> {
     /// The registry for locality `l`, with room for `capacity` agents.
     pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Services<'a> {
         Services {
-            huddles: huddles::Huddles::new(setup, l, capacity),
-            pic: pic::Pic::new(setup, capacity),
-            life: life::Life::new(setup, capacity),
-            social_prescribing: social_prescribing::SocialPrescribing::new(setup, capacity),
-            pharmacists: pharmacists::Pharmacists::new(setup, capacity),
-            icn_plus: icn_plus::IcnPlus::new(setup),
+            huddles: huddles::HuddlesService::new(setup, l, capacity),
+            pic: pic::PicService::new(setup, capacity),
+            life: life::LifeService::new(setup, capacity),
+            social_prescribing: social_prescribing::SocialPrescribingService::new(setup, capacity),
+            pharmacists: pharmacists::PharmacistsService::new(setup, capacity),
+            icn_plus: icn_plus::IcnPlusService::new(setup),
             custom: setup
                 .scenario
                 .services

@@ -5,26 +5,54 @@
 //! Capacity is reviews per week; those with most conditions are reviewed first.
 
 use super::{Agent, Episodes, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::LocalityPop;
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{Kind, ALLOC_DEFAULT, CONDITIONS, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
+
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::Pharmacists`).
+scenario_section! {
+    /// ICN pharmacists: domiciliary medication reviews.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Pharmacists {
+        /// Start, ramp and capacity multiplier.
+        rollout: Rollout = flatten() [summary 0],
+        /// Medication reviews per week.
+        reviews_per_week: PerLocality = key(Kind::PerLocality, REQ, "reviews per week") [summary 0],
+        /// Relative reduction of crisis hazard after a review.
+        effect: f64 = key(PROB, REQ, "relative reduction") [calibrate 14, summary 0],
+        /// Weeks the effect lasts.
+        effect_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Minimum long-term conditions for a huddle to refer someone for a review (polypharmacy
+        /// proxy).
+        min_conditions: u8 = key(CONDITIONS, REQ, "conditions"),
+        /// How capacity is shared between localities.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
+        /// Day the allocation takes effect (before it, capacity is shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+    }
+}
 
 /// Pharmacists in one locality during a run.
 #[derive(Debug)]
-pub struct Pharmacists<'a> {
+pub struct PharmacistsService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Pharmacists,
     /// Effect periods and the waiting flag per resident.
     state: Episodes,
 }
 
-impl<'a> Pharmacists<'a> {
+impl<'a> PharmacistsService<'a> {
     /// Pharmacists with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> Pharmacists<'a> {
-        Pharmacists {
+    pub fn new(setup: &'a Setup, capacity: usize) -> PharmacistsService<'a> {
+        PharmacistsService {
             setup,
             p: &setup.scenario.services.pharmacists,
             state: Episodes::with_capacity(capacity),
@@ -32,7 +60,7 @@ impl<'a> Pharmacists<'a> {
     }
 }
 
-impl Service for Pharmacists<'_> {
+impl Service for PharmacistsService<'_> {
     fn key(&self) -> &str {
         "pharmacists"
     }

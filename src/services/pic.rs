@@ -6,16 +6,50 @@
 //! hospital; the frailest are taken on first.
 
 use super::{serve, Agent, Episodes, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, EFFECT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
+
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::Pic`).
+scenario_section! {
+    /// Personal Independence Co-ordinators (Age UK Croydon).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Pic {
+        /// Start, ramp and capacity multiplier.
+        rollout: Rollout = flatten() [summary 0],
+        /// Number of PICs (whole-time equivalents).
+        workers: PerLocality = key(Kind::PerLocality, REQ, "whole-time equivalents") [summary 0],
+        /// Clients per PIC at once.
+        caseload_per_worker: f64 = key(COUNT, REQ, "clients per worker"),
+        /// Maximum weeks of support.
+        max_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Minimum client age.
+        min_age: u8 = key(AGE, REQ, "years"),
+        /// Probability that an episode resolves isolation.
+        isolation_resolved_probability: f64 = key(PROB, REQ, "probability"),
+        /// Relative reduction of crisis hazard during support. [0, 1).
+        crisis_effect: f64 = key(EFFECT, REQ, "relative reduction") [calibrate 12, summary 0],
+        /// Relative reduction of community entry to home-care packages during and for a year
+        /// after support. [0, 1).
+        care_package_effect: f64 = key(EFFECT, REQ, "relative reduction"),
+        /// How capacity is shared between localities.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
+        /// Day the allocation takes effect (before it, capacity is shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+    }
+}
 
 /// PICs in one locality during a run.
 #[derive(Debug)]
-pub struct Pic<'a> {
+pub struct PicService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Pic,
     /// Support episodes and the waiting flag per resident.
@@ -26,10 +60,10 @@ pub struct Pic<'a> {
     caseload: u32,
 }
 
-impl<'a> Pic<'a> {
+impl<'a> PicService<'a> {
     /// PICs with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> Pic<'a> {
-        Pic {
+    pub fn new(setup: &'a Setup, capacity: usize) -> PicService<'a> {
+        PicService {
             setup,
             p: &setup.scenario.services.pic,
             state: Episodes::with_capacity(capacity),
@@ -39,7 +73,7 @@ impl<'a> Pic<'a> {
     }
 }
 
-impl Service for Pic<'_> {
+impl Service for PicService<'_> {
     fn key(&self) -> &str {
         "pic"
     }
@@ -113,7 +147,7 @@ impl Service for Pic<'_> {
             .sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), i));
         let w = wk.w;
         let capacity = self.setup.schedule.pic_slots[wk.at].saturating_sub(self.caseload);
-        let Pic {
+        let PicService {
             p,
             state,
             protect_until,

@@ -6,25 +6,59 @@
 //! extra link workers in live localities); referrals are taken in serial order.
 
 use super::{Agent, Episodes, Service, Shared, Week};
+use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop};
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
+use crate::scenario::keys::scenario_section;
+use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::{Allocation, PerLocality, Rollout};
+
+// The service's scenario section: its keys, types, ranges, defaults and units, declared
+// once (re-exported as `crate::scenario::SocialPrescribing`).
+scenario_section! {
+    /// Social prescribing link workers.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct SocialPrescribing {
+        /// Start, ramp and capacity multiplier.
+        rollout: Rollout = flatten() [summary 0],
+        /// Link workers (whole-time equivalents).
+        link_workers: PerLocality = key(Kind::PerLocality, REQ, "whole-time equivalents") [summary 0],
+        /// New referrals one link worker takes per year.
+        referrals_per_worker_per_year: f64 = key(COUNT, REQ, "referrals per worker per year"),
+        /// Minimum age referred.
+        min_age: u8 = key(AGE, REQ, "years"),
+        /// Weekly probability that an isolated resident or one with a mental-health condition is
+        /// referred by their GP (huddle referrals come on top).
+        gp_referral_probability: f64 = key(PROB, REQ, "probability per week"),
+        /// Weeks the effect lasts after referral.
+        effect_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Relative reduction of GP consultations while the effect lasts.
+        gp_effect: f64 = key(PROB, REQ, "relative reduction"),
+        /// Relative reduction of A&E attendances while the effect lasts.
+        ae_effect: f64 = key(PROB, REQ, "relative reduction") [calibrate 13, summary 0],
+        /// How capacity is shared between localities.
+        allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
+        /// Day the allocation takes effect (before it, capacity is shared by population).
+        allocation_from: Date = key(Kind::Date, FROM_START, ""),
+    }
+}
 
 /// Social prescribing in one locality during a run.
 #[derive(Debug)]
-pub struct SocialPrescribing<'a> {
+pub struct SocialPrescribingService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::SocialPrescribing,
     /// Effect periods and the waiting flag per resident.
     state: Episodes,
 }
 
-impl<'a> SocialPrescribing<'a> {
+impl<'a> SocialPrescribingService<'a> {
     /// Social prescribing with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> SocialPrescribing<'a> {
-        SocialPrescribing {
+    pub fn new(setup: &'a Setup, capacity: usize) -> SocialPrescribingService<'a> {
+        SocialPrescribingService {
             setup,
             p: &setup.scenario.services.social_prescribing,
             state: Episodes::with_capacity(capacity),
@@ -32,7 +66,7 @@ impl<'a> SocialPrescribing<'a> {
     }
 }
 
-impl Service for SocialPrescribing<'_> {
+impl Service for SocialPrescribingService<'_> {
     fn key(&self) -> &str {
         "social_prescribing"
     }
