@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::output::size::{estimate_bytes, Files, Shape};
 use crate::place::Place;
 use crate::population::LocalityPop;
-use crate::results::{Results, RunCalendar, ScenarioResult, Tally};
+use crate::results::{Catalog, Results, RunCalendar, ScenarioResult, Tally};
 use crate::scenario::{PlaceSource, Scenario};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -99,11 +99,16 @@ pub fn check_threads(threads: usize) -> Result<(), Error> {
 /// simulates and [`Prepared::estimate`] sizes, before anything is allocated per replicate.
 pub struct Prepared<'a> {
     request: &'a RunRequest,
+    /// The services of every scenario of the request, shared by every set-up.
+    catalog: Arc<Catalog>,
     setups: Vec<(Arc<Place>, engine::Setup)>,
 }
 
 /// Loads the places (scenarios naming the same place share one copy) and builds every
-/// scenario's set-up. Refuses zero replicates, no scenarios and too many threads.
+/// scenario's set-up with the request's catalogue (the union of the scenarios' declared
+/// services, so every scenario's outputs list the same services). Refuses zero replicates, no
+/// scenarios, too many threads and a declared service whose key would name an output a
+/// built-in one already has ([`Catalog::key_clash`]).
 pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
     if request.replicates == 0 {
         return Err(Error::Request("--replicates must be at least 1".into()));
@@ -112,6 +117,17 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
         return Err(Error::Request("no scenario given".into()));
     }
     check_threads(request.threads)?;
+    for scenario in &request.scenarios {
+        for c in &scenario.services.custom {
+            if let Some(why) = Catalog::key_clash(&c.key) {
+                return Err(Error::Request(format!(
+                    "scenario {}: the declared service [services.custom.{}]: {why}; choose another key",
+                    scenario.name, c.key
+                )));
+            }
+        }
+    }
+    let catalog = Arc::new(Catalog::of_scenarios(&request.scenarios));
     let mut places: Vec<(PlaceSource, Arc<Place>)> = Vec::new();
     let mut setups = Vec::with_capacity(request.scenarios.len());
     for scenario in &request.scenarios {
@@ -123,10 +139,14 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
                 p
             }
         };
-        let setup = engine::Setup::new(scenario, &place)?;
+        let setup = engine::Setup::with_catalog(scenario, &place, Arc::clone(&catalog))?;
         setups.push((place, setup));
     }
-    Ok(Prepared { request, setups })
+    Ok(Prepared {
+        request,
+        catalog,
+        setups,
+    })
 }
 
 /// What a request will take, estimated before it runs ([`Prepared::estimate`]).
@@ -301,7 +321,12 @@ impl Prepared<'_> {
         let mut agent_weeks = 0.0;
         for (place, setup) in &self.setups {
             let cal = setup.calendar();
-            let tally = Tally::bytes(cal.weeks, place.n_localities(), cal.financial_years.len()) as f64;
+            let tally = Tally::bytes(
+                cal.weeks,
+                place.n_localities(),
+                cal.financial_years.len(),
+                &self.catalog,
+            ) as f64;
             tallies += replicates * tally;
             let per_agent = BYTES_PER_AGENT_IN_FLIGHT + setup.service_bytes_per_agent() as f64;
             in_flight = in_flight.max(setup.agent_capacity() * per_agent + tally);
@@ -323,6 +348,7 @@ impl Prepared<'_> {
                 name: &scenario.name,
                 calendar: setup.calendar(),
                 localities: locs,
+                catalog: &self.catalog,
             })
             .collect();
         Estimate {
@@ -375,6 +401,7 @@ impl Prepared<'_> {
             .map(|(scenario, (place, setup))| ScenarioResult {
                 scenario: scenario.clone(),
                 place,
+                catalog: Arc::clone(&self.catalog),
                 calendar: setup.calendar().clone(),
                 replicates: tallies.by_ref().take(request.replicates as usize).collect(),
             })
@@ -383,6 +410,7 @@ impl Prepared<'_> {
             seed: request.seed,
             replicates: request.replicates,
             threads,
+            catalog: self.catalog,
             scenarios,
         })
     }

@@ -5,17 +5,21 @@ mod common;
 use placesim::calibration::fit::{calibrate, evaluate_at, parse_setup, FreeParameter, Setup};
 use placesim::calibration::targets::{compute, croydon_targets, parse_targets, Compute, Target};
 use placesim::place::Place;
-use placesim::results::{breakdown_cell, Metric, RunCalendar, ScenarioResult, Tally, LIFE_AGE_GROUPS, N_METRICS};
+use placesim::results::{
+    breakdown_cell, Catalog, Metric, RunCalendar, ScenarioResult, Tally, LIFE_AGE_GROUPS, N_METRICS,
+};
 use std::sync::Arc;
 
 /// A hand-made result: two financial years (FY2016/17 and FY2017/18) of weekly tallies.
 fn tiny() -> (ScenarioResult, Tally) {
     let scenario = common::small("baseline.toml", 0.5, "2018-03-31");
     let calendar = RunCalendar::new(scenario.start, scenario.end);
-    let tally = Tally::new(calendar.weeks, 6, calendar.financial_years.len());
+    let catalog = Arc::new(Catalog::builtin());
+    let tally = Tally::new(calendar.weeks, 6, calendar.financial_years.len(), &catalog);
     let result = ScenarioResult {
         scenario,
         place: Arc::new(Place::croydon()),
+        catalog,
         calendar,
         replicates: vec![],
     };

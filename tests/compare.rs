@@ -125,9 +125,8 @@ fn savings_investment_and_return_add_up() {
     // Net saving is minus the change in total cost.
     assert!((vs("net_saving").mean + diff("cost_total").mean).abs() < 1e-6);
     // The extra spend is the change in service running costs, fixed by staffing: no spread.
-    let running: f64 = ["huddles", "pic", "life", "social_prescribing", "pharmacists"]
-        .iter()
-        .map(|s| diff(&format!("running_cost_{s}")).mean)
+    let running: f64 = (0..r.catalog.running_services().len())
+        .map(|k| diff(r.catalog.running_cost_line(k)).mean)
         .sum();
     let inv = vs("investment");
     assert!((inv.mean - running).abs() < 1e-6 && inv.mean > 0.0, "{inv:?}");

@@ -13,16 +13,17 @@
 //! the place's own deprivation fifths and its localities; periods are each financial year of
 //! the appraisal window and the window as a whole.
 
-use super::costs::{CostCategory, UnitCosts, VALUE_METRICS};
-use super::economics::{self, Conventions, SERVICES};
+use super::costs::UnitCosts;
+use super::economics::{self, Conventions};
 use super::groups::{decile_life_weeks, decile_sum, group_qalys, group_sum, life_expectancy, per_1000, Group};
 use super::inequality::{self, Direction};
 use crate::calendar::financial_year_label;
 use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::engine::Setup;
 use crate::error::Error;
+use crate::results::catalog::ACTIVITY_COSTS;
 use crate::results::summary::quantile_sorted;
-use crate::results::{Metric, RunCalendar, ScenarioResult, Tally, LOCAL_DECILES, N_METRICS};
+use crate::results::{Catalog, Metric, RunCalendar, ScenarioResult, Tally, LOCAL_DECILES};
 
 /// What a row measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,66 +212,31 @@ pub fn period_label(from: i32, to: i32) -> String {
     }
 }
 
-/// Names of the place-level cost lines of a comparison, in output order: activity-costed
-/// acute, primary and social care, then each service's running cost from staffing, then the
-/// total.
-pub const COST_LINES: [&str; 13] = [
-    "cost_ae",
-    "cost_admissions",
-    "cost_excess_bed_days",
-    "cost_delayed_bed_days",
-    "cost_gp",
-    "cost_home_care",
-    "cost_care_homes",
-    "running_cost_huddles",
-    "running_cost_pic",
-    "running_cost_life",
-    "running_cost_social_prescribing",
-    "running_cost_pharmacists",
-    "cost_total",
-];
-
-/// Activity cost categories that make up the non-service part of [`COST_LINES`].
-const ACTIVITY: [CostCategory; 7] = [
-    CostCategory::Ae,
-    CostCategory::Admissions,
-    CostCategory::ExcessBedDays,
-    CostCategory::DelayedBedDays,
-    CostCategory::Gp,
-    CostCategory::HomeCare,
-    CostCategory::CareHomes,
-];
-
-/// Index in [`VALUE_METRICS`] of each service's avoided cost ([`SERVICES`] order).
-fn value_index(service: &str) -> usize {
-    let name = format!("cost_avoided_{service}");
-    VALUE_METRICS
-        .iter()
-        .position(|m| *m == name)
-        .expect("every service has a value metric")
-}
-
 /// Precomputed per-scenario inputs.
 struct Prepared<'a> {
     sr: &'a ScenarioResult,
+    catalog: &'a Catalog,
     costs: UnitCosts,
-    /// Running cost `[fy][service]` for the whole place.
-    running: Vec<[f64; 5]>,
-    /// Running cost `[fy][locality][service]`.
-    running_loc: Vec<[f64; 5]>,
+    /// Running cost `[fy][service]` for the whole place (services as
+    /// [`Catalog::running_services`]).
+    running: Vec<Vec<f64>>,
+    /// Running cost `[fy * localities + locality][service]`.
+    running_loc: Vec<Vec<f64>>,
 }
 
 impl<'a> Prepared<'a> {
     fn new(sr: &'a ScenarioResult) -> Result<Prepared<'a>, Error> {
-        let setup = Setup::new(&sr.scenario, &sr.place)?;
-        let running_loc = economics::running_costs(&sr.scenario, &sr.place, &sr.calendar, setup.schedule());
+        let catalog = &*sr.catalog;
+        let setup = Setup::with_catalog(&sr.scenario, &sr.place, std::sync::Arc::clone(&sr.catalog))?;
+        let running_loc = economics::running_costs(&sr.scenario, &sr.place, &sr.calendar, setup.schedule(), catalog);
         let nl = sr.place.n_localities();
+        let n = catalog.running_services().len();
         let running = running_loc
             .chunks(nl)
             .map(|c| {
-                let mut s = [0.0; 5];
+                let mut s = vec![0.0; n];
                 for row in c {
-                    for k in 0..5 {
+                    for k in 0..n {
                         s[k] += row[k];
                     }
                 }
@@ -279,35 +245,33 @@ impl<'a> Prepared<'a> {
             .collect();
         Ok(Prepared {
             sr,
-            costs: UnitCosts::new(&sr.place, &sr.scenario),
+            catalog,
+            costs: UnitCosts::new(&sr.place, &sr.scenario, catalog),
             running,
             running_loc,
         })
     }
 
-    /// Place-level cost lines ([`COST_LINES`]) of one financial year.
-    fn cost_lines(&self, t: &Tally, fy: usize) -> [f64; 13] {
-        let activity = self.costs.costs(|m| t.annual_total(fy, m) as f64);
-        let mut out = [0.0; 13];
-        for (i, c) in ACTIVITY.iter().enumerate() {
-            out[i] = activity[*c as usize];
-        }
-        out[7..12].copy_from_slice(&self.running[fy]);
-        out[12] = out[..12].iter().sum();
+    /// Place-level cost lines ([`Catalog::compare_cost_lines`]) of one financial year: the
+    /// activity lines, each running service's running cost, then the total.
+    fn cost_lines(&self, t: &Tally, fy: usize) -> Vec<f64> {
+        let activity = self.costs.costs(|m| t.annual_total_at(fy, m) as f64);
+        let mut out: Vec<f64> = ACTIVITY_COSTS.iter().map(|&c| activity[c as usize]).collect();
+        out.extend_from_slice(&self.running[fy]);
+        out.push(out.iter().sum());
         out
     }
 
     /// Cost of care received by a group in one year, at unit costs (activity-costed, so it can
     /// be attributed to residents).
     fn care_cost(&self, t: &Tally, fy: usize, g: Group) -> f64 {
-        self.costs.costs(|m| group_sum(t, fy, g, m))[CostCategory::Total as usize]
+        total(&self.costs.costs(|m| group_sum(t, fy, g, m)))
     }
 
-    /// Cost avoided by each service in one year ([`SERVICES`] order).
-    fn avoided(&self, t: &Tally, fy: usize) -> [f64; 5] {
+    /// Cost avoided by each running service in one year ([`Catalog::running_services`] order).
+    fn avoided(&self, t: &Tally, fy: usize) -> Vec<f64> {
         let cal = &self.sr.calendar;
-        let n = crate::results::AVOIDING_SERVICES.len() * 2;
-        let mut avoided = vec![0.0; n];
+        let mut avoided = vec![0.0; self.catalog.n_avoiding() * 2];
         for w in (0..cal.weeks).filter(|&w| usize::from(cal.fy_of_week[w]) == fy) {
             for l in 0..t.localities() {
                 for (a, v) in avoided.iter_mut().zip(t.avoided(w, l)) {
@@ -315,9 +279,16 @@ impl<'a> Prepared<'a> {
                 }
             }
         }
-        let values = self.costs.values(|m| t.annual_total(fy, m) as f64, &avoided);
-        std::array::from_fn(|k| values[value_index(SERVICES[k])])
+        let values = self.costs.values(|m| t.annual_total_at(fy, m) as f64, &avoided);
+        (0..self.catalog.running_services().len())
+            .map(|k| values[self.catalog.cost_avoided_value(k)])
+            .collect()
     }
+}
+
+/// The total of a list of costs by category (`cost_total`, the last).
+fn total(costs: &[f64]) -> f64 {
+    costs.last().copied().unwrap_or(0.0)
 }
 
 /// Every level value of one replicate of one scenario over the window `fys` (indices into the
@@ -379,25 +350,27 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
             sink.put("qalys", name, label, "QALYs", q);
         }
         // Place-level costs, undiscounted and discounted to the window's first year.
-        let mut lines = [0.0; 13];
+        let cost_lines = p.catalog.compare_cost_lines();
+        let services = p.catalog.running_services();
+        let mut lines = vec![0.0; cost_lines.len()];
         let mut discounted_total = 0.0;
         let mut discounted_qalys = 0.0;
-        let mut avoided = [0.0; 5];
+        let mut avoided = vec![0.0; services.len()];
         for &k in ks {
             let c = p.cost_lines(t, k);
             let years_in = (k - fys[0]) as f64;
-            for (a, b) in lines.iter_mut().zip(c) {
+            for (a, b) in lines.iter_mut().zip(&c) {
                 *a += b;
             }
-            discounted_total += c[12] * economics::discount_factor(conv.discount_costs, years_in);
+            discounted_total += total(&c) * economics::discount_factor(conv.discount_costs, years_in);
             discounted_qalys +=
                 group_qalys(t, k, Group::All) * economics::discount_factor(conv.discount_qalys, years_in);
             for (a, b) in avoided.iter_mut().zip(p.avoided(t, k)) {
                 *a += b;
             }
         }
-        for (name, v) in COST_LINES.iter().zip(lines) {
-            sink.put(*name, "all", label, "GBP", v);
+        for (name, v) in cost_lines.iter().zip(&lines) {
+            sink.put(name.as_str(), "all", label, "GBP", *v);
         }
         sink.put(
             "cost_total_discounted",
@@ -413,14 +386,15 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
             "QALYs (present value)",
             discounted_qalys,
         );
-        for (k, service) in SERVICES.iter().enumerate() {
-            sink.put(format!("cost_avoided_{service}"), "all", label, "GBP", avoided[k]);
+        for (k, service) in services.iter().enumerate() {
+            let running = lines[ACTIVITY_COSTS.len() + k];
+            sink.put(format!("cost_avoided_{}", service.key), "all", label, "GBP", avoided[k]);
             sink.put(
-                format!("return_per_pound_{service}"),
+                format!("return_per_pound_{}", service.key),
                 "all",
                 label,
                 "GBP per GBP",
-                economics::return_per_pound(avoided[k], lines[7 + k]).unwrap_or(f64::NAN),
+                economics::return_per_pound(avoided[k], running).unwrap_or(f64::NAN),
             );
         }
         for (l, key) in keys.iter().enumerate() {
@@ -456,7 +430,7 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
                 let py = decile_years(d);
                 let c: f64 = ks
                     .iter()
-                    .map(|&k| p.costs.costs(|m| decile_sum(t, k, d, m))[CostCategory::Total as usize])
+                    .map(|&k| total(&p.costs.costs(|m| decile_sum(t, k, d, m))))
                     .sum();
                 (py, if py > 0.0 { c / py } else { f64::NAN })
             })
@@ -674,13 +648,17 @@ fn refuse_unpaired(
 }
 
 /// Checks that the results can be compared replicate by replicate: as [`check_scenarios`], with
-/// the loaded places compared by hash, plus the same number of replicates.
+/// the loaded places compared by hash, plus the same number of replicates and the same
+/// catalogue of services (every row lists the same services).
 fn check_comparable(results: &[ScenarioResult]) -> Result<(), Error> {
     let base = &results[0];
     for o in &results[1..] {
         let mut why = pairing_problems(&base.scenario, &o.scenario, o.place.sha256 == base.place.sha256);
         if o.replicates.len() != base.replicates.len() {
             why.push("a different number of replicates");
+        }
+        if o.catalog != base.catalog {
+            why.push("a different catalogue of services (results of another run)");
         }
         refuse_unpaired(&base.scenario, &o.scenario, why)?;
     }
@@ -694,9 +672,12 @@ fn first_difference(prepared: &[Prepared<'_>]) -> Option<usize> {
     let fys = base.sr.calendar.financial_years.len();
     (0..fys).find(|&k| {
         prepared[1..].iter().any(|o| {
-            o.running[k].map(f64::to_bits) != base.running[k].map(f64::to_bits)
+            o.running[k]
+                .iter()
+                .map(|x| x.to_bits())
+                .ne(base.running[k].iter().map(|x| x.to_bits()))
                 || o.sr.replicates.iter().zip(&base.sr.replicates).any(|(a, b)| {
-                    (0..N_METRICS).any(|m| a.annual_total(k, Metric::ALL[m]) != b.annual_total(k, Metric::ALL[m]))
+                    (0..base.catalog.n_metrics()).any(|m| a.annual_total_at(k, m) != b.annual_total_at(k, m))
                 })
         })
     })
@@ -772,7 +753,16 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
                 n,
             });
         }
-        rows.extend(vs_base(&names[s], t, base, &fys, cal, &window_label, &conventions));
+        rows.extend(vs_base(
+            &names[s],
+            t,
+            base,
+            &fys,
+            cal,
+            &window_label,
+            &conventions,
+            &results[0].catalog,
+        ));
     }
     Ok(Comparison {
         base: names[0].clone(),
@@ -785,6 +775,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
 }
 
 /// Measures of an option relative to the base, per replicate pair.
+#[allow(clippy::too_many_arguments)]
 fn vs_base(
     option: &str,
     t: &Table,
@@ -793,6 +784,7 @@ fn vs_base(
     cal: &crate::results::RunCalendar,
     window: &str,
     conv: &Conventions,
+    catalog: &Catalog,
 ) -> Vec<Row> {
     let mut rows = Vec::new();
     let n = t.values.first().map_or(0, Vec::len);
@@ -884,8 +876,8 @@ fn vs_base(
         let total_o = get(t, "cost_total", "all", period);
         let service = |tab: &Table| -> Vec<f64> {
             let mut s = vec![0.0; n];
-            for name in &COST_LINES[7..12] {
-                for (a, v) in s.iter_mut().zip(get(tab, name, "all", period)) {
+            for k in 0..catalog.running_services().len() {
+                for (a, v) in s.iter_mut().zip(get(tab, catalog.running_cost_line(k), "all", period)) {
                     *a += v;
                 }
             }

@@ -3,7 +3,8 @@
 //! tallied separately and can be recomputed with other unit costs.
 
 use crate::place::Place;
-use crate::results::Metric;
+use crate::results::catalog::{custom_metric_index, CustomMetric, N_BUILTIN_AVOIDING};
+use crate::results::{Catalog, Metric};
 use crate::scenario::Scenario;
 
 macro_rules! categories {
@@ -45,29 +46,6 @@ categories! {
     Total => ("cost_total", "Sum of all categories."),
 }
 
-/// Service-value metrics written beside the cost categories: per hazard-lowering service the
-/// expected A&E attendances and admissions it avoided and the cost avoided, then LIFE's.
-pub const VALUE_METRICS: [&str; 13] = [
-    "expected_ae_avoided_huddles",
-    "expected_admissions_avoided_huddles",
-    "cost_avoided_huddles",
-    "expected_ae_avoided_pic",
-    "expected_admissions_avoided_pic",
-    "cost_avoided_pic",
-    "expected_ae_avoided_social_prescribing",
-    "expected_admissions_avoided_social_prescribing",
-    "cost_avoided_social_prescribing",
-    "expected_ae_avoided_pharmacists",
-    "expected_admissions_avoided_pharmacists",
-    "cost_avoided_pharmacists",
-    "cost_avoided_life",
-];
-
-/// Whether a value metric is in money (else an expected count).
-pub fn value_is_cost(name: &str) -> bool {
-    name.starts_with("cost_")
-}
-
 /// Unit costs resolved for one scenario on one place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitCosts {
@@ -86,13 +64,18 @@ pub struct UnitCosts {
     home_care_week: f64,
     care_home_week: f64,
     zero_day_share: f64,
+    /// Cost per start of each declared service of the catalogue (0 where the scenario lacks
+    /// it), in catalogue order.
+    custom_start: Vec<f64>,
     /// Price base, e.g. "2018/19".
     pub price_base: String,
 }
 
 impl UnitCosts {
-    /// Unit costs from the place file and the scenario's huddle staffing.
-    pub fn new(place: &Place, scenario: &Scenario) -> UnitCosts {
+    /// Unit costs from the place file, the scenario's huddle staffing and the cost per start of
+    /// each declared service of `catalog` (matched by key; a service the scenario lacks costs
+    /// nothing).
+    pub fn new(place: &Place, scenario: &Scenario, catalog: &Catalog) -> UnitCosts {
         let c = &place.file.costs;
         UnitCosts {
             ae: c.ae_attendance.value,
@@ -110,6 +93,18 @@ impl UnitCosts {
             home_care_week: c.home_care_week.value,
             care_home_week: c.care_home_week.value,
             zero_day_share: place.file.hospital.zero_day_share.value,
+            custom_start: catalog
+                .custom_services()
+                .iter()
+                .map(|svc| {
+                    scenario
+                        .services
+                        .custom
+                        .iter()
+                        .find(|c| c.key == svc.key)
+                        .map_or(0.0, |c| c.cost_per_start)
+                })
+                .collect(),
             price_base: place.file.meta.price_base.clone(),
         }
     }
@@ -120,33 +115,37 @@ impl UnitCosts {
         self.zero_day_share * self.short_stay + (1.0 - self.zero_day_share) * self.long_stay
     }
 
-    /// The service-value metrics ([`VALUE_METRICS`], same order) for a period: expected A&E
-    /// attendances and admissions avoided by each hazard-lowering service (from the avoided
-    /// tally, `[service][ae, admissions]`) with the costs they avoided (A&E cost + mean spell
-    /// cost), and LIFE's avoided cost (admissions avoided by A&E liaison × mean spell cost +
-    /// bed days saved by discharge to assess × excess bed-day cost). Together with the running
-    /// costs (`cost_huddles`, `cost_pic`, `cost_life`, …) they give a return per £1 per service
-    /// and period. Costs of care packages avoided by reablement are not included.
-    pub fn values(&self, raw: impl Fn(Metric) -> f64, avoided: &[f64]) -> [f64; VALUE_METRICS.len()] {
-        let mut out = [0.0; VALUE_METRICS.len()];
-        for k in 0..crate::results::AVOIDING_SERVICES.len() {
+    /// The service-value lines ([`Catalog::value_metrics`], same order) for a period: expected
+    /// A&E attendances and admissions avoided by each crisis-avoiding service (from the avoided
+    /// tally, `[service][ae, admissions]`, services as [`Catalog::avoiding_services`]) with the
+    /// costs they avoided (A&E cost + mean spell cost), and LIFE's avoided cost (admissions
+    /// avoided by A&E liaison × mean spell cost + bed days saved by discharge to assess × excess
+    /// bed-day cost). `raw` gives a period's value of a catalogue metric by index. Together with
+    /// the running costs they give a return per £1 per service and period. Costs of care
+    /// packages avoided by reablement are not included.
+    pub fn values(&self, raw: impl Fn(usize) -> f64, avoided: &[f64]) -> Vec<f64> {
+        let services = N_BUILTIN_AVOIDING + self.custom_start.len();
+        debug_assert_eq!(avoided.len(), 2 * services);
+        let mut out = Vec::with_capacity(3 * services + 1);
+        for k in 0..services {
             let (ae, adm) = (avoided[2 * k], avoided[2 * k + 1]);
-            out[3 * k] = ae;
-            out[3 * k + 1] = adm;
-            out[3 * k + 2] = ae * self.ae + adm * self.mean_admission();
+            out.extend([ae, adm, ae * self.ae + adm * self.mean_admission()]);
         }
-        out[VALUE_METRICS.len() - 1] =
-            raw(Metric::AdmissionsAvoidedLife) * self.mean_admission() + raw(Metric::D2aBedDaysSaved) * self.excess_day;
+        out.push(
+            raw(Metric::AdmissionsAvoidedLife as usize) * self.mean_admission()
+                + raw(Metric::D2aBedDaysSaved as usize) * self.excess_day,
+        );
         out
     }
 
-    /// Cost in each category (same order as [`CostCategory::ALL`]) given the period's raw
-    /// tallies: counts summed over the period and stocks summed over its weeks
-    /// (person-weeks).
-    pub fn costs(&self, raw: impl Fn(Metric) -> f64) -> [f64; CostCategory::ALL.len()] {
+    /// Cost in each of the catalogue's cost categories ([`Catalog::cost_categories`], same
+    /// order) given the period's raw tallies by catalogue metric index: counts summed over the
+    /// period and stocks summed over its weeks (person-weeks).
+    pub fn costs(&self, raw_at: impl Fn(usize) -> f64) -> Vec<f64> {
+        let raw = |m: Metric| raw_at(m as usize);
         let zero_day = raw(Metric::AdmissionsZeroDay);
         let admissions = raw(Metric::EmergencyAdmissions);
-        let parts = [
+        let mut out = vec![
             raw(Metric::AeAttendances) * self.ae,
             zero_day * self.short_stay + (admissions - zero_day).max(0.0) * self.long_stay,
             raw(Metric::ExcessBedDays) * self.excess_day,
@@ -160,9 +159,11 @@ impl UnitCosts {
             raw(Metric::HomeCareClients) * self.home_care_week,
             raw(Metric::CareHomeResidents) * self.care_home_week,
         ];
-        let mut out = [0.0; CostCategory::ALL.len()];
-        out[..parts.len()].copy_from_slice(&parts);
-        out[parts.len()] = parts.iter().sum();
+        debug_assert_eq!(out.len(), CostCategory::Total as usize);
+        for (j, per_start) in self.custom_start.iter().enumerate() {
+            out.push(raw_at(custom_metric_index(j, CustomMetric::Starts)) * per_start);
+        }
+        out.push(out.iter().sum());
         out
     }
 }

@@ -6,11 +6,9 @@
 
 use crate::engine::schedule::{Schedule, WEEKS_PER_YEAR};
 use crate::place::Place;
-use crate::results::RunCalendar;
+use crate::results::catalog::{BuiltinService, ServiceId};
+use crate::results::{Catalog, RunCalendar};
 use crate::scenario::Scenario;
-
-/// Services with a running cost, in output order.
-pub const SERVICES: [&str; 5] = ["huddles", "pic", "life", "social_prescribing", "pharmacists"];
 
 /// Economic conventions for an analysis.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +68,8 @@ pub fn net_monetary_benefit(delta_cost: f64, delta_qalys: f64, threshold: f64) -
     threshold * delta_qalys - delta_cost
 }
 
-/// Running cost of each service ([`SERVICES`] order) by `[financial year][locality]`, from the
+/// Running cost of each of the catalogue's running services ([`Catalog::running_services`]
+/// order) by `[financial year][locality]` (rows of `fy * localities + locality`), from the
 /// capacity the scenario staffs each week (whether or not it is used):
 ///
 /// - huddles: review slots × (hours per practice huddle ÷ reviews per practice) × MDT hour cost;
@@ -79,8 +78,16 @@ pub fn net_monetary_benefit(delta_cost: f64, delta_qalys: f64, threshold: f64) -
 ///   slots × assessment cost;
 /// - social prescribing: referral slots ÷ referrals per worker a week = WTE (ICN+ extra link
 ///   workers included), × WTE cost a year ÷ weeks a year;
-/// - pharmacists: review slots × review cost.
-pub fn running_costs(scenario: &Scenario, place: &Place, cal: &RunCalendar, schedule: &Schedule) -> Vec<[f64; 5]> {
+/// - pharmacists: review slots × review cost;
+/// - a declared service: capacity (the schedule's, by key) × running cost per unit of
+///   capacity a year ÷ weeks a year; 0 where the scenario does not declare it.
+pub fn running_costs(
+    scenario: &Scenario,
+    place: &Place,
+    cal: &RunCalendar,
+    schedule: &Schedule,
+    catalog: &Catalog,
+) -> Vec<Vec<f64>> {
     let c = &place.file.costs;
     let s = &scenario.services;
     let nl = place.n_localities();
@@ -101,21 +108,53 @@ pub fn running_costs(scenario: &Scenario, place: &Place, cal: &RunCalendar, sche
     } else {
         0.0
     };
-    let mut out = vec![[0.0; 5]; cal.financial_years.len() * nl];
+    // Each declared service's capacity and running cost per unit of capacity a year.
+    let custom: Vec<Option<(&[u32], f64)>> = catalog
+        .custom_services()
+        .iter()
+        .map(|svc| {
+            let declared = s.custom.iter().find(|x| x.key == svc.key)?;
+            let capacity = schedule.custom.iter().find(|x| x.key == svc.key)?;
+            Some((capacity.capacity.as_slice(), declared.running_cost_per_capacity_year))
+        })
+        .collect();
+    let services = catalog.running_services();
+    let mut out = vec![vec![0.0; services.len()]; cal.financial_years.len() * nl];
     for w in 0..cal.weeks {
         let fy = usize::from(cal.fy_of_week[w]);
-        for p in 0..np {
-            let l = place.practice_locality[p] as usize;
-            out[fy * nl + l][0] += f64::from(schedule.huddle_reviews[w * np + p]) * per_review;
-        }
-        for l in 0..nl {
-            let at = schedule.at(w, l);
-            let row = &mut out[fy * nl + l];
-            row[1] += f64::from(schedule.pic_slots[at]) * pic_place_week;
-            row[2] += f64::from(schedule.reablement_slots[at]) * reablement_place_week
-                + f64::from(schedule.liaison[at]) * c.life_liaison_assessment.value;
-            row[3] += f64::from(schedule.sp_referrals[at]) * sp_referral;
-            row[4] += f64::from(schedule.pharm_reviews[at]) * c.pharmacist_review.value;
+        for (k, service) in services.iter().enumerate() {
+            match service.id {
+                ServiceId::Builtin(BuiltinService::Huddles) => {
+                    for p in 0..np {
+                        let l = place.practice_locality[p] as usize;
+                        out[fy * nl + l][k] += f64::from(schedule.huddle_reviews[w * np + p]) * per_review;
+                    }
+                }
+                ServiceId::Builtin(b) => {
+                    for l in 0..nl {
+                        let at = schedule.at(w, l);
+                        out[fy * nl + l][k] += match b {
+                            BuiltinService::Huddles => unreachable!("costed per practice above"),
+                            BuiltinService::Pic => f64::from(schedule.pic_slots[at]) * pic_place_week,
+                            BuiltinService::Life => {
+                                f64::from(schedule.reablement_slots[at]) * reablement_place_week
+                                    + f64::from(schedule.liaison[at]) * c.life_liaison_assessment.value
+                            }
+                            BuiltinService::SocialPrescribing => f64::from(schedule.sp_referrals[at]) * sp_referral,
+                            BuiltinService::Pharmacists => {
+                                f64::from(schedule.pharm_reviews[at]) * c.pharmacist_review.value
+                            }
+                        };
+                    }
+                }
+                ServiceId::Custom(j) => {
+                    if let Some((capacity, per_year)) = custom[j] {
+                        for l in 0..nl {
+                            out[fy * nl + l][k] += f64::from(capacity[schedule.at(w, l)]) * per_year / WEEKS_PER_YEAR;
+                        }
+                    }
+                }
+            }
         }
     }
     out

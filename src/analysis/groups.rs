@@ -3,7 +3,7 @@
 
 use super::life_table;
 use crate::engine::schedule::WEEKS_PER_YEAR;
-use crate::results::{Metric, Tally, LIFE_AGE_GROUPS, LOCAL_DECILES};
+use crate::results::{Tally, LIFE_AGE_GROUPS, LOCAL_DECILES};
 
 /// A set of residents: everyone, a local fifth, or a locality.
 #[derive(Debug, Clone, Copy)]
@@ -13,24 +13,28 @@ pub(crate) enum Group {
     Locality(usize),
 }
 
-pub(crate) fn group_sum(t: &Tally, fy: usize, g: Group, m: Metric) -> f64 {
+/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a group.
+pub(crate) fn group_sum(t: &Tally, fy: usize, g: Group, m: impl Into<usize>) -> f64 {
+    let m = m.into();
     match g {
         Group::All => (0..t.localities())
             .map(|l| {
                 (0..LOCAL_DECILES)
-                    .map(|d| f64::from(t.equity(fy, l, d, m)))
+                    .map(|d| f64::from(t.equity_at(fy, l, d, m)))
                     .sum::<f64>()
             })
             .sum(),
         Group::Fifth(f) => (0..t.localities())
-            .map(|l| f64::from(t.equity(fy, l, 2 * f, m)) + f64::from(t.equity(fy, l, 2 * f + 1, m)))
+            .map(|l| f64::from(t.equity_at(fy, l, 2 * f, m)) + f64::from(t.equity_at(fy, l, 2 * f + 1, m)))
             .sum(),
-        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity(fy, l, d, m))).sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity_at(fy, l, d, m))).sum(),
     }
 }
 
-pub(crate) fn decile_sum(t: &Tally, fy: usize, d: usize, m: Metric) -> f64 {
-    (0..t.localities()).map(|l| f64::from(t.equity(fy, l, d, m))).sum()
+/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a local decile.
+pub(crate) fn decile_sum(t: &Tally, fy: usize, d: usize, m: impl Into<usize>) -> f64 {
+    let m = m.into();
+    (0..t.localities()).map(|l| f64::from(t.equity_at(fy, l, d, m))).sum()
 }
 
 pub(crate) fn group_qalys(t: &Tally, fy: usize, g: Group) -> f64 {

@@ -4,7 +4,8 @@
 //! Two resolutions, each summarised across replicates as a mean and equal-tailed 95% interval:
 //! * **quarterly** (financial quarters, April–June first), for the whole place and each
 //!   locality: admission and A&E rates per 1,000 person-years (annualised), service flows
-//!   (counts in the quarter) and caseloads and waiting lists (mean weekly level). Only complete
+//!   (counts in the quarter) and caseloads and waiting lists (mean weekly level), those of the
+//!   catalogue's declared services included ([`quarterly_names`]). Only complete
 //!   quarters (12 weeks or more) are included, so a partial quarter at either end cannot look
 //!   like a dip.
 //! * **per financial year**, for the whole place and the place's own deprivation fifths:
@@ -16,13 +17,13 @@ use super::inequality::{self, Direction};
 use crate::calendar::{financial_year_label, Date};
 use crate::engine::schedule::WEEKS_PER_YEAR;
 use crate::results::summary::{interval, Interval};
-use crate::results::{Metric, MetricKind, RunCalendar, Tally, LOCAL_DECILES};
+use crate::results::{Catalog, CustomMetric, Metric, MetricKind, RunCalendar, Tally, LOCAL_DECILES};
 
 /// One summarised point of one series.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesRow {
-    /// Series name (a metric name or a derived rate, see [`QUARTERLY`] and [`ANNUAL`]).
-    pub metric: &'static str,
+    /// Series name (a metric name or a derived rate, see [`quarterly_names`] and [`ANNUAL`]).
+    pub metric: String,
     /// `all`, a locality key (quarterly), or `fifth_1` (most deprived) … `fifth_5` (annual).
     pub group: String,
     /// `quarter` or `year`: the same series name can exist at both resolutions
@@ -50,17 +51,8 @@ enum Quarterly {
     Raw(Metric),
 }
 
-impl Quarterly {
-    /// Series name and unit.
-    fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Quarterly::Rate(name, _) => (name, "per 1,000 person-years"),
-            Quarterly::Raw(m) => (m.name(), m.unit()),
-        }
-    }
-}
-
-/// Quarterly series, in output order.
+/// The built-in quarterly series, in output order (the catalogue's declared services add
+/// theirs after them, see [`quarterly`]).
 const QUARTERLY: [Quarterly; 19] = [
     Quarterly::Rate("admissions_per_1000", Metric::EmergencyAdmissions),
     Quarterly::Rate("ae_attendances_per_1000", Metric::AeAttendances),
@@ -83,9 +75,70 @@ const QUARTERLY: [Quarterly; 19] = [
     Quarterly::Raw(Metric::CareHomeWaiting),
 ];
 
-/// Names of the quarterly series, in output order.
-pub fn quarterly_names() -> impl Iterator<Item = &'static str> {
-    QUARTERLY.iter().map(|q| q.label().0)
+/// A quarterly series resolved against a catalogue: name, unit, how it is computed (a rate of a
+/// metric, or a metric index as tallied, with its kind).
+struct QuarterlySeries {
+    name: String,
+    unit: &'static str,
+    how: How,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum How {
+    Rate(Metric),
+    Raw(usize, MetricKind),
+}
+
+/// Each declared service's metrics in the quarterly series: its caseload and waiting list.
+const CUSTOM_QUARTERLY: [CustomMetric; 2] = [CustomMetric::Caseload, CustomMetric::Waiting];
+
+/// The quarterly series of a catalogue, in output order: the built-in ones, then per declared
+/// service its caseload and waiting list.
+fn quarterly(catalog: &Catalog) -> Vec<QuarterlySeries> {
+    let mut out: Vec<QuarterlySeries> = QUARTERLY
+        .iter()
+        .map(|q| match *q {
+            Quarterly::Rate(name, m) => QuarterlySeries {
+                name: name.to_string(),
+                unit: "per 1,000 person-years",
+                how: How::Rate(m),
+            },
+            Quarterly::Raw(m) => QuarterlySeries {
+                name: m.name().to_string(),
+                unit: m.unit(),
+                how: How::Raw(m as usize, m.kind()),
+            },
+        })
+        .collect();
+    for j in 0..catalog.custom_services().len() {
+        for which in CUSTOM_QUARTERLY {
+            let m = catalog.custom_metric(j, which);
+            let info = &catalog.metrics()[m];
+            out.push(QuarterlySeries {
+                name: info.name.clone(),
+                unit: info.unit,
+                how: How::Raw(m, info.kind),
+            });
+        }
+    }
+    out
+}
+
+/// Names of the quarterly series of a catalogue, in output order.
+pub fn quarterly_names(catalog: &Catalog) -> Vec<String> {
+    quarterly(catalog).into_iter().map(|q| q.name).collect()
+}
+
+/// Names of every series of a catalogue (quarterly, then per financial year): what
+/// `series.csv` may hold.
+pub fn series_names(catalog: &Catalog) -> Vec<String> {
+    let mut names = quarterly_names(catalog);
+    for (name, _) in ANNUAL {
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 /// Names and units of the per-financial-year series, in output order.
@@ -135,13 +188,14 @@ fn quarters(cal: &RunCalendar) -> Vec<Quarter> {
     out
 }
 
-/// Every series of one scenario. `localities` are the locality keys in tally order.
-pub fn series(cal: &RunCalendar, localities: &[&str], replicates: &[Tally]) -> Vec<SeriesRow> {
+/// Every series of one scenario. `localities` are the locality keys in tally order; the
+/// tallies are laid out for `catalog`.
+pub fn series(cal: &RunCalendar, catalog: &Catalog, localities: &[&str], replicates: &[Tally]) -> Vec<SeriesRow> {
     let mut rows = Vec::new();
-    let mut push = |metric, group: &str, resolution, period: String, start, unit, values: &[f64]| {
+    let mut push = |metric: &str, group: &str, resolution, period: String, start, unit, values: &[f64]| {
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
         rows.push(SeriesRow {
-            metric,
+            metric: metric.to_string(),
             group: group.to_string(),
             resolution,
             period,
@@ -157,32 +211,31 @@ pub fn series(cal: &RunCalendar, localities: &[&str], replicates: &[Tally]) -> V
         .chain(localities.iter().enumerate().map(|(l, k)| (*k, Some(l))))
         .collect();
     let qs = quarters(cal);
-    for &how in &QUARTERLY {
-        let (name, unit) = how.label();
+    for QuarterlySeries { name, unit, how } in quarterly(catalog) {
         for &(group, locality) in &groups {
             for q in &qs {
                 let values: Vec<f64> = replicates
                     .iter()
                     .map(|t| {
-                        let sum = |m: Metric| -> f64 {
+                        let sum = |m: usize| -> f64 {
                             q.weeks
                                 .clone()
                                 .map(|w| match locality {
-                                    Some(l) => f64::from(t.weekly(w, l, m)),
-                                    None => (0..t.localities()).map(|l| f64::from(t.weekly(w, l, m))).sum(),
+                                    Some(l) => f64::from(t.weekly_at(w, l, m)),
+                                    None => (0..t.localities()).map(|l| f64::from(t.weekly_at(w, l, m))).sum(),
                                 })
                                 .sum()
                         };
                         match how {
-                            Quarterly::Rate(_, m) => per_1000(sum(m), sum(Metric::Population) / WEEKS_PER_YEAR),
-                            Quarterly::Raw(m) => match m.kind() {
-                                MetricKind::Count => sum(m),
-                                MetricKind::Stock => sum(m) / q.weeks.len() as f64,
-                            },
+                            How::Rate(m) => {
+                                per_1000(sum(m as usize), sum(Metric::Population as usize) / WEEKS_PER_YEAR)
+                            }
+                            How::Raw(m, MetricKind::Count) => sum(m),
+                            How::Raw(m, MetricKind::Stock) => sum(m) / q.weeks.len() as f64,
                         }
                     })
                     .collect();
-                push(name, group, "quarter", q.label.clone(), q.start, unit, &values);
+                push(&name, group, "quarter", q.label.clone(), q.start, unit, &values);
             }
         }
     }
@@ -287,7 +340,7 @@ mod tests {
         let cal = calendar("2016-04-04", "2016-07-03");
         let mut reps = Vec::new();
         for extra in [0u32, 2] {
-            let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len());
+            let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len(), &Catalog::builtin());
             for w in 0..cal.weeks {
                 t.weekly_row_mut(w, 0)[Metric::Population as usize] = 1000;
                 t.weekly_row_mut(w, 0)[Metric::HuddleCaseload as usize] = 20 + extra;
@@ -295,7 +348,7 @@ mod tests {
             t.weekly_row_mut(3, 0)[Metric::EmergencyAdmissions as usize] = 10 + extra;
             reps.push(t);
         }
-        let rows = series(&cal, &["north"], &reps);
+        let rows = series(&cal, &Catalog::builtin(), &["north"], &reps);
         let get = |m: &str, g: &str| {
             rows.iter()
                 .find(|r| r.metric == m && r.group == g && r.resolution == "quarter")
@@ -316,7 +369,7 @@ mod tests {
     #[test]
     fn annual_series_cover_every_fifth_and_the_slope_index() {
         let cal = calendar("2016-04-04", "2017-04-02");
-        let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len());
+        let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len(), &Catalog::builtin());
         // Decile d: 1,000 residents for the year (52.18 weeks' worth of person-weeks), with
         // admissions falling from 100 in the most deprived decile to 10 in the least.
         let person_weeks = (1000.0 * WEEKS_PER_YEAR) as u32;
@@ -325,7 +378,7 @@ mod tests {
             block[d * crate::results::N_METRICS + Metric::Population as usize] = person_weeks;
             block[d * crate::results::N_METRICS + Metric::EmergencyAdmissions as usize] = 100 - 10 * d as u32;
         }
-        let rows = series(&cal, &["north"], &[t]);
+        let rows = series(&cal, &Catalog::builtin(), &["north"], &[t]);
         let get = |m: &str, g: &str| {
             rows.iter()
                 .find(|r| r.metric == m && r.group == g && r.period == "FY2016/17")
@@ -338,5 +391,27 @@ mod tests {
         assert!((get("admissions_per_1000_sii", "all").interval.mean - 100.0).abs() < 0.5);
         // No deaths or person-years in the life tally: life expectancy is missing, not zero.
         assert_eq!(get("life_expectancy_at_birth_male", "all").n, 0);
+    }
+
+    #[test]
+    fn declared_services_add_their_caseload_and_waiting_series() {
+        let catalog = Catalog::from_labels(&[("coach", "health coaching")]);
+        let builtin = quarterly_names(&Catalog::builtin());
+        let names = quarterly_names(&catalog);
+        assert_eq!(names[..builtin.len()], builtin[..]);
+        assert_eq!(names[builtin.len()..], ["coach_caseload", "coach_waiting"]);
+        let all = series_names(&catalog);
+        assert!(all.contains(&"coach_waiting".to_string()) && all.contains(&"admissions_per_1000_sii".to_string()));
+        let cal = calendar("2016-04-04", "2016-07-03");
+        let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len(), &catalog);
+        for w in 0..cal.weeks {
+            t.weekly_row_mut(w, 0)[catalog.custom_metric(0, CustomMetric::Caseload)] = 12;
+        }
+        let rows = series(&cal, &catalog, &["north"], &[t]);
+        let caseload = rows
+            .iter()
+            .find(|r| r.metric == "coach_caseload" && r.group == "north")
+            .unwrap();
+        assert_eq!((caseload.unit, caseload.interval.mean), ("persons", 12.0));
     }
 }

@@ -124,7 +124,13 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
 fn check_targets_answerable(targets: &[Target], scenario: &placesim::scenario::Scenario) -> anyhow::Result<()> {
     let place = placesim::runner::load_place(&scenario.place)?;
     let calendar = placesim::runner::calendar_of(scenario);
-    let mut empty = placesim::results::Tally::new(calendar.weeks, place.n_localities(), calendar.financial_years.len());
+    let catalog = std::sync::Arc::new(placesim::results::Catalog::of_scenarios([scenario]));
+    let mut empty = placesim::results::Tally::new(
+        calendar.weeks,
+        place.n_localities(),
+        calendar.financial_years.len(),
+        &catalog,
+    );
     for fy in 0..calendar.financial_years.len() {
         for l in 0..place.n_localities() {
             empty.life_block_mut(fy, l).fill(1);
@@ -133,6 +139,7 @@ fn check_targets_answerable(targets: &[Target], scenario: &placesim::scenario::S
     let shape = placesim::results::ScenarioResult {
         scenario: scenario.clone(),
         place: std::sync::Arc::new(place),
+        catalog,
         calendar,
         replicates: vec![empty],
     };

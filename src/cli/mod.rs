@@ -308,7 +308,7 @@ pub fn main() -> anyhow::Result<()> {
 
 fn explain(topic: Option<Topic>) {
     use placesim::analysis::costs::CostCategory;
-    use placesim::results::{Metric, MetricKind};
+    use placesim::results::{CustomMetric, Metric, MetricKind};
     let all = topic.is_none();
     if all || topic == Some(Topic::Phases) {
         println!("Weekly phases, in order (every locality, every week):");
@@ -332,6 +332,21 @@ fn explain(topic: Option<Topic>) {
             };
             println!("  {:<30} {:<6} {:<15} {}", m.name(), kind, m.unit(), m.description());
         }
+        println!("  A service declared in a scenario file ([services.custom.<key>]) adds:");
+        for c in CustomMetric::ALL {
+            let kind = match c.kind() {
+                MetricKind::Count => "count",
+                MetricKind::Stock => "stock",
+            };
+            let name = format!("<key>_{}", c.suffix());
+            println!(
+                "  {:<30} {:<6} {:<15} {}",
+                name,
+                kind,
+                c.unit(),
+                c.description("the service")
+            );
+        }
     }
     if all || topic == Some(Topic::Costs) {
         if all {
@@ -341,6 +356,11 @@ fn explain(topic: Option<Topic>) {
         for c in CostCategory::ALL {
             println!("  {:<26} {}", c.name(), c.description());
         }
+        println!(
+            "  A service declared in a scenario file adds cost_<key> (its starts × its cost_per_start, before cost_total) \
+             and, in comparisons, running_cost_<key> (its staffed capacity × running_cost_per_capacity_year), \
+             cost_avoided_<key> and return_per_pound_<key>."
+        );
     }
     if all || topic == Some(Topic::Keys) {
         if all {

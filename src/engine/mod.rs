@@ -26,7 +26,7 @@ use crate::model::onset::BirthdayOnset;
 use crate::model::tables::Tables;
 use crate::place::Place;
 use crate::population::synth::{synthesize_with_capacity, AttributeModel};
-use crate::results::{RunCalendar, Tally, N_METRICS};
+use crate::results::{Catalog, RunCalendar, Tally, N_METRICS};
 use crate::rng::ReplicateKey;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -39,6 +39,8 @@ use tally::LocalityTally;
 pub struct Setup {
     pub(crate) scenario: Scenario,
     pub(crate) place: Arc<Place>,
+    /// The run's catalogue of services and metrics (the tally's layout).
+    pub(crate) catalog: Arc<Catalog>,
     pub(crate) calendar: RunCalendar,
     pub(crate) schedule: Schedule,
     pub(crate) tables: Tables,
@@ -53,8 +55,32 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Precomputes tables and schedules for a scenario on its place.
+    /// Precomputes tables and schedules for a scenario on its place, with the catalogue of
+    /// this scenario's own services.
     pub fn new(scenario: &Scenario, place: &Arc<Place>) -> Result<Setup, Error> {
+        Setup::with_catalog(scenario, place, Arc::new(Catalog::of_scenarios([scenario])))
+    }
+
+    /// As [`Setup::new`], with the run's catalogue (the services of every scenario of the run),
+    /// so that every scenario's tallies list the same services. Refuses a catalogue that lacks
+    /// one of the scenario's declared services, or declared services not sorted by key.
+    pub fn with_catalog(scenario: &Scenario, place: &Arc<Place>, catalog: Arc<Catalog>) -> Result<Setup, Error> {
+        let custom = &scenario.services.custom;
+        if custom.windows(2).any(|w| w[0].key >= w[1].key) {
+            return Err(Error::Request(format!(
+                "scenario {}: its declared services are not sorted by key",
+                scenario.name
+            )));
+        }
+        if let Some(c) = custom
+            .iter()
+            .find(|c| !catalog.custom_services().iter().any(|s| s.key == c.key))
+        {
+            return Err(Error::Request(format!(
+                "scenario {}: the run's catalogue lacks its service {}",
+                scenario.name, c.key
+            )));
+        }
         let calendar = RunCalendar::new(scenario.start, scenario.end);
         let practice_need = practice_need(place);
         let schedule = Schedule::new(scenario, place, &calendar, &practice_need);
@@ -73,6 +99,7 @@ impl Setup {
         Ok(Setup {
             scenario: scenario.clone(),
             place: Arc::clone(place),
+            catalog,
             calendar,
             schedule,
             tables,
@@ -106,6 +133,11 @@ impl Setup {
     /// The service capacities by week and locality.
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
+    }
+
+    /// The catalogue of services and metrics the tallies are laid out for.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
     }
 
     /// Residents synthesised at the start of each replicate (approximately: synthesis rounds
@@ -146,11 +178,14 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
         .into_par_iter()
         .map(|mut block| simulate_locality(setup, &key, &norms, &mut block))
         .collect();
-    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len());
+    // The locality tallies are laid out for the scenario's own services; the run's catalogue
+    // may hold other scenarios' too.
+    let own = Catalog::of_scenarios([&setup.scenario]);
+    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
     for (l, block) in blocks.iter().enumerate() {
         block.copy_into(&mut tally, l);
     }
-    tally
+    tally.relaid(&own, &setup.catalog)
 }
 
 /// Runs one replicate and also returns the final population (for tests and diagnostics).
@@ -163,11 +198,12 @@ pub fn run_replicate_with_population(
     let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let cal = &setup.calendar;
-    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len());
+    let own = Catalog::of_scenarios([&setup.scenario]);
+    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
     for (l, block) in pop.localities.iter_mut().enumerate() {
         simulate_locality(setup, &key, &norms, block).copy_into(&mut tally, l);
     }
-    (tally, pop)
+    (tally.relaid(&own, &setup.catalog), pop)
 }
 
 /// Simulates one locality over the whole run, mutating its population.

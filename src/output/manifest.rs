@@ -1,10 +1,10 @@
 //! `manifest.json`: what was run, how, and what was written, plus the metric and cost
-//! catalogues so a run folder explains itself.
+//! catalogues (and the declared services, when the run has any) so a run folder explains
+//! itself.
 
 use super::{RunInfo, ScenarioView, WrittenFile};
 use crate::analysis::compare::Comparison;
-use crate::analysis::costs::CostCategory;
-use crate::results::{Metric, MetricKind};
+use crate::results::{Catalog, MetricKind};
 use serde_json::{json, Value};
 use std::io::{self, Write};
 
@@ -39,21 +39,25 @@ pub(crate) fn manifest(
             })
         })
         .collect();
-    let metrics: Vec<Value> = Metric::ALL
+    let builtin = Catalog::builtin();
+    let catalog = views.first().map_or(&builtin, |v| v.catalog);
+    let metrics: Vec<Value> = catalog
+        .metrics()
         .iter()
         .map(|m| {
             json!({
-                "name": m.name(),
-                "unit": m.unit(),
-                "kind": match m.kind() { MetricKind::Count => "count", MetricKind::Stock => "stock" },
-                "description": m.description(),
+                "name": m.name,
+                "unit": m.unit,
+                "kind": match m.kind { MetricKind::Count => "count", MetricKind::Stock => "stock" },
+                "description": m.description,
             })
         })
         .collect();
     let unit = format!("GBP ({})", price_base.as_deref().unwrap_or("unknown price base"));
-    let costs: Vec<Value> = CostCategory::ALL
+    let costs: Vec<Value> = catalog
+        .cost_categories()
         .iter()
-        .map(|c| json!({"name": c.name(), "unit": unit, "description": c.description()}))
+        .map(|c| json!({"name": c.name, "unit": unit, "description": c.description}))
         .collect();
     let mut m = json!({
         "placesim_version": env!("CARGO_PKG_VERSION"),
@@ -75,6 +79,15 @@ pub(crate) fn manifest(
             "source": a.source, "confidence": a.confidence, "note": a.note,
         })).collect::<Vec<_>>()),
     });
+    // Declared services, only when there are some (so folders without them are unchanged):
+    // what the reader rebuilds the run's catalogue from.
+    if !catalog.is_builtin() {
+        m["custom_services"] = catalog
+            .custom_services()
+            .iter()
+            .map(|s| json!({"key": s.key, "label": s.label}))
+            .collect();
+    }
     if let Some(c) = comparison {
         m["comparison"] = json!({
             "base": c.base,

@@ -40,20 +40,14 @@ pub use dir::{check_run_folder, clean_leftovers, interrupted, prepare_out_dir, r
 pub use summary::{summarise, SummaryRow};
 
 use crate::analysis::compare::Comparison;
-use crate::analysis::costs::{CostCategory, UnitCosts, VALUE_METRICS};
+use crate::analysis::costs::UnitCosts;
 use crate::calendar::Date;
 use crate::error::OutputError;
 use crate::place::SourcedFigure;
-use crate::results::{Metric, Results, RunCalendar, Tally};
+use crate::results::{Catalog, Results, RunCalendar, Tally};
 use crate::scenario::{Milestone, ScenarioFile};
 use std::fmt;
 use std::str::FromStr;
-
-/// Number of cost categories.
-pub const N_COSTS: usize = CostCategory::ALL.len();
-
-/// Number of service-value metrics.
-pub const N_VALUES: usize = VALUE_METRICS.len();
 
 /// Names of the files a run folder holds, in the order they are written ([`write_outputs`],
 /// then [`write_manifest`]).
@@ -121,21 +115,22 @@ impl FromStr for Detail {
 
 /// Prices tallies. [`UnitCosts`] is the real one; tests can supply simpler ones.
 pub trait CostModel: Sync {
-    /// Cost in each category (order of [`CostCategory::ALL`]) from a period's raw tallies:
-    /// counts summed over the period, stocks summed over its weeks (person-weeks).
-    fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS];
-    /// The service-value metrics ([`VALUE_METRICS`]) for a period's raw tallies and its
-    /// avoided-crisis sums (`[service][ae, admissions]`).
-    fn values(&self, raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES];
+    /// Cost in each of the catalogue's cost categories ([`Catalog::cost_categories`] order)
+    /// from a period's raw tallies by catalogue metric index: counts summed over the period,
+    /// stocks summed over its weeks (person-weeks).
+    fn costs(&self, raw: &dyn Fn(usize) -> f64) -> Vec<f64>;
+    /// The service-value lines ([`Catalog::value_metrics`] order) for a period's raw tallies
+    /// and its avoided-crisis sums (`[service][ae, admissions]`).
+    fn values(&self, raw: &dyn Fn(usize) -> f64, avoided: &[f64]) -> Vec<f64>;
     /// Price base of the costs, e.g. `2018/19`.
     fn price_base(&self) -> &str;
 }
 
 impl CostModel for UnitCosts {
-    fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS] {
+    fn costs(&self, raw: &dyn Fn(usize) -> f64) -> Vec<f64> {
         UnitCosts::costs(self, raw)
     }
-    fn values(&self, raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES] {
+    fn values(&self, raw: &dyn Fn(usize) -> f64, avoided: &[f64]) -> Vec<f64> {
         UnitCosts::values(self, raw, avoided)
     }
     fn price_base(&self) -> &str {
@@ -168,7 +163,9 @@ pub struct ScenarioView<'a> {
     pub locality_names: Vec<&'a str>,
     /// Weeks and financial years.
     pub calendar: &'a RunCalendar,
-    /// One tally per replicate.
+    /// The run's catalogue of services and output lines (the same for every scenario).
+    pub catalog: &'a Catalog,
+    /// One tally per replicate (laid out for `catalog`).
     pub replicates: &'a [Tally],
     /// Unit costs.
     pub costs: Box<dyn CostModel + 'a>,
@@ -197,8 +194,9 @@ pub fn views(results: &Results) -> Vec<ScenarioView<'_>> {
             localities: s.place.locality_keys(),
             locality_names: s.place.file.localities.iter().map(|l| l.name.as_str()).collect(),
             calendar: &s.calendar,
+            catalog: &results.catalog,
             replicates: &s.replicates,
-            costs: Box::new(UnitCosts::new(&s.place, &s.scenario)),
+            costs: Box::new(UnitCosts::new(&s.place, &s.scenario, &results.catalog)),
             milestones: s.scenario.milestones(),
             parameters: s.scenario.key_parameters(),
             assumptions: s.place.sourced_figures(),
@@ -319,8 +317,12 @@ mod tests {
         assert_eq!(m["detail"], "standard");
         assert_eq!(m["scenarios"][0]["name"], "test");
         assert_eq!(m["scenarios"][0]["locality_names"][1], "South");
-        assert_eq!(m["metrics"].as_array().unwrap().len(), Metric::ALL.len());
-        assert_eq!(m["cost_categories"].as_array().unwrap().len(), N_COSTS);
+        assert_eq!(m["metrics"].as_array().unwrap().len(), views[0].catalog.n_metrics());
+        assert_eq!(
+            m["cost_categories"].as_array().unwrap().len(),
+            views[0].catalog.n_costs()
+        );
+        assert!(m.get("custom_services").is_none(), "recorded only when there are some");
         assert_eq!(m["outputs"][0]["sha256"], written[0].sha256.as_str());
     }
 

@@ -7,8 +7,10 @@
 use super::compare::COMPARISON_COLUMNS;
 use super::targets::TARGET_COLUMNS;
 use super::{SERIES_COLUMNS, SUMMARY_COLUMNS};
+use crate::analysis::series::series_names;
 use crate::calendar::Date;
 use crate::error::OutputError;
+use crate::results::Catalog;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -166,6 +168,9 @@ pub struct RunFolder {
     pub manifest: Value,
     /// Scenarios in run order (base first for a comparison).
     pub scenarios: Vec<ScenarioMeta>,
+    /// The run's catalogue of services and output lines, rebuilt from the manifest's
+    /// `custom_services` (the built-in one when it has none).
+    pub catalog: Catalog,
     /// Locality keys (from the series' groups, in file order).
     pub localities: Vec<String>,
     /// `series.csv`.
@@ -519,6 +524,46 @@ fn scenarios_of(json: &Json<'_>, manifest: &Value) -> Result<Vec<ScenarioMeta>, 
     Ok(scenarios)
 }
 
+/// Whether `key` is written as placesim writes a declared service's key (`[a-z][a-z0-9_]*`).
+fn service_key(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The run's catalogue: the built-in services and the manifest's `custom_services` (key and
+/// label of each declared service), checked for shape.
+fn catalog_of(json: &Json<'_>, manifest: &Value) -> Result<Catalog, OutputError> {
+    let mut declared: Vec<(String, String)> = Vec::new();
+    for (i, s) in json
+        .list(&manifest["custom_services"], "custom_services")?
+        .iter()
+        .enumerate()
+    {
+        let at = format!("custom_services[{i}]");
+        json.object(s, &at)?;
+        let key = json.name(&s["key"], &format!("{at}.key"))?;
+        if !service_key(&key) {
+            return Err(bad(
+                json.path,
+                0,
+                format!("`{at}.key`: `{key}` is not a service key (lowercase letters, digits and _, starting with a letter)"),
+            ));
+        }
+        if let Some(why) = Catalog::key_clash(&key) {
+            return Err(bad(json.path, 0, format!("`{at}.key`: {why}")));
+        }
+        if declared.iter().any(|(k, _)| *k == key) {
+            return Err(bad(json.path, 0, format!("`{at}.key`: `{key}` is listed twice")));
+        }
+        let label = json.name(&s["label"], &format!("{at}.label"))?;
+        declared.push((key, label));
+    }
+    let pairs: Vec<(&str, &str)> = declared.iter().map(|(k, l)| (k.as_str(), l.as_str())).collect();
+    Ok(Catalog::from_labels(&pairs))
+}
+
 /// The manifest's comparison block, when it has one.
 fn comparison_of(
     json: &Json<'_>,
@@ -821,6 +866,7 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         ));
     }
     let scenarios = scenarios_of(&json, &manifest)?;
+    let catalog = catalog_of(&json, &manifest)?;
     let comparison_meta = comparison_of(&json, &manifest, &scenarios)?;
     let mut assumptions = Vec::new();
     for (i, a) in json.list(&manifest["assumptions"], "assumptions")?.iter().enumerate() {
@@ -905,13 +951,14 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         SERIES_COLUMNS,
         true,
     )?;
+    let names = series_names(&catalog);
     let series = csv
         .rows
         .iter()
         .map(|(line, row)| {
             let line = *line;
             csv.count(line, row, "replicates")?;
-            Ok(SeriesPoint {
+            let point = SeriesPoint {
                 scenario: csv.scenario(line, row, "scenario", &scenarios)?,
                 metric: csv.text(row, "metric"),
                 group: csv.text(row, "group"),
@@ -922,7 +969,18 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
                 mean: csv.finite(line, row, "mean", true)?,
                 lo: csv.finite(line, row, "lo", true)?,
                 hi: csv.finite(line, row, "hi", true)?,
-            })
+            };
+            if !names.contains(&point.metric) {
+                return Err(csv.field_error(
+                    line,
+                    "metric",
+                    format!(
+                        "`{}` is not a series placesim writes for this run's services",
+                        point.metric
+                    ),
+                ));
+            }
+            Ok(point)
         })
         .collect::<Result<Vec<_>, OutputError>>()?;
 
@@ -939,7 +997,7 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         .map(|(line, row)| {
             let line = *line;
             csv.count(line, row, "replicates")?;
-            Ok(SummaryPoint {
+            let point = SummaryPoint {
                 scenario: csv.scenario(line, row, "scenario", &scenarios)?,
                 period: csv.text(row, "period"),
                 metric: csv.text(row, "metric"),
@@ -947,7 +1005,20 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
                 mean: csv.finite(line, row, "mean", false)?,
                 lo: csv.finite(line, row, "lo", false)?,
                 hi: csv.finite(line, row, "hi", false)?,
-            })
+            };
+            let known = catalog.metric_index(&point.metric).is_some()
+                || catalog.cost_categories().iter().any(|c| c.name == point.metric);
+            if !known {
+                return Err(csv.field_error(
+                    line,
+                    "metric",
+                    format!(
+                        "`{}` is not a metric or cost category of this run (its manifest's services)",
+                        point.metric
+                    ),
+                ));
+            }
+            Ok(point)
         })
         .collect::<Result<Vec<_>, OutputError>>()?;
 
@@ -1021,6 +1092,7 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         path.to_path_buf(),
         manifest,
         scenarios,
+        catalog,
         series,
         summary,
         comparison,
@@ -1037,6 +1109,7 @@ impl RunFolder {
         path: PathBuf,
         manifest: Value,
         scenarios: Vec<ScenarioMeta>,
+        catalog: Catalog,
         series: Vec<SeriesPoint>,
         summary: Vec<SummaryPoint>,
         comparison: Option<(ComparisonMeta, Vec<ComparisonPoint>)>,
@@ -1066,6 +1139,7 @@ impl RunFolder {
             path,
             manifest,
             scenarios,
+            catalog,
             localities,
             series,
             summary,

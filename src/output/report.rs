@@ -584,6 +584,13 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
             format!("placesim run of {} scenario(s), {} replicates each.", names.len(), m["replicates"]),
         ),
     };
+    let declared_services = folder
+        .catalog
+        .custom_services()
+        .iter()
+        .map(|s| format!("{} ({})", s.label, s.key))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut env = Environment::new();
     env.add_template("report.html", TEMPLATE)
         .map_err(|e| draw_err(e.to_string()))?;
@@ -616,6 +623,7 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
         localities => localities_table(folder),
         scenario_names => names,
         parameters,
+        declared_services,
         assumptions,
         files,
     })

@@ -18,7 +18,7 @@ pub(crate) fn write_csv(w: &mut dyn Write, views: &[ScenarioView<'_>]) -> io::Re
     writeln!(w, "{SERIES_COLUMNS}")?;
     for view in views {
         let name = csv_field(view.name);
-        for r in series(view.calendar, &view.localities, view.replicates) {
+        for r in series(view.calendar, view.catalog, &view.localities, view.replicates) {
             let i = r.interval;
             writeln!(
                 w,

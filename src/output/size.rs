@@ -5,11 +5,10 @@
 //! width of a value is assumed ([`VALUE_WIDTH`]). The small files are counted from their row
 //! counts at typical widths measured on real folders.
 
-use super::{csv_field, Detail, N_COSTS, N_VALUES};
-use crate::analysis::costs::{CostCategory, VALUE_METRICS};
+use super::{csv_field, Detail};
 use crate::analysis::series::series;
 use crate::calendar::financial_year_label;
-use crate::results::{Metric, RunCalendar, Tally, AGE_BANDS, BREAKDOWN_CELLS, IMD_QUINTILES, N_METRICS, SEXES};
+use crate::results::{Catalog, RunCalendar, Tally, AGE_BANDS, BREAKDOWN_CELLS, IMD_QUINTILES, SEXES};
 
 /// Characters assumed for one value in `weekly.csv` and `annual.csv` (counts run from 1 to 6
 /// digits, costs and mean stocks carry two decimals; a 2% sample averages 2.5, a full-scale
@@ -58,6 +57,8 @@ pub struct Shape<'a> {
     pub calendar: &'a RunCalendar,
     /// Locality keys, in tally order.
     pub localities: &'a [&'a str],
+    /// The run's catalogue (the metrics, costs and service values of every block).
+    pub catalog: &'a Catalog,
 }
 
 /// Sum of the decimal digits of the numbers `0..n` (the replicate column over all replicates).
@@ -86,11 +87,7 @@ fn names_len<'a>(names: impl Iterator<Item = &'a str>) -> u64 {
 pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u64 {
     let reps = u64::from(replicates);
     let rep_digits = digit_sum(reps);
-    let metric_names = names_len(Metric::ALL.iter().map(|m| m.name()));
-    let cost_names = names_len(CostCategory::ALL.iter().map(|c| c.name()));
-    let value_names = names_len(VALUE_METRICS.iter().copied());
-    let per_block = (N_METRICS + N_COSTS) as u64;
-    let all_rows = per_block + N_VALUES as u64;
+
     // Each row: its prefix, the metric name, a comma, the value and a newline.
     let row_tail = 2 + VALUE_WIDTH;
     // A block of rows sharing one prefix whose fixed part is `prefix` bytes long (the replicate
@@ -103,6 +100,13 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
     };
     let mut total = TARGET_BYTES + FIGURE_BYTES;
     for shape in shapes {
+        let catalog = shape.catalog;
+        let metric_names = names_len(catalog.metrics().iter().map(|m| m.name.as_str()));
+        let cost_names = names_len(catalog.cost_categories().iter().map(|c| c.name.as_str()));
+        let value_names = names_len(catalog.value_metrics().iter().map(|v| v.name.as_str()));
+        let n_values = catalog.n_values() as u64;
+        let per_block = (catalog.n_metrics() + catalog.n_costs()) as u64;
+        let all_rows = per_block + n_values;
         let name = csv_field(shape.name).len() as u64;
         let cal = shape.calendar;
         let weeks = cal.weeks as u64;
@@ -132,7 +136,7 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
                                 .fold(0u64, u64::saturating_add);
                             debug_assert_eq!(BREAKDOWN_CELLS, IMD_QUINTILES.len() * AGE_BANDS.len() * SEXES.len());
                             let overhead = blocks(per_block, metric_names + cost_names, annual + 39);
-                            let values = blocks(N_VALUES as u64, value_names, annual + 12);
+                            let values = blocks(n_values, value_names, annual + 12);
                             cells.saturating_add(overhead).saturating_add(values)
                         }
                     });
@@ -142,8 +146,8 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
         // Summaries: a row per period (each financial year and the whole run) and metric or
         // cost; series rows counted by the series code itself on an empty tally.
         let summary_rows = (fys + 1) * per_block;
-        let empty = Tally::new(cal.weeks, shape.localities.len(), cal.financial_years.len());
-        let series_rows = series(cal, shape.localities, std::slice::from_ref(&empty)).len() as u64;
+        let empty = Tally::new(cal.weeks, shape.localities.len(), cal.financial_years.len(), catalog);
+        let series_rows = series(cal, catalog, shape.localities, std::slice::from_ref(&empty)).len() as u64;
         total = total
             .saturating_add(summary_rows * (name + SUMMARY_CSV_ROW + SUMMARY_JSON_ROW))
             .saturating_add(series_rows * (name + SERIES_ROW))

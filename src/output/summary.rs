@@ -1,11 +1,10 @@
 //! Borough totals per financial year and for the whole horizon, summarised across replicates
 //! (mean and equal-tailed 95% interval): `summary.csv` and `summary.json`.
 
-use super::{csv_field, RunInfo, ScenarioView, N_COSTS, SUMMARY_COLUMNS};
-use crate::analysis::costs::CostCategory;
+use super::{csv_field, RunInfo, ScenarioView, SUMMARY_COLUMNS};
 use crate::calendar::financial_year_label;
 use crate::results::summary::{interval, Interval};
-use crate::results::{Metric, MetricKind, N_METRICS};
+use crate::results::MetricKind;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
 
@@ -17,8 +16,8 @@ pub const TOTAL_PERIOD: &str = "total";
 pub struct SummaryRow {
     /// Financial-year label (`FY2019/20`) or `total`.
     pub period: String,
-    /// Metric or cost-category name.
-    pub metric: &'static str,
+    /// Metric or cost-category name (of the run's catalogue).
+    pub metric: String,
     /// Unit (costs: `GBP (<price base>)`).
     pub unit: String,
     /// Mean and 95% interval across replicates.
@@ -27,17 +26,20 @@ pub struct SummaryRow {
     pub replicates: usize,
 }
 
-/// Value of every metric (counts summed, stocks as mean weekly level) and every cost category
-/// (from counts and person-weeks) given a period's raw borough sums.
-fn period_values(view: &ScenarioView<'_>, raw: &[f64; N_METRICS], weeks: f64) -> Vec<f64> {
-    let mut out: Vec<f64> = Metric::ALL
+/// Value of every metric of the catalogue (counts summed, stocks as mean weekly level) and
+/// every cost category (from counts and person-weeks) given a period's raw borough sums.
+fn period_values(view: &ScenarioView<'_>, raw: &[f64], weeks: f64) -> Vec<f64> {
+    let mut out: Vec<f64> = view
+        .catalog
+        .metrics()
         .iter()
-        .map(|&m| match m.kind() {
-            MetricKind::Count => raw[m as usize],
-            MetricKind::Stock => raw[m as usize] / weeks.max(1.0),
+        .zip(raw)
+        .map(|(m, &v)| match m.kind {
+            MetricKind::Count => v,
+            MetricKind::Stock => v / weeks.max(1.0),
         })
         .collect();
-    out.extend(view.costs.costs(&|m: Metric| raw[m as usize]));
+    out.extend(view.costs.costs(&|m: usize| raw[m]));
     out
 }
 
@@ -58,17 +60,19 @@ pub fn summarise(view: &ScenarioView<'_>) -> Vec<SummaryRow> {
         .map(|&y| financial_year_label(y))
         .collect();
     periods.push(TOTAL_PERIOD.to_string());
-    let n_values = N_METRICS + N_COSTS;
+    let catalog = view.catalog;
+    let n_metrics = catalog.n_metrics();
+    let n_values = n_metrics + catalog.n_costs();
     // values[period][quantity][replicate]
     let mut values = vec![vec![Vec::new(); n_values]; periods.len()];
     for tally in view.replicates {
-        let mut total = [0.0; N_METRICS];
+        let mut total = vec![0.0; n_metrics];
         let mut total_weeks = 0.0;
+        let mut raw = vec![0.0; n_metrics];
         for (fy, period) in values.iter_mut().enumerate().take(fys) {
-            let mut raw = [0.0; N_METRICS];
-            for &m in Metric::ALL {
-                raw[m as usize] = tally.annual_total(fy, m) as f64;
-                total[m as usize] += raw[m as usize];
+            for (m, v) in raw.iter_mut().enumerate() {
+                *v = tally.annual_total_at(fy, m) as f64;
+                total[m] += *v;
             }
             let weeks = f64::from(cal.weeks_in_fy[fy]);
             total_weeks += weeks;
@@ -84,9 +88,9 @@ pub fn summarise(view: &ScenarioView<'_>) -> Vec<SummaryRow> {
     let mut rows = Vec::with_capacity(periods.len() * n_values);
     for (p, period) in periods.iter().enumerate() {
         for (q, reps) in values[p].iter().enumerate() {
-            let (metric, unit) = match Metric::ALL.get(q) {
-                Some(m) => (m.name(), m.unit().to_string()),
-                None => (CostCategory::ALL[q - N_METRICS].name(), cost_unit.clone()),
+            let (metric, unit) = match catalog.metrics().get(q) {
+                Some(m) => (m.name.clone(), m.unit.to_string()),
+                None => (catalog.cost_categories()[q - n_metrics].name.clone(), cost_unit.clone()),
             };
             rows.push(SummaryRow {
                 period: period.clone(),
@@ -152,14 +156,14 @@ pub(crate) fn write_json(
         let mut periods = Map::new();
         for r in rows {
             units
-                .entry(r.metric.to_string())
+                .entry(r.metric.clone())
                 .or_insert_with(|| Value::String(r.unit.clone()));
             let period = periods
                 .entry(r.period.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(metrics) = period {
                 metrics.insert(
-                    r.metric.to_string(),
+                    r.metric.clone(),
                     json!({"mean": json_number(r.interval.mean), "lo": json_number(r.interval.lo), "hi": json_number(r.interval.hi)}),
                 );
             }
@@ -223,7 +227,8 @@ mod tests {
         let c = find(&rows, "FY2019/20", "cost_home_care");
         assert_eq!(c.unit, "GBP (2018/19)");
         assert!((c.interval.mean - 30.0).abs() < 1e-12);
-        assert_eq!(rows.len(), 3 * (N_METRICS + N_COSTS));
+        let c = crate::results::Catalog::builtin();
+        assert_eq!(rows.len(), 3 * (c.n_metrics() + c.n_costs()));
     }
 
     #[test]

@@ -1,13 +1,9 @@
 //! `weekly.csv` and `annual.csv`: long ("tidy") tables, one value per row. Rows are assembled
 //! in a reused byte buffer (numbers formatted without allocation) and written in blocks.
 
-use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, N_COSTS, N_VALUES, WEEKLY_COLUMNS};
-use crate::analysis::costs::CostCategory;
-use crate::analysis::costs::{value_is_cost, VALUE_METRICS};
+use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, WEEKLY_COLUMNS};
 use crate::calendar::financial_year_label;
-use crate::results::{
-    breakdown_cell, Metric, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, N_METRICS, OVERHEAD_CELL, SEXES,
-};
+use crate::results::{breakdown_cell, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, OVERHEAD_CELL, SEXES};
 use std::io::{self, Write};
 
 /// Appends the decimal digits of `v`.
@@ -33,62 +29,57 @@ pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
     let _ = write!(line, "{:.2}", v + 0.0);
 }
 
-/// Appends one row per metric and cost category after `prefix`. `raw` holds the period's
-/// counts and summed stock levels; stocks are written as `raw / weeks` (two decimals) unless
-/// `weeks` is `None` (a single week: written as integers).
-fn push_rows(line: &mut Vec<u8>, prefix: &[u8], raw: &[u64; N_METRICS], weeks: Option<f64>, costs: &[f64; N_COSTS]) {
-    for &m in Metric::ALL {
+/// Appends one row per metric and cost category of the view's catalogue after `prefix`.
+/// `raw` holds the period's counts and summed stock levels by metric index; stocks are written
+/// as `raw / weeks` (two decimals) unless `weeks` is `None` (a single week: written as
+/// integers).
+fn push_rows(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u64], weeks: Option<f64>) {
+    for (m, &v) in s.catalog.metrics().iter().zip(raw) {
         line.extend_from_slice(prefix);
-        line.extend_from_slice(m.name().as_bytes());
+        line.extend_from_slice(m.name.as_bytes());
         line.push(b',');
-        let v = raw[m as usize];
-        match (m.kind(), weeks) {
+        match (m.kind, weeks) {
             (MetricKind::Stock, Some(weeks)) => push_fixed2(line, v as f64 / weeks),
             _ => push_uint(line, v),
         }
         line.push(b'\n');
     }
-    for (c, &v) in CostCategory::ALL.iter().zip(costs) {
+    let costs = s.costs.costs(&|m: usize| raw[m] as f64);
+    for (c, &v) in s.catalog.cost_categories().iter().zip(&costs) {
         line.extend_from_slice(prefix);
-        line.extend_from_slice(c.name().as_bytes());
+        line.extend_from_slice(c.name.as_bytes());
         line.push(b',');
         push_fixed2(line, v);
         line.push(b'\n');
     }
 }
 
-/// Service-value rows (expected counts to 3 decimals, costs to 2).
-fn push_values(line: &mut Vec<u8>, prefix: &[u8], values: &[f64; N_VALUES]) {
-    for (name, &v) in VALUE_METRICS.iter().zip(values) {
+/// Service-value rows of the view's catalogue (expected counts to 3 decimals, costs to 2) for
+/// a period's raw tallies and avoided-crisis sums.
+fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u64], avoided: &[f64]) {
+    let values = s.costs.values(&|m: usize| raw[m] as f64, avoided);
+    for (v, &x) in s.catalog.value_metrics().iter().zip(&values) {
         line.extend_from_slice(prefix);
-        line.extend_from_slice(name.as_bytes());
+        line.extend_from_slice(v.name.as_bytes());
         line.push(b',');
-        if value_is_cost(name) {
-            push_fixed2(line, v);
+        if v.is_cost {
+            push_fixed2(line, x);
         } else {
-            let _ = write!(line, "{:.3}", v + 0.0);
+            let _ = write!(line, "{:.3}", x + 0.0);
         }
         line.push(b'\n');
     }
 }
 
-fn values_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS], avoided: &[f64]) -> [f64; N_VALUES] {
-    s.costs.values(&|m: Metric| raw[m as usize] as f64, avoided)
-}
-
 /// Avoided-crisis sums of one locality over the weeks of a financial year.
 pub(crate) fn avoided_in_fy(s: &ScenarioView<'_>, tally: &Tally, fy: usize, l: usize) -> Vec<f64> {
-    let mut sum = vec![0.0; 2 * crate::results::AVOIDING_SERVICES.len()];
+    let mut sum = vec![0.0; 2 * tally.n_avoiding()];
     for w in (0..tally.weeks()).filter(|&w| usize::from(s.calendar.fy_of_week[w]) == fy) {
         for (acc, v) in sum.iter_mut().zip(tally.avoided(w, l)) {
             *acc += v;
         }
     }
     sum
-}
-
-fn costs_of(s: &ScenarioView<'_>, raw: &[u64; N_METRICS]) -> [f64; N_COSTS] {
-    s.costs.costs(&|m: Metric| raw[m as usize] as f64)
 }
 
 fn locality_fields(s: &ScenarioView<'_>, tally: &Tally) -> Vec<String> {
@@ -105,9 +96,9 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
     w.write_all(b"\n")?;
     let mut line = Vec::with_capacity(64 * 1024);
     let mut prefix = Vec::with_capacity(256);
-    let mut raw = [0u64; N_METRICS];
     for s in scenarios {
         let name = csv_field(s.name);
+        let mut raw = vec![0u64; s.catalog.n_metrics()];
         for (r, tally) in s.replicates.iter().enumerate() {
             let locs = locality_fields(s, tally);
             for week in 0..tally.weeks() {
@@ -115,11 +106,11 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
                 for (l, loc) in locs.iter().enumerate() {
                     prefix.clear();
                     write!(prefix, "{name},{r},{date},{loc},all,all,all,")?;
-                    for &m in Metric::ALL {
-                        raw[m as usize] = u64::from(tally.weekly(week, l, m));
+                    for (m, v) in raw.iter_mut().enumerate() {
+                        *v = u64::from(tally.weekly_at(week, l, m));
                     }
-                    push_rows(&mut line, &prefix, &raw, None, &costs_of(s, &raw));
-                    push_values(&mut line, &prefix, &values_of(s, &raw, tally.avoided(week, l)));
+                    push_rows(&mut line, &prefix, s, &raw, None);
+                    push_values(&mut line, &prefix, s, &raw, tally.avoided(week, l));
                     w.write_all(&line)?;
                     line.clear();
                 }
@@ -138,9 +129,9 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
     w.write_all(b"\n")?;
     let mut line = Vec::with_capacity(64 * 1024);
     let mut prefix = Vec::with_capacity(256);
-    let mut raw = [0u64; N_METRICS];
     for s in scenarios {
         let name = csv_field(s.name);
+        let mut raw = vec![0u64; s.catalog.n_metrics()];
         for (r, tally) in s.replicates.iter().enumerate() {
             let locs = locality_fields(s, tally);
             for fy in 0..tally.financial_years() {
@@ -153,33 +144,33 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                 for (l, loc) in locs.iter().enumerate() {
                     match detail {
                         Detail::Minimal => {
-                            for &m in Metric::ALL {
-                                raw[m as usize] = tally.annual_locality(fy, l, m);
+                            for (m, v) in raw.iter_mut().enumerate() {
+                                *v = tally.annual_locality_at(fy, l, m);
                             }
                             prefix.clear();
                             write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
-                            push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
-                            push_values(&mut line, &prefix, &values_of(s, &raw, &avoided_in_fy(s, tally, fy, l)));
+                            push_rows(&mut line, &prefix, s, &raw, Some(weeks));
+                            push_values(&mut line, &prefix, s, &raw, &avoided_in_fy(s, tally, fy, l));
                         }
                         Detail::Standard => {
                             for (q, quintile) in IMD_QUINTILES.iter().enumerate() {
                                 for (a, band) in AGE_BANDS.iter().enumerate() {
                                     for (x, sex) in SEXES.iter().enumerate() {
                                         let cell = breakdown_cell(q, a, x);
-                                        for &m in Metric::ALL {
-                                            raw[m as usize] = u64::from(tally.annual(fy, l, cell, m));
+                                        for (m, v) in raw.iter_mut().enumerate() {
+                                            *v = u64::from(tally.annual_at(fy, l, cell, m));
                                         }
                                         if raw.iter().all(|&v| v == 0) {
                                             continue;
                                         }
                                         prefix.clear();
                                         write!(prefix, "{name},{r},{label},{loc},{quintile},{band},{sex},")?;
-                                        push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
+                                        push_rows(&mut line, &prefix, s, &raw, Some(weeks));
                                     }
                                 }
                             }
-                            for &m in Metric::ALL {
-                                raw[m as usize] = u64::from(tally.annual(fy, l, OVERHEAD_CELL, m));
+                            for (m, v) in raw.iter_mut().enumerate() {
+                                *v = u64::from(tally.annual_at(fy, l, OVERHEAD_CELL, m));
                             }
                             if raw.iter().any(|&v| v != 0) {
                                 prefix.clear();
@@ -187,15 +178,15 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                     prefix,
                                     "{name},{r},{label},{loc},unattributed,unattributed,unattributed,"
                                 )?;
-                                push_rows(&mut line, &prefix, &raw, Some(weeks), &costs_of(s, &raw));
+                                push_rows(&mut line, &prefix, s, &raw, Some(weeks));
                             }
                             // Service values are kept per locality only: one `all` block each.
-                            for &m in Metric::ALL {
-                                raw[m as usize] = tally.annual_locality(fy, l, m);
+                            for (m, v) in raw.iter_mut().enumerate() {
+                                *v = tally.annual_locality_at(fy, l, m);
                             }
                             prefix.clear();
                             write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
-                            push_values(&mut line, &prefix, &values_of(s, &raw, &avoided_in_fy(s, tally, fy, l)));
+                            push_values(&mut line, &prefix, s, &raw, &avoided_in_fy(s, tally, fy, l));
                         }
                     }
                     w.write_all(&line)?;
@@ -211,6 +202,13 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
 mod tests {
     use super::*;
     use crate::output::testdata::{fixture, Fixture};
+    use crate::results::Catalog;
+
+    /// Metrics, cost categories and service-value lines of the built-in catalogue.
+    fn widths() -> (usize, usize, usize) {
+        let c = Catalog::builtin();
+        (c.n_metrics(), c.n_costs(), c.n_values())
+    }
 
     fn text(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
         let mut buf = Vec::new();
@@ -245,7 +243,8 @@ mod tests {
             Some("scenario,replicate,week_start,locality,imd_quintile,age_band,sex,metric,value")
         );
         // 2 replicates × 3 weeks × 2 localities × (metrics + costs + service values)
-        assert_eq!(lines.count(), 2 * 3 * 2 * (N_METRICS + N_COSTS + N_VALUES));
+        let (metrics, costs, values) = widths();
+        assert_eq!(lines.count(), 2 * 3 * 2 * (metrics + costs + values));
     }
 
     #[test]
@@ -292,10 +291,8 @@ mod tests {
         let cells = out.lines().filter(|l| l.contains(",population,")).count();
         assert_eq!(cells, 2);
         // plus one block of service values per (replicate, FY, locality)
-        assert_eq!(
-            out.lines().count() - 1,
-            cells * (N_METRICS + N_COSTS) + 2 * 2 * 2 * N_VALUES
-        );
+        let (metrics, costs, values) = widths();
+        assert_eq!(out.lines().count() - 1, cells * (metrics + costs) + 2 * 2 * 2 * values);
     }
 
     #[test]
@@ -304,7 +301,8 @@ mod tests {
         let views = [crate::output::testdata::view(&calendar, &tallies)];
         let out = text(|w| write_annual(w, &views, Detail::Minimal));
         // 2 replicates × 2 FYs × 2 localities.
-        assert_eq!(out.lines().count() - 1, 2 * 2 * 2 * (N_METRICS + N_COSTS + N_VALUES));
+        let (metrics, costs, values) = widths();
+        assert_eq!(out.lines().count() - 1, 2 * 2 * 2 * (metrics + costs + values));
         assert!(out.contains("\ntest,0,FY2019/20,north,all,all,all,population,3.50\n"));
         assert!(out.contains("\ntest,0,FY2018/19,south,all,all,all,population,0.00\n"));
     }

@@ -1,26 +1,32 @@
 //! A tiny constructed run for the output tests: two localities, three weeks spanning two
 //! financial years, two replicates, and a simple cost model.
 
-use super::{CostModel, ScenarioView, N_COSTS, N_VALUES};
+use super::{CostModel, ScenarioView};
 use crate::analysis::costs::CostCategory;
 use crate::calendar::Date;
-use crate::results::{breakdown_cell, Metric, RunCalendar, Tally, N_METRICS};
+use crate::results::{breakdown_cell, Catalog, Metric, RunCalendar, Tally, N_METRICS};
+use std::sync::OnceLock;
+
+/// The catalogue of the fixture: the built-in services.
+pub(crate) fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(Catalog::builtin)
+}
 
 /// £100 per A&E attendance and £10 per home-care client week.
 pub(crate) struct TestCosts;
 
 impl CostModel for TestCosts {
-    fn costs(&self, raw: &dyn Fn(Metric) -> f64) -> [f64; N_COSTS] {
-        let at = |c: CostCategory| CostCategory::ALL.iter().position(|&x| x == c).unwrap();
-        let mut out = [0.0; N_COSTS];
-        out[at(CostCategory::Ae)] = raw(Metric::AeAttendances) * 100.0;
-        out[at(CostCategory::HomeCare)] = raw(Metric::HomeCareClients) * 10.0;
-        out[at(CostCategory::Total)] = out[at(CostCategory::Ae)] + out[at(CostCategory::HomeCare)];
+    fn costs(&self, raw: &dyn Fn(usize) -> f64) -> Vec<f64> {
+        let mut out = vec![0.0; catalog().n_costs()];
+        out[CostCategory::Ae as usize] = raw(Metric::AeAttendances as usize) * 100.0;
+        out[CostCategory::HomeCare as usize] = raw(Metric::HomeCareClients as usize) * 10.0;
+        out[CostCategory::Total as usize] = out[CostCategory::Ae as usize] + out[CostCategory::HomeCare as usize];
         out
     }
     /// Expected avoided activity passed through; £1 per expected admission avoided.
-    fn values(&self, _raw: &dyn Fn(Metric) -> f64, avoided: &[f64]) -> [f64; N_VALUES] {
-        let mut out = [0.0; N_VALUES];
+    fn values(&self, _raw: &dyn Fn(usize) -> f64, avoided: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; catalog().n_values()];
         for k in 0..avoided.len() / 2 {
             out[3 * k] = avoided[2 * k];
             out[3 * k + 1] = avoided[2 * k + 1];
@@ -50,7 +56,7 @@ pub(crate) fn fixture() -> Fixture {
     let cell = breakdown_cell(1, 3, 0);
     let mut tallies = Vec::new();
     for (r, (pop, deaths)) in [(7, 4), (8, 2)].into_iter().enumerate() {
-        let mut t = Tally::new(3, 2, 2);
+        let mut t = Tally::new(3, 2, 2, catalog());
         if r == 0 {
             t.weekly_row_mut(2, 1)[Metric::HomeCareClients as usize] = 3;
         } else {
@@ -80,6 +86,7 @@ pub(crate) fn view<'a>(calendar: &'a RunCalendar, tallies: &'a [Tally]) -> Scena
         localities: vec!["north", "south"],
         locality_names: vec!["North", "South"],
         calendar,
+        catalog: catalog(),
         replicates: tallies,
         costs: Box::new(TestCosts),
         milestones: vec![crate::scenario::Milestone {

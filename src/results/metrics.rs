@@ -103,8 +103,15 @@ metrics! {
     GpConsultations => ("gp_consultations", Count, "consultations", "GP consultations."),
 }
 
-/// Number of metrics.
+/// Number of built-in metrics (a run's catalogue adds those of its declared services).
 pub const N_METRICS: usize = Metric::ALL.len();
+
+impl From<Metric> for usize {
+    /// The metric's index in every catalogue (`Metric::X as usize`).
+    fn from(m: Metric) -> usize {
+        m as usize
+    }
+}
 
 /// Age bands used in breakdowns.
 pub const AGE_BANDS: [&str; 5] = ["0-17", "18-64", "65-74", "75-84", "85+"];

@@ -1,9 +1,10 @@
 //! The charts of a run folder, described as data from its tidy files.
 
 use super::{BarSeries, Chart, Layer, LegendEntry, LegendMark, Panel, PanelBody, TargetRow, TimeLine};
-use crate::analysis::compare::{period_label, COST_LINES};
+use crate::analysis::compare::period_label;
 use crate::calendar::{financial_year_label, Date};
 use crate::output::read::{RunFolder, SeriesPoint};
+use crate::results::catalog::{CustomMetric, ServiceId};
 
 /// Decimal year of a date (2019-07-02 → 2019.5).
 fn decimal_year(d: Date) -> f64 {
@@ -300,8 +301,21 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
         }
     }
 
-    let flow = |metric: &'static str, title: &str, unit: &str| (metric, title.to_string(), unit.to_string());
-    for (name, title, subtitle, items) in [
+    let flow = |metric: &str, title: &str, unit: &str| (metric.to_string(), title.to_string(), unit.to_string());
+    // Each declared service's series (see `analysis::series`): its caseload, its waiting list.
+    let custom = |which: CustomMetric, title: &dyn Fn(&str) -> String| {
+        folder
+            .catalog
+            .custom_services()
+            .iter()
+            .enumerate()
+            .map(|(j, svc)| {
+                let m = &folder.catalog.metrics()[folder.catalog.custom_metric(j, which)];
+                flow(&m.name, &title(&svc.label), m.unit)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, title, subtitle, mut items, declared) in [
         (
             "service_flows",
             "Service activity",
@@ -322,6 +336,7 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
                 flow("pic_caseload", "PIC caseload", "persons"),
                 flow("social_prescribing_active", "Social prescribing, active", "persons"),
             ],
+            custom(CustomMetric::Caseload, &|label| format!("{label}, supported")),
         ),
         (
             "waiting_lists",
@@ -347,8 +362,10 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
                 ),
                 flow("care_home_waiting", "Inpatients waiting for a care home", "persons"),
             ],
+            custom(CustomMetric::Waiting, &|label| format!("Waiting for {label}")),
         ),
     ] {
+        items.extend(declared);
         out.push(Chart {
             name,
             title: title.into(),
@@ -356,7 +373,7 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
             legend: ctx.legend(LegendMark::Line),
             panels: items
                 .into_iter()
-                .map(|(metric, title, unit)| ctx.time_panel(title, &unit, metric, "all", false))
+                .map(|(metric, title, unit)| ctx.time_panel(title, &unit, &metric, "all", false))
                 .collect(),
             cols: 3,
             panel_height: 280.0,
@@ -449,8 +466,9 @@ fn inequality_bars(ctx: &Ctx<'_>) -> Chart {
     }
 }
 
-/// Cost groups of the stacked cost chart: label and the cost lines in it.
-const COST_GROUPS: [(&str, &[&str]); 6] = [
+/// Cost groups of the stacked cost chart that are not services: label and the cost lines in
+/// it.
+const ACTIVITY_GROUPS: [(&str, &[&str]); 5] = [
     ("A&E", &["cost_ae"]),
     (
         "Admissions and bed days",
@@ -459,22 +477,33 @@ const COST_GROUPS: [(&str, &[&str]); 6] = [
     ("GP consultations", &["cost_gp"]),
     ("Home care", &["cost_home_care"]),
     ("Care homes", &["cost_care_homes"]),
-    (
-        "Alliance services",
-        &[
-            "running_cost_huddles",
-            "running_cost_pic",
-            "running_cost_life",
-            "running_cost_social_prescribing",
-            "running_cost_pharmacists",
-            "cost_huddles",
-            "cost_pic",
-            "cost_life",
-            "cost_social_prescribing",
-            "cost_pharmacists",
-        ],
-    ),
 ];
+
+/// The groups of the stacked cost chart, label and cost lines: the activity groups, the
+/// built-in services together as "Alliance services", then each declared service on its own
+/// (each service by its running cost and its activity cost: a folder has one or the other).
+fn cost_groups(folder: &RunFolder) -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = ACTIVITY_GROUPS
+        .iter()
+        .map(|(label, lines)| ((*label).to_string(), lines.iter().map(|l| (*l).to_string()).collect()))
+        .collect();
+    let lines = |key: &str| [format!("running_cost_{key}"), format!("cost_{key}")];
+    let services = folder.catalog.running_services();
+    let (builtin, declared): (Vec<_>, Vec<_>) = services.iter().partition(|s| matches!(s.id, ServiceId::Builtin(_)));
+    let (running, activity): (Vec<String>, Vec<String>) = builtin
+        .iter()
+        .map(|s| {
+            let [running, activity] = lines(&s.key);
+            (running, activity)
+        })
+        .unzip();
+    groups.push((
+        "Alliance services".into(),
+        running.into_iter().chain(activity).collect(),
+    ));
+    groups.extend(declared.iter().map(|s| (s.label.clone(), lines(&s.key).to_vec())));
+    groups
+}
 
 /// Mean of (scenario, metric, financial-year label).
 type Lookup<'a> = dyn Fn(&str, &str, &str) -> f64 + 'a;
@@ -488,7 +517,7 @@ fn costs_chart(ctx: &Ctx<'_>) -> Chart {
         Some((meta, _)) => (
             (meta.window.0..=meta.window.1).map(financial_year_label).collect(),
             Box::new(move |s: &str, m: &str, p: &str| {
-                if !COST_LINES.contains(&m) {
+                if !folder.catalog.compare_cost_lines().iter().any(|l| l == m) {
                     return f64::NAN;
                 }
                 folder
@@ -516,6 +545,7 @@ fn costs_chart(ctx: &Ctx<'_>) -> Chart {
             )
         }
     };
+    let groups = cost_groups(folder);
     let short: Vec<String> = fys
         .iter()
         .map(|f| f.trim_start_matches("FY").chars().skip(2).collect())
@@ -529,7 +559,7 @@ fn costs_chart(ctx: &Ctx<'_>) -> Chart {
             y_label: format!("£ million ({} prices)", ctx.price_base),
             body: PanelBody::Stacked {
                 categories: short.clone(),
-                layers: COST_GROUPS
+                layers: groups
                     .iter()
                     .enumerate()
                     .map(|(i, (_, lines))| Layer {
@@ -557,11 +587,11 @@ fn costs_chart(ctx: &Ctx<'_>) -> Chart {
             "Mean across {} replicates; {} prices, undiscounted",
             ctx.replicates, ctx.price_base
         ),
-        legend: COST_GROUPS
+        legend: groups
             .iter()
             .enumerate()
             .map(|(i, (label, _))| LegendEntry {
-                label: (*label).into(),
+                label: label.clone(),
                 colour: i,
                 mark: LegendMark::Box,
             })
@@ -635,13 +665,7 @@ fn return_per_pound(ctx: &Ctx<'_>) -> Chart {
     let folder = ctx.folder;
     let (meta, _) = folder.comparison.as_ref().expect("called for comparisons");
     let window = period_label(meta.window.0, meta.window.1);
-    let services = [
-        ("huddles", "huddles"),
-        ("pic", "PICs"),
-        ("life", "LIFE"),
-        ("social_prescribing", "social prescribing"),
-        ("pharmacists", "pharmacists"),
-    ];
+    let services = folder.catalog.running_services();
     let row = |s: &str, kind: &str, metric: &str| {
         folder
             .comparison_row(s, kind, metric, "all", &window)
@@ -652,11 +676,11 @@ fn return_per_pound(ctx: &Ctx<'_>) -> Chart {
         x_label: "Service".into(),
         y_label: "£ avoided per £1".into(),
         body: PanelBody::Bars {
-            categories: services.iter().map(|(_, l)| (*l).to_string()).collect(),
+            categories: services.iter().map(|s| s.label.clone()).collect(),
             series: ctx.bars(|n| {
                 services
                     .iter()
-                    .map(|(k, _)| row(n, "level", &format!("return_per_pound_{k}")))
+                    .map(|s| row(n, "level", &format!("return_per_pound_{}", s.key)))
                     .collect()
             }),
         },

@@ -2,10 +2,10 @@
 //! and is not blank, and it shows the series it should.
 
 use super::*;
-use crate::analysis::compare::COST_LINES;
 use crate::analysis::series::{quarterly_names, ANNUAL};
 use crate::calendar::{financial_year_label, Date};
 use crate::output::read::{ComparisonMeta, ComparisonPoint, ScenarioMeta, SeriesPoint, SummaryPoint, TargetPoint};
+use crate::results::Catalog;
 use serde_json::json;
 
 const SCENARIOS: [&str; 2] = ["base <plan>", "option-a"];
@@ -45,10 +45,15 @@ fn cmp_row(option: &str, kind: &str, metric: &str, group: &str, period: &str, v:
 
 /// Two scenarios, two localities, eight quarters from April 2019, two financial years.
 pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
+    folder_of(Catalog::builtin(), comparison, targets)
+}
+
+/// As [`folder`], for the services of `catalog`.
+pub(crate) fn folder_of(catalog: Catalog, comparison: bool, targets: bool) -> RunFolder {
     let start = Date::parse("2019-04-01").unwrap();
     let mut series = Vec::new();
     for (s, name) in SCENARIOS.iter().enumerate() {
-        for metric in quarterly_names() {
+        for metric in &quarterly_names(&catalog) {
             for group in ["all", "north", "south"] {
                 for q in 0..8 {
                     let v = 100.0 + 3.0 * q as f64 - 5.0 * s as f64;
@@ -82,11 +87,11 @@ pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
     let mut summary = Vec::new();
     for name in SCENARIOS {
         for fy in fys {
-            for c in crate::analysis::costs::CostCategory::ALL {
+            for c in catalog.cost_categories() {
                 summary.push(SummaryPoint {
                     scenario: name.into(),
                     period: fy.into(),
-                    metric: c.name().into(),
+                    metric: c.name.clone(),
                     unit: "GBP".into(),
                     mean: 1e6,
                     lo: 0.9e6,
@@ -136,15 +141,15 @@ pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
                 ));
             }
             for fy in fys {
-                for line in COST_LINES {
+                for line in catalog.compare_cost_lines() {
                     rows.push(cmp_row(name, "level", line, "all", fy, 2e6));
                 }
             }
-            for svc in ["huddles", "pic", "life", "social_prescribing", "pharmacists"] {
+            for svc in catalog.running_services() {
                 rows.push(cmp_row(
                     name,
                     "level",
-                    &format!("return_per_pound_{svc}"),
+                    &format!("return_per_pound_{}", svc.key),
                     "all",
                     window,
                     0.5,
@@ -253,6 +258,7 @@ pub(crate) fn folder(comparison: bool, targets: bool) -> RunFolder {
         "test-run".into(),
         manifest,
         scenarios,
+        catalog,
         series,
         summary,
         comparison,
@@ -375,6 +381,43 @@ fn costs_stack_by_category_and_savings_and_returns_need_a_comparison() {
     };
     assert!((layers[5].values[0] - 5.0).abs() < 1e-9);
     check(c, &["A&E"]);
+}
+
+#[test]
+fn declared_services_get_their_own_bars_layers_and_panels() {
+    let catalog = Catalog::from_labels(&[("home_visits", "home visits")]);
+    let (list, _) = charts(&folder_of(catalog, true, false));
+    let c = chart(&list, "return_per_pound");
+    let PanelBody::Bars { categories, series } = &c.panels[0].body else {
+        panic!("bars")
+    };
+    assert_eq!(
+        categories,
+        &[
+            "huddles",
+            "PICs",
+            "LIFE",
+            "social prescribing",
+            "pharmacists",
+            "home visits"
+        ]
+    );
+    assert_eq!(series[0].values.len(), 6);
+    check(c, &["home visits"]);
+    let c = chart(&list, "costs_by_category");
+    let labels: Vec<&str> = c.legend.iter().map(|e| e.label.as_str()).collect();
+    assert_eq!(labels[5..], ["Alliance services", "home visits"]);
+    let PanelBody::Stacked { layers, .. } = &c.panels[0].body else {
+        panic!("stacked")
+    };
+    // The built-in services' £2m running costs stay together; the declared one is its own layer.
+    assert!((layers[5].values[0] - 10.0).abs() < 1e-9 && (layers[6].values[0] - 2.0).abs() < 1e-9);
+    check(c, &["home visits"]);
+    let c = chart(&list, "service_flows");
+    assert_eq!(c.panels.last().unwrap().title, "home visits, supported");
+    check(c, &["home visits, supported"]);
+    let c = chart(&list, "waiting_lists");
+    assert_eq!(c.panels.last().unwrap().title, "Waiting for home visits");
 }
 
 #[test]
