@@ -26,7 +26,7 @@ use crate::model::onset::BirthdayOnset;
 use crate::model::tables::Tables;
 use crate::place::Place;
 use crate::population::synth::{synthesize_with_capacity, AttributeModel};
-use crate::results::{Catalog, RunCalendar, Tally, N_METRICS};
+use crate::results::{Catalog, RunCalendar, Tally};
 use crate::rng::ReplicateKey;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -112,12 +112,10 @@ impl Setup {
 
     /// Metrics tallied: the built-in metrics, then four per scenario-declared service.
     pub fn n_metrics(&self) -> usize {
-        N_METRICS + crate::services::custom::metric::PER_SERVICE * self.scenario.services.custom.len()
-    }
-
-    /// Index of the first metric of the scenario's `j`-th declared service.
-    pub fn custom_metric_base(&self, j: usize) -> usize {
-        N_METRICS + crate::services::custom::metric::PER_SERVICE * j
+        crate::results::catalog::custom_metric_index(
+            self.scenario.services.custom.len(),
+            crate::results::catalog::CustomMetric::Referrals,
+        )
     }
 
     /// Bytes of per-agent state the services keep while a locality runs.

@@ -20,6 +20,7 @@ use crate::calendar::Date;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
+use crate::results::catalog::{custom_metric_index, CustomMetric};
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::{scenario_section, Choice, Describe};
 use crate::scenario::schema::{
@@ -207,20 +208,6 @@ impl CustomService {
     }
 }
 
-/// Offsets of a declared service's metrics from its first metric index.
-pub mod metric {
-    /// Eligible residents referred (whether or not taken on).
-    pub const REFERRALS: usize = 0;
-    /// People taken on.
-    pub const STARTS: usize = 1;
-    /// People supported (a stock).
-    pub const CASELOAD: usize = 2;
-    /// People referred and waiting (a stock).
-    pub const WAITING: usize = 3;
-    /// Metrics per declared service.
-    pub const PER_SERVICE: usize = 4;
-}
-
 /// A salt for a key's draws: FNV-1a of the key, so it depends on the key alone.
 pub fn salt(key: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
@@ -238,8 +225,9 @@ pub struct Custom<'a> {
     c: &'a CustomService,
     /// Index of the service in the scenario's `services.custom`.
     j: usize,
-    /// Index of its first metric in the run's catalogue.
-    first_metric: usize,
+    /// Catalogue index of each of its metrics (`CustomMetric` order) in the scenario's own
+    /// tally.
+    metrics: [usize; 4],
     /// Whether it serves this locality.
     serves_locality: bool,
     /// Week its rollout starts (for the effect ramp).
@@ -264,7 +252,7 @@ impl<'a> Custom<'a> {
             setup,
             c,
             j,
-            first_metric: setup.custom_metric_base(j),
+            metrics: CustomMetric::ALL.map(|m| custom_metric_index(j, m)),
             serves_locality,
             start_week: setup.calendar.week_of(c.rollout.start),
             salt: salt(&c.key),
@@ -314,7 +302,7 @@ impl<'a> Custom<'a> {
             return false;
         }
         self.state.set_waiting(i, true);
-        tal.add_at(tal.cell(pop, i), self.first_metric + metric::REFERRALS, 1);
+        tal.add_at(tal.cell(pop, i), self.metrics[CustomMetric::Referrals as usize], 1);
         true
     }
 
@@ -465,17 +453,17 @@ impl Service for Custom<'_> {
             }
         };
         self.state.list.dedup();
-        let starts = self.first_metric + metric::STARTS;
+        let starts = self.metrics[CustomMetric::Starts as usize];
         self.state.take_on(run, capacity, starts, wk.w, self.c.duration_weeks);
     }
 
     #[inline]
     fn count_stocks(&self, wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
         if self.state.on(i, wk.w16) {
-            tal.add_at(cell, self.first_metric + metric::CASELOAD, 1);
+            tal.add_at(cell, self.metrics[CustomMetric::Caseload as usize], 1);
         }
         if self.state.waiting(i) {
-            tal.add_at(cell, self.first_metric + metric::WAITING, 1);
+            tal.add_at(cell, self.metrics[CustomMetric::Waiting as usize], 1);
         }
     }
 }
