@@ -175,3 +175,73 @@ fn the_falls_prevention_example_loads_and_runs() {
     let t = run(&s, &catalog);
     assert!(total_at(&t, catalog.custom_metric(0, CustomMetric::Starts)) > 0);
 }
+
+#[test]
+fn a_declared_service_runs_end_to_end_through_the_binary_with_charts_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = common::small_file(dir.path(), "baseline.toml", SCALE);
+    let option = common::small_file(dir.path(), "falls-prevention.toml", SCALE);
+    let out = dir.path().join("cmp");
+    let o = common::bin()
+        .args(["compare", base.to_str().unwrap(), option.to_str().unwrap()])
+        .args([
+            "--replicates",
+            "2",
+            "--threads",
+            "2",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    for metric in [
+        "running_cost_falls_prevention",
+        "return_per_pound_falls_prevention",
+        "cost_avoided_falls_prevention",
+    ] {
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with(&format!("falls-prevention,difference,{metric},all,"))),
+            "{metric} missing from comparison.csv"
+        );
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("Community falls prevention"),
+        "the report names the service by its label"
+    );
+    assert!(std::fs::read_dir(out.join("plots")).unwrap().count() > 0);
+    // The run folder of the same scenarios lists its metrics in the tidy outputs.
+    let run = dir.path().join("run");
+    let o = common::bin()
+        .args(["run", base.to_str().unwrap(), option.to_str().unwrap()])
+        .args([
+            "--replicates",
+            "1",
+            "--quiet",
+            "--no-plots",
+            "--out",
+            run.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let annual = std::fs::read_to_string(run.join("annual.csv")).unwrap();
+    for metric in [
+        "falls_prevention_starts",
+        "falls_prevention_caseload",
+        "cost_falls_prevention",
+    ] {
+        assert!(
+            annual.contains(&format!(",{metric},")),
+            "{metric} missing from annual.csv"
+        );
+    }
+    // The folder reads back (charts and report can be redrawn from it).
+    let o = common::bin().args(["plot", run.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -1,10 +1,11 @@
-//! The golden run: the data files of a small fixed run must stay byte for byte what they were.
+//! The golden runs: the data files of small fixed runs must stay byte for byte what they were.
 //!
 //! Two scenarios (the baseline and the combined option) at scale 0.03 to March 2022, two
 //! replicates, seed 7, are run by the built binary, then compared. The SHA-256 of every data
 //! file (`weekly.csv`, `annual.csv`, `summary.csv`, `series.csv`, `comparison.csv`) is checked
 //! against `tests/data/golden/SHA256SUMS`, and `summary.csv` is also kept whole so that a change
-//! shows as a readable diff.
+//! shows as a readable diff. A second golden run (baseline and the falls-prevention example, a
+//! scenario-declared service) is kept in `tests/data/golden/declared/`.
 //!
 //! A change that must alter the results refreshes the golden files on purpose, in the same
 //! commit, saying why: `PLACESIM_BLESS=1 cargo test --release --test golden`.
@@ -37,17 +38,10 @@ fn run_ok(args: &[&str]) {
     );
 }
 
-/// The scenario files of the golden run: small versions of shipped scenarios written into `dir`.
-fn scenario_files(dir: &Path) -> Vec<PathBuf> {
-    vec![
-        small_file(dir, "baseline.toml", SCALE),
-        small_file(dir, "combined.toml", SCALE),
-    ]
-}
-
-/// Runs the golden run and returns `(file name, path)` of every data file it checks.
-fn golden_run(dir: &Path) -> Vec<(String, PathBuf)> {
-    let files = scenario_files(dir);
+/// Runs a golden run of small versions of the shipped `scenarios` (written into `dir`) and
+/// returns `(file name, path)` of every data file it checks.
+fn golden_run(dir: &Path, scenarios: &[&str]) -> Vec<(String, PathBuf)> {
+    let files: Vec<PathBuf> = scenarios.iter().map(|f| small_file(dir, f, SCALE)).collect();
     let run = dir.join("run");
     let cmp = dir.join("cmp");
     let mut args: Vec<&str> = vec!["run"];
@@ -90,16 +84,31 @@ fn golden_run(dir: &Path) -> Vec<(String, PathBuf)> {
 
 #[test]
 fn a_small_fixed_run_writes_the_golden_bytes() {
+    check(&golden_dir(), &["baseline.toml", "combined.toml"]);
+}
+
+/// The same for a run with a scenario-declared service (the falls-prevention example), so its
+/// results are guarded too (`tests/data/golden/declared/`).
+#[test]
+fn a_small_fixed_run_with_a_declared_service_writes_the_golden_bytes() {
+    check(
+        &golden_dir().join("declared"),
+        &["baseline.toml", "falls-prevention.toml"],
+    );
+}
+
+/// Runs the golden run of `scenarios` and checks (or, with `PLACESIM_BLESS`, writes) the golden
+/// files in `golden`.
+fn check(golden: &Path, scenarios: &[&str]) {
     let dir = tempfile::tempdir().unwrap();
-    let files = golden_run(dir.path());
+    let files = golden_run(dir.path(), scenarios);
     let sums: String = files
         .iter()
         .map(|(name, path)| format!("{}  {name}\n", sha256(path)))
         .collect();
     let summary = std::fs::read_to_string(&files[2].1).unwrap();
-    let golden = golden_dir();
     if std::env::var_os("PLACESIM_BLESS").is_some() {
-        std::fs::create_dir_all(&golden).unwrap();
+        std::fs::create_dir_all(golden).unwrap();
         std::fs::write(golden.join("SHA256SUMS"), &sums).unwrap();
         std::fs::write(golden.join("summary.csv"), &summary).unwrap();
         return;

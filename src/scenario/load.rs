@@ -420,7 +420,9 @@ impl Validator {
                 schema::join(grandparent, key)
             ))
         } else {
-            None
+            // A key whose outputs (`<key>_starts`, `cost_<key>`, …) a built-in output already
+            // names would make the run folder ambiguous.
+            crate::results::catalog::Catalog::key_clash(key).map(|clash| format!("{clash}; choose another key"))
         };
         if let Some(message) = message {
             self.problem(pos, path, message);
