@@ -8,7 +8,7 @@
 use crate::calendar::Date;
 use crate::place::Place;
 use crate::results::RunCalendar;
-use crate::scenario::{Allocation, CustomKind, PerLocality, Rollout, Scenario};
+use crate::scenario::{Allocation, PerLocality, Rollout, Scenario};
 
 pub use crate::calendar::WEEKS_PER_YEAR;
 
@@ -69,198 +69,133 @@ impl Schedule {
         week * self.localities + locality
     }
 
-    /// Builds the schedule. `practice_need` is each practice's relative need (mean 1).
+    /// Builds the schedule: each service's capacity from its own module (`capacity`), in
+    /// registry order. `practice_need` is each practice's relative need (mean 1).
     pub fn new(scenario: &Scenario, place: &Place, cal: &RunCalendar, practice_need: &[f64]) -> Schedule {
-        let nl = place.n_localities();
-        let np = place.file.practices.len();
+        use crate::services::{custom, huddles, icn_plus, life, pharmacists, pic, social_prescribing};
         let s = &scenario.services;
-        let scale = scenario.scale;
-        let pop_w = normalise(&place.locality_population());
-        let need_w = normalise(&place.locality_need());
-        let dates: Vec<Date> = (0..cal.weeks).map(|w| cal.week_start(w)).collect();
-        let split = |q: &PerLocality, alloc: Allocation, from: Date, date: Date| -> Vec<f64> {
-            match q {
-                PerLocality::Total(t) => {
-                    let w = if alloc == Allocation::Need && date >= from {
-                        &need_w
-                    } else {
-                        &pop_w
-                    };
-                    w.iter().map(|x| x * t).collect()
-                }
-                PerLocality::Each(map) => place
-                    .locality_keys()
-                    .iter()
-                    .map(|k| map.get(*k).copied().unwrap_or(0.0))
-                    .collect(),
-            }
-        };
-
-        // ICN+ operation factor per week and locality.
-        let icn = crate::services::icn_plus::operation(s, place, &dates);
-
-        // Huddles: practices join in order within their locality across the rollout.
-        let h = &s.huddles;
-        let mut practice_start_week = vec![u32::MAX; np];
-        if h.rollout.enabled {
-            let mut seen = vec![0usize; nl];
-            let per_loc: Vec<usize> = (0..nl)
-                .map(|l| place.practice_locality.iter().filter(|&&x| x as usize == l).count())
-                .collect();
-            let span = f64::from(h.rollout.full_by.days() - h.rollout.start.days());
-            for p in 0..np {
-                let l = place.practice_locality[p] as usize;
-                let frac = if per_loc[l] > 1 {
-                    seen[l] as f64 / (per_loc[l] - 1) as f64
-                } else {
-                    0.0
-                };
-                seen[l] += 1;
-                let day = h.rollout.start.add_days((frac * span).round() as i32);
-                practice_start_week[p] = first_week_on_or_after(&dates, day);
-            }
-        }
-        let mut huddle_reviews = vec![0u16; cal.weeks * np];
-        let mut carry = vec![0.0f64; np];
-        for (w, &d) in dates.iter().enumerate() {
-            for p in 0..np {
-                if practice_start_week[p] as usize > w {
-                    continue;
-                }
-                let l = place.practice_locality[p] as usize;
-                let weight = if h.allocation == Allocation::Need && d >= h.allocation_from {
-                    practice_need[p]
-                } else {
-                    1.0
-                };
-                let icn_mult =
-                    1.0 + (crate::services::icn_plus::huddle_capacity_multiplier(s) - 1.0) * f64::from(icn[w * nl + l]);
-                let c = h.reviews_per_practice_per_week * weight * icn_mult * multiplier(&h.rollout, d) * scale;
-                let before = carry[p].floor();
-                carry[p] += c;
-                huddle_reviews[w * np + p] = (carry[p].floor() - before).min(f64::from(u16::MAX)) as u16;
-            }
-        }
-        let huddle_all_ages_week = if h.rollout.enabled {
-            first_week_on_or_after(&dates, h.all_ages_from)
-        } else {
-            u32::MAX
-        };
-
-        let life = &s.life;
-        let liaison = flow(&dates, nl, |d| {
-            scaled(
-                split(
-                    &life.liaison_assessments_per_week,
-                    life.allocation,
-                    life.allocation_from,
-                    d,
-                ),
-                ramp(&life.rollout, d) * scale,
-            )
-        });
-        let reablement_slots = stock(&dates, nl, |d| {
-            scaled(
-                split(&life.reablement_caseload, life.allocation, life.allocation_from, d),
-                ramp(&life.rollout, d) * scale,
-            )
-        });
-        let life_active = dates.iter().map(|&d| active(&life.rollout, d)).collect();
-
-        let pic = &s.pic;
-        let pic_slots = stock(&dates, nl, |d| {
-            scaled(
-                split(&pic.workers, pic.allocation, pic.allocation_from, d),
-                pic.caseload_per_worker * ramp(&pic.rollout, d) * scale,
-            )
-        });
-        let pic_active = dates.iter().map(|&d| active(&pic.rollout, d)).collect();
-
-        let sp = &s.social_prescribing;
-        let per_worker_week = sp.referrals_per_worker_per_year / WEEKS_PER_YEAR;
-        let sp_referrals = flow(&dates, nl, |d| {
-            let w = week_index(&dates, d);
-            let mut v = scaled(
-                split(&sp.link_workers, sp.allocation, sp.allocation_from, d),
-                ramp(&sp.rollout, d),
-            );
-            for (l, x) in v.iter_mut().enumerate() {
-                *x += s.icn_plus.extra_link_workers_per_locality * f64::from(icn[w * nl + l]);
-                *x *= per_worker_week * scale;
-            }
-            v
-        });
-        let mut sp_active = vec![false; cal.weeks * nl];
-        for (w, &d) in dates.iter().enumerate() {
-            for l in 0..nl {
-                sp_active[w * nl + l] =
-                    active(&sp.rollout, d) || icn[w * nl + l] > 0.0 && s.icn_plus.extra_link_workers_per_locality > 0.0;
-            }
-        }
-
-        let ph = &s.pharmacists;
-        let pharm_reviews = flow(&dates, nl, |d| {
-            scaled(
-                split(&ph.reviews_per_week, ph.allocation, ph.allocation_from, d),
-                ramp(&ph.rollout, d) * scale,
-            )
-        });
-        let pharm_active = dates.iter().map(|&d| active(&ph.rollout, d)).collect();
-
+        let pl = Planner::new(scenario, place, cal);
+        let icn = icn_plus::operation(s, place, &pl.dates);
+        let h = huddles::capacity(&pl, s, practice_need, &icn);
+        let l = life::capacity(&pl, &s.life);
+        let p = pic::capacity(&pl, &s.pic);
+        let sp = social_prescribing::capacity(&pl, s, &icn);
+        let ph = pharmacists::capacity(&pl, &s.pharmacists);
         let sc = &s.social_care;
-        let package_starts = flow(&dates, nl, |d| {
-            scaled(
-                split(&sc.package_starts_per_week, sc.allocation, sc.allocation_from, d),
-                scale,
-            )
-        });
-        let care_home_places = flow(&dates, nl, |d| {
-            scaled(
-                split(&sc.care_home_placements_per_week, sc.allocation, sc.allocation_from, d),
-                scale,
-            )
-        });
-
-        let custom = s
-            .custom
-            .iter()
-            .map(|c| {
-                let level = |d: Date| {
-                    scaled(
-                        split(&c.capacity, c.allocation, c.allocation_from, d),
-                        ramp(&c.rollout, d) * scale,
-                    )
-                };
-                CustomCapacity {
-                    key: c.key.clone(),
-                    capacity: match c.kind {
-                        CustomKind::ReferralActivity => flow(&dates, nl, level),
-                        CustomKind::CaseManagement | CustomKind::SupportEpisode => stock(&dates, nl, level),
-                    },
-                    active: dates.iter().map(|&d| active(&c.rollout, d)).collect(),
-                }
-            })
-            .collect();
-
+        let (package_starts, care_home_places) = (
+            pl.flow(|d| {
+                pl.scaled(
+                    pl.split(&sc.package_starts_per_week, sc.allocation, sc.allocation_from, d),
+                    pl.scale,
+                )
+            }),
+            pl.flow(|d| {
+                pl.scaled(
+                    pl.split(&sc.care_home_placements_per_week, sc.allocation, sc.allocation_from, d),
+                    pl.scale,
+                )
+            }),
+        );
         Schedule {
-            localities: nl,
-            practice_start_week,
-            huddle_reviews,
-            huddle_all_ages_week,
+            localities: pl.localities,
+            practice_start_week: h.practice_start_week,
+            huddle_reviews: h.reviews,
+            huddle_all_ages_week: h.all_ages_week,
             icn,
-            liaison,
-            reablement_slots,
-            life_active,
-            pic_slots,
-            pic_active,
-            sp_referrals,
-            sp_active,
-            pharm_reviews,
-            pharm_active,
+            liaison: l.liaison,
+            reablement_slots: l.reablement_slots,
+            life_active: l.active,
+            pic_slots: p.slots,
+            pic_active: p.active,
+            sp_referrals: sp.referrals,
+            sp_active: sp.active,
+            pharm_reviews: ph.reviews,
+            pharm_active: ph.active,
             package_starts,
             care_home_places,
-            custom,
+            custom: s.custom.iter().map(|c| custom::capacity(&pl, c)).collect(),
         }
+    }
+}
+
+/// What every service's capacity schedule is built from: the run's weeks, the place's
+/// localities and their population and need shares, and the scenario's scale.
+#[derive(Debug)]
+pub struct Planner<'a> {
+    /// The place.
+    pub place: &'a Place,
+    /// Start date of each week of the run.
+    pub dates: Vec<Date>,
+    /// Number of localities.
+    pub localities: usize,
+    /// The scenario's scale (agents per resident).
+    pub scale: f64,
+    population_share: Vec<f64>,
+    need_share: Vec<f64>,
+}
+
+impl<'a> Planner<'a> {
+    /// The planner of a scenario on a place over its calendar.
+    pub fn new(scenario: &Scenario, place: &'a Place, cal: &RunCalendar) -> Planner<'a> {
+        Planner {
+            place,
+            dates: (0..cal.weeks).map(|w| cal.week_start(w)).collect(),
+            localities: place.n_localities(),
+            scale: scenario.scale,
+            population_share: normalise(&place.locality_population()),
+            need_share: normalise(&place.locality_need()),
+        }
+    }
+
+    /// A per-locality quantity on `date`: a borough total shared by population (or by need,
+    /// from `from`, when `alloc` is need), or the values given per locality.
+    pub fn split(&self, q: &PerLocality, alloc: Allocation, from: Date, date: Date) -> Vec<f64> {
+        match q {
+            PerLocality::Total(t) => {
+                let w = if alloc == Allocation::Need && date >= from {
+                    &self.need_share
+                } else {
+                    &self.population_share
+                };
+                w.iter().map(|x| x * t).collect()
+            }
+            PerLocality::Each(map) => self
+                .place
+                .locality_keys()
+                .iter()
+                .map(|k| map.get(*k).copied().unwrap_or(0.0))
+                .collect(),
+        }
+    }
+
+    /// `v` times `f`.
+    pub fn scaled(&self, v: Vec<f64>, f: f64) -> Vec<f64> {
+        scaled(v, f)
+    }
+
+    /// A flow capacity per `[week][locality]` from a fractional weekly level (cumulative floor).
+    pub fn flow(&self, per_week: impl Fn(Date) -> Vec<f64>) -> Vec<u32> {
+        flow(&self.dates, self.localities, per_week)
+    }
+
+    /// A stock capacity per `[week][locality]` from a fractional level (rounded).
+    pub fn stock(&self, level: impl Fn(Date) -> Vec<f64>) -> Vec<u32> {
+        stock(&self.dates, self.localities, level)
+    }
+
+    /// Whether a service with rollout `r` operates, per week.
+    pub fn active(&self, r: &Rollout) -> Vec<bool> {
+        self.dates.iter().map(|&d| active(r, d)).collect()
+    }
+
+    /// Index of the week starting on `d` (0 if none).
+    pub fn week_index(&self, d: Date) -> usize {
+        week_index(&self.dates, d)
+    }
+
+    /// The first week whose Sunday is on or after `day` (`u32::MAX` if none).
+    pub fn first_week_on_or_after(&self, day: Date) -> u32 {
+        first_week_on_or_after(&self.dates, day)
     }
 }
 

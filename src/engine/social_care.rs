@@ -53,7 +53,17 @@ pub fn discharges(run: &mut LocalityRun<'_>) {
     let at = run.wk.at;
     run.package_left = sch.package_starts[at];
     run.care_home_left = sch.care_home_places[at];
-    // Reablement episodes ending with no further need free their places first.
+    reablement_endings(run);
+    spot_purchase(run);
+    for k in 0..3 {
+        discharge_queue(run, k);
+    }
+    reablement_outcomes(run);
+}
+
+/// Reablement episodes ending with no further need free their places first; the others wait
+/// for a package or a care home (`blocked`). Sets the reablement places free this week.
+fn reablement_endings(run: &mut LocalityRun<'_>) {
     let completions = std::mem::take(&mut run.svc.life.completions);
     for &i in &completions {
         let i = i as usize;
@@ -71,7 +81,11 @@ pub fn discharges(run: &mut LocalityRun<'_>) {
         .life
         .places(&run.wk)
         .saturating_sub(run.svc.life.caseload + run.blocked.len() as u32);
-    // Beyond the block capacity, the council spot-purchases a share of the remaining queue.
+}
+
+/// Beyond the block capacity, the council spot-purchases a share of the remaining queue for
+/// packages and care homes (hospital discharges and ended reablement episodes).
+fn spot_purchase(run: &mut LocalityRun<'_>) {
     let spot = run.setup.scenario.services.social_care.spot_purchase_share;
     let spot_extra = |waiting: usize, cap: u32| ((waiting as f64 - f64::from(cap)).max(0.0) * spot).floor() as u32;
     run.package_left += spot_extra(
@@ -84,53 +98,60 @@ pub fn discharges(run: &mut LocalityRun<'_>) {
     );
     run.package_total = run.package_left;
     run.care_home_total = run.care_home_left;
-    for k in 0..3 {
-        let mut queue = std::mem::take(&mut run.waiters[k]);
-        queue.sort_unstable_by_key(|&(i, rem)| (Reverse(rem), i));
-        for &(i, rem) in &queue {
-            let i = i as usize;
-            let cell = run.tal.cell(run.pop, i);
-            let placed = match k {
-                0 if run.reablement_free > 0 => {
-                    run.reablement_free -= 1;
-                    discharge(run, i, cell, Metric::DischargesReablement);
-                    let wk = run.wk;
-                    run.svc
-                        .life
-                        .start_episode(&wk, run.streams[i], run.pop, i, &mut run.tal, cell);
-                    true
-                }
-                1 if run.package_left > 0 => {
-                    run.package_left -= 1;
-                    run.pop.care[i] = care::HOME_CARE;
-                    discharge(run, i, cell, Metric::DischargesCarePackage);
-                    run.tal.add(cell, Metric::NewCarePackages, 1);
-                    true
-                }
-                2 if run.care_home_left > 0 => {
-                    run.care_home_left -= 1;
-                    run.pop.care[i] = care::CARE_HOME;
-                    discharge(run, i, cell, Metric::DischargesCareHome);
-                    run.tal.add(cell, Metric::CareHomeAdmissions, 1);
-                    true
-                }
-                0 => {
-                    // LIFE is full: the patient is offered a traditional home-care package
-                    // instead and joins that queue next week (discharge to assess does not
-                    // hold people in hospital for a reablement place).
-                    run.pop.need[i] = need::CARE_PACKAGE;
-                    false
-                }
-                _ => false,
-            };
-            if !placed {
-                run.tal.add(cell, Metric::DelayedBedDays, u32::from(rem));
-                run.tal.add(cell, Metric::BedDays, u32::from(rem));
+}
+
+/// Hospital discharges waiting for reablement (`k` 0), a package (1) or a care home (2),
+/// longest-waiting first; an unplaced patient accrues the rest of the week as delayed days.
+fn discharge_queue(run: &mut LocalityRun<'_>, k: usize) {
+    let mut queue = std::mem::take(&mut run.waiters[k]);
+    queue.sort_unstable_by_key(|&(i, rem)| (Reverse(rem), i));
+    for &(i, rem) in &queue {
+        let i = i as usize;
+        let cell = run.tal.cell(run.pop, i);
+        let placed = match k {
+            0 if run.reablement_free > 0 => {
+                run.reablement_free -= 1;
+                discharge(run, i, cell, Metric::DischargesReablement);
+                let wk = run.wk;
+                run.svc
+                    .life
+                    .start_episode(&wk, run.streams[i], run.pop, i, &mut run.tal, cell);
+                true
             }
+            1 if run.package_left > 0 => {
+                run.package_left -= 1;
+                run.pop.care[i] = care::HOME_CARE;
+                discharge(run, i, cell, Metric::DischargesCarePackage);
+                run.tal.add(cell, Metric::NewCarePackages, 1);
+                true
+            }
+            2 if run.care_home_left > 0 => {
+                run.care_home_left -= 1;
+                run.pop.care[i] = care::CARE_HOME;
+                discharge(run, i, cell, Metric::DischargesCareHome);
+                run.tal.add(cell, Metric::CareHomeAdmissions, 1);
+                true
+            }
+            0 => {
+                // LIFE is full: the patient is offered a traditional home-care package
+                // instead and joins that queue next week (discharge to assess does not
+                // hold people in hospital for a reablement place).
+                run.pop.need[i] = need::CARE_PACKAGE;
+                false
+            }
+            _ => false,
+        };
+        if !placed {
+            run.tal.add(cell, Metric::DelayedBedDays, u32::from(rem));
+            run.tal.add(cell, Metric::BedDays, u32::from(rem));
         }
-        run.waiters[k] = queue;
     }
-    // Reablement episodes waiting for a package or a care home.
+    run.waiters[k] = queue;
+}
+
+/// Reablement episodes waiting for a package or a care home are placed with what is left, or
+/// wait another week.
+fn reablement_outcomes(run: &mut LocalityRun<'_>) {
     let blocked = std::mem::take(&mut run.blocked);
     for &i in &blocked {
         let i = i as usize;

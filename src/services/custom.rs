@@ -17,6 +17,7 @@
 
 use super::{Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::engine::schedule::{ramp, CustomCapacity, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
@@ -465,6 +466,26 @@ impl Service for Custom<'_> {
         if self.state.waiting(i) {
             tal.add_at(cell, self.metrics[CustomMetric::Waiting as usize], 1);
         }
+    }
+}
+
+/// A declared service's capacity schedule: its capacity shared by the allocation × the
+/// rollout's ramp and multiplier × scale; caseload places (rounded) for case management and
+/// support episodes, referrals per week (cumulative floor) for a referral activity.
+pub fn capacity(pl: &Planner<'_>, c: &CustomService) -> CustomCapacity {
+    let level = |d: Date| {
+        pl.scaled(
+            pl.split(&c.capacity, c.allocation, c.allocation_from, d),
+            ramp(&c.rollout, d) * pl.scale,
+        )
+    };
+    CustomCapacity {
+        key: c.key.clone(),
+        capacity: match c.kind {
+            CustomKind::ReferralActivity => pl.flow(level),
+            CustomKind::CaseManagement | CustomKind::SupportEpisode => pl.stock(level),
+        },
+        active: pl.active(&c.rollout),
     }
 }
 

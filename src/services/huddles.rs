@@ -9,6 +9,7 @@
 
 use super::{Agent, Episodes, HuddleModifier, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::engine::schedule::{multiplier, Planner};
 use crate::engine::tally::Cell;
 use crate::engine::Setup;
 use crate::population::{care, flag, LocalityPop};
@@ -245,5 +246,78 @@ impl Service for HuddlesService<'_> {
         if self.state.waiting(i) {
             tal.add(cell, Metric::HuddleWaiting, 1);
         }
+    }
+}
+
+/// Huddle capacity by week: when each practice starts, its reviews per week, and the week
+/// from which all adults are eligible.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// Week each practice starts huddles (`u32::MAX` = never).
+    pub practice_start_week: Vec<u32>,
+    /// Reviews per `[week][practice]`.
+    pub reviews: Vec<u16>,
+    /// Week from which adults of any age are eligible.
+    pub all_ages_week: u32,
+}
+
+/// Huddles' capacity schedule: practices join in order within their locality across the
+/// rollout; each practice's reviews per week (× its need weight under `need` allocation, ×
+/// the ICN+ capacity multiplier as ICN+ ramps up in its locality, × the capacity multiplier)
+/// are integerised by the cumulative floor.
+pub fn capacity(pl: &Planner<'_>, s: &crate::scenario::Services, practice_need: &[f64], icn: &[f32]) -> Capacity {
+    let place = pl.place;
+    let nl = pl.localities;
+    let np = place.file.practices.len();
+    let h = &s.huddles;
+    let mut practice_start_week = vec![u32::MAX; np];
+    if h.rollout.enabled {
+        let mut seen = vec![0usize; nl];
+        let per_loc: Vec<usize> = (0..nl)
+            .map(|l| place.practice_locality.iter().filter(|&&x| x as usize == l).count())
+            .collect();
+        let span = f64::from(h.rollout.full_by.days() - h.rollout.start.days());
+        for p in 0..np {
+            let l = place.practice_locality[p] as usize;
+            let frac = if per_loc[l] > 1 {
+                seen[l] as f64 / (per_loc[l] - 1) as f64
+            } else {
+                0.0
+            };
+            seen[l] += 1;
+            let day = h.rollout.start.add_days((frac * span).round() as i32);
+            practice_start_week[p] = pl.first_week_on_or_after(day);
+        }
+    }
+    let mut reviews = vec![0u16; pl.dates.len() * np];
+    let mut carry = vec![0.0f64; np];
+    let icn_multiplier = super::icn_plus::huddle_capacity_multiplier(s);
+    for (w, &d) in pl.dates.iter().enumerate() {
+        for p in 0..np {
+            if practice_start_week[p] as usize > w {
+                continue;
+            }
+            let l = place.practice_locality[p] as usize;
+            let weight = if h.allocation == Allocation::Need && d >= h.allocation_from {
+                practice_need[p]
+            } else {
+                1.0
+            };
+            let icn_mult = 1.0 + (icn_multiplier - 1.0) * f64::from(icn[w * nl + l]);
+            let c = h.reviews_per_practice_per_week * weight * icn_mult * multiplier(&h.rollout, d) * pl.scale;
+            let before = carry[p].floor();
+            carry[p] += c;
+            reviews[w * np + p] = (carry[p].floor() - before).min(f64::from(u16::MAX)) as u16;
+        }
+    }
+    let all_ages_week = if h.rollout.enabled {
+        pl.first_week_on_or_after(h.all_ages_from)
+    } else {
+        u32::MAX
+    };
+    Capacity {
+        practice_start_week,
+        reviews,
+        all_ages_week,
     }
 }

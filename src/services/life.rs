@@ -11,6 +11,7 @@
 
 use super::{until, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::engine::schedule::{ramp, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{need, LocalityPop, NEVER};
@@ -224,5 +225,32 @@ impl Service for LifeService<'_> {
         if self.until[i] != NEVER {
             tal.add(cell, Metric::ReablementCaseload, 1);
         }
+    }
+}
+
+/// LIFE capacity by week and locality.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// A&E liaison assessments per `[week][locality]`.
+    pub liaison: Vec<u32>,
+    /// Reablement places per `[week][locality]`.
+    pub reablement_slots: Vec<u32>,
+    /// Whether LIFE operates (the discharge-to-assess route exists), per week.
+    pub active: Vec<bool>,
+}
+
+/// LIFE's capacity schedule: liaison assessments (a flow) and reablement places (a stock),
+/// each shared by the allocation, × the rollout's ramp and multiplier, × scale.
+pub fn capacity(pl: &Planner<'_>, life: &Life) -> Capacity {
+    let share = |q: &PerLocality, d: Date| {
+        pl.scaled(
+            pl.split(q, life.allocation, life.allocation_from, d),
+            ramp(&life.rollout, d) * pl.scale,
+        )
+    };
+    Capacity {
+        liaison: pl.flow(|d| share(&life.liaison_assessments_per_week, d)),
+        reablement_slots: pl.stock(|d| share(&life.reablement_caseload, d)),
+        active: pl.active(&life.rollout),
     }
 }

@@ -6,6 +6,7 @@
 
 use super::{Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::engine::schedule::{ramp, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::LocalityPop;
@@ -125,5 +126,28 @@ impl Service for PharmacistsService<'_> {
         if self.state.waiting(i) {
             tal.add(cell, Metric::PharmacistWaiting, 1);
         }
+    }
+}
+
+/// Pharmacist capacity by week and locality.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// Medication reviews per `[week][locality]`.
+    pub reviews: Vec<u32>,
+    /// Whether huddles refer for reviews, per week.
+    pub active: Vec<bool>,
+}
+
+/// Pharmacists' capacity schedule: reviews per week shared by the allocation × the rollout's
+/// ramp and multiplier × scale (a flow).
+pub fn capacity(pl: &Planner<'_>, ph: &Pharmacists) -> Capacity {
+    Capacity {
+        reviews: pl.flow(|d| {
+            pl.scaled(
+                pl.split(&ph.reviews_per_week, ph.allocation, ph.allocation_from, d),
+                ramp(&ph.rollout, d) * pl.scale,
+            )
+        }),
+        active: pl.active(&ph.rollout),
     }
 }

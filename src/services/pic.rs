@@ -7,6 +7,7 @@
 
 use super::{serve, Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::engine::schedule::{ramp, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
@@ -175,5 +176,28 @@ impl Service for PicService<'_> {
         if self.state.waiting(i) {
             tal.add(cell, Metric::PicWaiting, 1);
         }
+    }
+}
+
+/// PIC capacity by week and locality.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// Caseload places per `[week][locality]`.
+    pub slots: Vec<u32>,
+    /// Whether PICs take referrals, per week.
+    pub active: Vec<bool>,
+}
+
+/// PICs' capacity schedule: workers shared by the allocation × clients per worker × the
+/// rollout's ramp and multiplier × scale, rounded (a caseload).
+pub fn capacity(pl: &Planner<'_>, pic: &Pic) -> Capacity {
+    Capacity {
+        slots: pl.stock(|d| {
+            pl.scaled(
+                pl.split(&pic.workers, pic.allocation, pic.allocation_from, d),
+                pic.caseload_per_worker * ramp(&pic.rollout, d) * pl.scale,
+            )
+        }),
+        active: pl.active(&pic.rollout),
     }
 }

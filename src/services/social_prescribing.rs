@@ -7,6 +7,8 @@
 
 use super::{Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
+use crate::calendar::WEEKS_PER_YEAR;
+use crate::engine::schedule::{self, ramp, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop};
@@ -157,4 +159,43 @@ impl Service for SocialPrescribingService<'_> {
             tal.add(cell, Metric::SocialPrescribingWaiting, 1);
         }
     }
+}
+
+/// Social-prescribing capacity by week and locality.
+#[derive(Debug, Clone)]
+pub struct Capacity {
+    /// Referrals taken on per `[week][locality]`.
+    pub referrals: Vec<u32>,
+    /// Whether GPs and huddles refer, per `[week][locality]`.
+    pub active: Vec<bool>,
+}
+
+/// Social prescribing's capacity schedule: link workers shared by the allocation × the
+/// rollout's ramp and multiplier, plus ICN+'s extra link workers as ICN+ ramps up in a
+/// locality, × referrals per worker a week × scale (a flow). It operates where its rollout
+/// has started or ICN+ adds link workers.
+pub fn capacity(pl: &Planner<'_>, s: &crate::scenario::Services, icn: &[f32]) -> Capacity {
+    let sp = &s.social_prescribing;
+    let nl = pl.localities;
+    let per_worker_week = sp.referrals_per_worker_per_year / WEEKS_PER_YEAR;
+    let extra = s.icn_plus.extra_link_workers_per_locality;
+    let referrals = pl.flow(|d| {
+        let w = pl.week_index(d);
+        let mut v = pl.scaled(
+            pl.split(&sp.link_workers, sp.allocation, sp.allocation_from, d),
+            ramp(&sp.rollout, d),
+        );
+        for (l, x) in v.iter_mut().enumerate() {
+            *x += extra * f64::from(icn[w * nl + l]);
+            *x *= per_worker_week * pl.scale;
+        }
+        v
+    });
+    let mut active = vec![false; pl.dates.len() * nl];
+    for (w, &d) in pl.dates.iter().enumerate() {
+        for l in 0..nl {
+            active[w * nl + l] = schedule::active(&sp.rollout, d) || icn[w * nl + l] > 0.0 && extra > 0.0;
+        }
+    }
+    Capacity { referrals, active }
 }
