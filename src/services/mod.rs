@@ -1,11 +1,13 @@
 //! The integrated-care services, one module per service, behind one [`Service`] trait.
 //!
-//! Each service owns, for one locality during a run, its per-agent state (its own columns, so a
-//! new service adds columns rather than bits to a shared field), its waiting list, how it finds
-//! and refers people (eligibility and referrals), its effect on hazards, its allocation step
-//! and its tallies. Its scenario keys and defaults are declared in [`crate::scenario`], its
-//! capacity by week and locality in [`crate::engine::schedule`], its running cost in
-//! [`crate::analysis::economics`].
+//! Each service's file holds its scenario section (every key declared once, with type, range,
+//! default and unit; re-exported from [`crate::scenario`]), its capacity schedule (`capacity`,
+//! assembled by [`crate::engine::schedule::Schedule::new`]) and, for one locality during a
+//! run, its per-agent state (its own columns, so a new service adds columns rather than bits to
+//! a shared field), its waiting list, how it finds and refers people (eligibility and
+//! referrals), its effect on hazards, its allocation step and its tallies. Its outputs, activity
+//! cost and running cost are listed by the run's catalogue ([`crate::results::catalog`]) and
+//! priced in [`crate::analysis::costs`] and [`crate::analysis::economics`].
 //!
 //! [`Services`] is the registry: one value per built-in service in a fixed order, then the
 //! services a planner declared in the scenario file ([`custom::Custom`]). That order is the
