@@ -10,7 +10,7 @@ use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::each_service;
 use crate::model::tables::prob;
-use crate::population::{flag, NEVER};
+use crate::population::{flag, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::Purpose;
 use crate::services::{Agent, Service};
@@ -19,12 +19,12 @@ use crate::services::{Agent, Service};
 /// isolation × 30-day readmission risk × service effects); an attendance converts to an
 /// admission proposal by age (× service effects on admission).
 #[inline(always)]
-pub fn crisis(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let setup = run.setup;
     let t = &setup.tables;
     let wk = run.wk;
     let i = ag.i;
-    let pop = &*run.pop;
+    let pop = &*pop;
     let a = usize::from(ag.age);
     let q = usize::from((ag.decile - 1) / 2);
     let mut hz = run.norms.crisis_hazard(
@@ -83,7 +83,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
     }
     if ag.d.uniform(Purpose::Crisis) < p {
         run.tal.add(ag.cell, Metric::AeAttendances, 1);
-        let (pop, tal) = (&*run.pop, &mut run.tal);
+        let (pop, tal) = (&*pop, &mut run.tal);
         each_service!(run.svc, s => s.on_attendance(&wk, pop, ag, tal));
         if ag.d.uniform(Purpose::AeAdmit) < admit_p {
             run.admit.push(i as u32);

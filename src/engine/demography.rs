@@ -5,8 +5,8 @@ use super::hospital::die;
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::model::onset::birthday_onset;
-use crate::population::flag;
 use crate::population::synth::MAX_AGE;
+use crate::population::{flag, LocalityPop};
 use crate::results::Metric;
 use crate::rng::{categorical, Purpose};
 use crate::services::Agent;
@@ -14,10 +14,10 @@ use crate::services::Agent;
 /// Phase 1: birthday (ageing and onset), death, out-migration. Fills the agent's values for
 /// the rest of the week's pass.
 #[inline(always)]
-pub fn ageing_death_migration(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let setup = run.setup;
     let i = ag.i;
-    let pop = &mut *run.pop;
+    let pop = pop;
     if pop.birthday_week[i] == run.woy && pop.age[i] < MAX_AGE {
         let old = pop.age[i];
         pop.age[i] += 1;
@@ -95,7 +95,7 @@ impl Newcomers {
 
 /// Phase 8: births (women 15-44 × birth rate) and in-migrants so the locality follows its
 /// growth path; newcomers' attributes are drawn as at synthesis.
-pub fn inflows(run: &mut LocalityRun<'_>) {
+pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let setup = run.setup;
     let place = &*setup.place;
     let pp = &place.file.population;
@@ -103,7 +103,7 @@ pub fn inflows(run: &mut LocalityRun<'_>) {
     let l = run.wk.l;
     let nc = &run.newcomers;
     let age_w = &place.file.localities[l].persons_single_year.value;
-    let pop = &mut *run.pop;
+    let pop = pop;
     let births = run.key.locality(pop.locality).week(w as u32).poisson(
         Purpose::Births,
         f64::from(run.women_15_44) * setup.tables.births_per_woman,

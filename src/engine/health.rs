@@ -4,18 +4,18 @@
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::model::tables::prob;
-use crate::population::{flag, NEVER};
+use crate::population::{flag, LocalityPop, NEVER};
 use crate::rng::Purpose;
 use crate::services::Agent;
 
 /// Phase 2: frailty progression and isolation; services count their caseloads (clients keep
 /// their place while in hospital).
 #[inline(always)]
-pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let t = &run.setup.tables;
     let w16 = run.wk.w16;
     let i = ag.i;
-    let pop = &mut *run.pop;
+    let pop = pop;
     let fr = ag.frailty;
     let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
     if fr > 0 && fr < 3 {

@@ -15,12 +15,12 @@ use crate::services::{Agent, Service};
 /// join the queue for reablement, a package or a care home. Stops the week's pass for every
 /// inpatient.
 #[inline(always)]
-pub fn progress(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn progress(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     if ag.flags & flag::IN_HOSPITAL == 0 {
         return Next::Continue;
     }
     let (i, cell) = (ag.i, ag.cell);
-    let pop = &mut *run.pop;
+    let pop = pop;
     let mut rem = 7u8;
     if pop.hospital_days[i] > 0 {
         let used = pop.hospital_days[i].min(7);
@@ -37,20 +37,20 @@ pub fn progress(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
             need::REABLEMENT => run.waiters[0].push((i as u32, rem)),
             need::CARE_PACKAGE => run.waiters[1].push((i as u32, rem)),
             need::CARE_HOME => run.waiters[2].push((i as u32, rem)),
-            _ => discharge(run, i, cell, Metric::DischargesHome),
+            _ => discharge(run, pop, i, cell, Metric::DischargesHome),
         }
     }
     Next::Done
 }
 
 /// Phase 7, after diversion: admits everyone proposed for admission who was not diverted.
-pub fn admissions(run: &mut LocalityRun<'_>) {
+pub fn admissions(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let admit = std::mem::take(&mut run.admit);
     for &i in &admit {
         if run.diverted.binary_search(&i).is_ok() {
             continue;
         }
-        if admit_agent(run, i as usize) {
+        if admit_agent(run, pop, i as usize) {
             run.alive -= 1;
         }
     }
@@ -69,44 +69,44 @@ pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell)
 }
 
 /// A discharge alive by `route`; services hear of it ([`Service::on_discharge`]).
-pub fn discharge(run: &mut LocalityRun<'_>, i: usize, cell: Cell, route: Metric) {
-    let pop = &mut *run.pop;
+pub fn discharge(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize, cell: Cell, route: Metric) {
+    let pop = pop;
     pop.flags[i] &= !flag::IN_HOSPITAL;
     pop.hospital_days[i] = 0;
     pop.need[i] = need::ACUTE;
     pop.discharged_week[i] = run.wk.w16;
     run.tal.add(cell, Metric::Discharges, 1);
     run.tal.add(cell, route, 1);
-    discharged(run, i);
+    discharged(run, pop, i);
 }
 
 /// Tells every service of a discharge alive.
-fn discharged(run: &mut LocalityRun<'_>, i: usize) {
+fn discharged(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) {
     let wk = run.wk;
     let d = run.streams[i].week(wk.w as u32);
-    let (pop, tal) = (&*run.pop, &mut run.tal);
+    let (pop, tal) = (&*pop, &mut run.tal);
     each_service!(run.svc, s => s.on_discharge(&wk, pop, i, &d, tal));
 }
 
 /// Admits a resident: stay length, discharge need and in-hospital death are drawn now.
 /// Returns true when the resident died (zero-day stay ending in death).
-fn admit_agent(run: &mut LocalityRun<'_>, i: usize) -> bool {
+fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool {
     let setup = run.setup;
     let t = &setup.tables;
     let wk = run.wk;
     let w16 = wk.w16;
-    let cell = run.tal.cell(run.pop, i);
+    let cell = run.tal.cell(pop, i);
     let d = run.streams[i].week(wk.w as u32);
     let tal = &mut run.tal;
     tal.add(cell, Metric::EmergencyAdmissions, 1);
-    if run.pop.age[i] >= 18 {
+    if pop.age[i] >= 18 {
         tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
     }
-    if run.pop.discharged_week[i] != NEVER && w16.saturating_sub(run.pop.discharged_week[i]) <= 4 {
+    if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
         tal.add(cell, Metric::Readmissions30d, 1);
     }
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
-    let pop = &mut *run.pop;
+    let pop = pop;
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
     let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
@@ -120,7 +120,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, i: usize) -> bool {
         pop.discharged_week[i] = w16;
         tal.add(cell, Metric::Discharges, 1);
         tal.add(cell, Metric::DischargesHome, 1);
-        discharged(run, i);
+        discharged(run, pop, i);
         return false;
     }
     let los_factor = run.svc.los_factor(&wk, i);

@@ -17,8 +17,6 @@ pub struct LocalityRun<'a> {
     pub key: &'a ReplicateKey,
     /// Hazard normalisers of the replicate.
     pub norms: &'a Normalisers,
-    /// The residents.
-    pub pop: &'a mut LocalityPop,
     /// The tallies.
     pub tal: LocalityTally,
     /// Each resident's random stream, hashed once rather than at every draw.
@@ -70,8 +68,10 @@ pub struct LocalityRun<'a> {
 }
 
 impl<'a> LocalityRun<'a> {
-    /// Locality `pop` of a replicate, before its first week.
-    pub fn new(setup: &'a Setup, key: &'a ReplicateKey, norms: &'a Normalisers, pop: &'a mut LocalityPop) -> Self {
+    /// Locality `pop` of a replicate, before its first week. The residents themselves are not
+    /// held here: every phase takes them as a separate `&mut LocalityPop`, so the compiler
+    /// knows their columns alias nothing else and keeps their addresses in registers.
+    pub fn new(setup: &'a Setup, key: &'a ReplicateKey, norms: &'a Normalisers, pop: &LocalityPop) -> Self {
         let cal = &setup.calendar;
         let place = &*setup.place;
         let l = usize::from(pop.locality);
@@ -122,7 +122,6 @@ impl<'a> LocalityRun<'a> {
             cuts: vec![0.0; avoiding],
             admission_cuts: vec![0.0; avoiding],
             logs: vec![0.0; avoiding],
-            pop,
         }
     }
 
@@ -156,11 +155,11 @@ impl<'a> LocalityRun<'a> {
     }
 
     /// The parts of the run a service's allocation step may use.
-    pub fn shared(&mut self) -> (&mut Services<'a>, Shared<'_>) {
+    pub fn shared<'s>(&'s mut self, pop: &'s mut LocalityPop) -> (&'s mut Services<'a>, Shared<'s>) {
         (
             &mut self.svc,
             Shared {
-                pop: self.pop,
+                pop,
                 tal: &mut self.tal,
                 streams: &self.streams,
                 reablement_free: &mut self.reablement_free,

@@ -213,7 +213,7 @@ fn simulate_locality(
 ) -> LocalityTally {
     let mut run = locality::LocalityRun::new(setup, key, norms, pop);
     for w in 0..setup.calendar.weeks {
-        phases::run_week(&mut run, w);
+        phases::run_week(&mut run, pop, w);
     }
     run.tal
 }

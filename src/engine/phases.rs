@@ -9,7 +9,7 @@
 
 use super::locality::LocalityRun;
 use super::{crises, demography, health, hospital, primary_care, social_care, stocks};
-use crate::population::flag;
+use crate::population::{flag, LocalityPop};
 use crate::services::Agent;
 
 /// Whether a resident's pass goes on to the next per-resident phase this week.
@@ -64,10 +64,10 @@ macro_rules! phases {
 
         /// One pass over the residents alive through every per-resident phase, in order;
         /// a phase that returns [`Next::Done`] ends the resident's week.
-        fn per_resident_pass(run: &mut LocalityRun<'_>) {
+        fn per_resident_pass(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
             let w = run.wk.w as u32;
-            for i in 0..run.pop.len() {
-                let flags = run.pop.flags[i];
+            for i in 0..pop.len() {
+                let flags = pop.flags[i];
                 if flags & flag::ALIVE == 0 {
                     continue;
                 }
@@ -84,14 +84,14 @@ macro_rules! phases {
                 };
                 #[allow(clippy::blocks_in_conditions)]
                 'phases: {
-                    $( if $pf(run, &mut ag) == Next::Done { break 'phases; } )+
+                    $( if $pf(run, pop, &mut ag) == Next::Done { break 'phases; } )+
                 }
             }
         }
 
         /// Every locality phase, in order.
-        fn locality_phases(run: &mut LocalityRun<'_>) {
-            $( $lf(run); )+
+        fn locality_phases(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
+            $( $lf(run, pop); )+
         }
     };
 }
@@ -149,25 +149,25 @@ phases! {
 }
 
 /// Phase 7: capacity allocation in its fixed order.
-fn allocation(run: &mut LocalityRun<'_>) {
-    social_care::discharges(run);
+fn allocation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
+    social_care::discharges(run, pop);
     let wk = run.wk;
     let (admit, mut diverted) = (std::mem::take(&mut run.admit), std::mem::take(&mut run.diverted));
     {
-        let (svc, mut shared) = run.shared();
+        let (svc, mut shared) = run.shared(pop);
         crate::each_service!(svc, s => crate::services::Service::divert(s, &wk, &mut shared, &admit, &mut diverted));
     }
     run.admit = admit;
     run.diverted = diverted;
-    hospital::admissions(run);
-    social_care::community_entries(run);
-    let (svc, mut shared) = run.shared();
+    hospital::admissions(run, pop);
+    social_care::community_entries(run, pop);
+    let (svc, mut shared) = run.shared(pop);
     svc.allocate(&wk, &mut shared);
 }
 
 /// Runs one week of a locality: the [`PHASES`] in order.
-pub fn run_week(run: &mut LocalityRun<'_>, w: usize) {
+pub fn run_week(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, w: usize) {
     run.begin_week(w);
-    per_resident_pass(run);
-    locality_phases(run);
+    per_resident_pass(run, pop);
+    locality_phases(run, pop);
 }

@@ -4,6 +4,7 @@
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::each_service;
+use crate::population::LocalityPop;
 use crate::results::Metric;
 use crate::rng::Purpose;
 use crate::services::{Agent, Service};
@@ -11,9 +12,9 @@ use crate::services::{Agent, Service};
 /// Phase 5: every service's case finding and referrals ([`Service::propose`]), then the
 /// resident's GP consultation (lower while social prescribing's effect lasts).
 #[inline(always)]
-pub fn case_finding_and_gp(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn case_finding_and_gp(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let wk = run.wk;
-    let (pop, tal) = (&*run.pop, &mut run.tal);
+    let (pop, tal) = (&*pop, &mut run.tal);
     each_service!(run.svc, s => s.propose(&wk, pop, ag, tal));
     let gp = run.setup.tables.gp[usize::from(ag.age)] * run.svc.gp_factor(&wk, ag.i);
     if ag.d.uniform(Purpose::GpConsultation) < gp {

@@ -18,12 +18,12 @@ use std::cmp::Reverse;
 /// care home may need a care home or (without care) a home-care package; the entries are
 /// proposed now and placed at allocation.
 #[inline(always)]
-pub fn community_needs(run: &mut LocalityRun<'_>, ag: &mut Agent) -> Next {
+pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let i = ag.i;
     let wk = run.wk;
     crate::each_service!(run.svc, s => s.progress_at_home(&wk, i));
     let t = &run.setup.tables;
-    let pop = &*run.pop;
+    let pop = &*pop;
     if ag.age >= 65 && pop.care[i] != care::CARE_HOME {
         let fr = ag.frailty;
         let home = t.community_care_home[fr] * run.svc.care_home_factor(&wk, i);
@@ -48,29 +48,29 @@ fn blocked_needing(pop: &LocalityPop, blocked: &[u32], code: u8) -> usize {
 /// hospital discharges, longest-waiting first, to reablement, packages and care homes
 /// (unplaced patients accrue delayed bed days); then reablement episodes waiting for a
 /// package or a care home.
-pub fn discharges(run: &mut LocalityRun<'_>) {
+pub fn discharges(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let sch = &run.setup.schedule;
     let at = run.wk.at;
     run.package_left = sch.package_starts[at];
     run.care_home_left = sch.care_home_places[at];
-    reablement_endings(run);
-    spot_purchase(run);
+    reablement_endings(run, pop);
+    spot_purchase(run, pop);
     for k in 0..3 {
-        discharge_queue(run, k);
+        discharge_queue(run, pop, k);
     }
-    reablement_outcomes(run);
+    reablement_outcomes(run, pop);
 }
 
 /// Reablement episodes ending with no further need free their places first; the others wait
 /// for a package or a care home (`blocked`). Sets the reablement places free this week.
-fn reablement_endings(run: &mut LocalityRun<'_>) {
+fn reablement_endings(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let completions = std::mem::take(&mut run.svc.life.completions);
     for &i in &completions {
         let i = i as usize;
-        if run.pop.need[i] == need::HOME || run.pop.need[i] == need::ACUTE {
+        if pop.need[i] == need::HOME || pop.need[i] == need::ACUTE {
             run.svc
                 .life
-                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementNoPackage);
+                .end_episode(pop, i, &mut run.tal, Metric::ReablementNoPackage);
         } else {
             run.blocked.push(i as u32);
         }
@@ -85,15 +85,15 @@ fn reablement_endings(run: &mut LocalityRun<'_>) {
 
 /// Beyond the block capacity, the council spot-purchases a share of the remaining queue for
 /// packages and care homes (hospital discharges and ended reablement episodes).
-fn spot_purchase(run: &mut LocalityRun<'_>) {
+fn spot_purchase(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let spot = run.setup.scenario.services.social_care.spot_purchase_share;
     let spot_extra = |waiting: usize, cap: u32| ((waiting as f64 - f64::from(cap)).max(0.0) * spot).floor() as u32;
     run.package_left += spot_extra(
-        run.waiters[1].len() + blocked_needing(run.pop, &run.blocked, need::CARE_PACKAGE),
+        run.waiters[1].len() + blocked_needing(pop, &run.blocked, need::CARE_PACKAGE),
         run.package_left,
     );
     run.care_home_left += spot_extra(
-        run.waiters[2].len() + blocked_needing(run.pop, &run.blocked, need::CARE_HOME),
+        run.waiters[2].len() + blocked_needing(pop, &run.blocked, need::CARE_HOME),
         run.care_home_left,
     );
     run.package_total = run.package_left;
@@ -102,33 +102,33 @@ fn spot_purchase(run: &mut LocalityRun<'_>) {
 
 /// Hospital discharges waiting for reablement (`k` 0), a package (1) or a care home (2),
 /// longest-waiting first; an unplaced patient accrues the rest of the week as delayed days.
-fn discharge_queue(run: &mut LocalityRun<'_>, k: usize) {
+fn discharge_queue(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, k: usize) {
     let mut queue = std::mem::take(&mut run.waiters[k]);
     queue.sort_unstable_by_key(|&(i, rem)| (Reverse(rem), i));
     for &(i, rem) in &queue {
         let i = i as usize;
-        let cell = run.tal.cell(run.pop, i);
+        let cell = run.tal.cell(pop, i);
         let placed = match k {
             0 if run.reablement_free > 0 => {
                 run.reablement_free -= 1;
-                discharge(run, i, cell, Metric::DischargesReablement);
+                discharge(run, pop, i, cell, Metric::DischargesReablement);
                 let wk = run.wk;
                 run.svc
                     .life
-                    .start_episode(&wk, run.streams[i], run.pop, i, &mut run.tal, cell);
+                    .start_episode(&wk, run.streams[i], pop, i, &mut run.tal, cell);
                 true
             }
             1 if run.package_left > 0 => {
                 run.package_left -= 1;
-                run.pop.care[i] = care::HOME_CARE;
-                discharge(run, i, cell, Metric::DischargesCarePackage);
+                pop.care[i] = care::HOME_CARE;
+                discharge(run, pop, i, cell, Metric::DischargesCarePackage);
                 run.tal.add(cell, Metric::NewCarePackages, 1);
                 true
             }
             2 if run.care_home_left > 0 => {
                 run.care_home_left -= 1;
-                run.pop.care[i] = care::CARE_HOME;
-                discharge(run, i, cell, Metric::DischargesCareHome);
+                pop.care[i] = care::CARE_HOME;
+                discharge(run, pop, i, cell, Metric::DischargesCareHome);
                 run.tal.add(cell, Metric::CareHomeAdmissions, 1);
                 true
             }
@@ -136,7 +136,7 @@ fn discharge_queue(run: &mut LocalityRun<'_>, k: usize) {
                 // LIFE is full: the patient is offered a traditional home-care package
                 // instead and joins that queue next week (discharge to assess does not
                 // hold people in hospital for a reablement place).
-                run.pop.need[i] = need::CARE_PACKAGE;
+                pop.need[i] = need::CARE_PACKAGE;
                 false
             }
             _ => false,
@@ -151,25 +151,25 @@ fn discharge_queue(run: &mut LocalityRun<'_>, k: usize) {
 
 /// Reablement episodes waiting for a package or a care home are placed with what is left, or
 /// wait another week.
-fn reablement_outcomes(run: &mut LocalityRun<'_>) {
+fn reablement_outcomes(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let blocked = std::mem::take(&mut run.blocked);
     for &i in &blocked {
         let i = i as usize;
-        let cell = run.tal.cell(run.pop, i);
-        if run.pop.need[i] == need::CARE_PACKAGE && run.package_left > 0 {
+        let cell = run.tal.cell(pop, i);
+        if pop.need[i] == need::CARE_PACKAGE && run.package_left > 0 {
             run.package_left -= 1;
-            run.pop.care[i] = care::HOME_CARE;
+            pop.care[i] = care::HOME_CARE;
             run.tal.add(cell, Metric::NewCarePackages, 1);
             run.svc
                 .life
-                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementToPackage);
-        } else if run.pop.need[i] == need::CARE_HOME && run.care_home_left > 0 {
+                .end_episode(pop, i, &mut run.tal, Metric::ReablementToPackage);
+        } else if pop.need[i] == need::CARE_HOME && run.care_home_left > 0 {
             run.care_home_left -= 1;
-            run.pop.care[i] = care::CARE_HOME;
+            pop.care[i] = care::CARE_HOME;
             run.tal.add(cell, Metric::CareHomeAdmissions, 1);
             run.svc
                 .life
-                .end_episode(run.pop, i, &mut run.tal, Metric::ReablementToCareHome);
+                .end_episode(pop, i, &mut run.tal, Metric::ReablementToCareHome);
         } else {
             run.svc.life.until[i] = run.wk.w16 + 1;
         }
@@ -179,24 +179,24 @@ fn reablement_outcomes(run: &mut LocalityRun<'_>) {
 
 /// Phase 7, after admissions: community entries to care with what capacity is left; the
 /// placements beyond the block contracts are tallied as spot purchases.
-pub fn community_entries(run: &mut LocalityRun<'_>) {
+pub fn community_entries(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     for &i in &run.community_care_home {
         let i = i as usize;
-        if run.care_home_left == 0 || run.pop.flags[i] & flag::IN_HOSPITAL != 0 {
+        if run.care_home_left == 0 || pop.flags[i] & flag::IN_HOSPITAL != 0 {
             continue;
         }
         run.care_home_left -= 1;
-        run.pop.care[i] = care::CARE_HOME;
-        run.tal.add(run.tal.cell(run.pop, i), Metric::CareHomeAdmissions, 1);
+        pop.care[i] = care::CARE_HOME;
+        run.tal.add(run.tal.cell(pop, i), Metric::CareHomeAdmissions, 1);
     }
     for &i in &run.community_package {
         let i = i as usize;
-        if run.package_left == 0 || run.pop.flags[i] & flag::IN_HOSPITAL != 0 || run.pop.care[i] != care::NONE {
+        if run.package_left == 0 || pop.flags[i] & flag::IN_HOSPITAL != 0 || pop.care[i] != care::NONE {
             continue;
         }
         run.package_left -= 1;
-        run.pop.care[i] = care::HOME_CARE;
-        run.tal.add(run.tal.cell(run.pop, i), Metric::NewCarePackages, 1);
+        pop.care[i] = care::HOME_CARE;
+        run.tal.add(run.tal.cell(pop, i), Metric::NewCarePackages, 1);
     }
     let sch = &run.setup.schedule;
     let at = run.wk.at;

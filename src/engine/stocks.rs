@@ -4,16 +4,16 @@
 use super::locality::LocalityRun;
 use crate::each_service_ref;
 use crate::model::tables::utility_index;
-use crate::population::{care, flag, need};
+use crate::population::{care, flag, need, LocalityPop};
 use crate::results::Metric;
 use crate::services::Service;
 
 /// Phase 9: counts every resident alive into the week's and the financial year's stocks
 /// (events were counted when they happened).
-pub fn tallies(run: &mut LocalityRun<'_>) {
+pub fn tallies(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let t = &run.setup.tables;
     let wk = run.wk;
-    let pop = &*run.pop;
+    let pop = &*pop;
     let tal = &mut run.tal;
     for i in 0..pop.len() {
         let f = pop.flags[i];
