@@ -83,7 +83,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
     }
     if ag.d.uniform(Purpose::Crisis) < p {
         run.tal.add(ag.cell, Metric::AeAttendances, 1);
-        let (pop, tal) = (&*pop, &mut run.tal);
+        let tal = &mut run.tal;
         each_service!(run.svc, s => s.on_attendance(&wk, pop, ag, tal));
         if ag.d.uniform(Purpose::AeAdmit) < admit_p {
             run.admit.push(i as u32);

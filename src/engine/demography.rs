@@ -17,7 +17,6 @@ use crate::services::Agent;
 pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let setup = run.setup;
     let i = ag.i;
-    let pop = pop;
     if pop.birthday_week[i] == run.woy && pop.age[i] < MAX_AGE {
         let old = pop.age[i];
         pop.age[i] += 1;
@@ -103,7 +102,6 @@ pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let l = run.wk.l;
     let nc = &run.newcomers;
     let age_w = &place.file.localities[l].persons_single_year.value;
-    let pop = pop;
     let births = run.key.locality(pop.locality).week(w as u32).poisson(
         Purpose::Births,
         f64::from(run.women_15_44) * setup.tables.births_per_woman,

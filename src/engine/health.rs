@@ -15,7 +15,6 @@ pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, a
     let t = &run.setup.tables;
     let w16 = run.wk.w16;
     let i = ag.i;
-    let pop = pop;
     let fr = ag.frailty;
     let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
     if fr > 0 && fr < 3 {

@@ -20,7 +20,6 @@ pub fn progress(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent
         return Next::Continue;
     }
     let (i, cell) = (ag.i, ag.cell);
-    let pop = pop;
     let mut rem = 7u8;
     if pop.hospital_days[i] > 0 {
         let used = pop.hospital_days[i].min(7);
@@ -70,7 +69,6 @@ pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell)
 
 /// A discharge alive by `route`; services hear of it ([`Service::on_discharge`]).
 pub fn discharge(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize, cell: Cell, route: Metric) {
-    let pop = pop;
     pop.flags[i] &= !flag::IN_HOSPITAL;
     pop.hospital_days[i] = 0;
     pop.need[i] = need::ACUTE;
@@ -106,7 +104,6 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
         tal.add(cell, Metric::Readmissions30d, 1);
     }
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
-    let pop = pop;
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
     let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
