@@ -471,13 +471,38 @@ impl Service for Custom<'_> {
 
 /// A declared service's capacity schedule: its capacity shared by the allocation × the
 /// rollout's ramp and multiplier × scale; caseload places (rounded) for case management and
-/// support episodes, referrals per week (cumulative floor) for a referral activity.
+/// support episodes, referrals per week (cumulative floor) for a referral activity. A service
+/// limited to some `localities` has its capacity only there: a borough total is shared among
+/// the localities it serves (in the same proportions), and a locality it does not serve gets
+/// none, so no capacity is staffed (and costed) where no one can be taken on.
 pub fn capacity(pl: &Planner<'_>, c: &CustomService) -> CustomCapacity {
+    let served: Vec<bool> = (0..pl.localities)
+        .map(|l| {
+            c.eligibility.localities.is_empty()
+                || c.eligibility
+                    .localities
+                    .iter()
+                    .any(|k| pl.place.locality_index(k) == Some(l))
+        })
+        .collect();
+    let everywhere = served.iter().all(|&s| s);
     let level = |d: Date| {
-        pl.scaled(
-            pl.split(&c.capacity, c.allocation, c.allocation_from, d),
-            ramp(&c.rollout, d) * pl.scale,
-        )
+        let mut v = pl.split(&c.capacity, c.allocation, c.allocation_from, d);
+        if !everywhere {
+            let before: f64 = v.iter().sum();
+            for (x, &s) in v.iter_mut().zip(&served) {
+                if !s {
+                    *x = 0.0;
+                }
+            }
+            let kept: f64 = v.iter().sum();
+            if matches!(c.capacity, PerLocality::Total(_)) && kept > 0.0 {
+                for x in &mut v {
+                    *x *= before / kept;
+                }
+            }
+        }
+        pl.scaled(v, ramp(&c.rollout, d) * pl.scale)
     };
     CustomCapacity {
         key: c.key.clone(),
@@ -492,6 +517,38 @@ pub fn capacity(pl: &Planner<'_>, c: &CustomService) -> CustomCapacity {
 #[cfg(test)]
 mod tests {
     use super::salt;
+    use crate::engine::schedule::Planner;
+    use crate::place::Place;
+    use crate::results::RunCalendar;
+    use crate::scenario::PerLocality;
+
+    #[test]
+    fn a_service_limited_to_some_localities_has_all_its_capacity_there() {
+        let place = Place::croydon();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/falls-prevention.toml");
+        let mut s = crate::scenario::load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+        let cal = RunCalendar::new(s.start, s.end);
+        let c = &mut s.services.custom[0];
+        c.capacity = PerLocality::Total(600.0);
+        c.eligibility.localities = vec!["thornton_heath".into(), "mayday".into()];
+        let pl = Planner::new(&s, &place, &cal);
+        let cap = super::capacity(&pl, &s.services.custom[0]);
+        let nl = place.n_localities();
+        let last = cal.weeks - 1;
+        let row = &cap.capacity[last * nl..(last + 1) * nl];
+        let served: Vec<usize> = ["thornton_heath", "mayday"]
+            .iter()
+            .map(|k| place.locality_index(k).unwrap())
+            .collect();
+        for (l, &x) in row.iter().enumerate() {
+            if !served.contains(&l) {
+                assert_eq!(x, 0, "locality {l} is not served");
+            }
+        }
+        // The borough total is kept (rounding aside), all of it where the service runs.
+        let total: u32 = row.iter().sum();
+        assert!((599..=601).contains(&total), "{total}");
+    }
 
     #[test]
     fn a_salt_depends_on_the_key_alone() {
