@@ -44,36 +44,23 @@ fn golden_run(dir: &Path, scenarios: &[&str]) -> Vec<(String, PathBuf)> {
     let files: Vec<PathBuf> = scenarios.iter().map(|f| small_file(dir, f, SCALE)).collect();
     let run = dir.join("run");
     let cmp = dir.join("cmp");
-    let mut args: Vec<&str> = vec!["run"];
-    args.extend(files.iter().map(|p| p.to_str().unwrap()));
-    args.extend([
-        "--seed",
-        SEED,
-        "--replicates",
-        "2",
-        "--threads",
-        "2",
-        "--no-plots",
-        "--quiet",
-        "--out",
-        run.to_str().unwrap(),
-    ]);
-    run_ok(&args);
-    let mut args: Vec<&str> = vec!["compare"];
-    args.extend(files.iter().map(|p| p.to_str().unwrap()));
-    args.extend([
-        "--seed",
-        SEED,
-        "--replicates",
-        "2",
-        "--threads",
-        "2",
-        "--no-plots",
-        "--quiet",
-        "--out",
-        cmp.to_str().unwrap(),
-    ]);
-    run_ok(&args);
+    for (command, out) in [("run", &run), ("compare", &cmp)] {
+        let mut args: Vec<&str> = vec![command];
+        args.extend(files.iter().map(|p| p.to_str().unwrap()));
+        args.extend([
+            "--seed",
+            SEED,
+            "--replicates",
+            "2",
+            "--threads",
+            "2",
+            "--no-plots",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        run_ok(&args);
+    }
     let mut out: Vec<(String, PathBuf)> = ["weekly.csv", "annual.csv", "summary.csv", "series.csv"]
         .iter()
         .map(|f| ((*f).to_string(), run.join(f)))
