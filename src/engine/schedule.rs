@@ -168,6 +168,19 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// A per-locality quantity on `date` under a service's rollout: shared as [`Planner::split`]
+    /// does, × the rollout's ramp and multiplier × scale.
+    pub fn rolled_out(
+        &self,
+        q: &PerLocality,
+        alloc: Allocation,
+        from: Date,
+        rollout: &Rollout,
+        date: Date,
+    ) -> Vec<f64> {
+        scaled(self.split(q, alloc, from, date), ramp(rollout, date) * self.scale)
+    }
+
     /// `v` times `f`.
     pub fn scaled(&self, v: Vec<f64>, f: f64) -> Vec<f64> {
         scaled(v, f)

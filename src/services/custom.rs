@@ -236,8 +236,6 @@ pub struct Custom<'a> {
     salt: u32,
     /// Support episodes and the waiting flag per resident.
     state: Episodes,
-    /// Clients supported this week (counted before allocation).
-    caseload: u32,
 }
 
 impl<'a> Custom<'a> {
@@ -258,7 +256,6 @@ impl<'a> Custom<'a> {
             start_week: setup.calendar.week_of(c.rollout.start),
             salt: salt(&c.key),
             state: Episodes::with_capacity(capacity),
-            caseload: 0,
         }
     }
 
@@ -352,15 +349,12 @@ impl Service for Custom<'_> {
     }
 
     fn begin_week(&mut self, _wk: &Week<'_>) {
-        self.caseload = 0;
-        self.state.list.clear();
+        self.state.begin_week();
     }
 
     #[inline]
     fn count_caseload(&mut self, wk: &Week<'_>, i: usize) {
-        if self.state.on(i, wk.w16) {
-            self.caseload += 1;
-        }
+        self.state.count_caseload(i, wk.w16);
     }
 
     #[inline]
@@ -442,11 +436,11 @@ impl Service for Custom<'_> {
                         i,
                     )
                 });
-                slots.saturating_sub(self.caseload)
+                slots.saturating_sub(self.state.caseload)
             }
             CustomKind::SupportEpisode => {
                 self.state.list.sort_unstable();
-                slots.saturating_sub(self.caseload)
+                slots.saturating_sub(self.state.caseload)
             }
             CustomKind::ReferralActivity => {
                 self.state.list.sort_unstable();

@@ -11,7 +11,7 @@
 
 use super::{until, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::{ramp, Planner};
+use crate::engine::schedule::Planner;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{need, LocalityPop, NEVER};
@@ -242,12 +242,7 @@ pub struct Capacity {
 /// LIFE's capacity schedule: liaison assessments (a flow) and reablement places (a stock),
 /// each shared by the allocation, × the rollout's ramp and multiplier, × scale.
 pub fn capacity(pl: &Planner<'_>, life: &Life) -> Capacity {
-    let share = |q: &PerLocality, d: Date| {
-        pl.scaled(
-            pl.split(q, life.allocation, life.allocation_from, d),
-            ramp(&life.rollout, d) * pl.scale,
-        )
-    };
+    let share = |q: &PerLocality, d: Date| pl.rolled_out(q, life.allocation, life.allocation_from, &life.rollout, d);
     Capacity {
         liaison: pl.flow(|d| share(&life.liaison_assessments_per_week, d)),
         reablement_slots: pl.stock(|d| share(&life.reablement_caseload, d)),

@@ -232,6 +232,9 @@ pub struct Episodes {
     slot: Vec<u16>,
     /// This week's waiting list (serial order as proposed).
     pub list: Vec<u32>,
+    /// Clients whose episode runs this week (counted in phase 2, in hospital too), for
+    /// services whose capacity is a caseload.
+    pub caseload: u32,
 }
 
 impl Episodes {
@@ -245,6 +248,21 @@ impl Episodes {
         Episodes {
             slot: Vec::with_capacity(capacity),
             list: Vec::new(),
+            caseload: 0,
+        }
+    }
+
+    /// Start of a week: an empty waiting list and caseload count.
+    pub fn begin_week(&mut self) {
+        self.list.clear();
+        self.caseload = 0;
+    }
+
+    /// Counts agent `i` in the caseload if its episode runs in week `w`.
+    #[inline]
+    pub fn count_caseload(&mut self, i: usize, w: u16) {
+        if self.on(i, w) {
+            self.caseload += 1;
         }
     }
 
@@ -602,5 +620,38 @@ impl<'a> Services<'a> {
         for c in custom.iter_mut() {
             c.allocate(wk, run);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Service, Services};
+    use crate::engine::Setup;
+    use crate::place::Place;
+    use crate::scenario::load_scenario;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    /// The engine attributes crises avoided by index into the registry's crisis-avoiding
+    /// services, and the outputs read them by the catalogue's order: the two orders must agree,
+    /// and so must the services with a running cost.
+    #[test]
+    fn the_registry_order_is_the_catalogues_order() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/falls-prevention.toml");
+        let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+        let setup = Setup::new(&scenario, &Arc::new(Place::croydon())).expect("set-up");
+        let services = Services::new(&setup, 0, 0);
+        let mut avoiding = Vec::new();
+        crate::each_service_ref!(services, s => {
+            if s.avoids_crises() {
+                avoiding.push(s.key().to_string());
+            }
+        });
+        let keys = |list: &[crate::results::catalog::Service]| list.iter().map(|s| s.key.clone()).collect::<Vec<_>>();
+        assert_eq!(avoiding, keys(setup.catalog.avoiding_services()));
+        assert_eq!(avoiding.len(), services.avoiding());
+        let registry: Vec<String> = services.keys().into_iter().filter(|k| k != "icn_plus").collect();
+        assert_eq!(registry, keys(setup.catalog.running_services()));
+        assert!(registry.contains(&"falls_prevention".to_string()));
     }
 }

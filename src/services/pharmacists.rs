@@ -6,7 +6,7 @@
 
 use super::{Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::{ramp, Planner};
+use crate::engine::schedule::Planner;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::LocalityPop;
@@ -79,7 +79,7 @@ impl Service for PharmacistsService<'_> {
     }
 
     fn begin_week(&mut self, _wk: &Week<'_>) {
-        self.state.list.clear();
+        self.state.begin_week();
     }
 
     #[inline]
@@ -142,12 +142,7 @@ pub struct Capacity {
 /// ramp and multiplier × scale (a flow).
 pub fn capacity(pl: &Planner<'_>, ph: &Pharmacists) -> Capacity {
     Capacity {
-        reviews: pl.flow(|d| {
-            pl.scaled(
-                pl.split(&ph.reviews_per_week, ph.allocation, ph.allocation_from, d),
-                ramp(&ph.rollout, d) * pl.scale,
-            )
-        }),
+        reviews: pl.flow(|d| pl.rolled_out(&ph.reviews_per_week, ph.allocation, ph.allocation_from, &ph.rollout, d)),
         active: pl.active(&ph.rollout),
     }
 }

@@ -57,8 +57,6 @@ pub struct PicService<'a> {
     state: Episodes,
     /// Last week of the post-support protection against entry to a care package.
     protect_until: Vec<u16>,
-    /// Clients supported this week (counted before allocation).
-    caseload: u32,
 }
 
 impl<'a> PicService<'a> {
@@ -69,7 +67,6 @@ impl<'a> PicService<'a> {
             p: &setup.scenario.services.pic,
             state: Episodes::with_capacity(capacity),
             protect_until: Vec::with_capacity(capacity),
-            caseload: 0,
         }
     }
 }
@@ -93,15 +90,12 @@ impl Service for PicService<'_> {
     }
 
     fn begin_week(&mut self, _wk: &Week<'_>) {
-        self.caseload = 0;
-        self.state.list.clear();
+        self.state.begin_week();
     }
 
     #[inline]
     fn count_caseload(&mut self, wk: &Week<'_>, i: usize) {
-        if self.state.on(i, wk.w16) {
-            self.caseload += 1;
-        }
+        self.state.count_caseload(i, wk.w16);
     }
 
     #[inline]
@@ -147,7 +141,7 @@ impl Service for PicService<'_> {
             .list
             .sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), i));
         let w = wk.w;
-        let capacity = self.setup.schedule.pic_slots[wk.at].saturating_sub(self.caseload);
+        let capacity = self.setup.schedule.pic_slots[wk.at].saturating_sub(self.state.caseload);
         let PicService {
             p,
             state,

@@ -86,7 +86,7 @@ impl Service for SocialPrescribingService<'_> {
     }
 
     fn begin_week(&mut self, _wk: &Week<'_>) {
-        self.state.list.clear();
+        self.state.begin_week();
     }
 
     /// GP referral of isolated residents and those with a mental-health condition.
