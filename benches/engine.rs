@@ -1,8 +1,10 @@
 //! Engine benchmarks (criterion).
 //!
 //! * `replicate/croydon_baseline`: one replicate of the shipped baseline (2016-04 to 2027-03,
-//!   387k residents at scale 1) on one thread; throughput in agent-weeks (residents alive ×
-//!   weeks simulated), so criterion reports agent-weeks per second.
+//!   387k residents at scale 1) on one thread with the event-driven engine; throughput in
+//!   agent-weeks (residents alive × weeks simulated), so criterion reports agent-weeks per
+//!   second. `replicate/croydon_baseline_weekly_engine`: the same with the weekly reference
+//!   engine, for the ratio.
 //! * `synthesis/croydon`: building the synthetic population.
 //! * `peer/workload`: the peer benchmark model (`../shared/bench/peer_workload_spec.py`,
 //!   390k agents × 520 weeks at scale 1) on placesim's keyed RNG and struct of arrays
@@ -23,7 +25,7 @@
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use placesim::engine::{run_replicate, Setup};
+use placesim::engine::{run_replicate, run_replicate_with, Engine, Setup};
 use placesim::place::Place;
 use placesim::population::synthesize;
 use placesim::results::Metric;
@@ -102,6 +104,10 @@ fn replicate(c: &mut Criterion) {
         .throughput(Throughput::Elements(agent_weeks));
     group.bench_function("croydon_baseline", |b| {
         b.iter(|| pool.install(|| run_replicate(&setup, 1, 0)))
+    });
+    // The weekly reference engine (every process of every resident every week), for the ratio.
+    group.bench_function("croydon_baseline_weekly_engine", |b| {
+        b.iter(|| pool.install(|| run_replicate_with(&setup, 1, 0, Engine::Weekly)))
     });
     group.finish();
 }

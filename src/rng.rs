@@ -74,6 +74,9 @@ pub enum Purpose {
     // scenario-declared services
     /// A scenario-declared service's referral draw (`uniform_at` with the service's salt).
     CustomReferral = 43,
+    /// Which of a resident's processes are candidates in a candidate week (`uniform_at` with
+    /// the process index; see `engine::events`).
+    Candidate = 44,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -181,6 +184,17 @@ impl WeekDraws {
     /// A Poisson-distributed count with mean `lambda` for `purpose`.
     pub fn poisson(&self, purpose: Purpose, lambda: f64) -> u32 {
         poisson_from(self.sequence(purpose), lambda)
+    }
+
+    /// A Poisson-distributed count with mean `lambda` for the `index`-th use of `purpose`.
+    pub fn poisson_at(&self, purpose: Purpose, index: u32, lambda: f64) -> u32 {
+        poisson_from(
+            SequenceRng {
+                h: mix(self.bits_at(purpose, index) ^ K_SEQ),
+                counter: 0,
+            },
+            lambda,
+        )
     }
 
     /// A sequential generator for `purpose` in this week.
@@ -341,6 +355,7 @@ mod tests {
         assert_eq!(Purpose::GpConsultation as u8, 41);
         assert_eq!(Purpose::WaitTime as u8, 42);
         assert_eq!(Purpose::CustomReferral as u8, 43);
+        assert_eq!(Purpose::Candidate as u8, 44);
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct Prepared<'a> {
     /// The services of every scenario of the request, shared by every set-up.
     catalog: Arc<Catalog>,
     setups: Vec<(Arc<Place>, engine::Setup)>,
+    /// The engine that runs the weeks (event-driven unless chosen otherwise).
+    engine: engine::Engine,
 }
 
 /// Loads the places (scenarios naming the same place share one copy) and builds every
@@ -146,6 +148,7 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
         request,
         catalog,
         setups,
+        engine: engine::Engine::Events,
     })
 }
 
@@ -363,6 +366,13 @@ impl Prepared<'_> {
         }
     }
 
+    /// Runs the weeks with `engine` instead of the event-driven default (calibration uses the
+    /// weekly reference engine, see `calibration::fit::evaluate_at`).
+    pub fn with_engine(mut self, engine: engine::Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
     /// Runs every replicate of every scenario and returns the tallies. Refuses more than
     /// [`MAX_REPLICATES`] (check [`Prepared::estimate`] first for the reason in full).
     pub fn run(self, observer: &dyn Observer) -> Result<Results, Error> {
@@ -387,7 +397,7 @@ impl Prepared<'_> {
             jobs.par_iter()
                 .map(|&(s, r)| {
                     let (_, setup) = &prepared[s];
-                    let tally = engine::run_replicate(setup, request.seed, r);
+                    let tally = engine::run_replicate_with(setup, request.seed, r, self.engine);
                     observer.replicate_done(&request.scenarios[s].name, r);
                     tally
                 })

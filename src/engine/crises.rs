@@ -6,6 +6,7 @@
 //! expected admissions avoided follow from the admission probability; a service that changes
 //! the admission probability itself has that change attributed to it too.
 
+use super::events::process;
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::each_service;
@@ -20,6 +21,9 @@ use crate::services::{Agent, Service};
 /// admission proposal by age (× service effects on admission).
 #[inline(always)]
 pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
+    if !ag.busy(1 << process::CRISIS) {
+        return Next::Continue;
+    }
     let setup = run.setup;
     let t = &setup.tables;
     let wk = run.wk;
@@ -38,12 +42,13 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         hz *= t.readmission_hr;
     }
     let (cuts, admission_cuts) = (&mut run.cuts[..], &mut run.admission_cuts[..]);
-    let (mut k, mut any_cut, mut any_admission_cut) = (0, false, false);
+    let (mut k, mut any_cut, mut any_admission_cut, mut raised) = (0, false, false, false);
     each_service!(run.svc, s => if s.avoids_crises() {
         let (c, m) = (s.crisis_cut(&wk, pop, ag), s.admission_cut(&wk, i));
         cuts[k] = c;
         admission_cuts[k] = m;
         any_cut |= c != 0.0;
+        raised |= c < 0.0;
         any_admission_cut |= m != 0.0;
         k += 1;
     });
@@ -81,7 +86,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
             }
         }
     }
-    if ag.d.uniform(Purpose::Crisis) < p {
+    if ag.occurs_raised(process::CRISIS, p, raised, || ag.d.uniform(Purpose::Crisis)) {
         run.tal.add(ag.cell, Metric::AeAttendances, 1);
         let tal = &mut run.tal;
         each_service!(run.svc, s => s.on_attendance(&wk, pop, ag, tal));

@@ -1,6 +1,7 @@
 //! Demography: ageing at birthdays (with condition and frailty onset), death, out-migration,
 //! and the week's inflows (births and in-migrants, so each locality follows its growth path).
 
+use super::events::{self, process};
 use super::hospital::die;
 use super::locality::LocalityRun;
 use super::phases::Next;
@@ -27,12 +28,16 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     ag.cell = run.tal.cell(pop, i);
     ag.conditions = pop.conditions[i].count_ones() as usize;
     ag.frailty = usize::from(pop.frailty[i]);
+    if run.engine == events::Engine::Events {
+        events::wake(run, pop, ag);
+    }
     let a = usize::from(ag.age);
-    if ag.d.uniform(Purpose::Death)
-        < run
-            .norms
-            .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions)
-    {
+    let death = run
+        .norms
+        .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions);
+    if ag.occurs(process::DEATH, death, || ag.d.uniform(Purpose::Death)) {
+        // No GP consultation in the week of dying, as under the weekly engine.
+        run.sleep.gp.reduce(run.sleep.gp_key(i), &setup.tables, 0.0);
         die(pop, i, &mut run.tal, ag.cell);
         run.alive -= 1;
         return Next::Done;
@@ -40,8 +45,11 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     if ag.flags & flag::IN_HOSPITAL == 0
         && pop.care[i] != crate::population::care::CARE_HOME
         && !run.svc.keeps_resident(i)
-        && ag.d.uniform(Purpose::OutMigration) < setup.tables.out_migration
+        && ag.occurs(process::OUT_MIGRATION, setup.tables.out_migration, || {
+            ag.d.uniform(Purpose::OutMigration)
+        })
     {
+        run.sleep.gp.reduce(run.sleep.gp_key(i), &setup.tables, 0.0);
         pop.flags[i] = 0;
         run.tal.add(ag.cell, Metric::OutMigrants, 1);
         run.alive -= 1;
@@ -102,10 +110,13 @@ pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let l = run.wk.l;
     let nc = &run.newcomers;
     let age_w = &place.file.localities[l].persons_single_year.value;
-    let births = run.key.locality(pop.locality).week(w as u32).poisson(
-        Purpose::Births,
-        f64::from(run.women_15_44) * setup.tables.births_per_woman,
-    );
+    run.first_newcomer = pop.len();
+    let women = f64::from(run.women_15_44 + run.sleep.stocks.women_15_44);
+    let births = run
+        .key
+        .locality(pop.locality)
+        .week(w as u32)
+        .poisson(Purpose::Births, women * setup.tables.births_per_woman);
     for _ in 0..births {
         let serial = pop.len() as u32;
         run.streams.push(run.key.agent(pop.locality, serial));
@@ -136,4 +147,5 @@ pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         run.alive += 1;
     }
     run.svc.fit(pop.len());
+    run.sleep.fit(pop.len());
 }

@@ -1,6 +1,7 @@
 //! Health dynamics of residents: frailty progression (faster for 12 weeks after an
 //! admission) and social isolation starting and resolving.
 
+use super::events::process;
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::model::tables::prob;
@@ -12,6 +13,9 @@ use crate::services::Agent;
 /// their place while in hospital).
 #[inline(always)]
 pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
+    if !ag.busy(1 << process::FRAILTY | 1 << process::ISOLATION) {
+        return Next::Continue;
+    }
     let t = &run.setup.tables;
     let w16 = run.wk.w16;
     let i = ag.i;
@@ -19,16 +23,21 @@ pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, a
     let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
     if fr > 0 && fr < 3 {
         let hr = if recent { t.frailty_post_admission } else { 1.0 };
-        if ag.d.uniform(Purpose::FrailtyProgression) < prob(t.frailty_progress[fr - 1] * hr) {
+        let p = prob(t.frailty_progress[fr - 1] * hr);
+        if ag.occurs(process::FRAILTY, p, || ag.d.uniform(Purpose::FrailtyProgression)) {
             pop.frailty[i] += 1;
         }
     }
     let a = usize::from(ag.age);
     if ag.flags & flag::ISOLATED == 0 {
-        if ag.d.uniform(Purpose::IsolationOnset) < prob(t.isolation_onset[a]) {
+        if ag.occurs(process::ISOLATION, prob(t.isolation_onset[a]), || {
+            ag.d.uniform(Purpose::IsolationOnset)
+        }) {
             pop.flags[i] |= flag::ISOLATED;
         }
-    } else if ag.d.uniform(Purpose::IsolationResolve) < prob(t.isolation_resolve) {
+    } else if ag.occurs(process::ISOLATION, prob(t.isolation_resolve), || {
+        ag.d.uniform(Purpose::IsolationResolve)
+    }) {
         pop.flags[i] &= !flag::ISOLATED;
     }
     let wk = run.wk;

@@ -1,6 +1,7 @@
 //! The state of one locality during a run, shared by the phases: the residents, their random
 //! streams, the tallies, the service registry and each floor's lists.
 
+use super::events::{process, Engine, Sleep};
 use super::tally::LocalityTally;
 use super::Setup;
 use crate::model::tables::Normalisers;
@@ -65,13 +66,37 @@ pub struct LocalityRun<'a> {
     pub admission_cuts: Vec<f64>,
     /// Scratch: log-hazard shares of `cuts`.
     pub logs: Vec<f64>,
+    /// Which engine runs the weeks.
+    pub engine: Engine,
+    /// This week's visits in serial order ([`BOOKED`] marks a resident woken from the
+    /// calendar).
+    pub visit: Vec<u32>,
+    /// Residents to visit every week from the next week on (serial order).
+    pub hot: Vec<u32>,
+    /// The sleeping residents: calendar, clocks, stocks.
+    pub sleep: Sleep,
+    /// Scratch: whether each of this week's visits has its stocks in the sleepers' count.
+    pub in_sleepers: Vec<bool>,
+    /// First serial of this week's newcomers.
+    pub first_newcomer: usize,
+    /// Scratch: a resident's process bounds.
+    pub q: Vec<f64>,
 }
+
+/// Marks a visit woken from the calendar in [`LocalityRun::visit`].
+pub const BOOKED: u32 = 1 << 31;
 
 impl<'a> LocalityRun<'a> {
     /// Locality `pop` of a replicate, before its first week. The residents themselves are not
     /// held here: every phase takes them as a separate `&mut LocalityPop`, so the compiler
     /// knows their columns alias nothing else and keeps their addresses in registers.
-    pub fn new(setup: &'a Setup, key: &'a ReplicateKey, norms: &'a Normalisers, pop: &LocalityPop) -> Self {
+    pub fn new(
+        setup: &'a Setup,
+        key: &'a ReplicateKey,
+        norms: &'a Normalisers,
+        pop: &LocalityPop,
+        engine: Engine,
+    ) -> Self {
         let cal = &setup.calendar;
         let place = &*setup.place;
         let l = usize::from(pop.locality);
@@ -89,7 +114,12 @@ impl<'a> LocalityRun<'a> {
         let mut streams: Vec<Stream> = Vec::with_capacity(capacity);
         streams.extend((0..pop.len()).map(|i| key.agent(pop.locality, i as u32)));
         let alive = pop.alive_count() as i64;
-        LocalityRun {
+        let n_processes = process::service(svc.len());
+        // Everyone is visited in the first week, and then booked.
+        let hot: Vec<u32> = (0..pop.len() as u32)
+            .filter(|&i| pop.flags[i as usize] & crate::population::flag::ALIVE != 0)
+            .collect();
+        let mut run = LocalityRun {
             setup,
             key,
             norms,
@@ -122,13 +152,21 @@ impl<'a> LocalityRun<'a> {
             cuts: vec![0.0; avoiding],
             admission_cuts: vec![0.0; avoiding],
             logs: vec![0.0; avoiding],
-        }
+            engine,
+            visit: Vec::with_capacity(capacity),
+            hot,
+            sleep: Sleep::new(cal.weeks, capacity),
+            in_sleepers: Vec::new(),
+            first_newcomer: 0,
+            q: vec![0.0; n_processes],
+        };
+        run.sleep.start(&run.tal, &setup.tables, pop);
+        run
     }
 
     /// Starts week `w`: points the tallies at it and clears the week's lists.
     pub fn begin_week(&mut self, w: usize) {
         let cal = &self.setup.calendar;
-        let date = cal.week_start(w);
         self.tal.begin(w, usize::from(cal.fy_of_week[w]));
         self.wk = Week {
             setup: self.setup,
@@ -137,7 +175,7 @@ impl<'a> LocalityRun<'a> {
             at: self.setup.schedule.at(w, self.wk.l),
             l: self.wk.l,
         };
-        self.woy = week_of_year(date);
+        self.woy = self.setup.week_of_year[w];
         self.svc.begin_week(&self.wk);
         for b in [
             &mut self.admit,
@@ -152,6 +190,14 @@ impl<'a> LocalityRun<'a> {
             b.clear();
         }
         self.women_15_44 = 0;
+    }
+
+    /// Whether resident `i` must be visited every week from week `w` on: in hospital, waiting
+    /// for a discharge outcome, or held by a service.
+    pub fn must_visit(&self, pop: &LocalityPop, i: usize, w: u16) -> bool {
+        pop.flags[i] & crate::population::flag::IN_HOSPITAL != 0
+            || pop.need[i] != crate::population::need::ACUTE
+            || self.svc.holds(i, w)
     }
 
     /// The parts of the run a service's allocation step may use.
@@ -169,7 +215,7 @@ impl<'a> LocalityRun<'a> {
 }
 
 /// Week of the year (0..=51) of a date: days since 1 January / 7.
-fn week_of_year(date: crate::calendar::Date) -> u8 {
+pub(crate) fn week_of_year(date: crate::calendar::Date) -> u8 {
     let (y, _, _) = date.ymd();
     let jan1 = crate::calendar::Date::from_ymd(y, 1, 1).map_or(0, |d| d.days());
     ((date.days() - jan1) / 7).clamp(0, 51) as u8

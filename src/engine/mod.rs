@@ -9,6 +9,7 @@
 
 mod crises;
 mod demography;
+pub mod events;
 mod health;
 pub(crate) mod hospital;
 pub(crate) mod locality;
@@ -19,6 +20,7 @@ pub(crate) mod social_care;
 mod stocks;
 pub mod tally;
 
+pub use events::Engine;
 pub use phases::{Phase, PHASES};
 
 use crate::error::Error;
@@ -52,6 +54,12 @@ pub struct Setup {
     pub(crate) extra_capacity: f64,
     /// Condition and frailty onset probabilities at birthdays.
     pub(crate) birthday: BirthdayOnset,
+    /// Week of the year (0..=51) of each week's start: residents whose birthday week it is
+    /// have their birthday that week.
+    pub(crate) week_of_year: Vec<u8>,
+    /// `[week × 52 + week of year]`: the first week on or after `week` with that week of the
+    /// year (`usize::MAX` when none before the end).
+    next_week_of_year: Vec<usize>,
 }
 
 impl Setup {
@@ -96,6 +104,15 @@ impl Setup {
         let years = calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
         let p = &place.file.population;
         let extra_capacity = years * (p.out_migration_rate.value + growth.max(0.0) + 0.02) + 0.05;
+        let week_of_year: Vec<u8> = (0..calendar.weeks)
+            .map(|w| locality::week_of_year(calendar.week_start(w)))
+            .collect();
+        let mut next_week_of_year = vec![usize::MAX; (calendar.weeks + 1) * 52];
+        for w in (0..calendar.weeks).rev() {
+            let (now, later) = next_week_of_year.split_at_mut((w + 1) * 52);
+            now[w * 52..].copy_from_slice(&later[..52]);
+            now[w * 52 + usize::from(week_of_year[w])] = w;
+        }
         Ok(Setup {
             scenario: scenario.clone(),
             place: Arc::clone(place),
@@ -107,7 +124,17 @@ impl Setup {
             synth_scale,
             extra_capacity,
             birthday: BirthdayOnset::new(place),
+            week_of_year,
+            next_week_of_year,
         })
+    }
+
+    /// The first week on or after `week` that is week `woy` of its year.
+    pub(crate) fn next_birthday_week(&self, week: usize, woy: u8) -> usize {
+        self.next_week_of_year
+            .get(week * 52 + usize::from(woy))
+            .copied()
+            .unwrap_or(usize::MAX)
     }
 
     /// Metrics tallied: the built-in metrics, then four per scenario-declared service.
@@ -121,6 +148,16 @@ impl Setup {
     /// Bytes of per-agent state the services keep while a locality runs.
     pub fn service_bytes_per_agent(&self) -> usize {
         crate::services::Services::new(self, 0, 0).bytes_per_agent()
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The place.
+    pub fn place(&self) -> &Place {
+        &self.place
     }
 
     /// The calendar.
@@ -167,6 +204,12 @@ fn practice_need(place: &Place) -> Vec<f64> {
 
 /// Runs one replicate of a scenario and returns its tallies.
 pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
+    run_replicate_with(setup, seed, replicate, Engine::Events)
+}
+
+/// [`run_replicate`] with the engine chosen ([`Engine::Weekly`] is the reference the tests
+/// compare the event-driven engine with).
+pub fn run_replicate_with(setup: &Setup, seed: u64, replicate: u32, engine: Engine) -> Tally {
     let key = ReplicateKey::new(seed, replicate);
     let pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
@@ -174,7 +217,7 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
     let blocks: Vec<LocalityTally> = pop
         .localities
         .into_par_iter()
-        .map(|mut block| simulate_locality(setup, &key, &norms, &mut block))
+        .map(|mut block| simulate_locality(setup, &key, &norms, &mut block, engine))
         .collect();
     // The locality tallies are laid out for the scenario's own services; the run's catalogue
     // may hold other scenarios' too.
@@ -199,7 +242,7 @@ pub fn run_replicate_with_population(
     let own = Catalog::of_scenarios([&setup.scenario]);
     let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
     for (l, block) in pop.localities.iter_mut().enumerate() {
-        simulate_locality(setup, &key, &norms, block).copy_into(&mut tally, l);
+        simulate_locality(setup, &key, &norms, block, Engine::Events).copy_into(&mut tally, l);
     }
     (tally.relaid(&own, &setup.catalog), pop)
 }
@@ -210,10 +253,42 @@ fn simulate_locality(
     key: &ReplicateKey,
     norms: &crate::model::tables::Normalisers,
     pop: &mut crate::population::LocalityPop,
+    engine: Engine,
 ) -> LocalityTally {
-    let mut run = locality::LocalityRun::new(setup, key, norms, pop);
+    let mut run = locality::LocalityRun::new(setup, key, norms, pop, engine);
     for w in 0..setup.calendar.weeks {
         phases::run_week(&mut run, pop, w);
     }
     run.tal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The event-driven engine keeps the sleepers' stocks and the GP count up to date rather
+    /// than recounting them: after every week of a run with every service, they equal a recount,
+    /// everyone held is on the weekly list and every sleeper is booked for a later week.
+    #[test]
+    fn the_sleepers_stocks_and_gp_count_equal_a_recount_every_week() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/combined.toml");
+        let mut scenario = crate::scenario::load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
+        scenario.scale = 0.02;
+        scenario.end = crate::calendar::Date::parse("2020-03-31").unwrap();
+        let setup = Setup::new(&scenario, &Arc::new(Place::croydon())).unwrap();
+        let key = ReplicateKey::new(5, 0);
+        let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
+        let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
+        let block = &mut pop.localities[3];
+        let mut run = locality::LocalityRun::new(&setup, &key, &norms, block, Engine::Events);
+        let mut asleep = 0;
+        for w in 0..setup.calendar.weeks {
+            phases::run_week(&mut run, block, w);
+            if let Err(e) = events::check(&run, block) {
+                panic!("week {w}: {e}");
+            }
+            asleep = asleep.max(run.sleep.stocks.residents);
+        }
+        assert!(asleep > 1000, "most residents sleep: {asleep}");
+    }
 }

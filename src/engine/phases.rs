@@ -7,7 +7,7 @@
 //! *i + 1* — and a per-resident phase may end the resident's pass for the week ([`Next::Done`]:
 //! died, moved away, in hospital).
 
-use super::locality::LocalityRun;
+use super::locality::{LocalityRun, BOOKED};
 use super::{crises, demography, health, hospital, primary_care, social_care, stocks};
 use crate::population::{flag, LocalityPop};
 use crate::services::Agent;
@@ -66,14 +66,17 @@ macro_rules! phases {
         /// a phase that returns [`Next::Done`] ends the resident's week.
         fn per_resident_pass(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
             let w = run.wk.w as u32;
-            for i in 0..pop.len() {
+            let visit = std::mem::take(&mut run.visit);
+            for &v in &visit {
+                let i = (v & !BOOKED) as usize;
                 let flags = pop.flags[i];
                 if flags & flag::ALIVE == 0 {
                     continue;
                 }
                 let mut ag = Agent {
                     i,
-                    d: run.streams[i].week(w),
+                    // Computed, not loaded: the stream is a hash of (replicate, locality, serial).
+                    d: run.key.agent(pop.locality, i as u32).week(w),
                     male: flags & flag::MALE != 0,
                     age: 0,
                     decile: 0,
@@ -81,12 +84,16 @@ macro_rules! phases {
                     frailty: 0,
                     flags,
                     cell: super::tally::Cell::OVERHEAD,
+                    booked: v & BOOKED != 0,
+                    cand: Agent::EVERY_WEEK,
+                    q: [1.0; super::events::process::ENGINE],
                 };
                 #[allow(clippy::blocks_in_conditions)]
                 'phases: {
                     $( if $pf(run, pop, &mut ag) == Next::Done { break 'phases; } )+
                 }
             }
+            run.visit = visit;
         }
 
         /// Every locality phase, in order.
@@ -168,6 +175,7 @@ fn allocation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
 /// Runs one week of a locality: the [`PHASES`] in order.
 pub fn run_week(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, w: usize) {
     run.begin_week(w);
+    super::events::gather(run, pop, w);
     per_resident_pass(run, pop);
     locality_phases(run, pop);
 }

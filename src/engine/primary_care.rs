@@ -1,6 +1,7 @@
 //! Primary care: case finding and referrals by the services (huddle flags, GP referrals,
 //! waiting lists), and GP consultations.
 
+use super::events::process;
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::each_service;
@@ -15,8 +16,17 @@ use crate::services::{Agent, Service};
 pub fn case_finding_and_gp(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let wk = run.wk;
     let (pop, tal) = (&*pop, &mut run.tal);
-    each_service!(run.svc, s => s.propose(&wk, pop, ag, tal));
-    let gp = run.setup.tables.gp[usize::from(ag.age)] * run.svc.gp_factor(&wk, ag.i);
+    if ag.busy(!0 << process::ENGINE) {
+        each_service!(run.svc, s => s.propose(&wk, pop, ag, tal));
+    }
+    let factor = run.svc.gp_factor(&wk, ag.i);
+    if run.engine == super::events::Engine::Events {
+        // Everyone at home is in the locality's GP count; services take their part off.
+        let key = run.sleep.gp_key(ag.i);
+        run.sleep.gp.reduce(key, &run.setup.tables, factor);
+        return Next::Continue;
+    }
+    let gp = run.setup.tables.gp[usize::from(ag.age)] * factor;
     if ag.d.uniform(Purpose::GpConsultation) < gp {
         run.tal.add(ag.cell, Metric::GpConsultations, 1);
     }

@@ -3,6 +3,7 @@
 //! for those placements. Block contracts give the weekly capacity; beyond it the council
 //! spot-purchases a share of the remaining queue.
 
+use super::events::process;
 use super::hospital::discharge;
 use super::locality::LocalityRun;
 use super::phases::Next;
@@ -19,6 +20,9 @@ use std::cmp::Reverse;
 /// proposed now and placed at allocation.
 #[inline(always)]
 pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
+    if !ag.busy(1 << process::CARE_HOME | 1 << process::PACKAGE) {
+        return Next::Continue;
+    }
     let i = ag.i;
     let wk = run.wk;
     crate::each_service!(run.svc, s => s.progress_at_home(&wk, i));
@@ -26,12 +30,18 @@ pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mu
     let pop = &*pop;
     if ag.age >= 65 && pop.care[i] != care::CARE_HOME {
         let fr = ag.frailty;
-        let home = t.community_care_home[fr] * run.svc.care_home_factor(&wk, i);
-        if ag.d.uniform(Purpose::CommunityCareHome) < prob(home) {
+        let factor = run.svc.care_home_factor(&wk, i);
+        let home = prob(t.community_care_home[fr] * factor);
+        if ag.occurs_raised(process::CARE_HOME, home, factor > 1.0, || {
+            ag.d.uniform(Purpose::CommunityCareHome)
+        }) {
             run.community_care_home.push(i as u32);
         } else if pop.care[i] == care::NONE {
             let protect = run.svc.home_care_factor(&wk, i);
-            if ag.d.uniform(Purpose::CommunityCarePackage) < prob(t.community_package[fr] * protect) {
+            let p = prob(t.community_package[fr] * protect);
+            if ag.occurs_raised(process::PACKAGE, p, protect > 1.0, || {
+                ag.d.uniform(Purpose::CommunityCarePackage)
+            }) {
                 run.community_package.push(i as u32);
             }
         }

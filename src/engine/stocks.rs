@@ -1,7 +1,7 @@
 //! End-of-week stocks: population, life-years and QALYs, care status, service caseloads and
 //! waiting lists, inpatients waiting for discharge.
 
-use super::locality::LocalityRun;
+use super::locality::{LocalityRun, BOOKED};
 use crate::each_service_ref;
 use crate::model::tables::utility_index;
 use crate::population::{care, flag, need, LocalityPop};
@@ -11,14 +11,44 @@ use crate::services::Service;
 /// Phase 9: counts every resident alive into the week's and the financial year's stocks
 /// (events were counted when they happened).
 pub fn tallies(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
+    let pop = &*pop;
+    let visit = std::mem::take(&mut run.visit);
+    let mut in_sleepers = std::mem::take(&mut run.in_sleepers);
+    in_sleepers.clear();
+    for (k, &v) in visit.iter().enumerate() {
+        let i = (v & !BOOKED) as usize;
+        let kept = v & BOOKED != 0 && {
+            let before = run.sleep.signature_before(k);
+            super::events::settle(run, pop, i, before)
+        };
+        if !kept {
+            count(run, pop, i);
+        }
+        in_sleepers.push(kept);
+    }
+    for i in run.first_newcomer..pop.len() {
+        count(run, pop, i);
+    }
+    let d = run.key.locality(pop.locality).week(run.wk.w as u32);
+    run.sleep.stocks.tally(&mut run.tal);
+    if run.engine == super::events::Engine::Events {
+        run.sleep.gp.tally(&mut run.tal, &d);
+    }
+    super::events::schedule_all(run, pop, &visit, &in_sleepers);
+    run.visit = visit;
+    run.in_sleepers = in_sleepers;
+}
+
+/// Counts resident `i` (if alive) into the week's stocks.
+#[inline]
+fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
     let t = &run.setup.tables;
     let wk = run.wk;
-    let pop = &*pop;
     let tal = &mut run.tal;
-    for i in 0..pop.len() {
+    {
         let f = pop.flags[i];
         if f & flag::ALIVE == 0 {
-            continue;
+            return;
         }
         let cell = tal.cell(pop, i);
         tal.add(cell, Metric::Population, 1);

@@ -46,6 +46,16 @@ pub struct Cell {
 const NO_DECILE: usize = usize::MAX;
 
 impl Cell {
+    /// Breakdown cell `breakdown` (below the overhead cell) and local decile `decile`.
+    pub fn new(breakdown: usize, decile: usize) -> Cell {
+        Cell { breakdown, decile }
+    }
+
+    /// The breakdown cell (national IMD quintile × age band × sex, or the overhead cell).
+    pub fn breakdown(&self) -> usize {
+        self.breakdown
+    }
+
     /// Activity that belongs to no resident.
     pub const OVERHEAD: Cell = Cell {
         breakdown: OVERHEAD_CELL,
@@ -99,6 +109,26 @@ impl LocalityTally {
         }
     }
 
+    /// Where agent `i`'s events would be tallied at age `age` and sex `male`.
+    #[inline]
+    pub fn cell_as(&self, pop: &LocalityPop, i: usize, age: u8, male: bool) -> Cell {
+        Cell {
+            breakdown: breakdown_cell(
+                usize::from((pop.imd_decile[i] - 1) / 2),
+                age_band(age),
+                usize::from(male),
+            ),
+            decile: usize::from(self.deciles[usize::from(pop.lsoa[i])]),
+        }
+    }
+
+    /// [`LocalityTally::life_index`] at age `age` and sex `male`.
+    #[inline]
+    pub fn life_index_as(&self, pop: &LocalityPop, i: usize, age: u8, male: bool) -> usize {
+        let decile = usize::from(self.deciles[usize::from(pop.lsoa[i])]);
+        (decile * 2 + usize::from(male)) * LIFE_AGE_GROUPS + life_age_group(age)
+    }
+
     /// Adds QALYs lived this week by a resident of local decile `decile`.
     #[inline]
     pub fn qaly(&mut self, decile: usize, q: f64) {
@@ -116,10 +146,22 @@ impl LocalityTally {
     /// Counts a death (`slot` 0) or a person-week (`slot` 1) in the life-expectancy tally.
     #[inline(always)]
     pub fn life(&mut self, pop: &LocalityPop, i: usize, slot: usize) {
+        let at = self.life_at + self.life_index(pop, i) * 2 + slot;
+        self.life[at] += 1;
+    }
+
+    /// Resident `i`'s cell of the life-expectancy tally (local decile × sex × age group).
+    #[inline(always)]
+    pub fn life_index(&self, pop: &LocalityPop, i: usize) -> usize {
         let decile = usize::from(self.deciles[usize::from(pop.lsoa[i])]);
         let sex = usize::from(pop.flags[i] & flag::MALE != 0);
-        let at = self.life_at + ((decile * 2 + sex) * LIFE_AGE_GROUPS + life_age_group(pop.age[i])) * 2 + slot;
-        self.life[at] += 1;
+        (decile * 2 + sex) * LIFE_AGE_GROUPS + life_age_group(pop.age[i])
+    }
+
+    /// Adds `n` person-weeks to life-expectancy cell `index` ([`LocalityTally::life_index`]).
+    #[inline]
+    pub fn add_life_weeks(&mut self, index: usize, n: u32) {
+        self.life[self.life_at + index * 2 + 1] += n;
     }
 
     /// Adds `n` to metric `m` in cell `cell` this week.

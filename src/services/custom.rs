@@ -209,6 +209,12 @@ impl CustomService {
     }
 }
 
+/// A referral draw with probability `p` from `d` (a declared service's draw, indexed by its
+/// salt).
+fn draw(d: &WeekDraws, p: f64, salt: u32) -> bool {
+    d.uniform_at(Purpose::CustomReferral, salt) < p
+}
+
 /// A salt for a key's draws: FNV-1a of the key, so it depends on the key alone.
 pub fn salt(key: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
@@ -231,6 +237,8 @@ pub struct Custom<'a> {
     metrics: [usize; 4],
     /// Whether it serves this locality.
     serves_locality: bool,
+    /// Whether it takes referrals here in any week of the run.
+    ever_active: bool,
     /// Week its rollout starts (for the effect ramp).
     start_week: usize,
     salt: u32,
@@ -253,6 +261,7 @@ impl<'a> Custom<'a> {
             j,
             metrics: CustomMetric::ALL.map(|m| custom_metric_index(j, m)),
             serves_locality,
+            ever_active: serves_locality && setup.schedule.custom[j].active.iter().any(|&a| a),
             start_week: setup.calendar.week_of(c.rollout.start),
             salt: salt(&c.key),
             state: Episodes::with_capacity(capacity),
@@ -279,23 +288,23 @@ impl<'a> Custom<'a> {
             && recent
     }
 
-    /// One referral opportunity of resident `i` by route `route`: referred with the
-    /// referral probability when active, eligible, not supported and not already waiting.
-    /// Returns whether the resident was referred.
+    /// One referral opportunity of resident `i` by route `route`: referred when active,
+    /// eligible, not supported, not already waiting, and `chance` (the referral probability's
+    /// draw) says so. Returns whether the resident was referred.
     fn refer(
         &mut self,
         wk: &Week<'_>,
         pop: &LocalityPop,
         i: usize,
-        d: &WeekDraws,
         route: Route,
         tal: &mut LocalityTally,
+        chance: impl FnOnce(f64, u32) -> bool,
     ) -> bool {
         if self.c.route != route
             || !self.active(wk)
             || !self.state.open(i, wk.w16)
             || !self.eligible(wk, pop, i)
-            || d.uniform_at(Purpose::CustomReferral, self.salt) >= self.c.referral_probability
+            || !chance(self.c.referral_probability, self.salt)
         {
             return false;
         }
@@ -336,6 +345,39 @@ impl Service for Custom<'_> {
         &self.c.key
     }
 
+    #[inline]
+    fn holds(&self, i: usize, w: u16) -> bool {
+        self.state.holds(i, w)
+    }
+
+    /// Residents who meet the eligibility conditions (with a frailty step this week, and any
+    /// discharge ever for a recent-discharge condition) of a GP-route service that runs in
+    /// this locality at some point.
+    fn referral_bound(&self, pop: &LocalityPop, ag: &Agent, _t: &crate::model::tables::Tables) -> f64 {
+        let e = &self.c.eligibility;
+        let i = ag.i;
+        let frailty = if pop.frailty[i] > 0 && pop.frailty[i] < 3 {
+            pop.frailty[i] + 1
+        } else {
+            pop.frailty[i]
+        };
+        let recent = e.recent_discharge_weeks == 0 || pop.discharged_week[i] != NEVER;
+        if self.c.route == Route::Gp
+            && self.ever_active
+            && ag.age >= e.min_age
+            && ag.age <= e.max_age
+            && frailty >= e.min_frailty
+            && pop.conditions[i].count_ones() >= u32::from(e.min_conditions)
+            && pop.imd_decile[i] <= e.max_imd_decile
+            && pop.care[i] != care::CARE_HOME
+            && recent
+        {
+            self.c.referral_probability
+        } else {
+            0.0
+        }
+    }
+
     fn avoids_crises(&self) -> bool {
         true
     }
@@ -370,7 +412,10 @@ impl Service for Custom<'_> {
     /// GP referrals of eligible residents at home; the waiting list.
     #[inline]
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {
-        self.refer(wk, pop, ag.i, &ag.d, Route::Gp, tal);
+        let k = crate::engine::events::process::service(super::BUILT_IN + self.j);
+        self.refer(wk, pop, ag.i, Route::Gp, tal, |p, salt| {
+            ag.referred(k, p, || ag.d.uniform_at(Purpose::CustomReferral, salt))
+        });
         if self.state.waiting(ag.i) {
             self.state.list.push(ag.i as u32);
         }
@@ -388,7 +433,7 @@ impl Service for Custom<'_> {
 
     #[inline]
     fn on_attendance(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {
-        if self.refer(wk, pop, ag.i, &ag.d, Route::AeLiaison, tal) {
+        if self.refer(wk, pop, ag.i, Route::AeLiaison, tal, |p, salt| draw(&ag.d, p, salt)) {
             self.state.list.push(ag.i as u32);
         }
     }
@@ -407,13 +452,13 @@ impl Service for Custom<'_> {
     }
 
     fn on_discharge(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: usize, d: &WeekDraws, tal: &mut LocalityTally) {
-        if self.refer(wk, pop, i, d, Route::Discharge, tal) {
+        if self.refer(wk, pop, i, Route::Discharge, tal, |p, salt| draw(d, p, salt)) {
             self.state.list.push(i as u32);
         }
     }
 
     fn on_huddle_review(&mut self, wk: &Week<'_>, pop: &LocalityPop, i: u32, d: &WeekDraws, tal: &mut LocalityTally) {
-        if self.refer(wk, pop, i as usize, d, Route::Huddle, tal) {
+        if self.refer(wk, pop, i as usize, Route::Huddle, tal, |p, salt| draw(d, p, salt)) {
             self.state.list.push(i);
         }
     }

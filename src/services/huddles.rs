@@ -62,6 +62,9 @@ scenario_section! {
     }
 }
 
+/// Huddles' case-finding process (`engine::events`).
+const PROCESS: usize = crate::engine::events::process::service(0);
+
 /// Huddles in one locality during a run.
 #[derive(Debug)]
 pub struct HuddlesService<'a> {
@@ -163,6 +166,26 @@ impl Service for HuddlesService<'_> {
         "huddles"
     }
 
+    #[inline]
+    fn holds(&self, i: usize, w: u16) -> bool {
+        self.state.holds(i, w)
+    }
+
+    /// Eligible at the lowest minimum age of the run (all adults once all ages are eligible)
+    /// in a practice that runs huddles at some point.
+    fn referral_bound(&self, pop: &LocalityPop, ag: &Agent, _t: &crate::model::tables::Tables) -> f64 {
+        let p = usize::from(pop.practice[ag.i]);
+        if self.setup.schedule.practice_start_week[p] != u32::MAX
+            && pop.care[ag.i] != care::CARE_HOME
+            && ag.age >= 18.min(self.p.min_age)
+            && (ag.conditions >= usize::from(self.p.min_conditions) || ag.frailty >= 2)
+        {
+            self.p.flag_probability
+        } else {
+            0.0
+        }
+    }
+
     fn avoids_crises(&self) -> bool {
         true
     }
@@ -203,7 +226,7 @@ impl Service for HuddlesService<'_> {
             && pop.care[i] != care::CARE_HOME
             && ag.age >= self.min_age
             && (ag.conditions >= usize::from(self.p.min_conditions) || ag.frailty >= 2)
-            && ag.d.uniform(Purpose::HuddleFlag) < self.p.flag_probability
+            && ag.referred(PROCESS, self.p.flag_probability, || ag.d.uniform(Purpose::HuddleFlag))
         {
             self.state.set_waiting(i, true);
         }

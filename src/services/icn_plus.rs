@@ -72,6 +72,10 @@ impl Service for IcnPlusService<'_> {
         "icn_plus"
     }
 
+    fn holds(&self, _i: usize, _w: u16) -> bool {
+        false
+    }
+
     #[inline]
     fn huddle_modifier(&self, wk: &Week<'_>) -> HuddleModifier {
         let p = &self.setup.scenario.services.icn_plus;

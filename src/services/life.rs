@@ -132,6 +132,11 @@ impl Service for LifeService<'_> {
         "life"
     }
 
+    #[inline]
+    fn holds(&self, i: usize, _w: u16) -> bool {
+        self.until[i] != NEVER
+    }
+
     fn fit(&mut self, agents: usize) {
         self.until.resize(agents, NEVER);
     }

@@ -49,6 +49,9 @@ use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
 use crate::rng::{Stream, WeekDraws};
 
+/// Built-in services in the registry; declared service `j` is at position `BUILT_IN + j`.
+pub const BUILT_IN: usize = 6;
+
 /// The week being simulated in one locality, as services see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Week<'a> {
@@ -86,6 +89,84 @@ pub struct Agent {
     pub flags: u8,
     /// Where the resident's events are tallied.
     pub cell: Cell,
+    /// Woken from the calendar (asleep since the last visit) rather than visited every week
+    /// (held by a service, in hospital): a sleeper is held by no service, so a phase whose
+    /// processes are not candidates has nothing to do for them.
+    pub booked: bool,
+    /// Candidate processes this week (bit k = process k of
+    /// [`crate::engine::events::process`]); all bits for a resident visited every week.
+    pub cand: u64,
+    /// The bounds of the engine's own processes at a booked visit (thinning).
+    pub q: [f64; crate::engine::events::process::ENGINE],
+}
+
+impl Agent {
+    /// All processes are candidates (a resident visited every week).
+    pub const EVERY_WEEK: u64 = u64::MAX;
+
+    /// Whether a phase with processes `mask` has anything to do: always for a resident
+    /// visited every week (services' bookkeeping), and for one woken from the calendar only when
+    /// one of the processes is a candidate.
+    #[inline(always)]
+    pub fn busy(&self, mask: u64) -> bool {
+        !self.booked || self.cand & mask != 0
+    }
+
+    /// Resident `i` as the week's pass would see them after phase 1, with draws `d`, visited
+    /// every week.
+    pub fn at(pop: &LocalityPop, i: usize, d: WeekDraws, tal: &LocalityTally) -> Agent {
+        let flags = pop.flags[i];
+        Agent {
+            i,
+            d,
+            male: flags & flag::MALE != 0,
+            age: pop.age[i],
+            decile: pop.imd_decile[i],
+            conditions: pop.conditions[i].count_ones() as usize,
+            frailty: usize::from(pop.frailty[i]),
+            flags,
+            cell: tal.cell(pop, i),
+            booked: false,
+            cand: Self::EVERY_WEEK,
+            q: [1.0; crate::engine::events::process::ENGINE],
+        }
+    }
+
+    /// Whether engine process `k` happens this week, with probability `p` (at most its bound):
+    /// under the weekly engine `u() < p`; under the event-driven engine only a candidate
+    /// process can happen, with `p / q_k` (thinning), from the same draw.
+    #[inline(always)]
+    pub fn occurs(&self, k: usize, p: f64, u: impl FnOnce() -> f64) -> bool {
+        if self.cand == Self::EVERY_WEEK {
+            u() < p
+        } else {
+            self.cand >> k & 1 == 1 && u() * self.q[k] < p
+        }
+    }
+
+    /// [`Agent::occurs`] for a probability a service may have `raised` above the process's
+    /// bound (a harmful effect): then the week's own draw decides, `u() < p`.
+    #[inline(always)]
+    pub fn occurs_raised(&self, k: usize, p: f64, raised: bool, u: impl FnOnce() -> f64) -> bool {
+        if raised {
+            u() < p
+        } else {
+            self.occurs(k, p, u)
+        }
+    }
+
+    /// Whether a service's GP-route referral (process `k`, probability `p` when eligible) happens
+    /// this week for an eligible resident. A service's bound ([`Service::referral_bound`]) is its
+    /// referral probability itself, so at a booked visit a candidate eligible resident is referred
+    /// (thinning by `p / q = 1`).
+    #[inline(always)]
+    pub fn referred(&self, k: usize, p: f64, u: impl FnOnce() -> f64) -> bool {
+        if self.cand == Self::EVERY_WEEK {
+            u() < p
+        } else {
+            self.cand >> k & 1 == 1
+        }
+    }
 }
 
 /// How ICN+ changes huddles in one week and locality.
@@ -128,6 +209,22 @@ pub trait Service {
 
     /// Phase 2: count a client against the caseload (every resident alive, in hospital too).
     fn count_caseload(&mut self, wk: &Week<'_>, i: usize) {}
+
+    /// Whether the service holds resident `i` in week `w`, so that they must be visited every
+    /// week (waiting, supported, or under any effect of the service). Every resident a
+    /// service counts in its stocks, lists, changes the hazards of, or keeps from moving away,
+    /// it holds. The event-driven engine lets everyone else sleep until their next event
+    /// ([`crate::engine::events`]).
+    fn holds(&self, i: usize, w: u16) -> bool;
+
+    /// Phase 5: an upper bound on the weekly chance that the service's GP-route case finding
+    /// refers resident `ag` (at home, held by no service) in any week until their next
+    /// birthday, allowing for a frailty step or isolation starting earlier in the same week:
+    /// the referral probability when the resident could be eligible, else 0. [`Service::propose`]
+    /// must then refer through [`Agent::referred`] with that same probability.
+    fn referral_bound(&self, pop: &LocalityPop, ag: &Agent, t: &crate::model::tables::Tables) -> f64 {
+        0.0
+    }
 
     /// Phase 1: whether the service keeps the resident from moving away this week.
     fn keeps_resident(&self, i: usize) -> bool {
@@ -250,6 +347,12 @@ impl Episodes {
             list: Vec::new(),
             caseload: 0,
         }
+    }
+
+    /// Whether agent `i` is waiting or supported in week `w` (see [`Service::holds`]).
+    #[inline]
+    pub fn holds(&self, i: usize, w: u16) -> bool {
+        self.waiting(i) || self.on(i, w)
     }
 
     /// Start of a week: an empty waiting list and caseload count.
@@ -498,6 +601,16 @@ impl<'a> Services<'a> {
         out
     }
 
+    /// Number of services (built-in and declared).
+    pub fn len(&self) -> usize {
+        BUILT_IN + self.custom.len()
+    }
+
+    /// Never empty: the built-in services are always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
     /// Number of services that lower the crisis hazard.
     pub fn avoiding(&self) -> usize {
         let mut n = 0;
@@ -528,6 +641,14 @@ impl<'a> Services<'a> {
         });
         self.huddles.set_modifier(m);
         each_service!(self, s => s.begin_week(wk));
+    }
+
+    /// Whether any service holds resident `i` in week `w` ([`Service::holds`]).
+    #[inline]
+    pub fn holds(&self, i: usize, w: u16) -> bool {
+        let mut held = false;
+        each_service_ref!(self, s => held |= s.holds(i, w));
+        held
     }
 
     /// Whether any service keeps the resident from moving away this week.

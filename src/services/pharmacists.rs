@@ -66,6 +66,11 @@ impl Service for PharmacistsService<'_> {
         "pharmacists"
     }
 
+    #[inline]
+    fn holds(&self, i: usize, w: u16) -> bool {
+        self.state.holds(i, w)
+    }
+
     fn avoids_crises(&self) -> bool {
         true
     }

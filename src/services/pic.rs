@@ -76,6 +76,11 @@ impl Service for PicService<'_> {
         "pic"
     }
 
+    #[inline]
+    fn holds(&self, i: usize, w: u16) -> bool {
+        self.state.holds(i, w) || super::on(self.protect_until[i], w)
+    }
+
     fn avoids_crises(&self) -> bool {
         true
     }

@@ -48,6 +48,9 @@ scenario_section! {
     }
 }
 
+/// Social prescribing's GP-route referral process (`engine::events`).
+const PROCESS: usize = crate::engine::events::process::service(3);
+
 /// Social prescribing in one locality during a run.
 #[derive(Debug)]
 pub struct SocialPrescribingService<'a> {
@@ -71,6 +74,24 @@ impl<'a> SocialPrescribingService<'a> {
 impl Service for SocialPrescribingService<'_> {
     fn key(&self) -> &str {
         "social_prescribing"
+    }
+
+    #[inline]
+    fn holds(&self, i: usize, w: u16) -> bool {
+        self.state.holds(i, w)
+    }
+
+    /// Isolated residents, those with a mental-health condition, and those who could become
+    /// isolated this week, at the minimum age.
+    fn referral_bound(&self, pop: &LocalityPop, ag: &Agent, t: &crate::model::tables::Tables) -> f64 {
+        let could = ag.flags & flag::ISOLATED != 0
+            || pop.conditions[ag.i] & t.mental_illness_bit != 0
+            || t.isolation_onset[usize::from(ag.age)] > 0.0;
+        if ag.age >= self.p.min_age && could {
+            self.p.gp_referral_probability
+        } else {
+            0.0
+        }
     }
 
     fn avoids_crises(&self) -> bool {
@@ -97,7 +118,9 @@ impl Service for SocialPrescribingService<'_> {
             && self.state.open(i, wk.w16)
             && ag.age >= self.p.min_age
             && (pop.flags[i] & flag::ISOLATED != 0 || pop.conditions[i] & self.setup.tables.mental_illness_bit != 0)
-            && ag.d.uniform(Purpose::SpReferral) < self.p.gp_referral_probability
+            && ag.referred(PROCESS, self.p.gp_referral_probability, || {
+                ag.d.uniform(Purpose::SpReferral)
+            })
         {
             self.state.set_waiting(i, true);
         }
