@@ -60,14 +60,15 @@ pub const MAX_THREADS: usize = 1024;
 pub const MAX_REPLICATES: u32 = 100_000;
 
 /// Agent-weeks simulated per second on one core (docs/performance.md: a full-scale replicate
-/// decade, 1.3e7), used for time estimates.
-pub const AGENT_WEEKS_PER_CORE_SECOND: f64 = 1.3e7;
+/// decade under the event-driven engine, 6.3e7; the weekly reference engine runs 1.3e7), used for
+/// time estimates.
+pub const AGENT_WEEKS_PER_CORE_SECOND: f64 = 6.3e7;
 
 /// Bytes each agent a running replicate has reserved room for takes, besides the services'
 /// columns ([`crate::engine::Setup::service_bytes_per_agent`]): its columns
-/// ([`LocalityPop::BYTES_PER_AGENT`]), its hashed random stream (8) and its share of the scratch
-/// lists and synthesis slots (8).
-const BYTES_PER_AGENT_IN_FLIGHT: f64 = LocalityPop::BYTES_PER_AGENT as f64 + 16.0;
+/// ([`LocalityPop::BYTES_PER_AGENT`]), its hashed random stream (8), its share of the scratch
+/// lists and synthesis slots (8), and the event-driven engine's clocks, booking and GP key (10).
+const BYTES_PER_AGENT_IN_FLIGHT: f64 = LocalityPop::BYTES_PER_AGENT as f64 + 26.0;
 
 /// Memory a run takes whatever its size: the program, the place, tables and schedules, output
 /// buffers and chart drawing (measured peaks: 23 MB for a small run, 45 MB for a small
@@ -479,8 +480,8 @@ mod tests {
             "about 2.0 GB of memory and 1.0 GB is available",
             "about 500.0 MB and 400.0 MB is free at /out",
             "4.00e10 agent-weeks",
-            // 4e10 agent-weeks / (1.3e7 per core-second x 4 cores) = 769 s.
-            "about 12.8 min on 4 threads",
+            // 4e10 agent-weeks / (6.3e7 per core-second x 4 cores) = 159 s.
+            "about 2.6 min on 4 threads",
             "fewer replicates",
         ] {
             assert!(msg.contains(needle), "missing {needle:?} in {msg}");
@@ -497,7 +498,7 @@ mod tests {
         let mut e = estimate(10, 1, 1);
         e.threads = 1024;
         e.cores = 2;
-        assert!((e.seconds() - 4.0e10 / (1.3e7 * 2.0)).abs() < 1e-6);
+        assert!((e.seconds() - 4.0e10 / (AGENT_WEEKS_PER_CORE_SECOND * 2.0)).abs() < 1e-6);
     }
 
     #[test]
