@@ -31,7 +31,9 @@
 //!    chosen (LIFE's discharge to assess); [`Service::on_discharge`] at every discharge alive;
 //!    then [`Service::allocate`], during which huddles call [`Service::on_huddle_review`] of
 //!    every other service;
-//! 6. phase 9: [`Service::count_stocks`].
+//! 6. phase 9: [`Service::count_stocks`]; [`Service::holds`] decides who is visited every week
+//!    and [`Service::referral_bound`] bounds a GP-route referral for everyone else (the
+//!    event-driven engine, [`crate::engine::events`]).
 //!
 //! ICN+ modifies huddles and social prescribing through [`Service::huddle_modifier`] (weekly)
 //! and its operation factor in the schedule.
