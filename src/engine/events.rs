@@ -5,7 +5,7 @@
 //! so every weekly process that can touch them (death, out-migration, frailty progression,
 //! isolation, entry to long-term care, a crisis, a service's GP-route referral: the [`process`]
 //! list) has a weekly probability `p_k` bounded by a fixed `q_k ≥ p_k` computed from their
-//! state ([`bounds`]; it also covers what an earlier process may change in the same week, a
+//! state (`bounds`; it also covers what an earlier process may change in the same week, a
 //! frailty step or isolation before the crisis draw).
 //!
 //! * **Waits and thinning.** From week `s` a clock's next *candidate* week is `s + G`, `G`
@@ -25,7 +25,7 @@
 //! * **Two clocks, kept through visits that change nothing.** The engine's own processes and the
 //!   services' referrals wait on separate clocks ([`CLOCKS`]); a clock is drawn again when its
 //!   candidate week has come, or when a visit changed something its bounds depend on
-//!   ([`signature`]) — never because the resident was visited. So a resident's events depend on
+//!   (`signature`) — never because the resident was visited. So a resident's events depend on
 //!   their state, not on how often they are visited, and a service's referral process (which
 //!   differs between scenarios) never moves their deaths, crises or care: common random numbers
 //!   hold for everyone a service has not touched. Once a service changes a resident's state,
@@ -729,14 +729,14 @@ impl GpMass {
         ((cell.breakdown() * LOCAL_DECILES + cell.decile) as u32) << 8 | u32::from(pop.age[i])
     }
 
-    /// Adds a resident with key `key` ([`NO_GP`]: nobody).
+    /// Adds a resident with key `key` (`NO_GP`: nobody).
     pub fn add(&mut self, key: u32, t: &Tables) {
         if key != NO_GP {
             self.mass[(key >> 8) as usize] += gp_fixed(t, key);
         }
     }
 
-    /// Takes away a resident with key `key` ([`NO_GP`]: nobody).
+    /// Takes away a resident with key `key` (`NO_GP`: nobody).
     pub fn remove(&mut self, key: u32, t: &Tables) {
         if key != NO_GP {
             self.mass[(key >> 8) as usize] -= gp_fixed(t, key);
