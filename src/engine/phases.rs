@@ -127,7 +127,7 @@ phases! {
         ),
         (
             "5 case finding and GP",
-            "Each service's case finding and referrals, in registry order: eligible residents at rising risk are flagged for their practice huddle; GPs refer isolated residents and those with mental illness to social prescribing; scenario-declared services with a GP route refer. Waiting lists persist between weeks. Then GP consultations (fewer while social prescribing's effect lasts).",
+            "Each service's case finding and referrals, in registry order: eligible residents at rising risk are flagged for their practice huddle; GPs refer isolated residents and those with mental illness to social prescribing; scenario-declared services with a GP route refer. Waiting lists persist between weeks. Then GP consultations: social prescribing's clients consult less (under the event-driven engine the week's consultations are counted per cell in phase 9).",
             primary_care::case_finding_and_gp
         ),
         (
@@ -149,7 +149,7 @@ phases! {
         ),
         (
             "9 tallies",
-            "Stocks (population, caseloads, waiting lists, care status) are counted at the end of the week into the weekly and financial-year tallies; events were counted when they happened.",
+            "Stocks (population, caseloads, waiting lists, care status) are counted at the end of the week into the weekly and financial-year tallies (residents visited this week one by one, sleeping residents from running sums); events were counted when they happened. Under the event-driven engine, the week's GP consultations (one Poisson count per cell), then each visited resident's clocks are updated and those no service holds are booked for their next visit.",
             stocks::tallies
         ),
     }
