@@ -17,6 +17,8 @@ fn main() {
     let ms = [
         Metric::Population,
         Metric::Deaths,
+        Metric::Births,
+        Metric::InMigrants,
         Metric::AeAttendances,
         Metric::EmergencyAdmissions,
         Metric::LifeReferrals,

@@ -1,7 +1,7 @@
 //! The event-driven engine against the weekly engine it replaced (kept as the reference,
 //! `Engine::Weekly`): the same model, so the same distribution of outcomes. Over 20
 //! replicates at reduced scale, borough admissions, deaths, LIFE referrals, the huddle
-//! caseload, total cost and the admissions avoided by each shipped option (paired with the
+//! caseload, total cost, births and the admissions avoided by each shipped option (paired with the
 //! baseline, as `compare` does) agree within Monte Carlo error.
 
 mod common;
@@ -18,7 +18,7 @@ const SCALE: f64 = 0.05;
 const END: &str = "2024-03-31";
 
 /// What is compared, per replicate.
-fn outcomes(setup: &Setup, t: &Tally) -> [f64; 5] {
+fn outcomes(setup: &Setup, t: &Tally) -> [f64; 6] {
     let total = |m: Metric| (0..t.financial_years()).map(|fy| t.annual_total(fy, m)).sum::<u64>() as f64;
     let unit = UnitCosts::new(setup.place(), setup.scenario(), setup.catalog());
     let cost: f64 = unit
@@ -31,6 +31,7 @@ fn outcomes(setup: &Setup, t: &Tally) -> [f64; 5] {
         total(Metric::LifeReferrals),
         total(Metric::HuddleCaseload),
         cost,
+        total(Metric::Births),
     ]
 }
 
@@ -71,7 +72,7 @@ fn the_event_driven_engine_agrees_with_the_weekly_engine_within_monte_carlo_erro
         .map(|f| Setup::new(&common::small(f, SCALE, END), &place).unwrap())
         .collect();
     // [engine][scenario][replicate] outcomes
-    let runs: Vec<Vec<Vec<[f64; 5]>>> = [Engine::Weekly, Engine::Events]
+    let runs: Vec<Vec<Vec<[f64; 6]>>> = [Engine::Weekly, Engine::Events]
         .iter()
         .map(|&engine| {
             setups
@@ -91,6 +92,7 @@ fn the_event_driven_engine_agrees_with_the_weekly_engine_within_monte_carlo_erro
         "LIFE referrals",
         "huddle caseload (person-weeks)",
         "total cost (GBP)",
+        "births",
     ];
     for (k, name) in names.iter().enumerate() {
         let pick = |e: usize| runs[e][0].iter().map(|o| o[k]).collect::<Vec<_>>();

@@ -18,6 +18,10 @@ use crate::services::Agent;
 pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     let setup = run.setup;
     let i = ag.i;
+    if ag.booked && !ag.male && (15..=44).contains(&pop.age[i]) {
+        // Still in the sleepers' count of women this week; counted again below if she stays.
+        run.women_booked += 1;
+    }
     if pop.birthday_week[i] == run.woy && pop.age[i] < MAX_AGE {
         let old = pop.age[i];
         pop.age[i] += 1;
@@ -111,7 +115,9 @@ pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let nc = &run.newcomers;
     let age_w = &place.file.localities[l].persons_single_year.value;
     run.first_newcomer = pop.len();
-    let women = f64::from(run.women_15_44 + run.sleep.stocks.women_15_44);
+    // Women visited this week (after their birthday, if still here) and the sleepers, less the
+    // sleepers visited this week (their count as they went to sleep).
+    let women = f64::from(run.women_15_44 + run.sleep.stocks.women_15_44 - run.women_booked);
     let births = run
         .key
         .locality(pop.locality)

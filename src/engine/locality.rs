@@ -36,6 +36,8 @@ pub struct LocalityRun<'a> {
     pub start_population: f64,
     /// Women aged 15-44 this week (for births).
     pub women_15_44: u32,
+    /// Women aged 15-44 (as they went to sleep) among this week's visits from the calendar.
+    pub women_booked: u32,
     /// This week's A&E attendances converted to admission proposals (serial order).
     pub admit: Vec<u32>,
     /// Those of `admit` diverted home by a service (sorted).
@@ -138,6 +140,7 @@ impl<'a> LocalityRun<'a> {
             newcomers: super::demography::Newcomers::new(place, l),
             start_population: alive as f64,
             women_15_44: 0,
+            women_booked: 0,
             admit: Vec::new(),
             diverted: Vec::new(),
             waiters: [Vec::new(), Vec::new(), Vec::new()],
@@ -190,6 +193,7 @@ impl<'a> LocalityRun<'a> {
             b.clear();
         }
         self.women_15_44 = 0;
+        self.women_booked = 0;
     }
 
     /// Whether resident `i` must be visited every week from week `w` on: in hospital, waiting
