@@ -14,24 +14,7 @@ fn main() {
     sc.scale = args.get(2).map_or(0.1, |s| s.parse().unwrap());
     let reps: u32 = args.get(3).map_or(4, |s| s.parse().unwrap());
     let setup = Setup::new(&sc, &Arc::new(Place::croydon())).unwrap();
-    let ms = [
-        Metric::Population,
-        Metric::Deaths,
-        Metric::Births,
-        Metric::InMigrants,
-        Metric::AeAttendances,
-        Metric::EmergencyAdmissions,
-        Metric::LifeReferrals,
-        Metric::HuddleReviews,
-        Metric::HuddleCaseload,
-        Metric::GpConsultations,
-        Metric::NewCarePackages,
-        Metric::CareHomeAdmissions,
-        Metric::HomeCareClients,
-        Metric::DelayedBedDays,
-        Metric::SocialPrescribingReferrals,
-        Metric::PicStarts,
-    ];
+    let ms = Metric::ALL;
     let mut per_engine: Vec<Vec<Vec<f64>>> = Vec::new();
     for engine in [Engine::Weekly, Engine::Events] {
         let mut xs = vec![Vec::new(); ms.len()];
