@@ -620,8 +620,8 @@ impl Contribution {
     }
 }
 
-/// The sleepers' stocks: what every resident asleep this week adds to the end-of-week tallies
-/// and to the week's GP consultations, kept as exact integer sums.
+/// The sleepers' stocks: what every resident asleep this week adds to the end-of-week tallies,
+/// kept as exact integer sums (their GP consultations are in [`GpMass`], with everyone's).
 #[derive(Debug, Clone)]
 pub struct SleeperStocks {
     /// `[breakdown cell × local decile][STOCKS]` counts.
