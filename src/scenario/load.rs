@@ -31,6 +31,11 @@ pub const CROYDON_LOCALITY_KEYS: &[&str] = &[
 /// names output metrics and cost columns.
 pub const MAX_INSTANCE_KEY_CHARS: usize = 40;
 
+/// Most services one scenario may declare: each has a referral process in the event-driven
+/// engine, whose processes are the bits of one `u64` (`engine::events::process::MAX`).
+pub const MAX_DECLARED_SERVICES: usize =
+    crate::engine::events::process::MAX - crate::engine::events::process::ENGINE - crate::services::BUILT_IN;
+
 /// Longest scenario name, in characters: names become folder and file names (at most 255
 /// bytes with placesim's prefixes and suffixes) and chart legends.
 pub const MAX_NAME_CHARS: usize = 64;
@@ -331,8 +336,17 @@ impl Validator {
     fn walk(&mut self, table: &Table, prefix: &str, table_pos: Pos) {
         self.sections.insert(prefix.to_string());
         let instances = schema::holds_instances(prefix);
-        for entry in &table.entries {
+        for (n, entry) in table.entries.iter().enumerate() {
             let path = schema::join(prefix, &entry.key);
+            if instances && n == MAX_DECLARED_SERVICES {
+                self.problem(
+                    entry.key_pos,
+                    &path,
+                    format!(
+                        "at most {MAX_DECLARED_SERVICES} services may be declared in one scenario; this is one more"
+                    ),
+                );
+            }
             if instances && !self.instance_key(prefix, &entry.key, entry.key_pos, &path) {
                 continue;
             }
@@ -1053,6 +1067,24 @@ mod tests {
         assert_eq!(leading_number("35%"), Some((35.0, "%")));
         assert_eq!(leading_number("0.3"), Some((0.3, "")));
         assert_eq!(leading_number("weeks"), None);
+    }
+
+    /// One declared service more than the engine has processes for is bad input, reported at
+    /// its section.
+    #[test]
+    fn too_many_declared_services_are_refused_at_the_first_one_too_many() {
+        let mut text = String::from("[scenario]\nstart = \"2016-04-04\"\nend = \"2017-04-04\"\n");
+        for k in 0..=MAX_DECLARED_SERVICES {
+            text.push_str(&format!("[services.custom.s{k}]\nlabel = \"x\"\n"));
+        }
+        let err = load_scenario_str(&text, Path::new("x.toml")).expect_err("too many");
+        let p = err
+            .0
+            .iter()
+            .find(|p| p.message.contains("services may be declared"))
+            .expect("the limit is reported");
+        assert_eq!(p.field, format!("services.custom.s{MAX_DECLARED_SERVICES}"));
+        assert_eq!(p.line, 4 + 2 * MAX_DECLARED_SERVICES);
     }
 
     #[test]

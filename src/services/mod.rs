@@ -98,7 +98,7 @@ pub struct Agent {
     /// Candidate processes this week (bit k = process k of
     /// [`crate::engine::events::process`]); all bits for a resident visited every week.
     pub cand: u64,
-    /// The bounds of the engine's own processes at a booked visit (thinning).
+    /// The bounds of the engine's own processes in a candidate or boundary week (thinning).
     pub q: [f64; crate::engine::events::process::ENGINE],
 }
 
@@ -220,8 +220,8 @@ pub trait Service {
     fn holds(&self, i: usize, w: u16) -> bool;
 
     /// Phase 5: an upper bound on the weekly chance that the service's GP-route case finding
-    /// refers resident `ag` (at home, held by no service) in any week until their next
-    /// birthday, allowing for a frailty step or isolation starting earlier in the same week:
+    /// refers resident `ag` (at home) in any week until their next boundary (birthday, end of a
+    /// post-discharge window), allowing for a frailty step or isolation earlier in the same week:
     /// the referral probability when the resident could be eligible, else 0. [`Service::propose`]
     /// must then refer through [`Agent::referred`] with that same probability.
     fn referral_bound(&self, pop: &LocalityPop, ag: &Agent, t: &crate::model::tables::Tables) -> f64 {
