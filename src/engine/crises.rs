@@ -7,11 +7,12 @@
 //! the admission probability itself has that change attributed to it too.
 
 use super::events::process;
+use super::hospital::{weeks_since_discharge, READMISSION_WINDOW};
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::each_service;
 use crate::model::tables::prob;
-use crate::population::{flag, LocalityPop, NEVER};
+use crate::population::{flag, LocalityPop};
 use crate::results::Metric;
 use crate::rng::Purpose;
 use crate::services::{Agent, Service};
@@ -38,7 +39,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         ag.conditions,
         pop.flags[i] & flag::ISOLATED != 0,
     );
-    if pop.discharged_week[i] != NEVER && wk.w16.saturating_sub(pop.discharged_week[i]) <= 4 {
+    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
         hz *= t.readmission_hr;
     }
     let (cuts, admission_cuts) = (&mut run.cuts[..], &mut run.admission_cuts[..]);

@@ -54,7 +54,9 @@
 //! resident every week (the engine before this one), kept as the reference the tests compare
 //! the event-driven engine with (`tests/engines.rs`).
 
+use super::hospital::{weeks_since_discharge, FRAILTY_WINDOW, READMISSION_WINDOW};
 use super::locality::{LocalityRun, BOOKED};
+use super::stocks::{resident_stocks, RESIDENT_STOCKS as STOCKS};
 use crate::model::tables::{prob, utility_index, Tables};
 use crate::population::{care, flag, LocalityPop};
 use crate::results::{Metric, BREAKDOWN_CELLS, LOCAL_DECILES};
@@ -165,19 +167,6 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
         q[k] = s.referral_bound(pop, ag, t);
         k += 1;
     });
-}
-
-/// The 30-day readmission risk lasts this many weeks after a discharge (`weeks since ≤ 4`).
-const READMISSION_WINDOW: usize = 4;
-/// Frailty progresses faster for this many weeks after a discharge.
-const FRAILTY_WINDOW: usize = 12;
-
-/// Weeks from resident `i`'s last discharge to week `w` (`usize::MAX` when never).
-fn weeks_since_discharge(pop: &LocalityPop, i: usize, w: usize) -> usize {
-    match pop.discharged_week[i] {
-        crate::population::NEVER => usize::MAX,
-        d => w.saturating_sub(usize::from(d)),
-    }
 }
 
 /// `1 − Π(1 − q_k)`: the chance that any process is a candidate in a week.
@@ -296,10 +285,9 @@ impl Sleep {
         self.gp_key[i]
     }
 
-    /// Before the first week: room for every resident, and everyone alive (at home) in the GP
+    /// Before the first week of the event-driven engine: everyone alive (at home) in the GP
     /// count. Everyone is visited in the first week (a boundary), which books them.
     pub fn start(&mut self, tal: &super::tally::LocalityTally, t: &Tables, pop: &LocalityPop) {
-        self.fit(pop.len());
         for i in 0..pop.len() {
             if pop.flags[i] & flag::ALIVE != 0 && pop.flags[i] & flag::IN_HOSPITAL == 0 {
                 let key = self.gp.key(tal, pop, i);
@@ -523,19 +511,14 @@ fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, vi
         };
         if redraw[0] || redraw[1] {
             let big_q = cached.unwrap_or_else(|| {
-                let ag = Agent::at(
-                    pop,
-                    i,
-                    run.key.agent(pop.locality, i as u32).week(next as u32),
-                    &run.tal,
-                );
+                let ag = Agent::at(pop, i, run.streams[i].week(next as u32), &run.tal);
                 let mut q = std::mem::take(&mut run.q);
                 bounds(run, pop, &ag, next, &mut q);
                 let big_q = clock_chances(&q);
                 run.q = q;
                 big_q
             });
-            let d = run.key.agent(pop.locality, i as u32).week(next as u32);
+            let d = run.streams[i].week(next as u32);
             for c in 0..2 {
                 if redraw[c] {
                     let u = d.uniform_at(Purpose::WaitTime, 2 * c as u32);
@@ -594,16 +577,7 @@ impl Contribution {
         let male = flags & flag::MALE != 0;
         let nc = conditions.count_ones();
         let cell = tal.cell_as(pop, i, age, male);
-        let mut x = [1u32, 0, 0, 0, 0];
-        if age >= 65 {
-            x[1] = 1;
-            x[2] = u32::from(fr >= 2 || (fr == 1 && nc >= 2));
-        }
-        match care_status {
-            care::HOME_CARE => x[3] = 1,
-            care::CARE_HOME => x[4] = 1,
-            _ => {}
-        }
+        let x = resident_stocks(age, fr, nc, care_status);
         let qaly = if pop.moved_in[i] {
             0
         } else {
@@ -635,15 +609,6 @@ pub struct SleeperStocks {
     /// Residents asleep.
     pub residents: u32,
 }
-
-/// The stock metrics a sleeper can hold, in `SleeperStocks::counts` order.
-const STOCKS: [Metric; 5] = [
-    Metric::Population,
-    Metric::Aged65Plus,
-    Metric::Llti65Plus,
-    Metric::HomeCareClients,
-    Metric::CareHomeResidents,
-];
 
 impl SleeperStocks {
     /// Empty, for a locality's tallies.

@@ -2,10 +2,11 @@
 //! admission) and social isolation starting and resolving.
 
 use super::events::process;
+use super::hospital::{weeks_since_discharge, FRAILTY_WINDOW};
 use super::locality::LocalityRun;
 use super::phases::Next;
 use crate::model::tables::prob;
-use crate::population::{flag, LocalityPop, NEVER};
+use crate::population::{flag, LocalityPop};
 use crate::rng::Purpose;
 use crate::services::Agent;
 
@@ -17,10 +18,9 @@ pub fn frailty_and_isolation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, a
         return Next::Continue;
     }
     let t = &run.setup.tables;
-    let w16 = run.wk.w16;
     let i = ag.i;
     let fr = ag.frailty;
-    let recent = pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 12;
+    let recent = weeks_since_discharge(pop, i, run.wk.w) <= FRAILTY_WINDOW;
     if fr > 0 && fr < 3 {
         let hr = if recent { t.frailty_post_admission } else { 1.0 };
         let p = prob(t.frailty_progress[fr - 1] * hr);

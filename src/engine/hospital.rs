@@ -11,6 +11,21 @@ use crate::results::Metric;
 use crate::rng::Purpose;
 use crate::services::{Agent, Service};
 
+/// The 30-day readmission risk (and the readmission count) covers this many weeks after a
+/// discharge.
+pub(crate) const READMISSION_WINDOW: usize = 4;
+/// Frailty progresses faster for this many weeks after a discharge.
+pub(crate) const FRAILTY_WINDOW: usize = 12;
+
+/// Weeks from resident `i`'s last discharge to week `w` (`usize::MAX` when never discharged).
+#[inline]
+pub(crate) fn weeks_since_discharge(pop: &LocalityPop, i: usize, w: usize) -> usize {
+    match pop.discharged_week[i] {
+        NEVER => usize::MAX,
+        d => w.saturating_sub(usize::from(d)),
+    }
+}
+
 /// Phase 3 for inpatients: a week of the acute stay; those fit for discharge go home, die, or
 /// join the queue for reablement, a package or a care home. Stops the week's pass for every
 /// inpatient.
@@ -100,7 +115,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     if pop.age[i] >= 18 {
         tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
     }
-    if pop.discharged_week[i] != NEVER && w16.saturating_sub(pop.discharged_week[i]) <= 4 {
+    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
         tal.add(cell, Metric::Readmissions30d, 1);
     }
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));

@@ -163,7 +163,10 @@ impl<'a> LocalityRun<'a> {
             first_newcomer: 0,
             q: vec![0.0; n_processes],
         };
-        run.sleep.start(&run.tal, &setup.tables, pop);
+        run.sleep.fit(pop.len());
+        if engine == Engine::Events {
+            run.sleep.start(&run.tal, &setup.tables, pop);
+        }
         run
     }
 

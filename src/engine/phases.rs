@@ -75,8 +75,7 @@ macro_rules! phases {
                 }
                 let mut ag = Agent {
                     i,
-                    // Computed, not loaded: the stream is a hash of (replicate, locality, serial).
-                    d: run.key.agent(pop.locality, i as u32).week(w),
+                    d: run.streams[i].week(w),
                     male: flags & flag::MALE != 0,
                     age: 0,
                     decile: 0,

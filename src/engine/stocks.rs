@@ -42,6 +42,30 @@ pub fn tallies(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     run.in_sleepers = in_sleepers;
 }
 
+/// The per-resident stock metrics, in [`resident_stocks`] order.
+pub(crate) const RESIDENT_STOCKS: [Metric; 5] = [
+    Metric::Population,
+    Metric::Aged65Plus,
+    Metric::Llti65Plus,
+    Metric::HomeCareClients,
+    Metric::CareHomeResidents,
+];
+
+/// What a resident alive with this age, frailty, number of conditions and care status counts
+/// in each of [`RESIDENT_STOCKS`] (0 or 1): themselves, aged 65+, limiting long-term illness
+/// at 65+ (moderate or severe frailty, or mild with two or more conditions), home care, care
+/// home. One definition for residents counted one by one and for the sleepers' running sums.
+pub(crate) fn resident_stocks(age: u8, frailty: u8, conditions: u32, care_status: u8) -> [u32; 5] {
+    let older = age >= 65;
+    [
+        1,
+        u32::from(older),
+        u32::from(older && (frailty >= 2 || (frailty == 1 && conditions >= 2))),
+        u32::from(care_status == care::HOME_CARE),
+        u32::from(care_status == care::CARE_HOME),
+    ]
+}
+
 /// Counts resident `i` (if alive) into the week's stocks.
 #[inline]
 fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
@@ -53,7 +77,6 @@ fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
         return;
     }
     let cell = tal.cell(pop, i);
-    tal.add(cell, Metric::Population, 1);
     tal.life(pop, i, 1);
     let age = pop.age[i];
     let nc = pop.conditions[i].count_ones();
@@ -64,16 +87,10 @@ fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
             t.qaly_week[utility_index(f & flag::MALE != 0, age, fr, nc)],
         );
     }
-    if age >= 65 {
-        tal.add(cell, Metric::Aged65Plus, 1);
-        if fr >= 2 || (fr == 1 && nc >= 2) {
-            tal.add(cell, Metric::Llti65Plus, 1);
+    for (&m, n) in RESIDENT_STOCKS.iter().zip(resident_stocks(age, fr, nc, pop.care[i])) {
+        if n > 0 {
+            tal.add(cell, m, n);
         }
-    }
-    match pop.care[i] {
-        care::HOME_CARE => tal.add(cell, Metric::HomeCareClients, 1),
-        care::CARE_HOME => tal.add(cell, Metric::CareHomeResidents, 1),
-        _ => {}
     }
     each_service_ref!(run.svc, s => s.count_stocks(&wk, pop, i, cell, tal));
     if f & flag::IN_HOSPITAL != 0 && pop.hospital_days[i] == 0 {
