@@ -77,6 +77,13 @@ pub enum Purpose {
     /// Which of a resident's processes are candidates in a candidate week (`uniform_at` with
     /// the process index; see `engine::events`).
     Candidate = 44,
+    // scale
+    /// A replicate's offset for rounding a service's fractional caseload places (`uniform_at`
+    /// with the service's index, week 0 of the locality stream; see `engine::schedule::Places`).
+    CapacityRounding = 45,
+    /// Rounding of the week's spot purchases of care (locality stream, the week's draw, index
+    /// 0 for home care and 1 for care homes).
+    SpotPurchase = 46,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.

@@ -105,6 +105,10 @@ pub struct Prepared<'a> {
     setups: Vec<(Arc<Place>, engine::Setup)>,
     /// The engine that runs the weeks (event-driven unless chosen otherwise).
     engine: engine::Engine,
+    /// Each scenario's first week that may differ from the first scenario's
+    /// ([`engine::fork::fork_week`]; 0 for the first and for those that differ from the
+    /// start): scenarios with a later one are forked from the first at that week.
+    fork: Vec<usize>,
 }
 
 /// Loads the places (scenarios naming the same place share one copy) and builds every
@@ -145,11 +149,23 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
         let setup = engine::Setup::with_catalog(scenario, &place, Arc::clone(&catalog))?;
         setups.push((place, setup));
     }
+    let fork = setups
+        .iter()
+        .enumerate()
+        .map(|(s, (_, setup))| {
+            if s == 0 {
+                0
+            } else {
+                engine::fork::fork_week(&setups[0].1, setup)
+            }
+        })
+        .collect();
     Ok(Prepared {
         request,
         catalog,
         setups,
         engine: engine::Engine::Events,
+        fork,
     })
 }
 
@@ -323,7 +339,7 @@ impl Prepared<'_> {
         let mut tallies = 0.0;
         let mut in_flight: f64 = 0.0;
         let mut agent_weeks = 0.0;
-        for (place, setup) in &self.setups {
+        for ((place, setup), &fork) in self.setups.iter().zip(&self.fork) {
             let cal = setup.calendar();
             let tally = Tally::bytes(
                 cal.weeks,
@@ -334,11 +350,15 @@ impl Prepared<'_> {
             tallies += replicates * tally;
             let per_agent = BYTES_PER_AGENT_IN_FLIGHT + setup.service_bytes_per_agent() as f64;
             in_flight = in_flight.max(setup.agent_capacity() * per_agent + tally);
-            agent_weeks += replicates * setup.agents() * cal.weeks as f64;
+            // A forked scenario simulates only the weeks from its fork on.
+            agent_weeks += replicates * setup.agents() * (cal.weeks - fork.min(cal.weeks)) as f64;
         }
         // Rayon may start another replicate on a thread waiting for its localities: allow two
-        // per thread.
+        // per thread; a forked comparison holds the base's state and one fork's at once.
         let running = (2 * threads as u64).min(self.jobs()) as f64;
+        if self.fork.iter().any(|&f| f > 0) {
+            in_flight *= 2.0;
+        }
         let jobs_list = self.jobs() as f64 * 16.0;
         let memory = FIXED_MEMORY_BYTES + tallies * (1.0 + DERIVED_SHARE) + running * in_flight + jobs_list;
         let localities: Vec<Vec<&str>> = self.setups.iter().map(|(place, _)| place.locality_keys()).collect();
@@ -367,6 +387,19 @@ impl Prepared<'_> {
         }
     }
 
+    /// Each scenario's first week that may differ from the first scenario's (0 for the first
+    /// and for those that differ from the start; see [`engine::fork::fork_week`]).
+    pub fn fork_weeks(&self) -> &[usize] {
+        &self.fork
+    }
+
+    /// Runs every scenario from its start, forking none from the first (the reference the
+    /// fork test compares with; results are the same either way).
+    pub fn without_forks(mut self) -> Self {
+        self.fork.iter_mut().for_each(|f| *f = 0);
+        self
+    }
+
     /// Runs the weeks with `engine` instead of the event-driven default (calibration uses the
     /// weekly reference engine, see `calibration::fit::evaluate_at`).
     pub fn with_engine(mut self, engine: engine::Engine) -> Self {
@@ -390,31 +423,54 @@ impl Prepared<'_> {
             .build()
             .map_err(|e| Error::Request(format!("cannot start {threads} threads: {e}")))?;
         let prepared = self.setups;
+        let fork = self.fork;
+        let which = self.engine;
+        // A job is one replicate of one scenario, or of the first scenario and every scenario
+        // forked from it (`fork[s] > 0`), which share the weeks before their forks.
+        let forked: Vec<usize> = (1..prepared.len()).filter(|&s| fork[s] > 0).collect();
         let jobs: Vec<(usize, u32)> = (0..prepared.len())
+            .filter(|s| !forked.contains(s))
             .flat_map(|s| (0..request.replicates).map(move |r| (s, r)))
             .collect();
-        observer.started(jobs.len());
-        let tallies: Vec<_> = pool.install(|| {
+        observer.started(prepared.len() * request.replicates as usize);
+        let done: Vec<Vec<(usize, Tally)>> = pool.install(|| {
             jobs.par_iter()
                 .map(|&(s, r)| {
-                    let (_, setup) = &prepared[s];
-                    let tally = engine::run_replicate_with(setup, request.seed, r, self.engine);
-                    observer.replicate_done(&request.scenarios[s].name, r);
-                    tally
+                    let out = if s == 0 && !forked.is_empty() {
+                        let group: Vec<usize> = std::iter::once(0).chain(forked.iter().copied()).collect();
+                        let setups: Vec<&engine::Setup> = group.iter().map(|&g| &prepared[g].1).collect();
+                        let weeks: Vec<usize> = group.iter().map(|&g| fork[g]).collect();
+                        group
+                            .iter()
+                            .copied()
+                            .zip(engine::run_replicate_forked(&setups, &weeks, request.seed, r, which))
+                            .collect()
+                    } else {
+                        vec![(s, engine::run_replicate_with(&prepared[s].1, request.seed, r, which))]
+                    };
+                    for (g, _) in &out {
+                        observer.replicate_done(&request.scenarios[*g].name, r);
+                    }
+                    out
                 })
                 .collect()
         });
-        let mut tallies = tallies.into_iter();
+        // Back in (scenario, replicate) order.
+        let mut by_scenario: Vec<Vec<Tally>> = vec![Vec::with_capacity(request.replicates as usize); prepared.len()];
+        for (s, tally) in done.into_iter().flatten() {
+            by_scenario[s].push(tally);
+        }
         let scenarios = request
             .scenarios
             .iter()
             .zip(prepared)
-            .map(|(scenario, (place, setup))| ScenarioResult {
+            .zip(by_scenario)
+            .map(|((scenario, (place, setup)), replicates)| ScenarioResult {
                 scenario: scenario.clone(),
                 place,
                 catalog: Arc::clone(&self.catalog),
                 calendar: setup.calendar().clone(),
-                replicates: tallies.by_ref().take(request.replicates as usize).collect(),
+                replicates,
             })
             .collect();
         Ok(Results {

@@ -15,7 +15,8 @@ fn tiny() -> (ScenarioResult, Tally) {
     let scenario = common::small("baseline.toml", 0.5, "2018-03-31");
     let calendar = RunCalendar::new(scenario.start, scenario.end);
     let catalog = Arc::new(Catalog::builtin());
-    let tally = Tally::new(calendar.weeks, 6, calendar.financial_years.len(), &catalog);
+    // Each agent stands for 1 / 0.5 = 2 residents, as in a run at this scale.
+    let tally = Tally::new(calendar.weeks, 6, calendar.financial_years.len(), &catalog).in_residents(scenario.scale);
     let result = ScenarioResult {
         scenario,
         place: Arc::new(Place::croydon()),

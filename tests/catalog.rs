@@ -222,7 +222,8 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
     let costs = chart(&list, "costs_by_category");
     assert!(costs.legend.iter().any(|e| e.label == LABEL));
 
-    // The comparison: its running cost is the staffed capacity × the cost per place-week.
+    // The comparison: its running cost is the staffed capacity × the cost per place-week, in
+    // residents.
     let (c, cmp_dir) = write_cmp(&results, dir.path());
     let option = &results.scenarios[1];
     let setup = Setup::with_catalog(&option.scenario, &option.place, Arc::clone(catalog)).unwrap();
@@ -245,8 +246,10 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         let expected: f64 = (0..cal.weeks)
             .filter(|&w| usize::from(cal.fy_of_week[w]) == k)
             .flat_map(|w| (0..nl).map(move |l| (w, l)))
-            .map(|(w, l)| f64::from(capacity.capacity[setup.schedule().at(w, l)]) * RUNNING_COST / WEEKS_PER_YEAR)
-            .sum();
+            .map(|(w, l)| capacity.capacity.level(setup.schedule().at(w, l)) * RUNNING_COST / WEEKS_PER_YEAR)
+            .sum::<f64>()
+            // The schedule holds the sample's capacity (× scale); costs are in residents.
+            / option.scenario.scale;
         assert!(
             (row.mean - expected).abs() <= 1e-9 * expected.max(1.0),
             "{label}: {} vs {expected}",

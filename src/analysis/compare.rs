@@ -78,6 +78,10 @@ pub struct Row {
     pub unpaired_hi: f64,
     /// Replicates with a finite value.
     pub n: usize,
+    /// Standard error of `mean` (Monte Carlo error: the replicates' standard deviation ÷ √n;
+    /// for a ratio of means, by the delta method); NaN with fewer than two replicates. Not
+    /// written to comparison.csv, whose interval is the replicates' spread.
+    pub se: f64,
 }
 
 /// Which financial years to appraise.
@@ -255,7 +259,7 @@ impl<'a> Prepared<'a> {
     /// Place-level cost lines ([`Catalog::compare_cost_lines`]) of one financial year: the
     /// activity lines, each running service's running cost, then the total.
     fn cost_lines(&self, t: &Tally, fy: usize) -> Vec<f64> {
-        let activity = self.costs.costs(|m| t.annual_total_at(fy, m) as f64);
+        let activity = self.costs.costs(|m| t.annual_total_residents(fy, m));
         let mut out: Vec<f64> = ACTIVITY_COSTS.iter().map(|&c| activity[c as usize]).collect();
         out.extend_from_slice(&self.running[fy]);
         out.push(out.iter().sum());
@@ -279,7 +283,10 @@ impl<'a> Prepared<'a> {
                 }
             }
         }
-        let values = self.costs.values(|m| t.annual_total_at(fy, m) as f64, &avoided);
+        for a in &mut avoided {
+            *a *= t.residents_per_agent();
+        }
+        let values = self.costs.values(|m| t.annual_total_residents(fy, m), &avoided);
         (0..self.catalog.running_services().len())
             .map(|k| values[self.catalog.cost_avoided_value(k)])
             .collect()
@@ -567,15 +574,34 @@ fn table(p: &Prepared<'_>, fys: &[usize], conv: &Conventions) -> Table {
     Table { keys, values }
 }
 
-/// Mean of the finite values and their 2.5–97.5% quantiles, with the count.
-fn summarise(values: &[f64]) -> (f64, f64, f64, usize) {
+/// Mean, 2.5th and 97.5th percentiles, count of finite values and standard error of the mean.
+type Summary = (f64, f64, f64, usize, f64);
+
+/// The [`Summary`] of the finite values.
+fn summarise(values: &[f64]) -> Summary {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
-        return (f64::NAN, f64::NAN, f64::NAN, 0);
+        return (f64::NAN, f64::NAN, f64::NAN, 0, f64::NAN);
     }
     v.sort_by(f64::total_cmp);
     let mean = v.iter().sum::<f64>() / v.len() as f64;
-    (mean, quantile_sorted(&v, 0.025), quantile_sorted(&v, 0.975), v.len())
+    let se = standard_error(v.iter().map(|x| x - mean), v.len());
+    (
+        mean,
+        quantile_sorted(&v, 0.025),
+        quantile_sorted(&v, 0.975),
+        v.len(),
+        se,
+    )
+}
+
+/// Standard error of a mean from the `n` deviations of its values from it (NaN when n < 2).
+fn standard_error(deviations: impl Iterator<Item = f64>, n: usize) -> f64 {
+    if n < 2 {
+        return f64::NAN;
+    }
+    let ss: f64 = deviations.map(|d| d * d).sum();
+    (ss / (n - 1) as f64 / n as f64).sqrt()
 }
 
 /// 95% interval of `a_i − b_j` over every pair of *different* replicates `i ≠ j`: what the
@@ -700,7 +726,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
     let mut rows = Vec::new();
 
     // Levels of every scenario; each mean is kept for the difference rows.
-    let summaries: Vec<Vec<(f64, f64, f64, usize)>> = tables
+    let summaries: Vec<Vec<Summary>> = tables
         .iter()
         .map(|t| t.values.iter().map(|v| summarise(v)).collect())
         .collect();
@@ -708,7 +734,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
     for (s, t) in tables.iter().enumerate() {
         for (i, (key, unit)) in t.keys.iter().enumerate() {
             debug_assert_eq!(&tables[0].keys[i].0, key);
-            let (mean, lo, hi, n) = summaries[s][i];
+            let (mean, lo, hi, n, se) = summaries[s][i];
             rows.push(Row {
                 option: names[s].clone(),
                 kind: RowKind::Level,
@@ -724,6 +750,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
                 unpaired_lo: f64::NAN,
                 unpaired_hi: f64::NAN,
                 n,
+                se,
             });
         }
     }
@@ -734,7 +761,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
             let b = &base.values[i];
             debug_assert_eq!(&base.keys[i].0, key);
             let d: Vec<f64> = values.iter().zip(b).map(|(x, y)| x - y).collect();
-            let (mean, lo, hi, n) = summarise(&d);
+            let (mean, lo, hi, n, se) = summarise(&d);
             let (ulo, uhi) = unpaired_interval(values, b);
             rows.push(Row {
                 option: names[s].clone(),
@@ -751,6 +778,7 @@ pub fn compare(results: &[ScenarioResult], window: Window, conventions: Conventi
                 unpaired_lo: ulo,
                 unpaired_hi: uhi,
                 n,
+                se,
             });
         }
         rows.extend(vs_base(
@@ -797,10 +825,18 @@ fn vs_base(
                     unit: &'static str,
                     values: Vec<f64>,
                     ratio_of_means: Option<(Vec<f64>, Vec<f64>)>| {
-        let (mut mean, lo, hi, count) = summarise(&values);
+        let (mut mean, lo, hi, count, mut se) = summarise(&values);
         if let Some((num, den)) = ratio_of_means {
             let (a, b) = (summarise(&num).0, summarise(&den).0);
             mean = if b != 0.0 && b.is_finite() { a / b } else { f64::NAN };
+            // Delta method: the ratio's error is that of the mean of num − ratio × den, ÷ den.
+            let pairs: Vec<(f64, f64)> = num
+                .iter()
+                .zip(&den)
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .map(|(&x, &y)| (x, y))
+                .collect();
+            se = standard_error(pairs.iter().map(|&(x, y)| (x - a) - mean * (y - b)), pairs.len()) / b.abs();
         }
         rows.push(Row {
             option: option.to_string(),
@@ -817,6 +853,7 @@ fn vs_base(
             unpaired_lo: f64::NAN,
             unpaired_hi: f64::NAN,
             n: count,
+            se,
         });
     };
     let sub = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(x, y)| x - y).collect() };

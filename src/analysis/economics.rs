@@ -70,7 +70,9 @@ pub fn net_monetary_benefit(delta_cost: f64, delta_qalys: f64, threshold: f64) -
 
 /// Running cost of each of the catalogue's running services ([`Catalog::running_services`]
 /// order) by `[financial year][locality]` (rows of `fy * localities + locality`), from the
-/// capacity the scenario staffs each week (whether or not it is used):
+/// capacity the scenario staffs each week (whether or not it is used), in residents: the
+/// schedule's capacities (agents, × scale) ÷ scale, caseload places at their fractional level
+/// (the mean over replicates of the places each one rounds to):
 ///
 /// - huddles: review slots × (hours per practice huddle ÷ reviews per practice) × MDT hour cost;
 /// - PICs: caseload places ÷ caseload per worker = WTE, × WTE cost a year ÷ weeks a year;
@@ -109,13 +111,13 @@ pub fn running_costs(
         0.0
     };
     // Each declared service's capacity and running cost per unit of capacity a year.
-    let custom: Vec<Option<(&[u32], f64)>> = catalog
+    let custom: Vec<Option<(&[f64], f64)>> = catalog
         .custom_services()
         .iter()
         .map(|svc| {
             let declared = s.custom.iter().find(|x| x.key == svc.key)?;
             let capacity = schedule.custom.iter().find(|x| x.key == svc.key)?;
-            Some((capacity.capacity.as_slice(), declared.running_cost_per_capacity_year))
+            Some((capacity.capacity.levels(), declared.running_cost_per_capacity_year))
         })
         .collect();
     let services = catalog.running_services();
@@ -135,9 +137,9 @@ pub fn running_costs(
                         let at = schedule.at(w, l);
                         out[fy * nl + l][k] += match b {
                             BuiltinService::Huddles => unreachable!("costed per practice above"),
-                            BuiltinService::Pic => f64::from(schedule.pic_slots[at]) * pic_place_week,
+                            BuiltinService::Pic => schedule.pic_slots.level(at) * pic_place_week,
                             BuiltinService::Life => {
-                                f64::from(schedule.reablement_slots[at]) * reablement_place_week
+                                schedule.reablement_slots.level(at) * reablement_place_week
                                     + f64::from(schedule.liaison[at]) * c.life_liaison_assessment.value
                             }
                             BuiltinService::SocialPrescribing => f64::from(schedule.sp_referrals[at]) * sp_referral,
@@ -150,11 +152,17 @@ pub fn running_costs(
                 ServiceId::Custom(j) => {
                     if let Some((capacity, per_year)) = custom[j] {
                         for l in 0..nl {
-                            out[fy * nl + l][k] += f64::from(capacity[schedule.at(w, l)]) * per_year / WEEKS_PER_YEAR;
+                            out[fy * nl + l][k] += capacity[schedule.at(w, l)] * per_year / WEEKS_PER_YEAR;
                         }
                     }
                 }
             }
+        }
+    }
+    let per_agent = 1.0 / scenario.scale;
+    for row in &mut out {
+        for x in row {
+            *x *= per_agent;
         }
     }
     out

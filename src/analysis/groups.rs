@@ -13,44 +13,44 @@ pub(crate) enum Group {
     Locality(usize),
 }
 
-/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a group.
+/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a
+/// group, in residents.
 pub(crate) fn group_sum(t: &Tally, fy: usize, g: Group, m: impl Into<usize>) -> f64 {
     let m = m.into();
     match g {
         Group::All => (0..t.localities())
-            .map(|l| {
-                (0..LOCAL_DECILES)
-                    .map(|d| f64::from(t.equity_at(fy, l, d, m)))
-                    .sum::<f64>()
-            })
+            .map(|l| (0..LOCAL_DECILES).map(|d| t.equity_residents(fy, l, d, m)).sum::<f64>())
             .sum(),
         Group::Fifth(f) => (0..t.localities())
-            .map(|l| f64::from(t.equity_at(fy, l, 2 * f, m)) + f64::from(t.equity_at(fy, l, 2 * f + 1, m)))
+            .map(|l| t.equity_residents(fy, l, 2 * f, m) + t.equity_residents(fy, l, 2 * f + 1, m))
             .sum(),
-        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| f64::from(t.equity_at(fy, l, d, m))).sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.equity_residents(fy, l, d, m)).sum(),
     }
 }
 
-/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a local decile.
+/// Financial-year sum of a metric (a [`crate::results::Metric`] or a catalogue index) over a
+/// local decile, in residents.
 pub(crate) fn decile_sum(t: &Tally, fy: usize, d: usize, m: impl Into<usize>) -> f64 {
     let m = m.into();
-    (0..t.localities()).map(|l| f64::from(t.equity_at(fy, l, d, m))).sum()
+    (0..t.localities()).map(|l| t.equity_residents(fy, l, d, m)).sum()
 }
 
+/// QALYs lived in a financial year by a group, in residents' QALYs.
 pub(crate) fn group_qalys(t: &Tally, fy: usize, g: Group) -> f64 {
     match g {
         Group::All => (0..t.localities())
-            .map(|l| (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum::<f64>())
+            .map(|l| (0..LOCAL_DECILES).map(|d| t.qalys_residents(fy, l, d)).sum::<f64>())
             .sum(),
         Group::Fifth(f) => (0..t.localities())
-            .map(|l| t.qalys(fy, l, 2 * f) + t.qalys(fy, l, 2 * f + 1))
+            .map(|l| t.qalys_residents(fy, l, 2 * f) + t.qalys_residents(fy, l, 2 * f + 1))
             .sum(),
-        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.qalys(fy, l, d)).sum(),
+        Group::Locality(l) => (0..LOCAL_DECILES).map(|d| t.qalys_residents(fy, l, d)).sum(),
     }
 }
 
 /// Life expectancy at `age` (0 or 65) of one sex in the residents selected by `select(locality,
-/// decile)`, pooling financial years `fys`; NaN when the table cannot be built.
+/// decile)`, pooling financial years `fys`; NaN when the table cannot be built. (Deaths and
+/// person-years are counted in agents: only their ratio is used.)
 pub(crate) fn life_expectancy(
     t: &Tally,
     fys: &[usize],
@@ -78,7 +78,8 @@ pub(crate) fn life_expectancy(
 }
 
 /// Person-weeks of one sex in one local decile, pooled over financial years `fys`, from the
-/// life-table tally (the weight of a decile's life expectancy in the SII).
+/// life-table tally (the weight of a decile's life expectancy in the SII; in agents, since
+/// only the deciles' relative weights are used).
 pub(crate) fn decile_life_weeks(t: &Tally, fys: &[usize], sex: usize, d: usize) -> f64 {
     fys.iter()
         .flat_map(|&fy| (0..t.localities()).flat_map(move |l| (0..LIFE_AGE_GROUPS).map(move |g| (fy, l, g))))

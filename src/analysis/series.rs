@@ -221,8 +221,8 @@ pub fn series(cal: &RunCalendar, catalog: &Catalog, localities: &[&str], replica
                             q.weeks
                                 .clone()
                                 .map(|w| match locality {
-                                    Some(l) => f64::from(t.weekly_at(w, l, m)),
-                                    None => (0..t.localities()).map(|l| f64::from(t.weekly_at(w, l, m))).sum(),
+                                    Some(l) => t.weekly_residents(w, l, m),
+                                    None => (0..t.localities()).map(|l| t.weekly_residents(w, l, m)).sum(),
                                 })
                                 .sum()
                         };

@@ -218,7 +218,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
         (0..tally.localities())
             .flat_map(|l| (0..BREAKDOWN_CELLS).map(move |c| (l, c)))
             .filter(|&(_, c)| (c / 2) % AGE_BANDS.len() >= min_band)
-            .map(|(l, c)| f64::from(tally.annual(fy, l, c, mt)))
+            .map(|(l, c)| tally.annual_residents(fy, l, c, mt as usize))
             .sum()
     };
     let weeks_between = |a: Date, b: Date| -> Result<Vec<usize>, String> {
@@ -238,15 +238,14 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
         ws.iter()
             .map(|&w| {
                 (0..tally.localities())
-                    .map(|l| f64::from(tally.weekly(w, l, mt)))
+                    .map(|l| tally.weekly_residents(w, l, mt as usize))
                     .sum::<f64>()
             })
             .sum()
     };
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-    // Counts and levels are compared per resident: a run at scale s simulates s agents per
-    // resident, so they are divided by s. Ratios, changes and life expectancy need no rescaling.
-    let per_resident = 1.0 / result.scenario.scale;
+    // Counts and levels are in residents (the tally's `*_residents` accessors: a run at scale s
+    // simulates s agents per resident). Life expectancy is a ratio of agent counts.
     Ok(match &target.compute {
         Compute::AnnualSum { metric, fy, min_age } => {
             let band = band_from(min_age.unwrap_or(0)).unwrap_or(0);
@@ -255,11 +254,11 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             } else {
                 0.0
             };
-            (sum_cells(fy_index(*fy)?, m(metric)?, band) + unattributed) * per_resident
+            sum_cells(fy_index(*fy)?, m(metric)?, band) + unattributed
         }
         Compute::AnnualStockMean { metric, fy } => {
             let k = fy_index(*fy)?;
-            tally.annual_total(k, m(metric)?) as f64 / f64::from(cal.weeks_in_fy[k]) * per_resident
+            tally.annual_total_residents(k, m(metric)? as usize) / f64::from(cal.weeks_in_fy[k])
         }
         Compute::StockAtDate { metric, date: d } => {
             let d = date(d)?;
@@ -267,7 +266,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
                 return Err(format!("target {}: {d} is outside the run", target.id));
             }
             let w = cal.week_of(d);
-            weekly_sum(m(metric)?, &[w]) * per_resident
+            weekly_sum(m(metric)?, &[w])
         }
         Compute::RelativeChange {
             metric,
@@ -294,9 +293,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             let b = weeks_between(date(to_start)?, date(to_end)?)?;
             ratio(weekly_sum(mt, &b) / b.len() as f64, weekly_sum(mt, &a) / a.len() as f64) - 1.0
         }
-        Compute::WindowSum { metric, start, end } => {
-            weekly_sum(m(metric)?, &weeks_between(date(start)?, date(end)?)?) * per_resident
-        }
+        Compute::WindowSum { metric, start, end } => weekly_sum(m(metric)?, &weeks_between(date(start)?, date(end)?)?),
         Compute::Ratio {
             numerator,
             denominator,
@@ -304,7 +301,10 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
         } => {
             let k = fy_index(*fy)?;
             let total = |names: &[String]| -> Result<f64, String> {
-                names.iter().map(|n| Ok(tally.annual_total(k, m(n)?) as f64)).sum()
+                names
+                    .iter()
+                    .map(|n| Ok(tally.annual_total_residents(k, m(n)? as usize)))
+                    .sum()
             };
             ratio(total(numerator)?, total(denominator)?)
         }
@@ -334,7 +334,7 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
 
 fn overhead(tally: &Tally, fy: usize, m: Metric) -> f64 {
     (0..tally.localities())
-        .map(|l| f64::from(tally.annual(fy, l, crate::results::OVERHEAD_CELL, m)))
+        .map(|l| tally.annual_residents(fy, l, crate::results::OVERHEAD_CELL, m as usize))
         .sum()
 }
 

@@ -10,7 +10,7 @@ use crate::rng::{ReplicateKey, Stream};
 use crate::services::{Services, Shared, Week};
 
 /// One locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LocalityRun<'a> {
     /// The scenario's precomputed tables and schedule.
     pub setup: &'a Setup,
@@ -89,6 +89,14 @@ pub struct LocalityRun<'a> {
 pub const BOOKED: u32 = 1 << 31;
 
 impl<'a> LocalityRun<'a> {
+    /// This locality's state under another scenario's set-up, from the current week on (a fork:
+    /// see [`crate::engine::fork`]; the set-ups must differ only in their schedules' later weeks).
+    pub fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.wk.setup = setup;
+        self.svc.rebind(setup);
+    }
+
     /// Locality `pop` of a replicate, before its first week. The residents themselves are not
     /// held here: every phase takes them as a separate `&mut LocalityPop`, so the compiler
     /// knows their columns alias nothing else and keeps their addresses in registers.
@@ -103,7 +111,7 @@ impl<'a> LocalityRun<'a> {
         let place = &*setup.place;
         let l = usize::from(pop.locality);
         let capacity = pop.age.capacity();
-        let mut svc = Services::new(setup, l, capacity);
+        let mut svc = Services::new(setup, key, l, capacity);
         svc.fit(pop.len());
         let avoiding = svc.avoiding();
         let tal = LocalityTally::new(

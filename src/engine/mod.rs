@@ -10,6 +10,7 @@
 mod crises;
 mod demography;
 pub mod events;
+pub mod fork;
 mod health;
 pub(crate) mod hospital;
 pub(crate) mod locality;
@@ -147,7 +148,7 @@ impl Setup {
 
     /// Bytes of per-agent state the services keep while a locality runs.
     pub fn service_bytes_per_agent(&self) -> usize {
-        crate::services::Services::new(self, 0, 0).bytes_per_agent()
+        crate::services::Services::new(self, &ReplicateKey::new(0, 0), 0, 0).bytes_per_agent()
     }
 
     /// The scenario.
@@ -226,7 +227,41 @@ pub fn run_replicate_with(setup: &Setup, seed: u64, replicate: u32, engine: Engi
     for (l, block) in blocks.iter().enumerate() {
         block.copy_into(&mut tally, l);
     }
-    tally.relaid(&own, &setup.catalog)
+    tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale)
+}
+
+/// Runs one replicate of `setups[0]` and of every other set-up forked from it at `fork[s]`
+/// (its [`fork::fork_week`], at least 1): the common prefix is simulated once. Returns one tally
+/// per set-up, each byte-identical to [`run_replicate_with`] of that set-up.
+pub fn run_replicate_forked(
+    setups: &[&Setup],
+    fork: &[usize],
+    seed: u64,
+    replicate: u32,
+    engine: Engine,
+) -> Vec<Tally> {
+    let base = setups[0];
+    let key = ReplicateKey::new(seed, replicate);
+    let pop = synthesize_with_capacity(&base.place, &key, base.synth_scale, base.extra_capacity);
+    let norms = crate::model::tables::Normalisers::new(&base.tables, &pop.localities);
+    let cal = &base.calendar;
+    let blocks: Vec<Vec<LocalityTally>> = pop
+        .localities
+        .into_par_iter()
+        .map(|mut block| fork::run_forked(setups, fork, &key, &norms, &mut block, engine))
+        .collect();
+    setups
+        .iter()
+        .enumerate()
+        .map(|(s, setup)| {
+            let own = Catalog::of_scenarios([&setup.scenario]);
+            let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
+            for (l, block) in blocks.iter().enumerate() {
+                block[s].copy_into(&mut tally, l);
+            }
+            tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale)
+        })
+        .collect()
 }
 
 /// Runs one replicate and also returns the final population (for tests and diagnostics).
@@ -244,7 +279,10 @@ pub fn run_replicate_with_population(
     for (l, block) in pop.localities.iter_mut().enumerate() {
         simulate_locality(setup, &key, &norms, block, Engine::Events).copy_into(&mut tally, l);
     }
-    (tally.relaid(&own, &setup.catalog), pop)
+    (
+        tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale),
+        pop,
+    )
 }
 
 /// Simulates one locality over the whole run, mutating its population.

@@ -2,8 +2,13 @@
 //! turned into integer capacities per locality per week, computed once per scenario.
 //!
 //! Flow capacities (assessments, referrals, placements per week) are integerised by the
-//! cumulative floor, so fractional weekly capacities are delivered exactly on average.
-//! Stock capacities (caseloads) are rounded.
+//! cumulative floor, so fractional weekly capacities are delivered exactly over time (to
+//! within one per locality over the whole run, at any scale). Stock capacities (caseload
+//! places) are kept as fractional levels ([`Places`]) and rounded by each replicate with its
+//! own offset (deterministic stochastic rounding), so that at any scale the places a locality
+//! has average, over replicates, exactly the commissioned level × scale: rounding to the
+//! nearest place would give a locality with 1.75 places two, and a scale-0.05 run would then
+//! carry 14% more reablement places than it paid for.
 
 use crate::calendar::Date;
 use crate::place::Place;
@@ -11,6 +16,37 @@ use crate::results::RunCalendar;
 use crate::scenario::{Allocation, PerLocality, Rollout, Scenario};
 
 pub use crate::calendar::WEEKS_PER_YEAR;
+
+/// A caseload limit per `[week][locality]`, kept as the fractional number of places the
+/// scenario commissions × scale. A replicate rounds it with its own offset `u` in [0, 1)
+/// ([`Places::get`]): `floor(level + u)` places, whose mean over uniform offsets is the level
+/// itself. A flow capacity kept here holds whole numbers, which every offset leaves as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Places(Vec<f64>);
+
+impl Places {
+    /// The fractional level at `at` (a [`Schedule::at`] index): what is costed.
+    #[inline]
+    pub fn level(&self, at: usize) -> f64 {
+        self.0[at]
+    }
+
+    /// Places at `at` for a replicate whose rounding offset is `offset` (in [0, 1)).
+    #[inline]
+    pub fn get(&self, at: usize, offset: f64) -> u32 {
+        (self.0[at] + offset).floor() as u32
+    }
+
+    /// Whole numbers (a flow capacity), kept as they are by every offset.
+    pub fn whole(v: Vec<u32>) -> Places {
+        Places(v.into_iter().map(f64::from).collect())
+    }
+
+    /// Every level, `[week][locality]`.
+    pub fn levels(&self) -> &[f64] {
+        &self.0
+    }
+}
 
 /// Capacities of every service, by week and locality.
 #[derive(Debug, Clone)]
@@ -27,11 +63,11 @@ pub struct Schedule {
     /// LIFE A&E liaison assessments per `[week][locality]`.
     pub liaison: Vec<u32>,
     /// LIFE reablement caseload limit per `[week][locality]`.
-    pub reablement_slots: Vec<u32>,
+    pub reablement_slots: Places,
     /// Whether LIFE operates (discharge-to-assess pathway exists) per week.
     pub life_active: Vec<bool>,
     /// PIC caseload limit per `[week][locality]`.
-    pub pic_slots: Vec<u32>,
+    pub pic_slots: Places,
     /// Whether PICs take referrals per week.
     pub pic_active: Vec<bool>,
     /// Social-prescribing referrals taken per `[week][locality]`.
@@ -55,9 +91,9 @@ pub struct Schedule {
 pub struct CustomCapacity {
     /// The service's key.
     pub key: String,
-    /// Caseload places (case management, support episodes; rounded) or referrals taken on
-    /// (referral activity; cumulative floor) per `[week][locality]`.
-    pub capacity: Vec<u32>,
+    /// Caseload places (case management, support episodes) or referrals taken on (referral
+    /// activity; cumulative floor, whole numbers) per `[week][locality]`.
+    pub capacity: Places,
     /// Whether the service takes referrals, per week.
     pub active: Vec<bool>,
 }
@@ -115,6 +151,56 @@ impl Schedule {
             care_home_places,
             custom: s.custom.iter().map(|c| custom::capacity(&pl, c)).collect(),
         }
+    }
+}
+
+impl Schedule {
+    /// The first week in which any capacity of `other` differs from this schedule's (`None`
+    /// when none does).
+    pub fn first_difference(&self, other: &Schedule) -> Option<usize> {
+        let weeks = self.icn.len() / self.localities.max(1);
+        if self.localities != other.localities || self.custom.len() != other.custom.len() {
+            return Some(0);
+        }
+        let nl = self.localities;
+        let np = self.practice_start_week.len();
+        // Weekly and per-practice values must agree week by week; a changed start week or
+        // all-ages week differs from the earlier of the two.
+        let mut first = weeks;
+        let mut at = |w: usize| first = first.min(w);
+        for (a, b) in self.practice_start_week.iter().zip(&other.practice_start_week) {
+            if a != b {
+                at((*a).min(*b) as usize);
+            }
+        }
+        if self.huddle_all_ages_week != other.huddle_all_ages_week {
+            at(self.huddle_all_ages_week.min(other.huddle_all_ages_week) as usize);
+        }
+        let differs = |w: usize| -> bool {
+            let row = |v: usize| w * v..(w + 1) * v;
+            self.huddle_reviews[row(np)] != other.huddle_reviews[row(np)]
+                || self.icn[row(nl)] != other.icn[row(nl)]
+                || self.liaison[row(nl)] != other.liaison[row(nl)]
+                || self.reablement_slots.levels()[row(nl)] != other.reablement_slots.levels()[row(nl)]
+                || self.life_active[w] != other.life_active[w]
+                || self.pic_slots.levels()[row(nl)] != other.pic_slots.levels()[row(nl)]
+                || self.pic_active[w] != other.pic_active[w]
+                || self.sp_referrals[row(nl)] != other.sp_referrals[row(nl)]
+                || self.sp_active[row(nl)] != other.sp_active[row(nl)]
+                || self.pharm_reviews[row(nl)] != other.pharm_reviews[row(nl)]
+                || self.pharm_active[w] != other.pharm_active[w]
+                || self.package_starts[row(nl)] != other.package_starts[row(nl)]
+                || self.care_home_places[row(nl)] != other.care_home_places[row(nl)]
+                || self.custom.iter().zip(&other.custom).any(|(a, b)| {
+                    a.key != b.key
+                        || a.capacity.levels()[row(nl)] != b.capacity.levels()[row(nl)]
+                        || a.active[w] != b.active[w]
+                })
+        };
+        if let Some(w) = (0..first).find(|&w| differs(w)) {
+            first = w;
+        }
+        (first < weeks).then_some(first)
     }
 }
 
@@ -191,8 +277,8 @@ impl<'a> Planner<'a> {
         flow(&self.dates, self.localities, per_week)
     }
 
-    /// A stock capacity per `[week][locality]` from a fractional level (rounded).
-    pub fn stock(&self, level: impl Fn(Date) -> Vec<f64>) -> Vec<u32> {
+    /// A stock capacity per `[week][locality]` from a fractional level (see [`Places`]).
+    pub fn stock(&self, level: impl Fn(Date) -> Vec<f64>) -> Places {
         stock(&self.dates, self.localities, level)
     }
 
@@ -275,12 +361,13 @@ fn flow(dates: &[Date], nl: usize, per_week: impl Fn(Date) -> Vec<f64>) -> Vec<u
     out
 }
 
-fn stock(dates: &[Date], nl: usize, level: impl Fn(Date) -> Vec<f64>) -> Vec<u32> {
-    let mut out = vec![0u32; dates.len() * nl];
+fn stock(dates: &[Date], nl: usize, level: impl Fn(Date) -> Vec<f64>) -> Places {
+    let mut out = vec![0.0; dates.len() * nl];
     for (w, &d) in dates.iter().enumerate() {
         for (l, c) in level(d).into_iter().enumerate() {
-            out[w * nl + l] = c.max(0.0).round() as u32;
+            // A level beyond what any caseload could reach is capped (places are u32).
+            out[w * nl + l] = c.clamp(0.0, 1e9);
         }
     }
-    out
+    Places(out)
 }

@@ -94,17 +94,27 @@ fn reablement_endings(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
 }
 
 /// Beyond the block capacity, the council spot-purchases a share of the remaining queue for
-/// packages and care homes (hospital discharges and ended reablement episodes).
+/// packages and care homes (hospital discharges and ended reablement episodes). The share of
+/// the excess is rounded stochastically (`floor(x + u)`, one keyed draw per locality, week and
+/// kind), so that the places bought average exactly `share × excess` at any scale: a floor
+/// would never buy for a locality fewer than 1 ÷ share people over capacity, which at a small
+/// scale is most of the queue.
 fn spot_purchase(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let spot = run.setup.scenario.services.social_care.spot_purchase_share;
-    let spot_extra = |waiting: usize, cap: u32| ((waiting as f64 - f64::from(cap)).max(0.0) * spot).floor() as u32;
+    let d = run.key.locality(pop.locality).week(run.wk.w as u32);
+    let spot_extra = |waiting: usize, cap: u32, k: u32| {
+        let x = (waiting as f64 - f64::from(cap)).max(0.0) * spot;
+        (x + d.uniform_at(Purpose::SpotPurchase, k)).floor() as u32
+    };
     run.package_left += spot_extra(
         run.waiters[1].len() + blocked_needing(pop, &run.blocked, need::CARE_PACKAGE),
         run.package_left,
+        0,
     );
     run.care_home_left += spot_extra(
         run.waiters[2].len() + blocked_needing(pop, &run.blocked, need::CARE_HOME),
         run.care_home_left,
+        1,
     );
     run.package_total = run.package_left;
     run.care_home_total = run.care_home_left;

@@ -8,7 +8,7 @@ use crate::results::{
 };
 
 /// Tallies of one locality over the run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LocalityTally {
     weekly: Vec<u32>,
     /// `[week][avoiding service][expected A&E attendances avoided, expected admissions avoided]`

@@ -28,6 +28,11 @@ pub(crate) fn manifest(
                 "start": v.start.to_string(),
                 "end": v.end.to_string(),
                 "scale": v.scale,
+                "units": {
+                    "counts": "residents",
+                    "residents_per_agent": 1.0 / v.scale,
+                    "note": "every count, stock, cost and QALY in the data files is in residents: the simulated agents' values × residents_per_agent (1 / scale); huddle_practice_weeks counts the place's practices, which are not sampled",
+                },
                 "weeks": v.calendar.weeks,
                 "localities": v.localities,
                 "locality_names": v.locality_names,

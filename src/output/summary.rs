@@ -71,7 +71,7 @@ pub fn summarise(view: &ScenarioView<'_>) -> Vec<SummaryRow> {
         let mut raw = vec![0.0; n_metrics];
         for (fy, period) in values.iter_mut().enumerate().take(fys) {
             for (m, v) in raw.iter_mut().enumerate() {
-                *v = tally.annual_total_at(fy, m) as f64;
+                *v = tally.annual_total_residents(fy, m);
                 total[m] += *v;
             }
             let weeks = f64::from(cal.weeks_in_fy[fy]);

@@ -29,22 +29,42 @@ pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
     let _ = write!(line, "{:.2}", v + 0.0);
 }
 
+/// Appends a count in residents: as an integer when every agent stands for a whole number of
+/// residents (`integral`: scale 1, 0.1, 0.02, ...), else with two decimals, so that a column
+/// keeps one format through a run.
+#[inline]
+fn push_count(line: &mut Vec<u8>, v: f64, integral: bool) {
+    if integral {
+        push_uint(line, v.round().max(0.0) as u64);
+    } else {
+        push_fixed2(line, v);
+    }
+}
+
+/// Whether every agent of `s` stands for a whole number of residents (counts are written as
+/// integers; see [`push_count`]).
+fn integral(s: &ScenarioView<'_>) -> bool {
+    let f = 1.0 / s.scale;
+    (f - f.round()).abs() < 1e-9
+}
+
 /// Appends one row per metric and cost category of the view's catalogue after `prefix`.
-/// `raw` holds the period's counts and summed stock levels by metric index; stocks are written
-/// as `raw / weeks` (two decimals) unless `weeks` is `None` (a single week: written as
-/// integers).
-fn push_rows(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u64], weeks: Option<f64>) {
+/// `raw` holds the period's counts and summed stock levels by metric index, in residents;
+/// stocks are written as `raw / weeks` (two decimals) unless `weeks` is `None` (a single
+/// week: written as counts).
+fn push_rows(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[f64], weeks: Option<f64>) {
+    let integral = integral(s);
     for (m, &v) in s.catalog.metrics().iter().zip(raw) {
         line.extend_from_slice(prefix);
         line.extend_from_slice(m.name.as_bytes());
         line.push(b',');
         match (m.kind, weeks) {
-            (MetricKind::Stock, Some(weeks)) => push_fixed2(line, v as f64 / weeks),
-            _ => push_uint(line, v),
+            (MetricKind::Stock, Some(weeks)) => push_fixed2(line, v / weeks),
+            _ => push_count(line, v, integral),
         }
         line.push(b'\n');
     }
-    let costs = s.costs.costs(&|m: usize| raw[m] as f64);
+    let costs = s.costs.costs(&|m: usize| raw[m]);
     for (c, &v) in s.catalog.cost_categories().iter().zip(&costs) {
         line.extend_from_slice(prefix);
         line.extend_from_slice(c.name.as_bytes());
@@ -55,9 +75,9 @@ fn push_rows(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u64
 }
 
 /// Service-value rows of the view's catalogue (expected counts to 3 decimals, costs to 2) for
-/// a period's raw tallies and avoided-crisis sums.
-fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u64], avoided: &[f64]) {
-    let values = s.costs.values(&|m: usize| raw[m] as f64, avoided);
+/// a period's raw tallies and avoided-crisis sums, all in residents.
+fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[f64], avoided: &[f64]) {
+    let values = s.costs.values(&|m: usize| raw[m], avoided);
     for (v, &x) in s.catalog.value_metrics().iter().zip(&values) {
         line.extend_from_slice(prefix);
         line.extend_from_slice(v.name.as_bytes());
@@ -71,13 +91,16 @@ fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[u
     }
 }
 
-/// Avoided-crisis sums of one locality over the weeks of a financial year.
+/// Avoided-crisis sums of one locality over the weeks of a financial year, in residents.
 pub(crate) fn avoided_in_fy(s: &ScenarioView<'_>, tally: &Tally, fy: usize, l: usize) -> Vec<f64> {
     let mut sum = vec![0.0; 2 * tally.n_avoiding()];
     for w in (0..tally.weeks()).filter(|&w| usize::from(s.calendar.fy_of_week[w]) == fy) {
         for (acc, v) in sum.iter_mut().zip(tally.avoided(w, l)) {
             *acc += v;
         }
+    }
+    for x in &mut sum {
+        *x *= tally.residents_per_agent();
     }
     sum
 }
@@ -98,7 +121,8 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
     let mut prefix = Vec::with_capacity(256);
     for s in scenarios {
         let name = csv_field(s.name);
-        let mut raw = vec![0u64; s.catalog.n_metrics()];
+        let mut raw = vec![0.0f64; s.catalog.n_metrics()];
+        let mut avoided = Vec::with_capacity(2 * s.catalog.n_avoiding());
         for (r, tally) in s.replicates.iter().enumerate() {
             let locs = locality_fields(s, tally);
             for week in 0..tally.weeks() {
@@ -107,10 +131,12 @@ pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) ->
                     prefix.clear();
                     write!(prefix, "{name},{r},{date},{loc},all,all,all,")?;
                     for (m, v) in raw.iter_mut().enumerate() {
-                        *v = u64::from(tally.weekly_at(week, l, m));
+                        *v = tally.weekly_residents(week, l, m);
                     }
                     push_rows(&mut line, &prefix, s, &raw, None);
-                    push_values(&mut line, &prefix, s, &raw, tally.avoided(week, l));
+                    avoided.clear();
+                    avoided.extend(tally.avoided(week, l).iter().map(|v| v * tally.residents_per_agent()));
+                    push_values(&mut line, &prefix, s, &raw, &avoided);
                     w.write_all(&line)?;
                     line.clear();
                 }
@@ -131,7 +157,7 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
     let mut prefix = Vec::with_capacity(256);
     for s in scenarios {
         let name = csv_field(s.name);
-        let mut raw = vec![0u64; s.catalog.n_metrics()];
+        let mut raw = vec![0.0f64; s.catalog.n_metrics()];
         for (r, tally) in s.replicates.iter().enumerate() {
             let locs = locality_fields(s, tally);
             for fy in 0..tally.financial_years() {
@@ -145,7 +171,7 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                     match detail {
                         Detail::Minimal => {
                             for (m, v) in raw.iter_mut().enumerate() {
-                                *v = tally.annual_locality_at(fy, l, m);
+                                *v = tally.annual_locality_residents(fy, l, m);
                             }
                             prefix.clear();
                             write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
@@ -158,9 +184,9 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                     for (x, sex) in SEXES.iter().enumerate() {
                                         let cell = breakdown_cell(q, a, x);
                                         for (m, v) in raw.iter_mut().enumerate() {
-                                            *v = u64::from(tally.annual_at(fy, l, cell, m));
+                                            *v = tally.annual_residents(fy, l, cell, m);
                                         }
-                                        if raw.iter().all(|&v| v == 0) {
+                                        if raw.iter().all(|&v| v == 0.0) {
                                             continue;
                                         }
                                         prefix.clear();
@@ -170,9 +196,9 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                 }
                             }
                             for (m, v) in raw.iter_mut().enumerate() {
-                                *v = u64::from(tally.annual_at(fy, l, OVERHEAD_CELL, m));
+                                *v = tally.annual_residents(fy, l, OVERHEAD_CELL, m);
                             }
-                            if raw.iter().any(|&v| v != 0) {
+                            if raw.iter().any(|&v| v != 0.0) {
                                 prefix.clear();
                                 write!(
                                     prefix,
@@ -182,7 +208,7 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                             }
                             // Service values are kept per locality only: one `all` block each.
                             for (m, v) in raw.iter_mut().enumerate() {
-                                *v = tally.annual_locality_at(fy, l, m);
+                                *v = tally.annual_locality_residents(fy, l, m);
                             }
                             prefix.clear();
                             write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;

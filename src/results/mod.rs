@@ -88,9 +88,14 @@ pub fn breakdown_cell(imd_quintile0: usize, age_band: usize, sex: usize) -> usiz
     (imd_quintile0 * AGE_BANDS.len() + age_band) * 2 + sex
 }
 
-/// Tallies of one replicate of one scenario. Values are counts (`u32`); stocks are summed
-/// over weeks in the financial-year table (divide by [`RunCalendar::weeks_in_fy`] for the
-/// mean level).
+/// Tallies of one replicate of one scenario. Values are counts of agents (`u32`); stocks are
+/// summed over weeks in the financial-year table (divide by [`RunCalendar::weeks_in_fy`] for
+/// the mean level).
+///
+/// An agent stands for [`Tally::residents_per_agent`] residents (1 ÷ the scenario's `scale`).
+/// The plain accessors (`weekly_at`, `annual_total_at`, ...) return agents, exact integers for
+/// accounting checks; the `*_residents` accessors return residents, and every output and
+/// analysis reads those ([`Tally::factor`] says which metrics are per agent).
 ///
 /// Metrics are those of a [`Catalog`] (its `n_metrics()`, indexed as in
 /// [`Catalog::metrics`]: built-in ones by `Metric::X as usize`), and so are the crisis-avoiding
@@ -120,6 +125,8 @@ pub struct Tally {
     /// `[week][locality][service][expected A&E attendances avoided, expected admissions
     /// avoided]`, services in the order of [`Catalog::avoiding_services`].
     avoided: Vec<f64>,
+    /// Residents each agent stands for (1 ÷ scale; 1 until [`Tally::in_residents`] sets it).
+    residents_per_agent: f64,
 }
 
 /// Local deprivation deciles in the inequality tallies (0 = most deprived tenth of the place).
@@ -148,6 +155,32 @@ impl Tally {
             equity: vec![0; fys * localities * LOCAL_DECILES * n_metrics],
             qalys: vec![0.0; fys * localities * LOCAL_DECILES],
             avoided: vec![0.0; weeks * localities * n_avoiding * 2],
+            residents_per_agent: 1.0,
+        }
+    }
+
+    /// This tally with each agent standing for `1 / scale` residents (`scale` is the scenario's
+    /// agents per resident, in (0, 200]).
+    pub fn in_residents(mut self, scale: f64) -> Tally {
+        self.residents_per_agent = 1.0 / scale;
+        self
+    }
+
+    /// Residents each agent stands for (1 ÷ the scenario's scale).
+    pub fn residents_per_agent(&self) -> f64 {
+        self.residents_per_agent
+    }
+
+    /// Residents per unit of the catalogue's metric `m`: [`Tally::residents_per_agent`] for
+    /// every metric that counts residents or their activity, 1 for
+    /// [`Metric::HuddlePracticeWeeks`] (one per practice whatever the scale: the place's
+    /// practices are not sampled).
+    #[inline]
+    pub fn factor(&self, m: usize) -> f64 {
+        if m == Metric::HuddlePracticeWeeks as usize {
+            1.0
+        } else {
+            self.residents_per_agent
         }
     }
 
@@ -299,6 +332,28 @@ impl Tally {
         (0..self.localities).map(|l| self.annual_locality_at(fy, l, m)).sum()
     }
 
+    /// [`Tally::weekly_at`] in residents.
+    #[inline]
+    pub fn weekly_residents(&self, week: usize, locality: usize, m: usize) -> f64 {
+        f64::from(self.weekly_at(week, locality, m)) * self.factor(m)
+    }
+
+    /// [`Tally::annual_at`] in residents.
+    #[inline]
+    pub fn annual_residents(&self, fy: usize, locality: usize, cell: usize, m: usize) -> f64 {
+        f64::from(self.annual_at(fy, locality, cell, m)) * self.factor(m)
+    }
+
+    /// [`Tally::annual_locality_at`] in residents.
+    pub fn annual_locality_residents(&self, fy: usize, locality: usize, m: usize) -> f64 {
+        self.annual_locality_at(fy, locality, m) as f64 * self.factor(m)
+    }
+
+    /// [`Tally::annual_total_at`] in residents.
+    pub fn annual_total_residents(&self, fy: usize, m: usize) -> f64 {
+        self.annual_total_at(fy, m) as f64 * self.factor(m)
+    }
+
     /// Deaths and person-weeks in one financial year, locality, local deprivation decile
     /// (0 = most deprived tenth of the place), sex (0 = female) and life age group.
     #[inline]
@@ -329,6 +384,12 @@ impl Tally {
         self.equity[((fy * self.localities + locality) * LOCAL_DECILES + decile) * self.n_metrics + m]
     }
 
+    /// [`Tally::equity_at`] in residents.
+    #[inline]
+    pub fn equity_residents(&self, fy: usize, locality: usize, decile: usize, m: usize) -> f64 {
+        f64::from(self.equity_at(fy, locality, decile, m)) * self.factor(m)
+    }
+
     /// Mutable decile table (`[decile][metric]`) of one locality and financial year.
     pub fn equity_block_mut(&mut self, fy: usize, locality: usize) -> &mut [u32] {
         let n = LOCAL_DECILES * self.n_metrics;
@@ -336,11 +397,17 @@ impl Tally {
         &mut self.equity[at..at + n]
     }
 
-    /// Quality-adjusted life years lived in one financial year by residents of one locality and
-    /// local deprivation decile (undiscounted).
+    /// Quality-adjusted life years lived in one financial year by the agents of one locality
+    /// and local deprivation decile (undiscounted).
     #[inline]
     pub fn qalys(&self, fy: usize, locality: usize, decile: usize) -> f64 {
         self.qalys[(fy * self.localities + locality) * LOCAL_DECILES + decile]
+    }
+
+    /// [`Tally::qalys`] in residents' QALYs.
+    #[inline]
+    pub fn qalys_residents(&self, fy: usize, locality: usize, decile: usize) -> f64 {
+        self.qalys(fy, locality, decile) * self.residents_per_agent
     }
 
     /// Mutable QALY row (`[decile]`) of one locality and financial year.
@@ -358,7 +425,8 @@ impl Tally {
 
     /// Expected A&E attendances and admissions avoided by each service in one week and
     /// locality: `[service][ae, admissions]` flattened, services as
-    /// [`Catalog::avoiding_services`].
+    /// [`Catalog::avoiding_services`]; per agent (× [`Tally::residents_per_agent`] for
+    /// residents).
     pub fn avoided(&self, week: usize, locality: usize) -> &[f64] {
         let n = self.n_avoiding * 2;
         let at = (week * self.localities + locality) * n;

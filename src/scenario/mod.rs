@@ -260,9 +260,10 @@ scenario_section! {
         package_starts_per_week: PerLocality = key(Kind::PerLocality, REQ, "package starts per week") [summary 2],
         /// Care-home placements available per week.
         care_home_placements_per_week: PerLocality = key(Kind::PerLocality, REQ, "placements per week"),
-        /// Spot purchasing beyond the block capacity: each week this share (rounded down) of the
-        /// patients still waiting for a package or a care home after the block capacity is used
-        /// is placed, so queues stay bounded when demand outgrows the block contracts.
+        /// Spot purchasing beyond the block capacity: each week this share of the patients
+        /// still waiting for a package or a care home after the block capacity is used is
+        /// placed (rounded stochastically, so it averages exactly this share at any scale), so
+        /// queues stay bounded when demand outgrows the block contracts.
         spot_purchase_share: f64 = key(PROB, Def::Num(0.25), "share of the remaining queue per week") [summary 2],
         /// How capacity is shared between localities.
         allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, ""),

@@ -17,7 +17,7 @@
 
 use super::{Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::{ramp, CustomCapacity, Planner};
+use crate::engine::schedule::{ramp, CustomCapacity, Places, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{care, LocalityPop, NEVER};
@@ -226,7 +226,7 @@ pub fn salt(key: &str) -> u32 {
 }
 
 /// A scenario-declared service in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Custom<'a> {
     setup: &'a Setup,
     c: &'a CustomService,
@@ -242,13 +242,29 @@ pub struct Custom<'a> {
     /// Week its rollout starts (for the effect ramp).
     start_week: usize,
     salt: u32,
+    /// This replicate's offset for rounding the caseload places (see [`Places`]).
+    rounding: f64,
     /// Support episodes and the waiting flag per resident.
     state: Episodes,
 }
 
 impl<'a> Custom<'a> {
+    /// The same state under another scenario's set-up, which declares the same services (a
+    /// fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.c = &setup.scenario.services.custom[self.j];
+    }
+
     /// Service `j` of the scenario in locality `l`, with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, c: &'a CustomService, j: usize, l: usize, capacity: usize) -> Custom<'a> {
+    pub fn new(
+        setup: &'a Setup,
+        c: &'a CustomService,
+        j: usize,
+        l: usize,
+        rounding: f64,
+        capacity: usize,
+    ) -> Custom<'a> {
         let place = &*setup.place;
         let serves_locality = c.eligibility.localities.is_empty()
             || c.eligibility
@@ -264,6 +280,7 @@ impl<'a> Custom<'a> {
             ever_active: serves_locality && setup.schedule.custom[j].active.iter().any(|&a| a),
             start_week: setup.calendar.week_of(c.rollout.start),
             salt: salt(&c.key),
+            rounding,
             state: Episodes::with_capacity(capacity),
         }
     }
@@ -471,7 +488,7 @@ impl Service for Custom<'_> {
             return;
         }
         let pop = &*run.pop;
-        let slots = self.setup.schedule.custom[self.j].capacity[wk.at];
+        let slots = self.setup.schedule.custom[self.j].capacity.get(wk.at, self.rounding);
         let capacity = match self.c.kind {
             CustomKind::CaseManagement => {
                 self.state.list.sort_unstable_by_key(|&i| {
@@ -509,7 +526,8 @@ impl Service for Custom<'_> {
 }
 
 /// A declared service's capacity schedule: its capacity shared by the allocation × the
-/// rollout's ramp and multiplier × scale; caseload places (rounded) for case management and
+/// rollout's ramp and multiplier × scale; caseload places (rounded by each replicate, see
+/// [`Places`]) for case management and
 /// support episodes, referrals per week (cumulative floor) for a referral activity. A service
 /// limited to some `localities` has its capacity only there: a borough total is shared among
 /// the localities it serves (in the same proportions), and a locality it does not serve gets
@@ -546,7 +564,7 @@ pub fn capacity(pl: &Planner<'_>, c: &CustomService) -> CustomCapacity {
     CustomCapacity {
         key: c.key.clone(),
         capacity: match c.kind {
-            CustomKind::ReferralActivity => pl.flow(level),
+            CustomKind::ReferralActivity => Places::whole(pl.flow(level)),
             CustomKind::CaseManagement | CustomKind::SupportEpisode => pl.stock(level),
         },
         active: pl.active(&c.rollout),
@@ -574,19 +592,19 @@ mod tests {
         let cap = super::capacity(&pl, &s.services.custom[0]);
         let nl = place.n_localities();
         let last = cal.weeks - 1;
-        let row = &cap.capacity[last * nl..(last + 1) * nl];
+        let row = &cap.capacity.levels()[last * nl..(last + 1) * nl];
         let served: Vec<usize> = ["thornton_heath", "mayday"]
             .iter()
             .map(|k| place.locality_index(k).unwrap())
             .collect();
         for (l, &x) in row.iter().enumerate() {
             if !served.contains(&l) {
-                assert_eq!(x, 0, "locality {l} is not served");
+                assert!(x == 0.0, "locality {l} is not served");
             }
         }
-        // The borough total is kept (rounding aside), all of it where the service runs.
-        let total: u32 = row.iter().sum();
-        assert!((599..=601).contains(&total), "{total}");
+        // The borough total is kept, all of it where the service runs.
+        let total: f64 = row.iter().sum();
+        assert!((total - 600.0).abs() < 1e-6, "{total}");
     }
 
     #[test]

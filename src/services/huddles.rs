@@ -66,7 +66,7 @@ scenario_section! {
 const PROCESS: usize = crate::engine::events::process::service(0);
 
 /// Huddles in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct HuddlesService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Huddles,
@@ -87,6 +87,12 @@ pub struct HuddlesService<'a> {
 }
 
 impl<'a> HuddlesService<'a> {
+    /// The same state under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.p = &setup.scenario.services.huddles;
+    }
+
     /// Huddles of locality `l` with room for `capacity` residents.
     pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> HuddlesService<'a> {
         let place = &*setup.place;

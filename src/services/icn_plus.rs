@@ -55,12 +55,17 @@ impl IcnPlus {
 }
 
 /// ICN+ in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct IcnPlusService<'a> {
     setup: &'a Setup,
 }
 
 impl<'a> IcnPlusService<'a> {
+    /// The same service under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+    }
+
     /// ICN+ of a scenario.
     pub fn new(setup: &'a Setup) -> IcnPlusService<'a> {
         IcnPlusService { setup }

@@ -11,7 +11,7 @@
 
 use super::{until, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::Planner;
+use crate::engine::schedule::{Places, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{need, LocalityPop, NEVER};
@@ -54,10 +54,12 @@ scenario_section! {
 }
 
 /// LIFE in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LifeService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Life,
+    /// This replicate's offset for rounding the reablement places (see [`Places`]).
+    rounding: f64,
     /// Last week of each resident's reablement episode ([`NEVER`] = none).
     pub(crate) until: Vec<u16>,
     /// Episodes due to end this week (serial order).
@@ -69,10 +71,18 @@ pub struct LifeService<'a> {
 }
 
 impl<'a> LifeService<'a> {
-    /// LIFE with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> LifeService<'a> {
+    /// The same state under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.p = &setup.scenario.services.life;
+    }
+
+    /// LIFE with room for `capacity` residents, rounding its reablement places with offset
+    /// `rounding`.
+    pub fn new(setup: &'a Setup, rounding: f64, capacity: usize) -> LifeService<'a> {
         LifeService {
             setup,
+            rounding,
             p: &setup.scenario.services.life,
             until: Vec::with_capacity(capacity),
             completions: Vec::new(),
@@ -83,7 +93,7 @@ impl<'a> LifeService<'a> {
 
     /// Reablement places this week (before those in use are taken off).
     pub fn places(&self, wk: &Week<'_>) -> u32 {
-        self.setup.schedule.reablement_slots[wk.at]
+        self.setup.schedule.reablement_slots.get(wk.at, self.rounding)
     }
 
     /// Starts a reablement episode: the outcome (needing nothing, a package or a care home)
@@ -239,7 +249,7 @@ pub struct Capacity {
     /// A&E liaison assessments per `[week][locality]`.
     pub liaison: Vec<u32>,
     /// Reablement places per `[week][locality]`.
-    pub reablement_slots: Vec<u32>,
+    pub reablement_slots: Places,
     /// Whether LIFE operates (the discharge-to-assess route exists), per week.
     pub active: Vec<bool>,
 }

@@ -49,7 +49,7 @@ pub mod social_prescribing;
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
-use crate::rng::{Stream, WeekDraws};
+use crate::rng::{Purpose, ReplicateKey, Stream, WeekDraws};
 
 /// Built-in services in the registry; declared service `j` is at position `BUILT_IN + j`.
 pub const BUILT_IN: usize = 6;
@@ -484,7 +484,7 @@ pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl
 /// The registry of one locality's services during a run: the built-in services in their
 /// fixed order, then the scenario-declared ones (sorted by key). This order is the allocation
 /// order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Services<'a> {
     /// GP practice huddles.
     pub huddles: huddles::HuddlesService<'a>,
@@ -575,13 +575,21 @@ macro_rules! each_service_ref {
 }
 pub use each_service_ref;
 
+/// The offset in [0, 1) with which replicate `key` rounds the fractional caseload places of
+/// service `id` in locality `l` ([`crate::engine::schedule::Places::get`]): one draw per
+/// replicate, locality and service, the same in every scenario (common random numbers) and
+/// every week (a replicate's places do not flicker).
+pub fn rounding_offset(key: &ReplicateKey, l: usize, id: u32) -> f64 {
+    key.locality(l as u8).week(0).uniform_at(Purpose::CapacityRounding, id)
+}
+
 impl<'a> Services<'a> {
-    /// The registry for locality `l`, with room for `capacity` agents.
-    pub fn new(setup: &'a Setup, l: usize, capacity: usize) -> Services<'a> {
+    /// The registry for locality `l` of the replicate `key`, with room for `capacity` agents.
+    pub fn new(setup: &'a Setup, key: &ReplicateKey, l: usize, capacity: usize) -> Services<'a> {
         Services {
             huddles: huddles::HuddlesService::new(setup, l, capacity),
-            pic: pic::PicService::new(setup, capacity),
-            life: life::LifeService::new(setup, capacity),
+            pic: pic::PicService::new(setup, rounding_offset(key, l, 0), capacity),
+            life: life::LifeService::new(setup, rounding_offset(key, l, 1), capacity),
             social_prescribing: social_prescribing::SocialPrescribingService::new(setup, capacity),
             pharmacists: pharmacists::PharmacistsService::new(setup, capacity),
             icn_plus: icn_plus::IcnPlusService::new(setup),
@@ -591,8 +599,25 @@ impl<'a> Services<'a> {
                 .custom
                 .iter()
                 .enumerate()
-                .map(|(j, c)| custom::Custom::new(setup, c, j, l, capacity))
+                .map(|(j, c)| {
+                    let offset = rounding_offset(key, l, custom::salt(&c.key));
+                    custom::Custom::new(setup, c, j, l, offset, capacity)
+                })
                 .collect(),
+        }
+    }
+
+    /// The same services' state under another scenario's set-up, which declares the same
+    /// services (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.huddles.rebind(setup);
+        self.pic.rebind(setup);
+        self.life.rebind(setup);
+        self.social_prescribing.rebind(setup);
+        self.pharmacists.rebind(setup);
+        self.icn_plus.rebind(setup);
+        for c in &mut self.custom {
+            c.rebind(setup);
         }
     }
 
@@ -763,7 +788,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/falls-prevention.toml");
         let scenario = load_scenario(&path).unwrap_or_else(|e| panic!("{e}"));
         let setup = Setup::new(&scenario, &Arc::new(Place::croydon())).expect("set-up");
-        let services = Services::new(&setup, 0, 0);
+        let services = Services::new(&setup, &crate::rng::ReplicateKey::new(0, 0), 0, 0);
         let mut avoiding = Vec::new();
         crate::each_service_ref!(services, s => {
             if s.avoids_crises() {

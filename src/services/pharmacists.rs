@@ -42,7 +42,7 @@ scenario_section! {
 }
 
 /// Pharmacists in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PharmacistsService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Pharmacists,
@@ -51,6 +51,12 @@ pub struct PharmacistsService<'a> {
 }
 
 impl<'a> PharmacistsService<'a> {
+    /// The same state under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.p = &setup.scenario.services.pharmacists;
+    }
+
     /// Pharmacists with room for `capacity` residents.
     pub fn new(setup: &'a Setup, capacity: usize) -> PharmacistsService<'a> {
         PharmacistsService {

@@ -7,7 +7,7 @@
 
 use super::{serve, Agent, Episodes, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::{ramp, Planner};
+use crate::engine::schedule::{ramp, Places, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{flag, LocalityPop, NEVER};
@@ -49,10 +49,12 @@ scenario_section! {
 }
 
 /// PICs in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PicService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::Pic,
+    /// This replicate's offset for rounding the caseload places (see [`Places`]).
+    rounding: f64,
     /// Support episodes and the waiting flag per resident.
     state: Episodes,
     /// Last week of the post-support protection against entry to a care package.
@@ -60,10 +62,17 @@ pub struct PicService<'a> {
 }
 
 impl<'a> PicService<'a> {
-    /// PICs with room for `capacity` residents.
-    pub fn new(setup: &'a Setup, capacity: usize) -> PicService<'a> {
+    /// The same state under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.p = &setup.scenario.services.pic;
+    }
+
+    /// PICs with room for `capacity` residents, rounding their places with offset `rounding`.
+    pub fn new(setup: &'a Setup, rounding: f64, capacity: usize) -> PicService<'a> {
         PicService {
             setup,
+            rounding,
             p: &setup.scenario.services.pic,
             state: Episodes::with_capacity(capacity),
             protect_until: Vec::with_capacity(capacity),
@@ -146,7 +155,12 @@ impl Service for PicService<'_> {
             .list
             .sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), i));
         let w = wk.w;
-        let capacity = self.setup.schedule.pic_slots[wk.at].saturating_sub(self.state.caseload);
+        let capacity = self
+            .setup
+            .schedule
+            .pic_slots
+            .get(wk.at, self.rounding)
+            .saturating_sub(self.state.caseload);
         let PicService {
             p,
             state,
@@ -182,13 +196,14 @@ impl Service for PicService<'_> {
 #[derive(Debug, Clone)]
 pub struct Capacity {
     /// Caseload places per `[week][locality]`.
-    pub slots: Vec<u32>,
+    pub slots: Places,
     /// Whether PICs take referrals, per week.
     pub active: Vec<bool>,
 }
 
 /// PICs' capacity schedule: workers shared by the allocation × clients per worker × the
-/// rollout's ramp and multiplier × scale, rounded (a caseload).
+/// rollout's ramp and multiplier × scale (a caseload; each replicate rounds it, see
+/// [`Places`]).
 pub fn capacity(pl: &Planner<'_>, pic: &Pic) -> Capacity {
     Capacity {
         slots: pl.stock(|d| {

@@ -52,7 +52,7 @@ scenario_section! {
 const PROCESS: usize = crate::engine::events::process::service(3);
 
 /// Social prescribing in one locality during a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SocialPrescribingService<'a> {
     setup: &'a Setup,
     p: &'a crate::scenario::SocialPrescribing,
@@ -61,6 +61,12 @@ pub struct SocialPrescribingService<'a> {
 }
 
 impl<'a> SocialPrescribingService<'a> {
+    /// The same state under another scenario's set-up (a fork: see [`crate::engine::fork`]).
+    pub(crate) fn rebind(&mut self, setup: &'a Setup) {
+        self.setup = setup;
+        self.p = &setup.scenario.services.social_prescribing;
+    }
+
     /// Social prescribing with room for `capacity` residents.
     pub fn new(setup: &'a Setup, capacity: usize) -> SocialPrescribingService<'a> {
         SocialPrescribingService {

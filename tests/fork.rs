@@ -1,0 +1,71 @@
+//! Comparisons fork where options diverge: an option that differs from the base only in its
+//! capacity schedule is simulated from the base's state at its first different week, and its
+//! results are byte-identical to running it from the start.
+
+mod common;
+
+use placesim::runner::{prepare, RunRequest, Silent};
+
+const FILES: [&str; 6] = [
+    "baseline.toml",
+    "icn-plus-rollout.toml",
+    "life-expansion.toml",
+    "social-prescribing-at-scale.toml",
+    "proportionate-universalism.toml",
+    "falls-prevention.toml",
+];
+
+fn request(threads: usize) -> RunRequest {
+    RunRequest {
+        scenarios: FILES.iter().map(|f| common::small(f, 0.02, "2022-09-30")).collect(),
+        replicates: 3,
+        seed: 99,
+        threads,
+    }
+}
+
+#[test]
+fn options_fork_at_their_first_different_week_and_only_there() {
+    let req = request(2);
+    let prepared = prepare(&req).unwrap_or_else(|e| panic!("{e}"));
+    let cal = placesim::runner::calendar_of(&req.scenarios[0]);
+    let april_2021 = cal.week_of(placesim::calendar::Date::parse("2021-04-05").unwrap());
+    let fork = prepared.fork_weeks().to_vec();
+    // The base runs from the start; ICN+ borough-wide, LIFE ×1.5 and the allocation by need
+    // change only capacities, from April 2021.
+    assert_eq!(fork[0], 0);
+    for s in [1, 2, 4] {
+        assert_eq!(fork[s], april_2021, "{}", FILES[s]);
+    }
+    // Social prescribing at scale also lowers the minimum age (from the service's start in
+    // 2018), and falls prevention declares a service of its own: both differ from the start.
+    assert_eq!(fork[3], 0, "{}", FILES[3]);
+    assert_eq!(fork[5], 0, "{}", FILES[5]);
+}
+
+#[test]
+fn forked_options_are_byte_identical_to_options_run_from_the_start() {
+    let req = request(2);
+    let forked = prepare(&req).unwrap().run(&Silent).unwrap();
+    let alone = prepare(&req).unwrap().without_forks().run(&Silent).unwrap();
+    let one_thread = request(1);
+    let forked_one = prepare(&one_thread).unwrap().run(&Silent).unwrap();
+    for ((f, a), f1) in forked.scenarios.iter().zip(&alone.scenarios).zip(&forked_one.scenarios) {
+        assert_eq!(f.replicates.len(), 3);
+        assert!(
+            f.replicates == a.replicates,
+            "{}: forked tallies differ from a run from the start",
+            f.scenario.name
+        );
+        assert!(f.replicates == f1.replicates, "{}: one thread differs", f.scenario.name);
+    }
+    // The options did change something after their fork (the test would pass trivially if
+    // every option equalled the base).
+    for s in 1..FILES.len() {
+        assert!(
+            forked.scenarios[s].replicates != forked.scenarios[0].replicates,
+            "{} equals the base",
+            FILES[s]
+        );
+    }
+}
