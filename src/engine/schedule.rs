@@ -156,25 +156,29 @@ impl Schedule {
 
 impl Schedule {
     /// The first week in which any capacity of `other` differs from this schedule's (`None`
-    /// when none does).
+    /// when none does). Week 0 when the practices' huddle start weeks or a declared service's
+    /// weeks of operation differ at all: the event-driven engine's bounds read whether a
+    /// practice or service ever starts, from the first week on.
     pub fn first_difference(&self, other: &Schedule) -> Option<usize> {
         let weeks = self.icn.len() / self.localities.max(1);
-        if self.localities != other.localities || self.custom.len() != other.custom.len() {
+        if self.localities != other.localities
+            || self.practice_start_week != other.practice_start_week
+            || self.custom.len() != other.custom.len()
+            || self
+                .custom
+                .iter()
+                .zip(&other.custom)
+                .any(|(a, b)| a.key != b.key || a.active != b.active)
+        {
             return Some(0);
         }
         let nl = self.localities;
         let np = self.practice_start_week.len();
-        // Weekly and per-practice values must agree week by week; a changed start week or
-        // all-ages week differs from the earlier of the two.
+        // Weekly and per-practice values must agree week by week; a changed all-ages week
+        // differs from the earlier of the two.
         let mut first = weeks;
-        let mut at = |w: usize| first = first.min(w);
-        for (a, b) in self.practice_start_week.iter().zip(&other.practice_start_week) {
-            if a != b {
-                at((*a).min(*b) as usize);
-            }
-        }
         if self.huddle_all_ages_week != other.huddle_all_ages_week {
-            at(self.huddle_all_ages_week.min(other.huddle_all_ages_week) as usize);
+            first = self.huddle_all_ages_week.min(other.huddle_all_ages_week) as usize;
         }
         let differs = |w: usize| -> bool {
             let row = |v: usize| w * v..(w + 1) * v;
@@ -191,11 +195,11 @@ impl Schedule {
                 || self.pharm_active[w] != other.pharm_active[w]
                 || self.package_starts[row(nl)] != other.package_starts[row(nl)]
                 || self.care_home_places[row(nl)] != other.care_home_places[row(nl)]
-                || self.custom.iter().zip(&other.custom).any(|(a, b)| {
-                    a.key != b.key
-                        || a.capacity.levels()[row(nl)] != b.capacity.levels()[row(nl)]
-                        || a.active[w] != b.active[w]
-                })
+                || self
+                    .custom
+                    .iter()
+                    .zip(&other.custom)
+                    .any(|(a, b)| a.capacity.levels()[row(nl)] != b.capacity.levels()[row(nl)])
         };
         if let Some(w) = (0..first).find(|&w| differs(w)) {
             first = w;
