@@ -220,7 +220,7 @@ pub(crate) fn wait(s: usize, big_q: f64, u: f64) -> Option<usize> {
 }
 
 /// What identifies a resident's bounds: age, frailty, conditions, flags, care, last discharge.
-fn signature(pop: &LocalityPop, i: usize) -> u64 {
+pub(crate) fn signature(pop: &LocalityPop, i: usize) -> u64 {
     u64::from(pop.age[i])
         | u64::from(pop.frailty[i]) << 8
         | u64::from(pop.conditions[i]) << 16
@@ -426,6 +426,55 @@ pub(crate) fn settle(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, bef
     true
 }
 
+/// Phase 9, before the sleepers' stocks are tallied: a resident a service took on this week
+/// while asleep in the calendar is now held by it. Their stocks leave the sleepers' count and
+/// are counted one by one, as a visit's would be; [`schedule_started`] then keeps their clocks
+/// and visits them every week from the next. Leaves in `run.started` those woken, in serial
+/// order, each with their signature before the first start.
+pub(crate) fn wake_started(run: &mut LocalityRun<'_>, pop: &LocalityPop, visit: &[u32]) {
+    let mut started = std::mem::take(&mut run.started);
+    started.sort_unstable_by_key(|&(i, order, _)| (i, order));
+    started.dedup_by_key(|s| s.0);
+    started.retain(|&(i, _, _)| {
+        pop.flags[i as usize] & flag::ALIVE != 0
+            && visit
+                .binary_search_by_key(&i, |&v| v & !super::locality::BOOKED)
+                .is_err()
+    });
+    for &(i, _, before) in &started {
+        let kept = settle(run, pop, i as usize, before);
+        debug_assert!(!kept, "a service holds a resident it has just taken on");
+        super::stocks::count_one(run, pop, i as usize);
+    }
+    run.started = started;
+}
+
+/// Phase 9, after [`schedule_all`]: those [`wake_started`] woke keep the clocks they slept
+/// with (drawn again only if the start changed their signature, as after a visit) and are
+/// visited every week from the next.
+pub(crate) fn schedule_started(run: &mut LocalityRun<'_>, pop: &LocalityPop) {
+    let w = run.wk.w;
+    let started = std::mem::take(&mut run.started);
+    for &(i, _, before) in &started {
+        schedule(run, pop, i as usize, w, Seen::Started(before), false);
+    }
+    if !started.is_empty() {
+        run.hot.sort_unstable();
+    }
+    run.started = started;
+}
+
+/// How a resident came to be scheduled after a week.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    /// A newcomer: no clocks yet.
+    New,
+    /// Visit `k` of the week.
+    Visit(usize),
+    /// Asleep, and taken on by a service this week; their signature before the start.
+    Started(u64),
+}
+
 /// Phase 9, after the week's stocks are counted: every resident visited this week (and every
 /// newcomer) keeps their clocks up to date and is either visited every week from the next, or
 /// sleeps and is booked. `in_sleepers[k]`: whether visit `k`'s stocks are in the sleepers'
@@ -433,15 +482,15 @@ pub(crate) fn settle(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, bef
 pub(crate) fn schedule_all(run: &mut LocalityRun<'_>, pop: &LocalityPop, visit: &[u32], in_sleepers: &[bool]) {
     let w = run.wk.w;
     for (k, (&v, &kept)) in visit.iter().zip(in_sleepers).enumerate() {
-        schedule(run, pop, (v & !BOOKED) as usize, w, Some(k), kept);
+        schedule(run, pop, (v & !BOOKED) as usize, w, Seen::Visit(k), kept);
     }
     for i in run.first_newcomer..pop.len() {
-        schedule(run, pop, i, w, None, false);
+        schedule(run, pop, i, w, Seen::New, false);
     }
 }
 
-/// Resident `i` after week `w` (`visit`: their index among the week's visits, `None` for a
-/// newcomer; `kept`: their stocks are in the sleepers' count).
+/// Resident `i` after week `w` (`seen`: how they came to be scheduled; `kept`: their stocks
+/// are in the sleepers' count).
 ///
 /// * The GP count holds everyone alive and not in hospital, in their cell and at their age.
 /// * The clocks: a clock whose candidate week has come is drawn again from the next week; both
@@ -452,7 +501,7 @@ pub(crate) fn schedule_all(run: &mut LocalityRun<'_>, pop: &LocalityPop, visit: 
 /// * Inpatients, those waiting for a discharge outcome and those a service holds are visited
 ///   every week; everyone else sleeps: their stocks join the sleepers', and they are booked for
 ///   the first of their clocks' candidate weeks and their next boundary week.
-fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, visit: Option<usize>, kept: bool) {
+fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, seen: Seen, kept: bool) {
     let next = w + 1;
     let alive = pop.flags[i] & flag::ALIVE != 0;
     let weekly = run.engine == Engine::Weekly;
@@ -495,19 +544,20 @@ fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, vi
         // Nothing to draw: the run ends, or the next week is a boundary (with its own gates).
         clocks = [NONE; 2];
     } else {
-        let (redraw, cached) = match visit {
-            None => ([true, true], None),
-            Some(k) => {
-                let before = run.sleep.signatures[k];
-                let (after, big_q) = run.sleep.woke.get(k).copied().unwrap_or((now, None));
-                let all = before != now || Sleep::is_boundary(run, pop, i, w);
-                let redraw = if all {
-                    [true, true]
-                } else {
-                    [usize::from(clocks[0]) <= w, usize::from(clocks[1]) <= w]
-                };
-                (redraw, big_q.filter(|_| after == now))
+        let unchanged = |before: u64| {
+            if before != now || Sleep::is_boundary(run, pop, i, w) {
+                [true, true]
+            } else {
+                [usize::from(clocks[0]) <= w, usize::from(clocks[1]) <= w]
             }
+        };
+        let (redraw, cached) = match seen {
+            Seen::New => ([true, true], None),
+            Seen::Visit(k) => {
+                let (after, big_q) = run.sleep.woke.get(k).copied().unwrap_or((now, None));
+                (unchanged(run.sleep.signatures[k]), big_q.filter(|_| after == now))
+            }
+            Seen::Started(before) => (unchanged(before), None),
         };
         if redraw[0] || redraw[1] {
             let big_q = cached.unwrap_or_else(|| {

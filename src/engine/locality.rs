@@ -79,6 +79,10 @@ pub struct LocalityRun<'a> {
     pub sleep: Sleep,
     /// Scratch: whether each of this week's visits has its stocks in the sleepers' count.
     pub in_sleepers: Vec<bool>,
+    /// Residents a service took on this week (its allocation step), each with the order of the
+    /// start and their signature just before it: one asleep in the calendar is woken, since a
+    /// service now holds them.
+    pub started: Vec<(u32, u32, u64)>,
     /// First serial of this week's newcomers.
     pub first_newcomer: usize,
     /// Scratch: a resident's process bounds.
@@ -168,6 +172,7 @@ impl<'a> LocalityRun<'a> {
             hot,
             sleep: Sleep::new(cal.weeks, capacity),
             in_sleepers: Vec::new(),
+            started: Vec::new(),
             first_newcomer: 0,
             q: vec![0.0; n_processes],
         };
@@ -190,6 +195,7 @@ impl<'a> LocalityRun<'a> {
             l: self.wk.l,
         };
         self.woy = self.setup.week_of_year[w];
+        self.started.clear();
         self.svc.begin_week(&self.wk);
         for b in [
             &mut self.admit,
@@ -224,6 +230,7 @@ impl<'a> LocalityRun<'a> {
                 tal: &mut self.tal,
                 streams: &self.streams,
                 reablement_free: &mut self.reablement_free,
+                started: &mut self.started,
             },
         )
     }

@@ -32,12 +32,21 @@ pub fn tallies(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     for i in run.first_newcomer..pop.len() {
         count(run, pop, i);
     }
+    if run.engine == super::events::Engine::Events {
+        super::events::wake_started(run, pop, &visit);
+    }
+    // Waiting lists are kept by the services, whether or not their residents were visited.
+    let tal = &mut run.tal;
+    crate::each_service!(run.svc, s => s.count_waiting(pop, tal));
     let d = run.key.locality(pop.locality).week(run.wk.w as u32);
     run.sleep.stocks.tally(&mut run.tal);
     if run.engine == super::events::Engine::Events {
         run.sleep.gp.tally(&mut run.tal, &d);
     }
     super::events::schedule_all(run, pop, &visit, &in_sleepers);
+    if run.engine == super::events::Engine::Events {
+        super::events::schedule_started(run, pop);
+    }
     run.visit = visit;
     run.in_sleepers = in_sleepers;
 }
@@ -67,6 +76,11 @@ pub(crate) fn resident_stocks(age: u8, frailty: u8, conditions: u32, care_status
 }
 
 /// Counts resident `i` (if alive) into the week's stocks.
+/// Counts resident `i`'s stocks one by one (a resident woken by a service's start).
+pub(crate) fn count_one(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
+    count(run, pop, i);
+}
+
 #[inline]
 fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
     let t = &run.setup.tables;

@@ -430,10 +430,9 @@ impl Service for Custom<'_> {
     #[inline]
     fn propose(&mut self, wk: &Week<'_>, pop: &LocalityPop, ag: &Agent, tal: &mut LocalityTally) {
         let k = crate::engine::events::process::service(super::BUILT_IN + self.j);
-        self.refer(wk, pop, ag.i, Route::Gp, tal, |p, salt| {
+        if self.refer(wk, pop, ag.i, Route::Gp, tal, |p, salt| {
             ag.referred(k, p, || ag.d.uniform_at(Purpose::CustomReferral, salt))
-        });
-        if self.state.waiting(ag.i) {
+        }) {
             self.state.list.push(ag.i as u32);
         }
     }
@@ -488,6 +487,7 @@ impl Service for Custom<'_> {
             return;
         }
         let pop = &*run.pop;
+        self.state.tidy(pop);
         let slots = self.setup.schedule.custom[self.j].capacity.get(wk.at, self.rounding);
         let capacity = match self.c.kind {
             CustomKind::CaseManagement => {
@@ -519,9 +519,11 @@ impl Service for Custom<'_> {
         if self.state.on(i, wk.w16) {
             tal.add_at(cell, self.metrics[CustomMetric::Caseload as usize], 1);
         }
-        if self.state.waiting(i) {
-            tal.add_at(cell, self.metrics[CustomMetric::Waiting as usize], 1);
-        }
+    }
+
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
+        let metric = self.metrics[CustomMetric::Waiting as usize];
+        self.state.count_waiting(pop, tal, metric);
     }
 }
 

@@ -7,7 +7,7 @@
 //! across the rollout. ICN+ widens eligibility to all adults and adds to the effect through
 //! [`super::HuddleModifier`].
 
-use super::{Agent, Episodes, HuddleModifier, Service, Shared, Week};
+use super::{count_list, tidy, Agent, Episodes, HuddleModifier, Service, Shared, Week};
 use crate::calendar::Date;
 use crate::engine::schedule::{multiplier, Planner};
 use crate::engine::tally::Cell;
@@ -76,7 +76,8 @@ pub struct HuddlesService<'a> {
     practices: Vec<usize>,
     /// Index into `practices` of each place practice (`usize::MAX` = another locality).
     local_practice: Vec<usize>,
-    /// This week's waiting list per local practice.
+    /// The waiting list of each local practice (kept between weeks), then of those flagged
+    /// whose practice is in another locality (never reviewed here, but waiting).
     lists: Vec<Vec<u32>>,
     /// Effect ramp in weeks from a practice's start.
     effect_ramp_weeks: f64,
@@ -107,7 +108,7 @@ impl<'a> HuddlesService<'a> {
             setup,
             p,
             state: Episodes::with_capacity(capacity),
-            lists: vec![Vec::new(); practices.len()],
+            lists: vec![Vec::new(); practices.len() + 1],
             practices,
             local_practice,
             effect_ramp_weeks: p.effect_ramp_years * crate::engine::schedule::WEEKS_PER_YEAR,
@@ -141,6 +142,8 @@ impl<'a> HuddlesService<'a> {
             let mut cap = sch.huddle_reviews[w * np + p];
             let list = &mut self.lists[j];
             let pop = &*run.pop;
+            let state = &self.state;
+            tidy(list, pop, |i| state.waiting(i));
             list.sort_unstable_by_key(|&i| {
                 (
                     Reverse(pop.frailty[i as usize]),
@@ -159,6 +162,7 @@ impl<'a> HuddlesService<'a> {
                 cap -= 1;
                 let cell = run.tal.cell(run.pop, iu);
                 run.tal.add(cell, Metric::HuddleReviews, 1);
+                super::started(run.started, run.pop, iu);
                 self.state.start(iu, w, self.p.care_plan_weeks);
                 let d = run.streams[iu].week(w as u32);
                 refer(run.pop, run.tal, i, &d);
@@ -211,9 +215,6 @@ impl Service for HuddlesService<'_> {
         } else {
             self.p.min_age
         };
-        for list in &mut self.lists {
-            list.clear();
-        }
     }
 
     #[inline]
@@ -235,9 +236,11 @@ impl Service for HuddlesService<'_> {
             && ag.referred(PROCESS, self.p.flag_probability, || ag.d.uniform(Purpose::HuddleFlag))
         {
             self.state.set_waiting(i, true);
-        }
-        if self.state.waiting(i) && self.local_practice[p] != usize::MAX {
-            self.lists[self.local_practice[p]].push(i as u32);
+            let j = match self.local_practice[p] {
+                usize::MAX => self.practices.len(),
+                j => j,
+            };
+            self.lists[j].push(i as u32);
         }
     }
 
@@ -272,8 +275,13 @@ impl Service for HuddlesService<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::HuddleCaseload, 1);
         }
-        if self.state.waiting(i) {
-            tal.add(cell, Metric::HuddleWaiting, 1);
+    }
+
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut crate::engine::tally::LocalityTally) {
+        let state = &self.state;
+        for list in &mut self.lists {
+            tidy(list, pop, |i| state.waiting(i));
+            count_list(list, pop, tal, Metric::HuddleWaiting as usize);
         }
     }
 }

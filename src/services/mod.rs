@@ -303,8 +303,12 @@ pub trait Service {
     /// Phase 6: take people on from the waiting list up to the week's capacity.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {}
 
-    /// Phase 8: count the resident in the service's stocks (caseload, waiting).
+    /// Phase 9: count the resident in the service's stocks (caseload).
     fn count_stocks(&self, wk: &Week<'_>, pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {}
+
+    /// Phase 9: count the service's waiting list (kept between weeks, so waiting residents
+    /// are counted whether or not they were visited).
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {}
 }
 
 /// The parts of a locality's run a service's allocation step may use.
@@ -319,6 +323,17 @@ pub struct Shared<'a> {
     /// Reablement places free this week (LIFE's, shared by discharge to assess and A&E
     /// liaison).
     pub reablement_free: &'a mut u32,
+    /// Residents taken on this week by any service, each with their signature just before
+    /// ([`started`]: a sleeping resident a service now holds must be woken).
+    pub started: &'a mut Vec<(u32, u32, u64)>,
+}
+
+/// Notes that resident `i` is taken on by a service this week, before the start changes
+/// anything about them (see [`Shared::started`]).
+#[inline]
+pub fn started(list: &mut Vec<(u32, u32, u64)>, pop: &LocalityPop, i: usize) {
+    let order = list.len() as u32;
+    list.push((i as u32, order, crate::engine::events::signature(pop, i)));
 }
 
 /// Episodes of support with a waiting list: the per-agent state most services need, packed in
@@ -329,7 +344,9 @@ pub struct Episodes {
     /// Per resident: [`Episodes::WAITING`] | last week of the episode or effect
     /// ([`Episodes::NONE`] = none).
     slot: Vec<u16>,
-    /// This week's waiting list (serial order as proposed).
+    /// The waiting list: everyone referred and not yet taken on, kept between weeks (entries
+    /// whose referral lapsed, or who died or left, are dropped by [`Episodes::tidy`]), so
+    /// waiting residents need no visit of their own.
     pub list: Vec<u32>,
     /// Clients whose episode runs this week (counted in phase 2, in hospital too), for
     /// services whose capacity is a caseload.
@@ -351,16 +368,37 @@ impl Episodes {
         }
     }
 
-    /// Whether agent `i` is waiting or supported in week `w` (see [`Service::holds`]).
+    /// Whether agent `i` is supported in week `w` (see [`Service::holds`]). Waiting does not
+    /// hold a resident: the waiting list is kept between weeks, and waiting changes none of
+    /// their hazards.
     #[inline]
     pub fn holds(&self, i: usize, w: u16) -> bool {
-        self.waiting(i) || self.on(i, w)
+        self.on(i, w)
     }
 
-    /// Start of a week: an empty waiting list and caseload count.
+    /// Start of a week: an empty caseload count (the waiting list is kept).
     pub fn begin_week(&mut self) {
-        self.list.clear();
         self.caseload = 0;
+    }
+
+    /// Drops from the waiting list everyone no longer waiting (taken on, or whose referral
+    /// lapsed) or no longer a resident, and puts it in serial order without repeats (a
+    /// resident referred again after a lapse appears twice until then).
+    pub fn tidy(&mut self, pop: &LocalityPop) {
+        tidy(&mut self.list, pop, |i| self.slot[i] & Self::WAITING != 0);
+    }
+
+    /// Counts everyone on the (tidied) waiting list in the catalogue's metric `metric`.
+    pub fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally, metric: usize) {
+        self.tidy(pop);
+        count_list(&self.list, pop, tal, metric);
+    }
+
+    /// Agent `i` joins the waiting list.
+    #[inline]
+    pub fn join(&mut self, i: usize) {
+        self.set_waiting(i, true);
+        self.list.push(i as u32);
     }
 
     /// Counts agent `i` in the caseload if its episode runs in week `w`.
@@ -442,8 +480,9 @@ impl Episodes {
     /// `weeks` weeks from week `w`.
     pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) {
         let (list, slot) = (&self.list, &mut self.slot);
-        let tal = &mut *run.tal;
+        let (tal, started) = (&mut *run.tal, &mut *run.started);
         serve(run.pop, list, capacity, |pop, iu| {
+            self::started(started, pop, iu);
             tal.add_at(tal.cell(pop, iu), metric, 1);
             slot[iu] = until(w, weeks).min(Self::NONE - 1);
         });
@@ -451,6 +490,22 @@ impl Episodes {
 
     /// Bytes of per-agent state.
     pub const BYTES_PER_AGENT: usize = 2;
+}
+
+/// Drops from `list` everyone `waiting` says no longer waits or who is no longer a resident,
+/// and sorts it by serial number without repeats.
+pub fn tidy(list: &mut Vec<u32>, pop: &LocalityPop, waiting: impl Fn(usize) -> bool) {
+    list.retain(|&i| pop.flags[i as usize] & flag::ALIVE != 0 && waiting(i as usize));
+    list.sort_unstable();
+    list.dedup();
+}
+
+/// Counts every resident of `list` in the catalogue's metric `metric`, in their cell.
+pub fn count_list(list: &[u32], pop: &LocalityPop, tal: &mut LocalityTally, metric: usize) {
+    for &i in list {
+        let cell = tal.cell(pop, i as usize);
+        tal.add_at(cell, metric, 1);
+    }
 }
 
 /// Whether a week column `until` covers week `w`.

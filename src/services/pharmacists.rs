@@ -94,13 +94,6 @@ impl Service for PharmacistsService<'_> {
     }
 
     #[inline]
-    fn propose(&mut self, _wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
-        if self.state.waiting(ag.i) {
-            self.state.list.push(ag.i as u32);
-        }
-    }
-
-    #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
         self.state.cut(ag.i, wk.w16, self.p.effect)
     }
@@ -123,6 +116,7 @@ impl Service for PharmacistsService<'_> {
     /// Reviews up to the week's capacity, most conditions first.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
         let pop = &*run.pop;
+        self.state.tidy(pop);
         self.state
             .list
             .sort_unstable_by_key(|&i| (Reverse(pop.conditions[i as usize].count_ones()), i));
@@ -133,10 +127,8 @@ impl Service for PharmacistsService<'_> {
     }
 
     #[inline]
-    fn count_stocks(&self, _wk: &Week<'_>, _pop: &LocalityPop, i: usize, cell: Cell, tal: &mut LocalityTally) {
-        if self.state.waiting(i) {
-            tal.add(cell, Metric::PharmacistWaiting, 1);
-        }
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
+        self.state.count_waiting(pop, tal, Metric::PharmacistWaiting as usize);
     }
 }
 

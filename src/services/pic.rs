@@ -122,13 +122,6 @@ impl Service for PicService<'_> {
     }
 
     #[inline]
-    fn propose(&mut self, _wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent, _tal: &mut LocalityTally) {
-        if self.state.waiting(ag.i) {
-            self.state.list.push(ag.i as u32);
-        }
-    }
-
-    #[inline]
     fn crisis_cut(&self, wk: &Week<'_>, _pop: &LocalityPop, ag: &Agent) -> f64 {
         self.state.cut(ag.i, wk.w16, self.p.crisis_effect)
     }
@@ -151,6 +144,7 @@ impl Service for PicService<'_> {
     /// Starts up to the free caseload places, frailest first.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
         let pop = &*run.pop;
+        self.state.tidy(pop);
         self.state
             .list
             .sort_unstable_by_key(|&i| (Reverse(pop.frailty[i as usize]), i));
@@ -167,9 +161,10 @@ impl Service for PicService<'_> {
             protect_until,
             ..
         } = self;
-        let (tal, streams) = (&mut *run.tal, run.streams);
+        let (tal, streams, started) = (&mut *run.tal, run.streams, &mut *run.started);
         let list = std::mem::take(&mut state.list);
         serve(run.pop, &list, capacity, |pop, iu| {
+            super::started(started, pop, iu);
             tal.add(tal.cell(pop, iu), Metric::PicStarts, 1);
             state.start(iu, w, p.max_weeks);
             protect_until[iu] = state.last_week(iu).saturating_add(52).min(NEVER - 1);
@@ -186,9 +181,10 @@ impl Service for PicService<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::PicCaseload, 1);
         }
-        if self.state.waiting(i) {
-            tal.add(cell, Metric::PicWaiting, 1);
-        }
+    }
+
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
+        self.state.count_waiting(pop, tal, Metric::PicWaiting as usize);
     }
 }
 

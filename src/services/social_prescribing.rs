@@ -128,10 +128,7 @@ impl Service for SocialPrescribingService<'_> {
                 ag.d.uniform(Purpose::SpReferral)
             })
         {
-            self.state.set_waiting(i, true);
-        }
-        if self.state.waiting(i) {
-            self.state.list.push(i as u32);
+            self.state.join(i);
         }
     }
 
@@ -172,7 +169,7 @@ impl Service for SocialPrescribingService<'_> {
 
     /// Referrals taken on in serial order up to the week's capacity.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
-        self.state.list.sort_unstable();
+        self.state.tidy(run.pop);
         let w = wk.w;
         let capacity = self.setup.schedule.sp_referrals[wk.at];
         let metric = Metric::SocialPrescribingReferrals as usize;
@@ -184,9 +181,11 @@ impl Service for SocialPrescribingService<'_> {
         if self.state.on(i, wk.w16) {
             tal.add(cell, Metric::SocialPrescribingActive, 1);
         }
-        if self.state.waiting(i) {
-            tal.add(cell, Metric::SocialPrescribingWaiting, 1);
-        }
+    }
+
+    fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
+        self.state
+            .count_waiting(pop, tal, Metric::SocialPrescribingWaiting as usize);
     }
 }
 
