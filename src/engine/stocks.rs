@@ -75,12 +75,12 @@ pub(crate) fn resident_stocks(age: u8, frailty: u8, conditions: u32, care_status
     ]
 }
 
-/// Counts resident `i` (if alive) into the week's stocks.
 /// Counts resident `i`'s stocks one by one (a resident woken by a service's start).
 pub(crate) fn count_one(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
     count(run, pop, i);
 }
 
+/// Counts resident `i` (if alive) into the week's stocks.
 #[inline]
 fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
     let t = &run.setup.tables;
