@@ -69,3 +69,20 @@ fn forked_options_are_byte_identical_to_options_run_from_the_start() {
         );
     }
 }
+
+#[test]
+fn an_option_identical_to_the_base_forks_at_the_end_and_equals_it() {
+    let mut copy = common::small("baseline.toml", 0.02, "2019-03-31");
+    copy.name = "baseline-copy".into();
+    let req = RunRequest {
+        scenarios: vec![common::small("baseline.toml", 0.02, "2019-03-31"), copy],
+        replicates: 2,
+        seed: 5,
+        threads: 2,
+    };
+    let prepared = prepare(&req).unwrap();
+    let weeks = placesim::runner::calendar_of(&req.scenarios[0]).weeks;
+    assert_eq!(prepared.fork_weeks(), &[0, weeks]);
+    let r = prepared.run(&Silent).unwrap();
+    assert!(r.scenarios[0].replicates == r.scenarios[1].replicates);
+}
