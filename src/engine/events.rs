@@ -33,9 +33,10 @@
 //!   engine, whose draws re-align the week after (see docs/performance.md).
 //!
 //! **Visits.** Residents in hospital, waiting for a discharge outcome or held by a service
-//! (waiting, supported, in reablement: [`crate::services::Service::holds`]) are visited every
-//! week, for the services' lists, stocks and expected effects; their events still come from
-//! their clocks. Everyone else sleeps until their next candidate or boundary week, booked in a
+//! (supported, in reablement: [`crate::services::Service::holds`]) are visited every week, for
+//! the services' stocks and expected effects; their events still come from their clocks.
+//! Waiting lists are kept by the services between weeks, so waiting residents sleep; one a
+//! service takes on is woken (`wake_started`). Everyone else sleeps until their next candidate or boundary week, booked in a
 //! **calendar** (one list per week). A week visits the held residents and those booked for it,
 //! merged in serial order, so every per-resident phase and every waiting list sees residents in
 //! serial order.

@@ -213,10 +213,12 @@ pub trait Service {
     fn count_caseload(&mut self, wk: &Week<'_>, i: usize) {}
 
     /// Whether the service holds resident `i` in week `w`, so that they must be visited every
-    /// week (waiting, supported, or under any effect of the service). Every resident a
-    /// service counts in its stocks, lists, changes the hazards of, or keeps from moving away,
-    /// it holds. The event-driven engine lets everyone else sleep until their next event
-    /// ([`crate::engine::events`]).
+    /// week (supported, or under any effect of the service). Every resident a service counts
+    /// in its caseload stocks, changes the hazards of, or keeps from moving away, it holds.
+    /// Waiting residents need not be held: a waiting list is kept between weeks and counted
+    /// by [`Service::count_waiting`], and a sleeper the service takes on is woken (it is noted
+    /// in [`Shared::started`]). The event-driven engine lets everyone else sleep until their
+    /// next event ([`crate::engine::events`]).
     fn holds(&self, i: usize, w: u16) -> bool;
 
     /// Phase 5: an upper bound on the weekly chance that the service's GP-route case finding
