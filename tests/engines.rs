@@ -35,20 +35,12 @@ fn outcomes(setup: &Setup, t: &Tally) -> [f64; 6] {
     ]
 }
 
-/// Mean and standard error of the mean.
-fn mean_se(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0);
-    (m, (v / n).sqrt())
-}
-
 /// Fails when the two samples' means differ by more than four standard errors (a false alarm
 /// about once in 16,000 comparisons; a bias of a fraction of a percent in admissions is caught).
 #[allow(clippy::print_stderr)] // the comparison table, for whoever reads the log
 fn agree(what: &str, weekly: &[f64], events: &[f64]) {
-    let (mw, sw) = mean_se(weekly);
-    let (me, se) = mean_se(events);
+    let (mw, sw) = common::mean_se(weekly);
+    let (me, se) = common::mean_se(events);
     let z = (me - mw) / (sw * sw + se * se).sqrt().max(1e-9);
     eprintln!("{what:<40} weekly {mw:>14.1} ± {sw:>10.1}  events {me:>14.1} ± {se:>10.1}  z {z:>6.2}");
     assert!(

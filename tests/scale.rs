@@ -66,10 +66,7 @@ fn life_referrals(results: &Results, c: &Comparison) -> (f64, f64) {
                 .sum()
         })
         .collect();
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
-    (m, (var / n).sqrt())
+    common::mean_se(&v)
 }
 
 /// The two estimates' difference in standard errors, printed.

@@ -445,7 +445,7 @@ pub(crate) fn wake_started(run: &mut LocalityRun<'_>, pop: &LocalityPop, visit: 
     for &(i, _, before) in &started {
         let kept = settle(run, pop, i as usize, before);
         debug_assert!(!kept, "a service holds a resident it has just taken on");
-        super::stocks::count_one(run, pop, i as usize);
+        super::stocks::count(run, pop, i as usize);
     }
     run.started = started;
 }

@@ -214,17 +214,22 @@ pub fn run_replicate_with(setup: &Setup, seed: u64, replicate: u32, engine: Engi
     let key = ReplicateKey::new(seed, replicate);
     let pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
-    let cal = &setup.calendar;
     let blocks: Vec<LocalityTally> = pop
         .localities
         .into_par_iter()
         .map(|mut block| simulate_locality(setup, &key, &norms, &mut block, engine))
         .collect();
-    // The locality tallies are laid out for the scenario's own services; the run's catalogue
-    // may hold other scenarios' too.
+    replicate_tally(setup, blocks.iter())
+}
+
+/// A replicate's tally from its locality tallies (in place order): laid out for the run's
+/// catalogue (the locality tallies are laid out for the scenario's own services, and the run's
+/// catalogue may hold other scenarios' too), each agent standing for 1/scale residents.
+fn replicate_tally<'t>(setup: &Setup, blocks: impl Iterator<Item = &'t LocalityTally>) -> Tally {
+    let cal = &setup.calendar;
     let own = Catalog::of_scenarios([&setup.scenario]);
     let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
-    for (l, block) in blocks.iter().enumerate() {
+    for (l, block) in blocks.enumerate() {
         block.copy_into(&mut tally, l);
     }
     tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale)
@@ -244,7 +249,6 @@ pub fn run_replicate_forked(
     let key = ReplicateKey::new(seed, replicate);
     let pop = synthesize_with_capacity(&base.place, &key, base.synth_scale, base.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&base.tables, &pop.localities);
-    let cal = &base.calendar;
     let blocks: Vec<Vec<LocalityTally>> = pop
         .localities
         .into_par_iter()
@@ -253,14 +257,7 @@ pub fn run_replicate_forked(
     setups
         .iter()
         .enumerate()
-        .map(|(s, setup)| {
-            let own = Catalog::of_scenarios([&setup.scenario]);
-            let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
-            for (l, block) in blocks.iter().enumerate() {
-                block[s].copy_into(&mut tally, l);
-            }
-            tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale)
-        })
+        .map(|(s, setup)| replicate_tally(setup, blocks.iter().map(|b| &b[s])))
         .collect()
 }
 
@@ -273,16 +270,12 @@ pub fn run_replicate_with_population(
     let key = ReplicateKey::new(seed, replicate);
     let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
-    let cal = &setup.calendar;
-    let own = Catalog::of_scenarios([&setup.scenario]);
-    let mut tally = Tally::new(cal.weeks, setup.place.n_localities(), cal.financial_years.len(), &own);
-    for (l, block) in pop.localities.iter_mut().enumerate() {
-        simulate_locality(setup, &key, &norms, block, Engine::Events).copy_into(&mut tally, l);
-    }
-    (
-        tally.relaid(&own, &setup.catalog).in_residents(setup.scenario.scale),
-        pop,
-    )
+    let blocks: Vec<LocalityTally> = pop
+        .localities
+        .iter_mut()
+        .map(|block| simulate_locality(setup, &key, &norms, block, Engine::Events))
+        .collect();
+    (replicate_tally(setup, blocks.iter()), pop)
 }
 
 /// Simulates one locality over the whole run, mutating its population.

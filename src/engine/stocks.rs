@@ -75,14 +75,10 @@ pub(crate) fn resident_stocks(age: u8, frailty: u8, conditions: u32, care_status
     ]
 }
 
-/// Counts resident `i`'s stocks one by one (a resident woken by a service's start).
-pub(crate) fn count_one(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
-    count(run, pop, i);
-}
-
-/// Counts resident `i` (if alive) into the week's stocks.
+/// Counts resident `i` (if alive) into the week's stocks (also for a sleeper woken by a
+/// service's start, `events::wake_started`).
 #[inline]
-fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
+pub(crate) fn count(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize) {
     let t = &run.setup.tables;
     let wk = run.wk;
     let tal = &mut run.tal;

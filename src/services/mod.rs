@@ -396,13 +396,6 @@ impl Episodes {
         count_list(&self.list, pop, tal, metric);
     }
 
-    /// Agent `i` joins the waiting list.
-    #[inline]
-    pub fn join(&mut self, i: usize) {
-        self.set_waiting(i, true);
-        self.list.push(i as u32);
-    }
-
     /// Counts agent `i` in the caseload if its episode runs in week `w`.
     #[inline]
     pub fn count_caseload(&mut self, i: usize, w: u16) {
@@ -460,7 +453,7 @@ impl Episodes {
         !self.waiting(i) && !self.on(i, w)
     }
 
-    /// Agent `i` is referred: waiting, and on this week's list.
+    /// Agent `i` is referred: waiting, and on the waiting list.
     #[inline]
     pub fn refer(&mut self, i: u32) {
         self.set_waiting(i as usize, true);

@@ -128,7 +128,7 @@ impl Service for SocialPrescribingService<'_> {
                 ag.d.uniform(Purpose::SpReferral)
             })
         {
-            self.state.join(i);
+            self.state.refer(i as u32);
         }
     }
 

@@ -15,6 +15,14 @@ pub fn small(file: &str, scale: f64, end: &str) -> Scenario {
     s
 }
 
+/// Mean and standard error of the mean.
+pub fn mean_se(x: &[f64]) -> (f64, f64) {
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    let v = x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, (v / n).sqrt())
+}
+
 /// The built `placesim` binary.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_placesim"))
