@@ -84,6 +84,17 @@ pub enum Purpose {
     /// Rounding of the week's spot purchases of care (locality stream, the week's draw, index
     /// 0 for home care and 1 for care homes).
     SpotPurchase = 46,
+    /// A shadow's new demand (`poisson_at`, locality stream, the week's draw; index 2k for
+    /// arrivals that queue and 2k + 1 for those that try once, k the capacity; see
+    /// `engine::shadow`).
+    ShadowArrivals = 47,
+    /// The shadow places that end this week (`uniform_at`, index k the capacity).
+    ShadowEnds = 48,
+    /// A sampled resident's turn among the shadow's residents (`uniform_at` on the resident's
+    /// stream: index 0 LIFE reablement, 1 and 3 the package and care-home queues, 2 community
+    /// entries), and the rounding of the sampled share of spot purchases (locality stream,
+    /// index 4k + 2).
+    ShadowShare = 49,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.

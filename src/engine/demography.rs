@@ -42,6 +42,7 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     if ag.occurs(process::DEATH, death, || ag.d.uniform(Purpose::Death)) {
         // No GP consultation in the week of dying, as under the weekly engine.
         run.sleep.gp.reduce(run.sleep.gp_key(i), &setup.tables, 0.0);
+        super::social_care::forgo_arrival(run, i, pop.need[i]);
         die(pop, i, &mut run.tal, ag.cell);
         run.alive -= 1;
         return Next::Done;

@@ -118,9 +118,28 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
         tal.add(cell, Metric::Readmissions30d, 1);
     }
+    if run.svc.life.until[i] != NEVER {
+        super::social_care::forgo_arrival(run, i, pop.need[i]);
+    }
+    let tal = &mut run.tal;
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
+    if run.shadows[1].active() || run.shadows[2].active() {
+        // The chance that this admission ends waiting for a care home or a package, for the
+        // shadows' rates (`engine::shadow`).
+        let support = (1.0 - t.zero_day) * (1.0 - t.hospital_death[a]) * t.needs_support[a][fr];
+        let care_home = if pop.care[i] != care::CARE_HOME {
+            t.care_home_given_support[a]
+        } else {
+            0.0
+        };
+        run.expected_arrivals[2] += support * care_home;
+        if pop.care[i] == care::NONE && !run.svc.supported_discharge(&wk) {
+            run.expected_arrivals[1] += support * (1.0 - care_home);
+        }
+    }
+    let tal = &mut run.tal;
     let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
     if d.uniform(Purpose::LosZeroDay) < t.zero_day {
         tal.add(cell, Metric::AdmissionsZeroDay, 1);

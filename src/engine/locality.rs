@@ -2,6 +2,7 @@
 //! streams, the tallies, the service registry and each floor's lists.
 
 use super::events::{process, Engine, Sleep};
+use super::shadow::{Queue, Shadow, Vacancies};
 use super::tally::LocalityTally;
 use super::Setup;
 use crate::model::tables::Normalisers;
@@ -52,16 +53,21 @@ pub struct LocalityRun<'a> {
     /// Reablement episodes ended this week still waiting for a package or a care home.
     pub blocked: Vec<u32>,
     /// Reablement places free this week.
-    pub reablement_free: u32,
-    /// Home-care packages and care-home placements left this week, and the totals after
-    /// spot purchase.
-    pub package_left: u32,
-    /// See `package_left`.
-    pub care_home_left: u32,
-    /// See `package_left`.
-    pub package_total: u32,
-    /// See `package_left`.
-    pub care_home_total: u32,
+    pub reablement_free: Vacancies,
+    /// This week's places for the package and care-home queues (indices 1 and 2; index 0 is
+    /// unused): the block contracts and spot purchases, shared with the shadow.
+    pub queues: [Queue; 3],
+    /// The unsampled residents' demand on LIFE reablement places, new home-care packages and
+    /// care-home placements, in that order (empty at scale 1; see [`super::shadow`]).
+    pub shadows: [Shadow; 3],
+    /// Expected arrivals from this week's admissions at the package and care-home queues
+    /// (indices 1 and 2): the probability that each admission ends waiting for one, summed (a
+    /// less noisy rate for the shadow than the arrivals themselves), with discharges turned to
+    /// a package because LIFE was full and less reablement episodes cut short.
+    pub expected_arrivals: [f64; 3],
+    /// This week's sharing of the three capacities of `shadows` (the first is LIFE
+    /// reablement's).
+    pub sharing: [Sharing; 3],
     /// Scratch: each crisis-avoiding service's cut of the resident's crisis hazard.
     pub cuts: Vec<f64>,
     /// Scratch: each crisis-avoiding service's cut of the resident's admission probability.
@@ -159,11 +165,11 @@ impl<'a> LocalityRun<'a> {
             community_package: Vec::new(),
             community_care_home: Vec::new(),
             blocked: Vec::new(),
-            reablement_free: 0,
-            package_left: 0,
-            care_home_left: 0,
-            package_total: 0,
-            care_home_total: 0,
+            reablement_free: Vacancies::default(),
+            queues: [Queue::default(); 3],
+            shadows: std::array::from_fn(|_| Shadow::new(setup.scenario.scale)),
+            sharing: [Sharing::default(); 3],
+            expected_arrivals: [0.0; 3],
             cuts: vec![0.0; avoiding],
             admission_cuts: vec![0.0; avoiding],
             logs: vec![0.0; avoiding],
@@ -211,6 +217,7 @@ impl<'a> LocalityRun<'a> {
         }
         self.women_15_44 = 0;
         self.women_booked = 0;
+        self.expected_arrivals = [0.0; 3];
     }
 
     /// Whether resident `i` must be visited every week from week `w` on: in hospital, waiting
@@ -234,6 +241,27 @@ impl<'a> LocalityRun<'a> {
             },
         )
     }
+}
+
+/// The week's sharing of one capacity between the sampled residents and the shadow (see
+/// [`super::shadow`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sharing {
+    /// Places this week for either side (free places of a stock; the block contract and spot
+    /// purchases of a flow).
+    pub total: u32,
+    /// Sampled places held at the start of the week (a stock).
+    pub held: u32,
+    /// Sampled places ended since the end of last week (a stock).
+    pub ended: u32,
+    /// Sampled places held at the end of last week (a stock).
+    pub after: u32,
+    /// Sampled residents who tried once for a place this week.
+    pub tried: u32,
+    /// Places the sampled residents took this week.
+    pub used: u32,
+    /// Places the shadow took this week.
+    pub shadow_used: u32,
 }
 
 /// Week of the year (0..=51) of a date: days since 1 January / 7.

@@ -17,6 +17,7 @@ pub(crate) mod locality;
 pub mod phases;
 mod primary_care;
 pub mod schedule;
+pub mod shadow;
 pub(crate) mod social_care;
 mod stocks;
 pub mod tally;

@@ -138,7 +138,7 @@ phases! {
     locality {
         (
             "7 capacity allocation",
-            "Sequential, fixed order, highest priority then lowest serial: reablement completions; hospital discharges to reablement, packages and care homes (unplaced patients accrue delayed bed days); services' diversion of those about to be admitted (LIFE A&E liaison); admissions (length of stay, discharge need and route, in-hospital death); community care entries; then each service's allocation in registry order: huddle reviews per practice (with referrals to PICs, social prescribing, pharmacists and scenario-declared services with a huddle route), PIC starts, social-prescribing referrals, pharmacist reviews, scenario-declared services.",
+            "Sequential, fixed order, highest priority then lowest serial: reablement completions; hospital discharges to reablement, packages and care homes (unplaced patients accrue delayed bed days; below scale 1 these three capacities keep their full size and are shared with a shadow of the unsampled residents); services' diversion of those about to be admitted (LIFE A&E liaison); admissions (length of stay, discharge need and route, in-hospital death); community care entries; then each service's allocation in registry order: huddle reviews per practice (with referrals to PICs, social prescribing, pharmacists and scenario-declared services with a huddle route), PIC starts, social-prescribing referrals, pharmacist reviews, scenario-declared services.",
             allocation
         ),
         (
@@ -165,6 +165,7 @@ fn allocation(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     }
     run.admit = admit;
     run.diverted = diverted;
+    social_care::reablement_shared(run);
     hospital::admissions(run, pop);
     social_care::community_entries(run, pop);
     let (svc, mut shared) = run.shared(pop);

@@ -37,6 +37,13 @@ impl Places {
         (self.0[at] + offset).floor() as u32
     }
 
+    /// Places at `at` for a replicate whose rounding offset is `offset`, with the level
+    /// counted in units `unit` times as small (residents rather than agents: `unit` = 1/scale).
+    #[inline]
+    pub fn get_in(&self, at: usize, offset: f64, unit: f64) -> u32 {
+        (self.0[at] * unit + offset).floor() as u32
+    }
+
     /// Whole numbers (a flow capacity), kept as they are by every offset.
     pub fn whole(v: Vec<u32>) -> Places {
         Places(v.into_iter().map(f64::from).collect())
@@ -78,9 +85,11 @@ pub struct Schedule {
     pub pharm_reviews: Vec<u32>,
     /// Whether huddles refer to pharmacists per week.
     pub pharm_active: Vec<bool>,
-    /// New home-care packages per `[week][locality]`.
+    /// New home-care packages per `[week][locality]` under the block contracts: in residents
+    /// below scale 1 (shared with the unsampled residents' shadow, see `engine::shadow`), in
+    /// agents at scale 1 or more.
     pub package_starts: Vec<u32>,
-    /// Care-home placements per `[week][locality]`.
+    /// Care-home placements per `[week][locality]`, in the units of `package_starts`.
     pub care_home_places: Vec<u32>,
     /// Each scenario-declared service's capacity, in the scenario's order.
     pub custom: Vec<CustomCapacity>,
@@ -118,17 +127,20 @@ impl Schedule {
         let sp = social_prescribing::capacity(&pl, s, &icn);
         let ph = pharmacists::capacity(&pl, &s.pharmacists);
         let sc = &s.social_care;
+        // Shared with the unsampled residents' shadow below scale 1, so in residents there and
+        // in agents at scale 1 or more (see `engine::shadow`).
+        let unit = pl.scale.max(1.0);
         let (package_starts, care_home_places) = (
             pl.flow(|d| {
                 pl.scaled(
                     pl.split(&sc.package_starts_per_week, sc.allocation, sc.allocation_from, d),
-                    pl.scale,
+                    unit,
                 )
             }),
             pl.flow(|d| {
                 pl.scaled(
                     pl.split(&sc.care_home_placements_per_week, sc.allocation, sc.allocation_from, d),
-                    pl.scale,
+                    unit,
                 )
             }),
         );

@@ -7,11 +7,12 @@ use super::events::process;
 use super::hospital::discharge;
 use super::locality::LocalityRun;
 use super::phases::Next;
+use super::shadow::{round_stochastically, Queue, Vacancies};
 use super::tally::Cell;
 use crate::model::tables::prob;
-use crate::population::{care, flag, need, LocalityPop};
+use crate::population::{care, flag, need, LocalityPop, NEVER};
 use crate::results::Metric;
-use crate::rng::Purpose;
+use crate::rng::{Purpose, WeekDraws};
 use crate::services::{Agent, Service};
 use std::cmp::Reverse;
 
@@ -49,6 +50,27 @@ pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mu
     Next::Continue
 }
 
+/// Resident `i`, who was to join the package or the care-home queue (or had joined it), now
+/// will not, having died or been admitted during reablement: taken off the queue's expected
+/// arrivals, which counted the chance at admission (`expected_arrivals`) or at the start of
+/// reablement (LIFE's `expected_needs`). Without it the shadow's queue behind the discharges
+/// was fed about 30% too many arrivals.
+pub(crate) fn forgo_arrival(run: &mut LocalityRun<'_>, i: usize, need_code: u8) {
+    if !run.shadows[1].active() {
+        return;
+    }
+    let k = match need_code {
+        need::CARE_PACKAGE => 1,
+        need::CARE_HOME => 2,
+        _ => return,
+    };
+    if run.svc.life.until[i] != NEVER {
+        run.svc.life.expected_needs[k] -= 1.0;
+    } else {
+        run.expected_arrivals[k] -= 1.0;
+    }
+}
+
 /// Reablement clients in `blocked` whose outcome needs `code` (a package or a care home).
 fn blocked_needing(pop: &LocalityPop, blocked: &[u32], code: u8) -> usize {
     blocked.iter().filter(|&&i| pop.need[i as usize] == code).count()
@@ -57,22 +79,38 @@ fn blocked_needing(pop: &LocalityPop, blocked: &[u32], code: u8) -> usize {
 /// Phase 7, first: reablement episodes ending with no further need free their places;
 /// hospital discharges, longest-waiting first, to reablement, packages and care homes
 /// (unplaced patients accrue delayed bed days); then reablement episodes waiting for a
-/// package or a care home.
+/// package or a care home. Below scale 1 each of the three capacities is shared with the
+/// unsampled residents' shadow ([`super::shadow`]).
 pub fn discharges(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
-    let sch = &run.setup.schedule;
-    let at = run.wk.at;
-    run.package_left = sch.package_starts[at];
-    run.care_home_left = sch.care_home_places[at];
     reablement_endings(run, pop);
     spot_purchase(run, pop);
     for k in 0..3 {
         discharge_queue(run, pop, k);
     }
     reablement_outcomes(run, pop);
+    for k in 1..3 {
+        let sh = &mut run.sharing[k];
+        sh.used = run.queues[k].used;
+        sh.shadow_used = run.shadows[k].take_waiting(run.queues[k].left());
+    }
+}
+
+/// The locality's draws this week (the shadows and spot purchases).
+fn locality_draws(run: &LocalityRun<'_>) -> WeekDraws {
+    run.key.locality(run.wk.l as u8).week(run.wk.w as u32)
+}
+
+/// Resident `i`'s draw this week for its turn among the shadow's residents: `index` 0 for
+/// LIFE reablement, 1 and 3 for the package and care-home queues, 2 for community entries.
+fn share_draw(run: &LocalityRun<'_>, i: usize, index: u32) -> f64 {
+    run.streams[i]
+        .week(run.wk.w as u32)
+        .uniform_at(Purpose::ShadowShare, index)
 }
 
 /// Reablement episodes ending with no further need free their places first; the others wait
-/// for a package or a care home (`blocked`). Sets the reablement places free this week.
+/// for a package or a care home (`blocked`). Sets the reablement places free this week: what
+/// neither the sampled residents nor the shadow hold, shared with the shadow's arrivals.
 fn reablement_endings(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let completions = std::mem::take(&mut run.svc.life.completions);
     for &i in &completions {
@@ -86,38 +124,66 @@ fn reablement_endings(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         }
     }
     run.svc.life.completions = completions;
-    run.reablement_free = run
-        .svc
-        .life
-        .places(&run.wk)
-        .saturating_sub(run.svc.life.caseload + run.blocked.len() as u32);
+    let held = run.svc.life.caseload + run.blocked.len() as u32;
+    let places = run.svc.life.places(&run.wk);
+    let d = locality_draws(run);
+    let shadow = &mut run.shadows[0];
+    shadow.arrive(&d, 0, run.alive as f64);
+    let sh = &mut run.sharing[0];
+    sh.ended = sh.after.saturating_sub(held);
+    sh.held = held;
+    sh.total = places.saturating_sub(held + shadow.holding);
+    sh.tried = run.waiters[0].len() as u32;
+    run.reablement_free = Vacancies::new(sh.total, shadow.trying);
 }
 
-/// Beyond the block capacity, the council spot-purchases a share of the remaining queue for
-/// packages and care homes (hospital discharges and ended reablement episodes). The share of
-/// the excess is rounded stochastically (`floor(x + u)`, one keyed draw per locality, week and
-/// kind), so that the places bought average exactly `share × excess` at any scale: a floor
-/// would never buy for a locality fewer than 1 ÷ share people over capacity, which at a small
-/// scale is most of the queue.
+/// Phase 7, after the services' diversions: the shadow takes the reablement places the
+/// sampled residents left, and their week is folded into the shadow's rates.
+pub fn reablement_shared(run: &mut LocalityRun<'_>) {
+    let sh = &mut run.sharing[0];
+    let wanting = run.svc.life.wanting;
+    sh.used = run.reablement_free.used;
+    sh.shadow_used = run.shadows[0].take(run.reablement_free.left(), true);
+    sh.tried += wanting;
+    sh.after = sh.held + sh.used;
+    // Only weeks in which LIFE operates count towards its rates: a rate smoothed over years
+    // would otherwise start near zero and take years to catch up with the service.
+    if run.setup.schedule.life_active[run.wk.w] {
+        run.shadows[0].observe([0.0; 2], sh.tried, sh.held, sh.ended, run.alive as f64);
+    }
+}
+
+/// The places this week of the package and care-home queues: the block contract and, beyond
+/// it, the council spot-purchases a share of the remaining queue (hospital discharges and
+/// ended reablement episodes, sampled and shadow). The spot share of the excess is rounded
+/// stochastically (`floor(x + u)`, one keyed draw per locality, week and kind), so that the
+/// places bought average exactly `share × excess`: a floor would never buy for a locality
+/// fewer than 1 ÷ share people over capacity.
 fn spot_purchase(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let spot = run.setup.scenario.services.social_care.spot_purchase_share;
-    let d = run.key.locality(pop.locality).week(run.wk.w as u32);
-    let spot_extra = |waiting: usize, cap: u32, k: u32| {
-        let x = (waiting as f64 - f64::from(cap)).max(0.0) * spot;
-        (x + d.uniform_at(Purpose::SpotPurchase, k)).floor() as u32
-    };
-    run.package_left += spot_extra(
-        run.waiters[1].len() + blocked_needing(pop, &run.blocked, need::CARE_PACKAGE),
-        run.package_left,
-        0,
-    );
-    run.care_home_left += spot_extra(
-        run.waiters[2].len() + blocked_needing(pop, &run.blocked, need::CARE_HOME),
-        run.care_home_left,
-        1,
-    );
-    run.package_total = run.package_left;
-    run.care_home_total = run.care_home_left;
+    let sch = &run.setup.schedule;
+    let at = run.wk.at;
+    let d = locality_draws(run);
+    for (k, code) in [(1usize, need::CARE_PACKAGE), (2, need::CARE_HOME)] {
+        let block = if k == 1 {
+            sch.package_starts[at]
+        } else {
+            sch.care_home_places[at]
+        };
+        let shadow = &mut run.shadows[k];
+        shadow.arrive(&d, k as u32, run.alive as f64);
+        for &(_, rem) in &run.waiters[k] {
+            if rem < 7 && shadow.active() {
+                shadow.days_left[usize::from(rem)] += 1.0;
+            }
+        }
+        let waiting = (run.waiters[k].len() + blocked_needing(pop, &run.blocked, code)) as u32;
+        let excess =
+            (f64::from(waiting + shadow.waiting + shadow.arrived + shadow.last) - f64::from(block)).max(0.0) * spot;
+        let sh = &mut run.sharing[k];
+        sh.total = block + round_stochastically(excess, d.uniform_at(Purpose::SpotPurchase, k as u32 - 1));
+        run.queues[k] = Queue::new(sh.total, shadow);
+    }
 }
 
 /// Hospital discharges waiting for reablement (`k` 0), a package (1) or a care home (2),
@@ -129,8 +195,7 @@ fn discharge_queue(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, k: usize) {
         let i = i as usize;
         let cell = run.tal.cell(pop, i);
         let placed = match k {
-            0 if run.reablement_free > 0 => {
-                run.reablement_free -= 1;
+            0 if run.reablement_free.take(share_draw(run, i, 0)) => {
                 discharge(run, pop, i, cell, Metric::DischargesReablement);
                 let wk = run.wk;
                 run.svc
@@ -138,15 +203,13 @@ fn discharge_queue(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, k: usize) {
                     .start_episode(&wk, run.streams[i], pop, i, &mut run.tal, cell);
                 true
             }
-            1 if run.package_left > 0 => {
-                run.package_left -= 1;
+            1 if run.queues[1].take(rem, share_draw(run, i, 1), share_draw(run, i, 3)) => {
                 pop.care[i] = care::HOME_CARE;
                 discharge(run, pop, i, cell, Metric::DischargesCarePackage);
                 run.tal.add(cell, Metric::NewCarePackages, 1);
                 true
             }
-            2 if run.care_home_left > 0 => {
-                run.care_home_left -= 1;
+            2 if run.queues[2].take(rem, share_draw(run, i, 1), share_draw(run, i, 3)) => {
                 pop.care[i] = care::CARE_HOME;
                 discharge(run, pop, i, cell, Metric::DischargesCareHome);
                 run.tal.add(cell, Metric::CareHomeAdmissions, 1);
@@ -157,6 +220,7 @@ fn discharge_queue(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, k: usize) {
                 // instead and joins that queue next week (discharge to assess does not
                 // hold people in hospital for a reablement place).
                 pop.need[i] = need::CARE_PACKAGE;
+                run.expected_arrivals[1] += 1.0;
                 false
             }
             _ => false,
@@ -176,15 +240,13 @@ fn reablement_outcomes(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     for &i in &blocked {
         let i = i as usize;
         let cell = run.tal.cell(pop, i);
-        if pop.need[i] == need::CARE_PACKAGE && run.package_left > 0 {
-            run.package_left -= 1;
+        if pop.need[i] == need::CARE_PACKAGE && run.queues[1].take_last(share_draw(run, i, 1)) {
             pop.care[i] = care::HOME_CARE;
             run.tal.add(cell, Metric::NewCarePackages, 1);
             run.svc
                 .life
                 .end_episode(pop, i, &mut run.tal, Metric::ReablementToPackage);
-        } else if pop.need[i] == need::CARE_HOME && run.care_home_left > 0 {
-            run.care_home_left -= 1;
+        } else if pop.need[i] == need::CARE_HOME && run.queues[2].take_last(share_draw(run, i, 1)) {
             pop.care[i] = care::CARE_HOME;
             run.tal.add(cell, Metric::CareHomeAdmissions, 1);
             run.svc
@@ -197,38 +259,67 @@ fn reablement_outcomes(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     run.blocked = blocked;
 }
 
-/// Phase 7, after admissions: community entries to care with what capacity is left; the
+/// Phase 7, after admissions: community entries to care with what capacity is left, each
+/// taking its turn among the shadow's community entries, then the shadow's; the sampled
 /// placements beyond the block contracts are tallied as spot purchases.
 pub fn community_entries(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
+    let mut vacancies = [Vacancies::default(); 3];
+    for k in 1..3 {
+        let sh = &run.sharing[k];
+        vacancies[k] = Vacancies::new(sh.total - sh.used - sh.shadow_used, run.shadows[k].trying);
+    }
+    let mut tried = [0u32; 3];
     for &i in &run.community_care_home {
         let i = i as usize;
-        if run.care_home_left == 0 || pop.flags[i] & flag::IN_HOSPITAL != 0 {
+        if pop.flags[i] & flag::IN_HOSPITAL != 0 {
             continue;
         }
-        run.care_home_left -= 1;
-        pop.care[i] = care::CARE_HOME;
-        run.tal.add(run.tal.cell(pop, i), Metric::CareHomeAdmissions, 1);
+        tried[2] += 1;
+        if vacancies[2].take(share_draw(run, i, 2)) {
+            pop.care[i] = care::CARE_HOME;
+            run.tal.add(run.tal.cell(pop, i), Metric::CareHomeAdmissions, 1);
+        }
     }
     for &i in &run.community_package {
         let i = i as usize;
-        if run.package_left == 0 || pop.flags[i] & flag::IN_HOSPITAL != 0 || pop.care[i] != care::NONE {
+        if pop.flags[i] & flag::IN_HOSPITAL != 0 || pop.care[i] != care::NONE {
             continue;
         }
-        run.package_left -= 1;
-        pop.care[i] = care::HOME_CARE;
-        run.tal.add(run.tal.cell(pop, i), Metric::NewCarePackages, 1);
+        tried[1] += 1;
+        if vacancies[1].take(share_draw(run, i, 2)) {
+            pop.care[i] = care::HOME_CARE;
+            run.tal.add(run.tal.cell(pop, i), Metric::NewCarePackages, 1);
+        }
     }
     let sch = &run.setup.schedule;
     let at = run.wk.at;
-    let spot_used = |block: u32, total: u32, left: u32| (total - left).saturating_sub(block);
-    run.tal.add(
-        Cell::OVERHEAD,
-        Metric::SpotPackages,
-        spot_used(sch.package_starts[at], run.package_total, run.package_left),
-    );
-    run.tal.add(
-        Cell::OVERHEAD,
-        Metric::SpotCareHomePlaces,
-        spot_used(sch.care_home_places[at], run.care_home_total, run.care_home_left),
-    );
+    let d = locality_draws(run);
+    for (k, metric) in [(1usize, Metric::SpotPackages), (2, Metric::SpotCareHomePlaces)] {
+        let block = if k == 1 {
+            sch.package_starts[at]
+        } else {
+            sch.care_home_places[at]
+        };
+        let sh = &mut run.sharing[k];
+        sh.used += vacancies[k].used;
+        sh.shadow_used += run.shadows[k].take(vacancies[k].left(), false);
+        // Arrivals at the queue as their expected number, summed when each need is drawn (at
+        // admission and at the start of reablement; much less noisy than the few who arrive),
+        // and discharges turned to a package because LIFE was full, as counted.
+        let arrivals = [run.expected_arrivals[k], run.svc.life.expected_needs[k]];
+        sh.tried = tried[k];
+        run.shadows[k].observe(arrivals, sh.tried, 0, 0, run.alive as f64);
+        // Spot placements: the placements beyond the block contract, the sampled residents'
+        // share of them (all of them at scale 1).
+        let spot = (sh.used + sh.shadow_used).saturating_sub(block);
+        let sampled_spot = if sh.shadow_used == 0 {
+            spot.min(sh.used)
+        } else {
+            round_stochastically(
+                f64::from(sh.used) * f64::from(spot) / f64::from(sh.used + sh.shadow_used),
+                d.uniform_at(Purpose::ShadowShare, 4 * k as u32 + 2),
+            )
+        };
+        run.tal.add(Cell::OVERHEAD, metric, sampled_spot);
+    }
 }

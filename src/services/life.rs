@@ -66,6 +66,11 @@ pub struct LifeService<'a> {
     pub(crate) completions: Vec<u32>,
     /// Residents in reablement at home and not ending this week.
     pub(crate) caseload: u32,
+    /// Patients diverted home this week who wanted a reablement place (placed or not).
+    pub(crate) wanting: u32,
+    /// The expected number of this week's new episodes that will end waiting for a package
+    /// (index 1) or a care home (index 2), for the shadows' rates (`engine::shadow`).
+    pub(crate) expected_needs: [f64; 3],
     /// Scratch: those about to be admitted who are eligible for liaison.
     eligible: Vec<u32>,
 }
@@ -87,13 +92,19 @@ impl<'a> LifeService<'a> {
             until: Vec::with_capacity(capacity),
             completions: Vec::new(),
             caseload: 0,
+            wanting: 0,
+            expected_needs: [0.0; 3],
             eligible: Vec::new(),
         }
     }
 
-    /// Reablement places this week (before those in use are taken off).
+    /// Reablement places this week, before those in use are taken off: in residents below
+    /// scale 1 (shared with the unsampled residents' shadow, see [`crate::engine::shadow`]),
+    /// in agents at scale 1 or more.
     pub fn places(&self, wk: &Week<'_>) -> u32 {
-        self.setup.schedule.reablement_slots.get(wk.at, self.rounding)
+        let scale = self.setup.scenario.scale;
+        let unit = if scale < 1.0 { 1.0 / scale } else { 1.0 };
+        self.setup.schedule.reablement_slots.get_in(wk.at, self.rounding, unit)
     }
 
     /// Starts a reablement episode: the outcome (needing nothing, a package or a care home)
@@ -114,6 +125,10 @@ impl<'a> LifeService<'a> {
         if d.uniform(Purpose::VisitWithin2h) < life.visit_within_2h_probability {
             tal.add(cell, Metric::LifeVisitsWithin2h, 1);
         }
+        let care_home = self.setup.tables.care_home_given_support[usize::from(pop.age[i])];
+        let support = 1.0 - life.no_package_probability;
+        self.expected_needs[1] += support * (1.0 - care_home);
+        self.expected_needs[2] += support * care_home;
         pop.need[i] = if d.uniform(Purpose::ReablementOutcome) < life.no_package_probability {
             need::HOME
         } else if d.uniform(Purpose::ReablementCareHome)
@@ -158,6 +173,8 @@ impl Service for LifeService<'_> {
     fn begin_week(&mut self, _wk: &Week<'_>) {
         self.completions.clear();
         self.caseload = 0;
+        self.wanting = 0;
+        self.expected_needs = [0.0; 3];
     }
 
     #[inline]
@@ -208,8 +225,8 @@ impl Service for LifeService<'_> {
             if d.uniform(Purpose::LiaisonDivert) < life.divert_probability {
                 run.tal.add(cell, Metric::AdmissionsAvoidedLife, 1);
                 diverted.push(i);
-                if *run.reablement_free > 0 {
-                    *run.reablement_free -= 1;
+                self.wanting += 1;
+                if run.reablement_free.take(d.uniform(Purpose::ShadowShare)) {
                     self.start_episode(wk, run.streams[iu], run.pop, iu, run.tal, cell);
                 } else {
                     run.tal.add(cell, Metric::LifeReferrals, 1);

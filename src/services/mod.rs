@@ -324,7 +324,7 @@ pub struct Shared<'a> {
     pub streams: &'a [Stream],
     /// Reablement places free this week (LIFE's, shared by discharge to assess and A&E
     /// liaison).
-    pub reablement_free: &'a mut u32,
+    pub reablement_free: &'a mut crate::engine::shadow::Vacancies,
     /// Residents taken on this week by any service, each with their signature just before
     /// ([`started`]: a sleeping resident a service now holds must be woken).
     pub started: &'a mut Vec<(u32, u32, u64)>,
