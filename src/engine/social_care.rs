@@ -95,6 +95,16 @@ pub fn discharges(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     }
 }
 
+/// This week's block-contract places of the package (`k` 1) or care-home (2) queue.
+fn block_places(run: &LocalityRun<'_>, k: usize) -> u32 {
+    let sch = &run.setup.schedule;
+    if k == 1 {
+        sch.package_starts[run.wk.at]
+    } else {
+        sch.care_home_places[run.wk.at]
+    }
+}
+
 /// The locality's draws this week (the shadows and spot purchases).
 fn locality_draws(run: &LocalityRun<'_>) -> WeekDraws {
     run.key.locality(run.wk.l as u8).week(run.wk.w as u32)
@@ -161,15 +171,9 @@ pub fn reablement_shared(run: &mut LocalityRun<'_>) {
 /// fewer than 1 ÷ share people over capacity.
 fn spot_purchase(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let spot = run.setup.scenario.services.social_care.spot_purchase_share;
-    let sch = &run.setup.schedule;
-    let at = run.wk.at;
     let d = locality_draws(run);
     for (k, code) in [(1usize, need::CARE_PACKAGE), (2, need::CARE_HOME)] {
-        let block = if k == 1 {
-            sch.package_starts[at]
-        } else {
-            sch.care_home_places[at]
-        };
+        let block = block_places(run, k);
         let shadow = &mut run.shadows[k];
         shadow.arrive(&d, k as u32, run.alive as f64);
         for &(_, rem) in &run.waiters[k] {
@@ -291,15 +295,9 @@ pub fn community_entries(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
             run.tal.add(run.tal.cell(pop, i), Metric::NewCarePackages, 1);
         }
     }
-    let sch = &run.setup.schedule;
-    let at = run.wk.at;
     let d = locality_draws(run);
     for (k, metric) in [(1usize, Metric::SpotPackages), (2, Metric::SpotCareHomePlaces)] {
-        let block = if k == 1 {
-            sch.package_starts[at]
-        } else {
-            sch.care_home_places[at]
-        };
+        let block = block_places(run, k);
         let sh = &mut run.sharing[k];
         sh.used += vacancies[k].used;
         sh.shadow_used += run.shadows[k].take(vacancies[k].left(), false);
