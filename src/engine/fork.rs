@@ -32,6 +32,8 @@ pub const SCHEDULE_ONLY_KEYS: &[&str] = &[
     "services.<service>.allocation",
     "services.<service>.allocation_from",
     "services.icn_plus.start_by_locality",
+    "services.life.liaison_multiplier",
+    "services.life.reablement_multiplier",
 ];
 
 /// `option` with every [`SCHEDULE_ONLY_KEYS`] value, and its name, description and files,
@@ -52,6 +54,8 @@ fn masked(option: &Scenario, base: &Scenario) -> Scenario {
     (s.pic.allocation, s.pic.allocation_from) = (b.pic.allocation, b.pic.allocation_from);
     rollout(&mut s.life.rollout, &b.life.rollout);
     (s.life.allocation, s.life.allocation_from) = (b.life.allocation, b.life.allocation_from);
+    (s.life.liaison_multiplier, s.life.reablement_multiplier) =
+        (b.life.liaison_multiplier, b.life.reablement_multiplier);
     rollout(&mut s.social_prescribing.rollout, &b.social_prescribing.rollout);
     (s.social_prescribing.allocation, s.social_prescribing.allocation_from) =
         (b.social_prescribing.allocation, b.social_prescribing.allocation_from);

@@ -79,6 +79,18 @@ impl Scenario {
                 });
             }
         }
+        let life = &s.life;
+        for (lever, m) in [
+            ("liaison", life.liaison_multiplier),
+            ("reablement places", life.reablement_multiplier),
+        ] {
+            if life.rollout.enabled && (m - 1.0).abs() > 1e-12 {
+                out.push(Milestone {
+                    label: format!("LIFE {lever} ×{m:.2}"),
+                    date: life.rollout.capacity_multiplier_from,
+                });
+            }
+        }
         if s.icn_plus.enabled {
             // One milestone per go-live date, naming the localities that start on it.
             let mut dates: Vec<Date> = s.icn_plus.start_by_locality.values().copied().collect();

@@ -18,7 +18,7 @@ use crate::population::{need, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::schema::{Def, Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
 use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
 
@@ -50,6 +50,12 @@ scenario_section! {
         allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
         /// Day the allocation takes effect (before it, capacity is shared by population).
         allocation_from: Date = key(Kind::Date, FROM_START, ""),
+        /// × the A&E liaison assessments alone, from `capacity_multiplier_from` on, on top of
+        /// `capacity_multiplier` (1.0 = no change): one lever of LIFE without the other.
+        liaison_multiplier: f64 = key(COUNT, Def::Num(1.0), "multiplier"),
+        /// × the reablement places alone, from `capacity_multiplier_from` on, on top of
+        /// `capacity_multiplier` (1.0 = no change).
+        reablement_multiplier: f64 = key(COUNT, Def::Num(1.0), "multiplier"),
     }
 }
 
@@ -272,12 +278,26 @@ pub struct Capacity {
 }
 
 /// LIFE's capacity schedule: liaison assessments (a flow) and reablement places (a stock),
-/// each shared by the allocation, × the rollout's ramp and multiplier, × scale.
+/// each shared by the allocation, × the rollout's ramp and multiplier, × its own lever's
+/// multiplier (`liaison_multiplier`, `reablement_multiplier`, from the rollout's
+/// `capacity_multiplier_from`), × scale.
 pub fn capacity(pl: &Planner<'_>, life: &Life) -> Capacity {
-    let share = |q: &PerLocality, d: Date| pl.rolled_out(q, life.allocation, life.allocation_from, &life.rollout, d);
+    let lever = |m: f64, d: Date| {
+        if d.add_days(6) >= life.rollout.capacity_multiplier_from {
+            m
+        } else {
+            1.0
+        }
+    };
+    let share = |q: &PerLocality, m: f64, d: Date| {
+        pl.scaled(
+            pl.rolled_out(q, life.allocation, life.allocation_from, &life.rollout, d),
+            lever(m, d),
+        )
+    };
     Capacity {
-        liaison: pl.flow(|d| share(&life.liaison_assessments_per_week, d)),
-        reablement_slots: pl.stock(|d| share(&life.reablement_caseload, d)),
+        liaison: pl.flow(|d| share(&life.liaison_assessments_per_week, life.liaison_multiplier, d)),
+        reablement_slots: pl.stock(|d| share(&life.reablement_caseload, life.reablement_multiplier, d)),
         active: pl.active(&life.rollout),
     }
 }
