@@ -84,9 +84,9 @@ pub enum Purpose {
     /// Rounding of the week's spot purchases of care (locality stream, the week's draw, index
     /// 0 for home care and 1 for care homes).
     SpotPurchase = 46,
-    /// A shadow's new demand (`poisson_at`, locality stream, the week's draw; index 2k for
-    /// arrivals that queue and 2k + 1 for those that try once, k the capacity; see
-    /// `engine::shadow`).
+    /// A shadow's new demand (`poisson_at`, locality stream, the week's draw; index 3k for
+    /// arrivals that queue as discharges, 3k + 1 for those that try once and 3k + 2 for those
+    /// that queue behind the discharges, k the capacity; see `engine::shadow`).
     ShadowArrivals = 47,
     /// The shadow places that end this week (`uniform_at`, index k the capacity).
     ShadowEnds = 48,
@@ -370,6 +370,8 @@ mod tests {
         assert_eq!(Purpose::Death as u8, 11);
         assert_eq!(Purpose::Crisis as u8, 23);
         assert_eq!(Purpose::HuddleFlag as u8, 36);
+        assert_eq!(Purpose::ShadowArrivals as u8, 47);
+        assert_eq!(Purpose::ShadowShare as u8, 49);
         assert_eq!(Purpose::GpConsultation as u8, 41);
         assert_eq!(Purpose::WaitTime as u8, 42);
         assert_eq!(Purpose::CustomReferral as u8, 43);
