@@ -110,24 +110,14 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     let w16 = wk.w16;
     let cell = run.tal.cell(pop, i);
     let d = run.streams[i].week(wk.w as u32);
-    let tal = &mut run.tal;
-    tal.add(cell, Metric::EmergencyAdmissions, 1);
-    if pop.age[i] >= 18 {
-        tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
-    }
-    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
-        tal.add(cell, Metric::Readmissions30d, 1);
-    }
-    if run.svc.life.until[i] != NEVER {
-        super::social_care::forgo_arrival(run, i, pop.need[i]);
-    }
-    let tal = &mut run.tal;
-    each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
-    if run.shadows[1].active() || run.shadows[2].active() {
-        // The chance that this admission ends waiting for a care home or a package, for the
-        // shadows' rates (`engine::shadow`).
+    if run.shadows[1].active() {
+        // For the shadows' queue rates (`engine::shadow`): a reablement episode cut short
+        // will not end waiting for a package or a care home, and this admission may.
+        if run.svc.life.until[i] != NEVER {
+            super::social_care::forgo_arrival(run, i, pop.need[i]);
+        }
         let support = (1.0 - t.zero_day) * (1.0 - t.hospital_death[a]) * t.needs_support[a][fr];
         let care_home = if pop.care[i] != care::CARE_HOME {
             t.care_home_given_support[a]
@@ -140,6 +130,14 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
         }
     }
     let tal = &mut run.tal;
+    tal.add(cell, Metric::EmergencyAdmissions, 1);
+    if pop.age[i] >= 18 {
+        tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
+    }
+    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
+        tal.add(cell, Metric::Readmissions30d, 1);
+    }
+    each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
     let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
     if d.uniform(Purpose::LosZeroDay) < t.zero_day {
         tal.add(cell, Metric::AdmissionsZeroDay, 1);

@@ -341,8 +341,14 @@ pub fn active(r: &Rollout, date: Date) -> bool {
 
 /// The capacity multiplier in force on `date`.
 pub fn multiplier(r: &Rollout, date: Date) -> f64 {
+    multiplier_in_force(r, r.capacity_multiplier, date)
+}
+
+/// `m` on and after the rollout's `capacity_multiplier_from` (the week containing it), 1.0
+/// before: how any of a service's capacity multipliers takes effect.
+pub fn multiplier_in_force(r: &Rollout, m: f64, date: Date) -> f64 {
     if date.add_days(6) >= r.capacity_multiplier_from {
-        r.capacity_multiplier
+        m
     } else {
         1.0
     }

@@ -229,17 +229,7 @@ impl Vacancies {
     /// among the shadow's arrivals (`u` uniform in [0, 1)): the shadow's arrivals ahead of it
     /// take places first. With no shadow, whether a place is left.
     pub fn take(&mut self, u: f64) -> bool {
-        let ahead = if self.shadow == 0 {
-            0
-        } else {
-            ((u * f64::from(self.shadow + 1)) as u32).min(self.shadow)
-        };
-        if self.used + ahead < self.free {
-            self.used += 1;
-            true
-        } else {
-            false
-        }
+        take_behind(&mut self.used, self.free, turn(u, self.shadow))
     }
 
     /// Places not taken by the sampled residents.
@@ -296,7 +286,7 @@ impl Queue {
     /// shadow's.
     pub fn take(&mut self, rem: u8, u: f64, v: f64) -> bool {
         let ahead = if rem >= 7 {
-            ((u * f64::from(self.carried + 1)) as u32).min(self.carried)
+            turn(u, self.carried)
         } else {
             // Each of the shadow's this week is ahead with the chance of more days left, or of
             // as many and ahead in the tie (by `u`): a binomial count, drawn with `v`.
@@ -304,28 +294,39 @@ impl Queue {
             let p_ahead = self.at_least[r + 1] + u * (self.at_least[r] - self.at_least[r + 1]);
             self.carried + binomial(v, self.arrived, p_ahead)
         };
-        self.take_behind(ahead)
+        take_behind(&mut self.used, self.places, ahead)
     }
 
     /// Whether a sampled resident queueing behind every discharge (an ended reablement
     /// episode) gets a place; `u` (uniform in [0, 1)) gives its turn among the shadow's.
     pub fn take_last(&mut self, u: f64) -> bool {
-        let among = ((u * f64::from(self.last + 1)) as u32).min(self.last);
-        self.take_behind(self.carried + self.arrived + among)
-    }
-
-    fn take_behind(&mut self, ahead: u32) -> bool {
-        if self.used + ahead < self.places {
-            self.used += 1;
-            true
-        } else {
-            false
-        }
+        take_behind(
+            &mut self.used,
+            self.places,
+            self.carried + self.arrived + turn(u, self.last),
+        )
     }
 
     /// Places not taken by the sampled residents.
     pub fn left(&self) -> u32 {
         self.places - self.used
+    }
+}
+
+/// How many of `n` others stand ahead of one who takes a uniformly random turn among them
+/// (`u` uniform in [0, 1)): 0 to `n`, each equally likely.
+fn turn(u: f64, n: u32) -> u32 {
+    ((u * f64::from(n + 1)) as u32).min(n)
+}
+
+/// Whether a sampled resident with `ahead` shadow residents before it gets one of `places`
+/// places, `used` of which sampled residents have taken; if so, it takes one.
+fn take_behind(used: &mut u32, places: u32, ahead: u32) -> bool {
+    if *used + ahead < places {
+        *used += 1;
+        true
+    } else {
+        false
     }
 }
 

@@ -305,8 +305,7 @@ pub fn community_entries(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         // admission and at the start of reablement; much less noisy than the few who arrive),
         // and discharges turned to a package because LIFE was full, as counted.
         let arrivals = [run.expected_arrivals[k], run.svc.life.expected_needs[k]];
-        sh.tried = tried[k];
-        run.shadows[k].observe(arrivals, sh.tried, 0, 0, run.alive as f64);
+        run.shadows[k].observe(arrivals, tried[k], 0, 0, run.alive as f64);
         // Spot placements: the placements beyond the block contract, the sampled residents'
         // share of them (all of them at scale 1).
         let spot = (sh.used + sh.shadow_used).saturating_sub(block);

@@ -11,7 +11,7 @@
 
 use super::{until, Service, Shared, Week};
 use crate::calendar::Date;
-use crate::engine::schedule::{Places, Planner};
+use crate::engine::schedule::{multiplier_in_force, Places, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
 use crate::population::{need, LocalityPop, NEVER};
@@ -282,17 +282,10 @@ pub struct Capacity {
 /// multiplier (`liaison_multiplier`, `reablement_multiplier`, from the rollout's
 /// `capacity_multiplier_from`), × scale.
 pub fn capacity(pl: &Planner<'_>, life: &Life) -> Capacity {
-    let lever = |m: f64, d: Date| {
-        if d.add_days(6) >= life.rollout.capacity_multiplier_from {
-            m
-        } else {
-            1.0
-        }
-    };
     let share = |q: &PerLocality, m: f64, d: Date| {
         pl.scaled(
             pl.rolled_out(q, life.allocation, life.allocation_from, &life.rollout, d),
-            lever(m, d),
+            multiplier_in_force(&life.rollout, m, d),
         )
     };
     Capacity {
