@@ -95,6 +95,10 @@ pub enum Purpose {
     /// entries), and the rounding of the sampled share of spot purchases (locality stream,
     /// index 4k + 2).
     ShadowShare = 49,
+    /// Whether a referral still waiting lapses this week (`uniform_at` on the resident's
+    /// stream, index the service's position in the registry, or its key's hash for a declared
+    /// service).
+    ReferralLapse = 50,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -372,6 +376,7 @@ mod tests {
         assert_eq!(Purpose::HuddleFlag as u8, 36);
         assert_eq!(Purpose::ShadowArrivals as u8, 47);
         assert_eq!(Purpose::ShadowShare as u8, 49);
+        assert_eq!(Purpose::ReferralLapse as u8, 50);
         assert_eq!(Purpose::GpConsultation as u8, 41);
         assert_eq!(Purpose::WaitTime as u8, 42);
         assert_eq!(Purpose::CustomReferral as u8, 43);

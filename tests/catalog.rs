@@ -59,6 +59,7 @@ fn home_visits() -> CustomService {
         route: Route::Gp,
         referral_probability: 0.01,
         duration_weeks: 12,
+        referral_lapse_weeks: 26.0,
         effects: CustomEffects {
             crisis: 0.1,
             admission: 0.0,
@@ -168,6 +169,7 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         "home_visits_starts",
         "home_visits_caseload",
         "home_visits_waiting",
+        "home_visits_lapsed",
         "cost_home_visits",
         "expected_ae_avoided_home_visits",
         "expected_admissions_avoided_home_visits",
@@ -188,7 +190,7 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         .map(|l| l.rsplit(',').nth(1).unwrap())
         .collect();
     let n = catalog.n_metrics();
-    assert_eq!(block[n - 4..n], want[..4]);
+    assert_eq!(block[n - 5..n], want[..5]);
     assert_eq!(
         block[n + catalog.n_costs() - 2..n + catalog.n_costs()],
         ["cost_home_visits", "cost_total"]

@@ -22,7 +22,7 @@ fn validate_targets_writes_the_tables_and_fills_the_document() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = small_baseline(dir.path());
     let template = dir.path().join("t.md");
-    std::fs::write(&template, "# Report\n<!-- generated:run -->\n## Targets\n<!-- generated:targets -->\n## Fit\n<!-- generated:calibration -->\n").unwrap();
+    std::fs::write(&template, "# Report\n<!-- generated:run -->\n## Targets\n<!-- generated:targets -->\n## Fit\n<!-- generated:calibration -->\nmortality scale in force: {{value:model.mortality_scale}}.\n").unwrap();
     let doc = dir.path().join("doc.md");
     let out = dir.path().join("run");
     let calibration = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/calibration");
@@ -55,10 +55,10 @@ fn validate_targets_writes_the_tables_and_fills_the_document() {
     assert!(
         csv.starts_with("id,name,period,unit,observed,lo,hi,simulated_mean,simulated_lo,simulated_hi,pass,replicates,")
     );
-    assert_eq!(csv.lines().count(), 1 + 13, "one row per target");
+    assert_eq!(csv.lines().count(), 1 + 15, "one row per target");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("targets.json")).unwrap()).unwrap();
-    assert_eq!(json["targets"].as_array().unwrap().len(), 13);
+    assert_eq!(json["targets"].as_array().unwrap().len(), 15);
     assert_eq!(json["targets"][0]["values"].as_array().unwrap().len(), 2);
     let text = std::fs::read_to_string(&doc).unwrap();
     assert!(!text.contains("<!-- generated:"), "every marker is replaced");
@@ -69,6 +69,34 @@ fn validate_targets_writes_the_tables_and_fills_the_document() {
         text.contains("model.crisis_rate_scale"),
         "calibration table from setup.toml and fitted.toml"
     );
+    // Parameter values in the text are the ones in force (the fitted fragment's), not typed in.
+    let fitted = std::fs::read_to_string(calibration.join("fitted.toml")).unwrap();
+    let scale = fitted
+        .lines()
+        .find_map(|l| l.strip_prefix("mortality_scale = "))
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(text.contains(&format!("mortality scale in force: {scale}.")), "{text}");
+
+    // A field naming a key that is not a scenario parameter is refused, naming the line.
+    std::fs::write(&template, "# Report\n{{value:model.no_such_key}}\n").unwrap();
+    let o = bin()
+        .args([
+            "validate-targets",
+            scenario.to_str().unwrap(),
+            "--replicates",
+            "2",
+            "--quiet",
+            "--force",
+        ])
+        .args(["--out", out.to_str().unwrap(), "--doc", doc.to_str().unwrap()])
+        .args(["--doc-template", template.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("t.md:2") && err.contains("model.no_such_key"), "{err}");
 }
 
 #[test]

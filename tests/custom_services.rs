@@ -54,6 +54,7 @@ fn with_service(capacity: f64, crisis: f64, admission: f64) -> Scenario {
         route: Route::AeLiaison,
         referral_probability: 0.9,
         duration_weeks: 26,
+        referral_lapse_weeks: 26.0,
         effects: CustomEffects {
             crisis,
             admission,

@@ -65,8 +65,13 @@ fn forked_options_are_byte_identical_to_options_run_from_the_start() {
         assert!(f.replicates == f1.replicates, "{}: one thread differs", f.scenario.name);
     }
     // The options did change something after their fork (the test would pass trivially if
-    // every option equalled the base).
+    // every option equalled the base). Extra reablement places alone change no outcome: at the
+    // base's demand its places are never all taken (issue 14's finding; `tests/trust.rs` and
+    // the comparison show it at full scale), so that option is expected to equal the base.
     for s in 1..FILES.len() {
+        if FILES[s] == "life-reablement-expansion.toml" {
+            continue;
+        }
         assert!(
             forked.scenarios[s].replicates != forked.scenarios[0].replicates,
             "{} equals the base",

@@ -20,6 +20,11 @@ REF = tomllib.load(open(sys.argv[1] if len(sys.argv) > 1 else "data/reference/cr
 SOURCES = dict(REF["sources"])
 SOURCES["PLACESIM_ESTIMATE"] = "placesim modelling assumption (see the figure's note); to be replaced or sensitivity-tested"
 SOURCES["PLACESIM_DERIVED"] = "placesim derivation from other figures in this file (inputs and arithmetic in the figure's note)"
+SOURCES["COCHRANE_AAHAH_2016"] = ("Shepperd S, Iliffe S, Doll HA, et al. Admission avoidance hospital at home. Cochrane Database of Systematic "
+                                 "Reviews 2016, Issue 9, CD007491: mortality at six months RR 0.77 (95% CI 0.60 to 0.99)")
+SOURCES["COCHRANE_EDHAH_2017"] = ("Goncalves-Bradley DC, Iliffe S, Doll HA, et al. Early discharge hospital at home. Cochrane Database of "
+                                 "Systematic Reviews 2017, Issue 6, CD000313: mortality at three to six months (mixed conditions) "
+                                 "RR 1.07 (95% CI 0.76 to 1.49)")
 SOURCES["BRIEF"] = "placesim developers' brief / MODEL.md seed figure (One Croydon Alliance reports as summarised there)"
 TEXT_TO_KEY = {v: k for k, v in REF["sources"].items()}
 
@@ -49,10 +54,13 @@ def ref(path):
     return node
 
 
-def figure(name, value, unit, year, source, confidence, note=None, labels=None):
+def figure(name, value, unit, year, source, confidence, note=None, labels=None, range=None):
     assert source in SOURCES, source
     lines = [f"[{name}]", f"value = {tv(value)}", f"unit = {tv(unit)}", f"year = {tv(year)}",
              f"source = {tv(source)}", f"confidence = {tv(confidence)}"]
+    if range is not None:
+        assert range[0] <= value <= range[1], name
+        lines.append(f"range = {tv([float(x) for x in range])}")
     if note:
         lines.append(f"note = {tv(note)}")
     if labels:
@@ -61,7 +69,7 @@ def figure(name, value, unit, year, source, confidence, note=None, labels=None):
     out.append("\n".join(lines) + "\n")
 
 
-def from_ref(name, path, value=None, note=None, labels=None, unit=None):
+def from_ref(name, path, value=None, note=None, labels=None, unit=None, range=None):
     r = ref(path)
     src = source_key(r["source"], path)
     v = r["value"] if value is None else value
@@ -71,7 +79,7 @@ def from_ref(name, path, value=None, note=None, labels=None, unit=None):
     lab = labels if labels is not None else r.get("labels")
     if isinstance(v, list) and lab is not None and len(lab) != len(v):
         lab = None
-    figure(name, v, unit or r["unit"], r["year"], src, r["confidence"], n, lab)
+    figure(name, v, unit or r["unit"], r["year"], src, r["confidence"], n, lab, range)
 
 
 def source_key(text, path):
@@ -91,8 +99,8 @@ def source_key(text, path):
     return key
 
 
-def estimate(name, value, unit, note, labels=None, year="2016-2027"):
-    figure(name, value, unit, year, "PLACESIM_ESTIMATE", "estimate", note, labels)
+def estimate(name, value, unit, note, labels=None, year="2016-2027", range=None):
+    figure(name, value, unit, year, "PLACESIM_ESTIMATE", "estimate", note, labels, range)
 
 
 def derived(name, value, unit, note, year, labels=None):
@@ -287,6 +295,11 @@ estimate("social_care.initial_care_home_share", [0.003, 0.012, 0.06], "fraction 
          ["65-74", "75-84", "85+"])
 estimate("social_care.community_package_rate", [0.002, 0.008, 0.025, 0.06], "new packages per person-year (65+)",
          "entry to long-term home care without a hospital stay, by frailty", ["fit", "mild", "moderate", "severe"])
+estimate("social_care.package_end_rate", 0.15, "packages ended per client-year (not by death, a care-home move or an admission)",
+         "long-term home care has no fixed period and is reviewed (NHS Digital, Adult Social Care Activity and Finance Report "
+         "2018-19, chapter 4): packages end when needs fall, a carer takes over, the client self-funds or moves away. Estimate: "
+         "about one in seven a year, range 0.05-0.30; with deaths and care-home moves, about a third of clients a year leave",
+         range=[0.05, 0.30])
 estimate("social_care.community_care_home_rate", [0.0005, 0.002, 0.008, 0.02], "moves per person-year (65+)",
          "permanent care-home admission without a hospital stay, by frailty", ["fit", "mild", "moderate", "severe"])
 
@@ -332,14 +345,33 @@ estimate("economics.eq5d_frailty_multiplier", [1.0, 0.92, 0.82, 0.70], "multipli
          labels=["fit", "mild", "moderate", "severe"], year="2010")
 
 # ---------------------------------------------------------------- effects
-from_ref("effects.huddle_crisis_change", "effects.huddle_default_admission_effect")
-from_ref("effects.social_prescribing_gp_reduction", "effects.social_prescribing_default_gp")
-from_ref("effects.social_prescribing_ae_reduction", "effects.social_prescribing_default_ae")
+from_ref("effects.huddle_crisis_change", "effects.huddle_default_admission_effect", range=[-0.14, 0.10])
+estimate("effects.huddle_effect_ramp_years", 4.0, "years from a practice's start to the full effect of huddles",
+         "the evaluation evidence (IAU, reference effects.huddle_default_admission_effect) finds near-zero effects in years 1-2 "
+         "and possible small reductions after 5-6 years: central 4, range 3-6", range=[3.0, 6.0])
+from_ref("effects.social_prescribing_gp_reduction", "effects.social_prescribing_default_gp", range=[0.0, 0.28])
+from_ref("effects.social_prescribing_ae_reduction", "effects.social_prescribing_default_ae", range=[0.0, 0.24])
+estimate("effects.social_prescribing_admission_reduction", 0.0, "relative reduction in emergency admissions among referred",
+         "reviews report falls in GP and A&E use but no effect on emergency admissions: central 0 (the A&E attendances avoided "
+         "are not ones that would have been admitted); high = the A&E effect passed through", range=[0.0, 0.07])
+estimate("effects.pic_crisis_reduction", 0.0, "relative reduction in crisis hazard during PIC support",
+         "no evaluation found an effect of care co-ordination alone on crises or admissions: central 0; range allows a small "
+         "harm or benefit", range=[-0.05, 0.05])
 figure("effects.reablement_no_package", 0.6, "fraction of reablement clients", "2017/18", "BRIEF", "approximate",
        "~60% need no long-term package after LIFE (seed figure); ASCOF 2D England 74.9% with no or lower ongoing support")
 from_ref("effects.life_visit_within_2h", "effects.croydon_life_home_within_2h")
-from_ref("effects.d2a_los_reduction_days", "effects.d2a_los_reduction_default")
-estimate("effects.pharmacist_crisis_reduction", 0.10, "relative reduction in crisis hazard", "after a domiciliary medication review, for 26 weeks")
+from_ref("effects.d2a_los_reduction_days", "effects.d2a_los_reduction_default", range=[0.5, 3.0])
+estimate("effects.pharmacist_crisis_reduction", 0.10, "relative reduction in crisis hazard", "after a domiciliary medication review, for 26 weeks",
+         range=[0.0, 0.2])
+figure("effects.diversion_death_rr", 1.0, "relative risk of dying of the crisis when sent home from A&E instead of admitted", "2016",
+       "COCHRANE_AAHAH_2016", "estimate",
+       "central 1.0 (no difference assumed): LIFE liaison sends patients home with reablement, not acute treatment at home as in the "
+       "review's trials; low = the review's lower 95% limit; high 1.10 = estimate allowing harm from a missed deterioration",
+       range=[0.60, 1.10])
+figure("effects.d2a_death_rr", 1.0, "relative risk of dying of the crisis for an inpatient leaving by discharge to assess", "2017",
+       "COCHRANE_EDHAH_2017", "estimate",
+       "central 1.0 (no difference assumed); range = the review's 95% interval for early discharge hospital at home",
+       range=[0.76, 1.49])
 estimate("effects.pic_isolation_resolved", 0.5, "probability", "a PIC episode resolves social isolation")
 
 out.append("[sources]\n" + "\n".join(f"{k} = {tv(v)}" for k, v in SOURCES.items()) + "\n")

@@ -91,6 +91,18 @@ pub fn set_parameter(s: &mut Scenario, key: &str, v: f64) -> Result<(), String> 
     }
 }
 
+/// The value of one calibratable parameter of a scenario, by key.
+pub fn parameter_value(s: &Scenario, key: &str) -> Result<f64, String> {
+    let mut s = s.clone();
+    match s.calibration_slots().into_iter().find(|(k, _)| k == key) {
+        Some((_, slot)) => Ok(*slot),
+        None => Err(format!(
+            "`{key}` is not a calibratable key; calibratable keys: {}",
+            PARAMETER_KEYS.join(", ")
+        )),
+    }
+}
+
 /// Weighted sum of squared standardised distances of the simulated means from the targets'
 /// band centres (each distance in units of the band's half-width).
 pub fn distance(results: &[TargetResult]) -> f64 {

@@ -81,6 +81,16 @@ pub enum Compute {
         /// Financial year.
         fy: i32,
     },
+    /// Life expectancy at birth of the whole place (abridged life table, Chiang II, from
+    /// deaths and person-years pooled over the years).
+    LifeExpectancy {
+        /// `male` or `female`.
+        sex: String,
+        /// First financial year pooled.
+        from_fy: i32,
+        /// Last financial year pooled.
+        to_fy: i32,
+    },
     /// Life expectancy at birth in the least minus the most deprived fifth of the place.
     LeGap {
         /// `male` or `female`.
@@ -155,7 +165,7 @@ pub fn parse_targets(text: &str, origin: &str) -> Result<Vec<Target>, String> {
                 ));
             }
         }
-        if let Compute::LeGap { sex, .. } = &t.compute {
+        if let Compute::LeGap { sex, .. } | Compute::LifeExpectancy { sex, .. } = &t.compute {
             if sex != "male" && sex != "female" {
                 problems.push(format!("{origin}: target {}: sex must be \"male\" or \"female\"", t.id));
             }
@@ -189,7 +199,7 @@ fn metric_names(c: &Compute) -> Vec<&str> {
         Compute::Ratio {
             numerator, denominator, ..
         } => numerator.iter().chain(denominator).map(String::as_str).collect(),
-        Compute::LeGap { .. } => vec![],
+        Compute::LeGap { .. } | Compute::LifeExpectancy { .. } => vec![],
     }
 }
 
@@ -308,18 +318,20 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             };
             ratio(total(numerator)?, total(denominator)?)
         }
-        Compute::LeGap { sex, from_fy, to_fy } => {
+        Compute::LeGap { sex, from_fy, to_fy } | Compute::LifeExpectancy { sex, from_fy, to_fy } => {
             let s = usize::from(sex == "male");
             let (a, b) = (fy_index(*from_fy)?, fy_index(*to_fy)?);
-            let e0 = |fifth: usize| -> Result<f64, String> {
+            let e0 = |fifths: std::ops::Range<usize>| -> Result<f64, String> {
                 let mut deaths = [0.0; LIFE_AGE_GROUPS];
                 let mut years = [0.0; LIFE_AGE_GROUPS];
                 for fy in a..=b {
                     for l in 0..tally.localities() {
-                        for g in 0..LIFE_AGE_GROUPS {
-                            let (d, pw) = tally.life_fifth(fy, l, fifth, s, g);
-                            deaths[g] += f64::from(d);
-                            years[g] += f64::from(pw) * 7.0 / 365.25;
+                        for fifth in fifths.clone() {
+                            for g in 0..LIFE_AGE_GROUPS {
+                                let (d, pw) = tally.life_fifth(fy, l, fifth, s, g);
+                                deaths[g] += f64::from(d);
+                                years[g] += f64::from(pw) * 7.0 / 365.25;
+                            }
                         }
                     }
                 }
@@ -327,7 +339,11 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
                     .map(|t| t.e(0))
                     .ok_or_else(|| format!("target {}: a life-table age group has no person-years", target.id))
             };
-            e0(4)? - e0(0)?
+            if matches!(target.compute, Compute::LeGap { .. }) {
+                e0(4..5)? - e0(0..1)?
+            } else {
+                e0(0..5)?
+            }
         }
     })
 }

@@ -98,7 +98,14 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
             time::iso8601(started),
             results.scenarios[0].scenario.files.iter().map(|f| format!("`{}` (sha256 {}…)", f.path.display(), &f.sha256[..12])).collect::<Vec<_>>().join(", ")
         );
-        regenerate_doc(doc, &args.doc_template, &run_line, &evaluated, &args.calibration_dir)?;
+        regenerate_doc(
+            doc,
+            &args.doc_template,
+            &run_line,
+            &evaluated,
+            &args.calibration_dir,
+            &results.scenarios[0].scenario,
+        )?;
         println!("documentation: {}", doc.display());
     }
     println!("outputs: {}", path.display());
@@ -185,29 +192,67 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-/// Fills the template's marker lines and writes the document atomically.
+/// Fills the template's marker lines and its `{{value:KEY}}` fields (the value in force in
+/// the validated scenario of a calibratable key, so the parameter tables show fitted values,
+/// never stale ones) and writes the document atomically.
 fn regenerate_doc(
     doc: &Path,
     template: &Path,
     run_line: &str,
     results: &[TargetResult],
     calibration_dir: &Path,
+    scenario: &placesim::scenario::Scenario,
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(template)
         .map_err(|e| BadInput(format!("cannot read template {}: {e}", template.display())))?;
     let calibration = calibration_section(calibration_dir);
     let mut out = String::new();
-    for line in text.lines() {
+    for (n, line) in text.lines().enumerate() {
         match line.trim() {
             "<!-- generated:run -->" => out.push_str(run_line),
             "<!-- generated:targets -->" => out.push_str(&targets_markdown(results)),
             "<!-- generated:calibration -->" => out.push_str(&calibration),
-            _ => out.push_str(line),
+            _ => out.push_str(
+                &fill_values(line, scenario).map_err(|e| BadInput(format!("{}:{}: {e}", template.display(), n + 1)))?,
+            ),
         }
         out.push('\n');
     }
     write_text_atomic(doc, &out)?;
     Ok(())
+}
+
+/// `line` with every `{{value:KEY}}` replaced by the scenario's value of calibratable key KEY
+/// (shortest form, at most 6 significant digits).
+fn fill_values(line: &str, scenario: &placesim::scenario::Scenario) -> Result<String, String> {
+    const OPEN: &str = "{{value:";
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let end = after.find("}}").ok_or_else(|| format!("unclosed {OPEN}...}}}}"))?;
+        let key = &after[..end];
+        let value = placesim::calibration::fit::parameter_value(scenario, key)?;
+        out.push_str(&short(value));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// A number in its shortest form with at most 6 significant digits.
+fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let digits = (5 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// The calibration section: the set-up's parameters with bounds and the fitted values, and the

@@ -3,8 +3,11 @@
 //!
 //! Service effects multiply the hazard. The expected attendances they avoid (no draws are
 //! involved) are attributed to each service by its share of the log-hazard reduction, and the
-//! expected admissions avoided follow from the admission probability; a service that changes
-//! the admission probability itself has that change attributed to it too.
+//! expected admissions avoided follow from the usual admission probability; a service that
+//! changes the admission probability itself has that change, on the attendances that remain,
+//! attributed to it too. The parts add up exactly: h·A·(1 − (1 − c)(1 − m)) = h·c·A +
+//! h·(1 − c)·A·m for a hazard cut c and an admission cut m. Either may be negative (harm),
+//! and then the admissions "avoided" are negative.
 
 use super::events::process;
 use super::hospital::{weeks_since_discharge, READMISSION_WINDOW};
@@ -58,6 +61,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         for &c in admission_cuts.iter() {
             admit_p *= 1.0 - c;
         }
+        admit_p = admit_p.min(1.0);
     }
     if any_cut {
         let before = prob(hz);
@@ -74,7 +78,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         if total != 0.0 {
             for (k, l) in run.logs.iter().enumerate() {
                 if *l != 0.0 {
-                    run.tal.avoid(k, avoided * l / total, avoided * l / total * admit_p);
+                    run.tal.avoid(k, avoided * l / total, avoided * l / total * t.admit[a]);
                 }
             }
         }

@@ -87,7 +87,8 @@ pub mod process {
     pub const ISOLATION: usize = 3;
     /// Community entry to a care home (65+).
     pub const CARE_HOME: usize = 4;
-    /// Community entry to a home-care package (65+, no care).
+    /// Community entry to a home-care package (65+, no care), or, for a client with a
+    /// package, its ending (the two never apply to the same resident).
     pub const PACKAGE: usize = 5;
     /// A crisis (A&E attendance).
     pub const CRISIS: usize = 6;
@@ -147,6 +148,8 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
     q[process::CARE_HOME] = if older { prob(t.community_care_home[fr]) } else { 0.0 };
     q[process::PACKAGE] = if older && at_home == care::NONE {
         prob(t.community_package[fr])
+    } else if at_home == care::HOME_CARE {
+        t.package_end
     } else {
         0.0
     };

@@ -1,6 +1,16 @@
 //! The hospital: inpatients using up their acute stay, discharge by need, deaths in hospital,
 //! and emergency admissions (length of stay, discharge need and in-hospital death drawn at
 //! admission).
+//!
+//! **A crisis's death risk does not depend on its route.** A crisis that would lead to an
+//! admission carries the place's case fatality by age (`Tables::hospital_death`), drawn with
+//! the same keyed number ([`Purpose::HospitalDeath`]) whether the patient is admitted or sent
+//! home by a service's diversion; the route only multiplies the risk by an explicit, sourced
+//! relative risk (LIFE's `diversion_death_rr` and `d2a_death_rr`, 1.0 by default). So with
+//! relative risks of 1 the same patients die whichever the route: admitted ones in hospital at
+//! the end of their stay, diverted ones at home that week. Survivors of either route enter the
+//! same post-crisis windows (the readmission hazard and faster frailty progression); a
+//! diverted patient's later admission is not counted as a readmission ([`flag::DIVERTED`]).
 
 use super::locality::LocalityRun;
 use super::phases::Next;
@@ -62,6 +72,9 @@ pub fn admissions(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     let admit = std::mem::take(&mut run.admit);
     for &i in &admit {
         if run.diverted.binary_search(&i).is_ok() {
+            if sent_home(run, pop, i as usize) {
+                run.alive -= 1;
+            }
             continue;
         }
         if admit_agent(run, pop, i as usize) {
@@ -69,6 +82,32 @@ pub fn admissions(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         }
     }
     run.admit = admit;
+}
+
+/// A patient a service sent home from A&E instead of admitting: the crisis's death risk
+/// (× the diversion's relative risk) is drawn with the number an admission would have used;
+/// survivors enter the post-crisis windows. Returns true when the patient died (at home, this
+/// week, ending any reablement episode just started).
+fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool {
+    let t = &run.setup.tables;
+    let wk = run.wk;
+    let d = run.streams[i].week(wk.w as u32);
+    let a = usize::from(pop.age[i]);
+    if d.uniform(Purpose::HospitalDeath) < t.hospital_death[a] * run.svc.diversion_death_rr() {
+        let cell = run.tal.cell(pop, i);
+        if run.svc.life.until[i] != NEVER {
+            super::social_care::forgo_arrival(run, i, pop.need[i]);
+            run.tal.add(cell, Metric::ReablementEnds, 1);
+            run.svc.life.until[i] = NEVER;
+            pop.need[i] = need::ACUTE;
+        }
+        run.tal.add(cell, Metric::DeathsAfterDiversion, 1);
+        die(pop, i, &mut run.tal, cell);
+        return true;
+    }
+    pop.discharged_week[i] = wk.w16;
+    pop.flags[i] |= flag::DIVERTED;
+    false
 }
 
 /// A death: tallied (in hospital or not) and the resident no longer alive.
@@ -84,7 +123,7 @@ pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell)
 
 /// A discharge alive by `route`; services hear of it ([`Service::on_discharge`]).
 pub fn discharge(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize, cell: Cell, route: Metric) {
-    pop.flags[i] &= !flag::IN_HOSPITAL;
+    pop.flags[i] &= !(flag::IN_HOSPITAL | flag::DIVERTED);
     pop.hospital_days[i] = 0;
     pop.need[i] = need::ACUTE;
     pop.discharged_week[i] = run.wk.w16;
@@ -134,18 +173,19 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     if pop.age[i] >= 18 {
         tal.add(cell, Metric::EmergencyAdmissionsAdults, 1);
     }
-    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
+    if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW && pop.flags[i] & flag::DIVERTED == 0 {
         tal.add(cell, Metric::Readmissions30d, 1);
     }
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
-    let dies = d.uniform(Purpose::HospitalDeath) < t.hospital_death[a];
+    let u_death = d.uniform(Purpose::HospitalDeath);
     if d.uniform(Purpose::LosZeroDay) < t.zero_day {
         tal.add(cell, Metric::AdmissionsZeroDay, 1);
-        if dies {
+        if u_death < t.hospital_death[a] {
             pop.flags[i] |= flag::IN_HOSPITAL;
             die(pop, i, tal, cell);
             return true;
         }
+        pop.flags[i] &= !flag::DIVERTED;
         pop.discharged_week[i] = w16;
         tal.add(cell, Metric::Discharges, 1);
         tal.add(cell, Metric::DischargesHome, 1);
@@ -156,9 +196,9 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     let mut los = (-(1.0 - d.uniform(Purpose::LosLength)).ln() * t.los_mean[a][fr] * los_factor)
         .round()
         .clamp(1.0, 365.0) as u16;
-    let need_code = if dies {
-        need::DIES
-    } else if d.uniform(Purpose::DischargeNeed) < t.needs_support[a][fr] {
+    // The route out of hospital if the patient survives, then the crisis's death risk on
+    // that route (draws are keyed, so drawing the route first shifts nothing).
+    let route = if d.uniform(Purpose::DischargeNeed) < t.needs_support[a][fr] {
         if d.uniform(Purpose::DischargeCareHome) < t.care_home_given_support[a] && pop.care[i] != care::CARE_HOME {
             need::CARE_HOME
         } else if pop.care[i] != care::NONE {
@@ -170,6 +210,16 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
         }
     } else {
         need::HOME
+    };
+    let rr = if route == need::REABLEMENT {
+        run.svc.supported_discharge_death_rr(&wk)
+    } else {
+        1.0
+    };
+    let need_code = if u_death < t.hospital_death[a] * rr {
+        need::DIES
+    } else {
+        route
     };
     if need_code == need::REABLEMENT {
         let cut = run.svc.los_cut(&wk, d.uniform_at(Purpose::LosLength, 1)) as u16;

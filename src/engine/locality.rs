@@ -50,6 +50,8 @@ pub struct LocalityRun<'a> {
     pub community_package: Vec<u32>,
     /// See `community_package`.
     pub community_care_home: Vec<u32>,
+    /// Home-care packages ending this week (not by death, a care-home move or an admission).
+    pub package_ends: Vec<u32>,
     /// Reablement episodes ended this week still waiting for a package or a care home.
     pub blocked: Vec<u32>,
     /// Reablement places free this week.
@@ -163,6 +165,7 @@ impl<'a> LocalityRun<'a> {
             diverted: Vec::new(),
             waiters: [Vec::new(), Vec::new(), Vec::new()],
             community_package: Vec::new(),
+            package_ends: Vec::new(),
             community_care_home: Vec::new(),
             blocked: Vec::new(),
             reablement_free: Vacancies::default(),
@@ -208,6 +211,7 @@ impl<'a> LocalityRun<'a> {
             &mut self.diverted,
             &mut self.community_package,
             &mut self.community_care_home,
+            &mut self.package_ends,
             &mut self.blocked,
         ] {
             b.clear();

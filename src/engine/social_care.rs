@@ -37,7 +37,9 @@ pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mu
             ag.d.uniform(Purpose::CommunityCareHome)
         }) {
             run.community_care_home.push(i as u32);
-        } else if pop.care[i] == care::NONE {
+            return Next::Continue;
+        }
+        if pop.care[i] == care::NONE {
             let protect = run.svc.home_care_factor(&wk, i);
             let p = prob(t.community_package[fr] * protect);
             if ag.occurs_raised(process::PACKAGE, p, protect > 1.0, || {
@@ -45,7 +47,17 @@ pub fn community_needs(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mu
             }) {
                 run.community_package.push(i as u32);
             }
+            return Next::Continue;
         }
+    }
+    if pop.care[i] == care::HOME_CARE
+        && ag.occurs(process::PACKAGE, t.package_end, || {
+            ag.d.uniform(Purpose::CommunityCarePackage)
+        })
+    {
+        // A package ends (needs fall, a carer takes over, self-funding): ended at allocation,
+        // after which the client is at home without care and may need a package again.
+        run.package_ends.push(i as u32);
     }
     Next::Continue
 }
@@ -273,6 +285,13 @@ pub fn community_entries(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         vacancies[k] = Vacancies::new(sh.total - sh.used - sh.shadow_used, run.shadows[k].trying);
     }
     let mut tried = [0u32; 3];
+    for &i in &run.package_ends {
+        let i = i as usize;
+        if pop.flags[i] & flag::IN_HOSPITAL == 0 && pop.care[i] == care::HOME_CARE {
+            pop.care[i] = care::NONE;
+            run.tal.add(run.tal.cell(pop, i), Metric::PackageEnds, 1);
+        }
+    }
     for &i in &run.community_care_home {
         let i = i as usize;
         if pop.flags[i] & flag::IN_HOSPITAL != 0 {

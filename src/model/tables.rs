@@ -40,10 +40,22 @@ mod tests {
     }
 }
 
+/// The weekly background death hazard at an age: the life table's `total` less the expected
+/// weekly `crisis` deaths, but never below a tenth of the life table (where crises alone would
+/// account for more deaths than the life table has, the excess is left to calibration).
+pub fn background_death(total: f64, crisis: f64) -> f64 {
+    (total - crisis).max(total * MIN_BACKGROUND_SHARE)
+}
+
+/// The smallest share of the life table's death hazard left in the background (a guard for
+/// ages where the reference crisis and case-fatality figures exceed the life table).
+pub const MIN_BACKGROUND_SHARE: f64 = 0.1;
+
 /// Precomputed tables.
 #[derive(Debug, Clone)]
 pub struct Tables {
-    /// Weekly death hazard by `[sex][age]` (0 = female), before multipliers.
+    /// Weekly background death hazard by `[sex][age]` (0 = female), before multipliers: the
+    /// life table × `mortality_scale` less the expected crisis deaths ([`background_death`]).
     pub death: [Vec<f64>; 2],
     /// Mortality multiplier by `[sex][imd decile - 1]`.
     pub death_imd: [[f64; IMD_DECILES]; 2],
@@ -71,7 +83,8 @@ pub struct Tables {
     pub los_mean: Vec<[f64; FRAILTY_LEVELS]>,
     /// Trim point (days).
     pub trim_point: u16,
-    /// Probability an admission ends in death in hospital, by age.
+    /// Case fatality of a crisis that would lead to an admission, by age: the probability of
+    /// dying of it, in hospital if admitted, at home if diverted (× the route's relative risk).
     pub hospital_death: Vec<f64>,
     /// Probability a discharge needs support, by `[age][frailty]`.
     pub needs_support: Vec<[f64; FRAILTY_LEVELS]>,
@@ -93,6 +106,9 @@ pub struct Tables {
     pub out_migration: f64,
     /// Births per woman aged 15–44 per week.
     pub births_per_woman: f64,
+    /// Weekly probability that a long-term home-care package ends other than by death, a
+    /// care-home move or an admission.
+    pub package_end: f64,
     /// Weekly community entry hazard to home care by frailty (65+).
     pub community_package: [f64; FRAILTY_LEVELS],
     /// Weekly community entry hazard to a care home by frailty (65+).
@@ -143,16 +159,11 @@ impl Tables {
         let f = &place.file;
         let m = &scenario.model;
         let wk = |annual: f64| annual / WEEKS_PER_YEAR;
-        let life = |mx: &[f64]| -> Vec<f64> {
-            (0..AGES)
-                .map(|a| wk(mx[a.min(LIFE_TABLE_AGES - 1)]) * m.mortality_scale)
-                .collect()
-        };
         let h = &f.hospital;
         let ae = by_age(&h.activity_age_band_lower, &h.ae_attendance_rate_by_age.value);
         let adm = by_age(&h.activity_age_band_lower, &h.emergency_admission_rate_by_age.value);
-        let crisis = ae.iter().map(|r| wk(r / 1000.0) * m.crisis_rate_scale).collect();
-        let admit = ae
+        let crisis: Vec<f64> = ae.iter().map(|r| wk(r / 1000.0) * m.crisis_rate_scale).collect();
+        let admit: Vec<f64> = ae
             .iter()
             .zip(&adm)
             .map(|(a, d)| {
@@ -163,6 +174,24 @@ impl Tables {
                 }
             })
             .collect();
+        let hospital_death = by_age(
+            &f.mortality.hospital_age_band_lower,
+            &f.mortality.in_hospital_death_probability.value,
+        );
+        // Deaths come two ways: from a crisis that would lead to an admission (its case
+        // fatality, whatever the route), and in the background. The background is the life
+        // table (× mortality_scale) less the crisis deaths expected at each age, so the total
+        // keeps the life table's age and sex pattern instead of adding the crisis deaths on top.
+        let life = |mx: &[f64]| -> Vec<f64> {
+            (0..AGES)
+                .map(|a| {
+                    background_death(
+                        wk(mx[a.min(LIFE_TABLE_AGES - 1)]) * m.mortality_scale,
+                        crisis[a] * admit[a] * hospital_death[a],
+                    )
+                })
+                .collect()
+        };
         let crisis_imd = (0..AGES)
             .map(|a| {
                 let row = &h.imd_gradient.value[band_of(&h.gradient_age_band_lower, a as u8).unwrap_or(0)];
@@ -202,10 +231,7 @@ impl Tables {
             zero_day: h.zero_day_share.value,
             los_mean,
             trim_point: h.trim_point_days.value.round().clamp(0.0, 1000.0) as u16,
-            hospital_death: by_age(
-                &f.mortality.hospital_age_band_lower,
-                &f.mortality.in_hospital_death_probability.value,
-            ),
+            hospital_death,
             needs_support,
             care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value),
             frailty_onset: onset_per_1000.iter().map(|r| wk(r / 1000.0)).collect(),
@@ -225,6 +251,7 @@ impl Tables {
             .collect(),
             out_migration: prob(wk(-(1.0 - f.population.out_migration_rate.value).ln())),
             births_per_woman: wk(f.population.birth_rate_per_woman_15_44.value),
+            package_end: prob(wk(sc.package_end_rate.value)),
             community_package: std::array::from_fn(|l| wk(sc.community_package_rate.value[l] * ccs)),
             community_care_home: std::array::from_fn(|l| wk(sc.community_care_home_rate.value[l] * ccs)),
             mental_illness_bit: f

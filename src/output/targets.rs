@@ -90,6 +90,10 @@ pub fn pretty(v: f64) -> String {
     if v.abs() < 20.0 {
         return format!("{v:.3}");
     }
+    if v.abs() < 1000.0 {
+        // Life expectancies and other tens: a decimal tells 79.7 from 80.4.
+        return format!("{v:.1}");
+    }
     let rounded = v.round() as i64;
     let digits = rounded.unsigned_abs().to_string();
     let mut out = String::new();
@@ -194,6 +198,7 @@ mod tests {
         assert_eq!(pretty(386_710.4), "386,710");
         assert_eq!(pretty(-1234.0), "-1,234");
         assert_eq!(pretty(0.1381), "0.138");
+        assert_eq!(pretty(79.67), "79.7");
         assert_eq!(pretty(f64::NAN), "n/a");
     }
 

@@ -11,7 +11,7 @@ use super::raw::{Figure, PlaceFile};
 use super::{FRAILTY_LEVELS, IMD_DECILES, LIFE_TABLE_AGES, POP_AGES};
 use crate::calendar::Date;
 use crate::error::InputError;
-use crate::input::spanned::{self, LineIndex, Node, Pos, Table, Val};
+use crate::input::spanned::{self, Entry, LineIndex, Node, Pos, Table, Val};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -211,6 +211,9 @@ fn figures(table: &Table, prefix: &str, file: &PlaceFile, c: &mut Checker) {
                 c.located(*pos, path, format!("{v} is not {}{unit}", domain.describe()));
             }
         }
+        if let Some(range) = table.get("range") {
+            evidence_range(range, &values, domain, prefix, &unit, c);
+        }
         if domain == Domain::Distribution && values.iter().all(|(_, _, v)| domain.contains(*v)) {
             let total: f64 = values.iter().map(|(_, _, v)| v).sum();
             if (total - 1.0).abs() > 1e-3 {
@@ -240,6 +243,51 @@ fn figures(table: &Table, prefix: &str, file: &PlaceFile, c: &mut Checker) {
             }
             _ => {}
         }
+    }
+}
+
+/// Checks a figure's evidence `range`: two numbers `[low, high]` in the figure's domain, low ≤
+/// high, around a single (scalar) value.
+fn evidence_range(
+    range: &Entry,
+    values: &[(String, Pos, f64)],
+    domain: Domain,
+    prefix: &str,
+    unit: &str,
+    c: &mut Checker,
+) {
+    let path = format!("{prefix}.range");
+    let mut ends = Vec::new();
+    elements(&range.node, &path, &mut ends);
+    let two_numbers = matches!(&range.node.val, Val::Array(items) if items.len() == 2) && ends.len() == 2;
+    if !two_numbers {
+        c.located(range.node.pos, &path, "must be two numbers, [low, high]".into());
+        return;
+    }
+    let mut ok = true;
+    for (p, pos, v) in &ends {
+        if !domain.contains(*v) {
+            c.located(*pos, p, format!("{v} is not {}{unit}", domain.describe()));
+            ok = false;
+        }
+    }
+    let (lo, hi) = (ends[0].2, ends[1].2);
+    if ok && lo > hi {
+        c.located(range.node.pos, &path, format!("low {lo} is above high {hi}"));
+        return;
+    }
+    match values {
+        [(_, pos, v)] if ok && !(lo..=hi).contains(v) => c.located(
+            *pos,
+            &format!("{prefix}.value"),
+            format!("the central value {v} is outside its evidence range [{lo}, {hi}]"),
+        ),
+        [_] => {}
+        _ => c.located(
+            range.node.pos,
+            &path,
+            "an evidence range is for a single number; this figure's value is an array".into(),
+        ),
     }
 }
 

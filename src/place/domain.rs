@@ -33,6 +33,9 @@ pub(crate) enum Domain {
     /// A relative change in a hazard: finite and ≥ -1 (−1 removes all risk, 0 is no effect,
     /// above 0 means the service does harm).
     RelativeChange,
+    /// A relative reduction of a rate: in [-1, 1] (1 removes it, 0 is no effect, below 0
+    /// means the service does harm).
+    Reduction,
     /// Text that must not be empty (codes and keys).
     Text,
 }
@@ -52,6 +55,7 @@ impl Domain {
             Domain::Whole(lo, hi) => format!("a whole number in [{lo}, {hi}]"),
             Domain::Finite => "a finite number".into(),
             Domain::RelativeChange => "a relative change ≥ -1 (-1 removes all risk; above 0 is harm)".into(),
+            Domain::Reduction => "a relative reduction in [-1, 1] (below 0 is harm)".into(),
             Domain::Text => "a non-empty text".into(),
         }
     }
@@ -71,6 +75,7 @@ impl Domain {
             Domain::Whole(lo, hi) => v >= lo && v <= hi && v.fract() == 0.0,
             Domain::Finite => true,
             Domain::RelativeChange => v >= -1.0,
+            Domain::Reduction => (-1.0..=1.0).contains(&v),
             Domain::Text => false,
         }
     }
@@ -133,6 +138,7 @@ pub(crate) const DOMAINS: &[(&str, Domain)] = &[
     ("social_care.initial_home_care_share", Probability),
     ("social_care.initial_care_home_share", Probability),
     ("social_care.community_package_rate", NonNegative),
+    ("social_care.package_end_rate", NonNegative),
     ("social_care.community_care_home_rate", NonNegative),
     ("primary_care.consultation_rate_by_age", NonNegative),
     ("costs.ae_attendance", NonNegative),
@@ -158,12 +164,17 @@ pub(crate) const DOMAINS: &[(&str, Domain)] = &[
     ("economics.eq5d_condition_multiplier", Probability),
     ("economics.eq5d_frailty_multiplier", Probability),
     ("effects.huddle_crisis_change", RelativeChange),
-    ("effects.social_prescribing_gp_reduction", Probability),
-    ("effects.social_prescribing_ae_reduction", Probability),
+    ("effects.social_prescribing_gp_reduction", Reduction),
+    ("effects.social_prescribing_ae_reduction", Reduction),
+    ("effects.social_prescribing_admission_reduction", Reduction),
+    ("effects.pic_crisis_reduction", Reduction),
+    ("effects.huddle_effect_ramp_years", Range(0.0, 20.0)),
+    ("effects.diversion_death_rr", Positive),
+    ("effects.d2a_death_rr", Positive),
     ("effects.reablement_no_package", Probability),
     ("effects.life_visit_within_2h", Probability),
     ("effects.d2a_los_reduction_days", NonNegative),
-    ("effects.pharmacist_crisis_reduction", Probability),
+    ("effects.pharmacist_crisis_reduction", Reduction),
     ("effects.pic_isolation_resolved", Probability),
 ];
 

@@ -39,6 +39,10 @@ pub struct Figure<T> {
     /// Labels of array elements (same length as the value).
     #[serde(default)]
     pub labels: Option<Vec<String>>,
+    /// The evidence range `[low, high]` of an uncertain scalar figure (the value is the
+    /// central estimate, inside it): what a sensitivity analysis samples.
+    #[serde(default)]
+    pub range: Option<[f64; 2]>,
 }
 
 /// The whole place file.
@@ -279,6 +283,9 @@ pub struct SocialCare {
     pub initial_home_care_share: Figure<Vec<f64>>,
     /// Share living in a care home at the start, by age band.
     pub initial_care_home_share: Figure<Vec<f64>>,
+    /// Long-term home-care packages ending per client-year other than by death, a care-home
+    /// move or an admission (needs fall, a carer takes over, self-funding).
+    pub package_end_rate: Figure<f64>,
     /// New home-care packages from the community per person-year, by frailty (fit..severe),
     /// for residents aged 65+.
     pub community_package_rate: Figure<Vec<f64>>,
@@ -356,6 +363,16 @@ pub struct Effects {
     pub d2a_los_reduction_days: Figure<f64>,
     /// Relative reduction in crisis hazard after a pharmacist medication review.
     pub pharmacist_crisis_reduction: Figure<f64>,
+    /// Years from a practice's start to the full effect of huddles.
+    pub huddle_effect_ramp_years: Figure<f64>,
+    /// Relative reduction in emergency admissions among those referred to social prescribing.
+    pub social_prescribing_admission_reduction: Figure<f64>,
+    /// Relative reduction in crisis hazard during PIC support.
+    pub pic_crisis_reduction: Figure<f64>,
+    /// Relative risk of dying of the crisis when sent home from A&E instead of admitted.
+    pub diversion_death_rr: Figure<f64>,
+    /// Relative risk of dying of the crisis for an inpatient leaving by discharge to assess.
+    pub d2a_death_rr: Figure<f64>,
     /// Probability that a PIC episode resolves social isolation.
     pub pic_isolation_resolved: Figure<f64>,
 }

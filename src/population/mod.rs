@@ -18,6 +18,11 @@ pub mod flag {
     pub const ISOLATED: u8 = 1 << 2;
     /// In hospital (emergency admission).
     pub const IN_HOSPITAL: u8 = 1 << 3;
+    /// Sent home from A&E instead of being admitted (a service's diversion) since the last
+    /// discharge: `discharged_week` then marks the crisis, whose post-crisis windows
+    /// (readmission hazard, faster frailty) apply as after a discharge, but a later admission
+    /// is not a readmission.
+    pub const DIVERTED: u8 = 1 << 4;
     // Service state (waiting lists, episodes) is not here: each service keeps its own
     // columns (`crate::services`), so a new service never widens this field.
 }

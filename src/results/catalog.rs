@@ -143,15 +143,18 @@ pub enum CustomMetric {
     Caseload,
     /// `<key>_waiting` (stock).
     Waiting,
+    /// `<key>_lapsed` (count).
+    Lapsed,
 }
 
 impl CustomMetric {
     /// Every custom metric, in output order.
-    pub const ALL: [CustomMetric; 4] = [
+    pub const ALL: [CustomMetric; 5] = [
         CustomMetric::Referrals,
         CustomMetric::Starts,
         CustomMetric::Caseload,
         CustomMetric::Waiting,
+        CustomMetric::Lapsed,
     ];
 
     /// Suffix after `<key>_`.
@@ -161,13 +164,14 @@ impl CustomMetric {
             CustomMetric::Starts => "starts",
             CustomMetric::Caseload => "caseload",
             CustomMetric::Waiting => "waiting",
+            CustomMetric::Lapsed => "lapsed",
         }
     }
 
     /// Count or stock.
     pub const fn kind(self) -> MetricKind {
         match self {
-            CustomMetric::Referrals | CustomMetric::Starts => MetricKind::Count,
+            CustomMetric::Referrals | CustomMetric::Starts | CustomMetric::Lapsed => MetricKind::Count,
             CustomMetric::Caseload | CustomMetric::Waiting => MetricKind::Stock,
         }
     }
@@ -175,7 +179,7 @@ impl CustomMetric {
     /// Unit of the value.
     pub const fn unit(self) -> &'static str {
         match self {
-            CustomMetric::Referrals => "referrals",
+            CustomMetric::Referrals | CustomMetric::Lapsed => "referrals",
             CustomMetric::Starts => "episodes",
             CustomMetric::Caseload | CustomMetric::Waiting => "persons",
         }
@@ -190,12 +194,15 @@ impl CustomMetric {
             CustomMetric::Starts => format!("Episodes of {label} started (residents taken on)."),
             CustomMetric::Caseload => format!("People supported by {label} (on its caseload or within its effect)."),
             CustomMetric::Waiting => format!("People referred to {label} and waiting."),
+            CustomMetric::Lapsed => {
+                format!("Referrals to {label} that lapsed while waiting (returned to the referrer).")
+            }
         }
     }
 }
 
 /// Index in a catalogue's metrics of custom metric `which` of its `j`-th declared service:
-/// `N_METRICS + 4j + {0 referrals, 1 starts, 2 caseload, 3 waiting}`.
+/// `N_METRICS + 5j + {0 referrals, 1 starts, 2 caseload, 3 waiting, 4 lapsed}`.
 pub const fn custom_metric_index(j: usize, which: CustomMetric) -> usize {
     N_METRICS
         + CustomMetric::ALL.len() * j
@@ -204,6 +211,7 @@ pub const fn custom_metric_index(j: usize, which: CustomMetric) -> usize {
             CustomMetric::Starts => 1,
             CustomMetric::Caseload => 2,
             CustomMetric::Waiting => 3,
+            CustomMetric::Lapsed => 4,
         }
 }
 
@@ -577,9 +585,9 @@ mod tests {
         assert_eq!(c.custom_services()[1].id, ServiceId::Custom(1));
         assert_eq!(c.running_services().len(), 7);
         assert_eq!(c.avoiding_services()[4].key, "coach");
-        assert_eq!(c.n_metrics(), N_METRICS + 8);
+        assert_eq!(c.n_metrics(), N_METRICS + 10);
         let m = c.custom_metric(1, CustomMetric::Starts);
-        assert_eq!(m, N_METRICS + 5);
+        assert_eq!(m, N_METRICS + 6);
         assert_eq!(c.metrics()[m].name, "nurse_starts");
         assert_eq!(c.metrics()[m].kind, MetricKind::Count);
         assert_eq!(c.metric_index("coach_waiting"), Some(N_METRICS + 3));

@@ -523,7 +523,7 @@ mod tests {
         t.qaly_row_mut(1, 1)[2] = 1.5;
         t.life_block_mut(0, 0)[5] = 2;
         let w = t.clone().relaid(&own, &run);
-        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 8, 6));
+        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 10, 6));
         assert_eq!(w.weekly(2, 1, Metric::Deaths), 4);
         assert_eq!(w.annual(1, 1, OVERHEAD_CELL, Metric::GpConsultations), 9);
         assert_eq!(w.equity(0, 1, 3, Metric::BedDays), 7);

@@ -174,6 +174,13 @@ pub(crate) const EFFECT_OR_HARM: Kind = Kind::Num {
     open_min: false,
     open_max: true,
 };
+/// Mean weeks before a referral that is still waiting lapses: [0, 520], 0 = never.
+pub(crate) const LAPSE_WEEKS: Kind = closed(0.0, 520.0);
+/// The default of [`LAPSE_WEEKS`] (a stated rule, not a measured one: a referral not taken on
+/// within about six months is closed and returned to the referrer, who may refer again).
+pub(crate) const LAPSE_DEFAULT: Def = Def::Num(26.0);
+/// The unit of [`LAPSE_WEEKS`].
+pub(crate) const LAPSE_UNIT: &str = "mean weeks waiting before a referral lapses (0 = never)";
 /// A count or rate that cannot be negative.
 pub(crate) const COUNT: Kind = at_least(0.0);
 /// A duration in whole weeks, at least one: [1, 520].

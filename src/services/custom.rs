@@ -20,13 +20,13 @@ use crate::calendar::Date;
 use crate::engine::schedule::{ramp, CustomCapacity, Places, Planner};
 use crate::engine::tally::{Cell, LocalityTally};
 use crate::engine::Setup;
-use crate::population::{care, LocalityPop, NEVER};
+use crate::population::{care, flag, LocalityPop, NEVER};
 use crate::results::catalog::{custom_metric_index, CustomMetric};
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::{scenario_section, Choice, Describe};
 use crate::scenario::schema::{
-    Def, Kind, Unit, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT_OR_HARM, FROM_START, PROB, REQ, WEEKS,
-    WEEKS_OR_NONE, ZERO,
+    Def, Kind, Unit, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT_OR_HARM, FROM_START, LAPSE_DEFAULT, LAPSE_UNIT,
+    LAPSE_WEEKS, PROB, REQ, WEEKS, WEEKS_OR_NONE, ZERO,
 };
 use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
@@ -167,6 +167,9 @@ scenario_section! {
         referral_probability: f64 = key(PROB, REQ, "probability per opportunity"),
         /// Weeks support (and its effect) lasts from the start.
         duration_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Mean weeks a referral waits before it lapses if not taken on (closed and returned
+        /// to the referrer, who may refer again; a constant weekly chance); 0 = never.
+        referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),
         /// Its effects.
         effects: CustomEffects = flatten(),
         /// Activity cost per person taken on (GBP, the place's price base).
@@ -234,7 +237,7 @@ pub struct Custom<'a> {
     j: usize,
     /// Catalogue index of each of its metrics (`CustomMetric` order) in the scenario's own
     /// tally.
-    metrics: [usize; 4],
+    metrics: [usize; 5],
     /// Whether it serves this locality.
     serves_locality: bool,
     /// Whether it takes referrals here in any week of the run.
@@ -295,6 +298,7 @@ impl<'a> Custom<'a> {
         let e = &self.c.eligibility;
         let recent = e.recent_discharge_weeks == 0
             || (pop.discharged_week[i] != NEVER
+                && pop.flags[i] & flag::DIVERTED == 0
                 && wk.w16.saturating_sub(pop.discharged_week[i]) <= e.recent_discharge_weeks);
         pop.age[i] >= e.min_age
             && pop.age[i] <= e.max_age
@@ -486,6 +490,9 @@ impl Service for Custom<'_> {
         if !self.serves_locality {
             return;
         }
+        let lapse = super::lapse_probability(self.c.referral_lapse_weeks);
+        let lapsed = self.metrics[CustomMetric::Lapsed as usize];
+        self.state.lapse(run, wk.w, lapse, self.salt, lapsed);
         let pop = &*run.pop;
         self.state.tidy(pop);
         let slots = self.setup.schedule.custom[self.j].capacity.get(wk.at, self.rounding);

@@ -17,7 +17,8 @@ use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::scenario_section;
 use crate::scenario::schema::{
-    closed, Kind, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT, FROM_START, PROB, REQ, WEEKS,
+    closed, Kind, AGE, ALLOC_DEFAULT, CONDITIONS, COUNT, EFFECT_OR_HARM, FROM_START, LAPSE_DEFAULT, LAPSE_UNIT,
+    LAPSE_WEEKS, PROB, REQ, WEEKS,
 };
 use crate::scenario::{Allocation, Rollout};
 use std::cmp::Reverse;
@@ -44,10 +45,15 @@ scenario_section! {
         min_conditions: u8 = key(CONDITIONS, REQ, "conditions"),
         /// Weeks a reviewed patient stays on the care plan.
         care_plan_weeks: u16 = key(WEEKS, REQ, "weeks"),
-        /// Relative reduction of crisis hazard while on a care plan at full effect. [0, 1).
-        effect: f64 = key(EFFECT, REQ, "relative reduction") [calibrate 7, summary 0],
+        /// Relative reduction of crisis hazard while on a care plan at full effect; negative
+        /// raises it (evidence: place file `effects.huddle_crisis_change`, range -0.14 to +0.10
+        /// as a change). [-1, 1).
+        effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 7, summary 0],
         /// Years from a practice's start until the effect is fully realised.
         effect_ramp_years: f64 = key(closed(0.0, 20.0), REQ, "years"),
+        /// Mean weeks a flagged patient waits for review before it lapses if not taken on (re-triaged off
+        /// the list; a constant weekly chance; may be flagged again); 0 = never.
+        referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),
         /// Probability a reviewed patient is referred to a PIC (if eligible).
         refer_pic_probability: f64 = key(PROB, REQ, "probability"),
         /// Probability a reviewed patient is referred to social prescribing.
@@ -134,6 +140,7 @@ impl<'a> HuddlesService<'a> {
         let sch = &self.setup.schedule;
         let np = self.local_practice.len();
         let w = wk.w;
+        let lapse = super::lapse_probability(self.p.referral_lapse_weeks);
         for (j, &p) in self.practices.iter().enumerate() {
             if (sch.practice_start_week[p] as usize) > w {
                 continue;
@@ -141,6 +148,12 @@ impl<'a> HuddlesService<'a> {
             run.tal.add(Cell::OVERHEAD, Metric::HuddlePracticeWeeks, 1);
             let mut cap = sch.huddle_reviews[w * np + p];
             let list = &mut self.lists[j];
+            let state = &mut self.state;
+            super::lapse_list(list, run, w, lapse, 0, Metric::HuddleLapsed as usize, |i| {
+                let waiting = state.waiting(i);
+                state.set_waiting(i, false);
+                waiting
+            });
             let pop = &*run.pop;
             let state = &self.state;
             tidy(list, pop, |i| state.waiting(i));

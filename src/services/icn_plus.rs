@@ -11,7 +11,7 @@ use crate::calendar::Date;
 use crate::engine::Setup;
 use crate::place::Place;
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{at_least, Kind, COUNT, PROB, REQ, WEEKS};
+use crate::scenario::schema::{at_least, Kind, COUNT, EFFECT_OR_HARM, REQ, WEEKS};
 use crate::scenario::Services;
 use std::collections::BTreeMap;
 
@@ -30,7 +30,7 @@ scenario_section! {
         /// Multiplier on huddle review capacity in live localities (≥ 1).
         huddle_capacity_multiplier: f64 = key(at_least(1.0), REQ, "multiplier"),
         /// Extra relative reduction of crisis hazard for people on a care plan in live localities.
-        extra_effect: f64 = key(PROB, REQ, "relative reduction"),
+        extra_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm"),
         /// Whether live localities review all adults (18+) regardless of the huddle minimum age.
         all_ages: bool = key(Kind::Bool, REQ, ""),
         /// Extra social-prescribing link workers per live locality.

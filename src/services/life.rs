@@ -18,7 +18,7 @@ use crate::population::{need, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::{Purpose, Stream};
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{Def, Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::schema::{closed, Def, Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
 use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
 
@@ -56,6 +56,13 @@ scenario_section! {
         /// × the reablement places alone, from `capacity_multiplier_from` on, on top of
         /// `capacity_multiplier` (1.0 = no change).
         reablement_multiplier: f64 = key(COUNT, Def::Num(1.0), "multiplier"),
+        /// Relative risk of dying of the crisis when sent home by A&E liaison instead of being
+        /// admitted (1.0 = the route changes nothing; evidence: place file
+        /// `effects.diversion_death_rr`, range 0.60–1.10).
+        diversion_death_rr: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "relative risk") [calibrate 15],
+        /// Relative risk of dying of the crisis for an inpatient who leaves by discharge to
+        /// assess (evidence: place file `effects.d2a_death_rr`, range 0.76–1.49).
+        d2a_death_rr: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "relative risk") [calibrate 16],
     }
 }
 
@@ -249,6 +256,14 @@ impl Service for LifeService<'_> {
 
     fn los_cut(&self, u: f64) -> f64 {
         (self.p.los_reduction_days + u).floor()
+    }
+
+    fn diversion_death_rr(&self) -> f64 {
+        self.p.diversion_death_rr
+    }
+
+    fn supported_discharge_death_rr(&self) -> f64 {
+        self.p.d2a_death_rr
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, tal: &mut LocalityTally, cell: Cell) {

@@ -288,6 +288,18 @@ pub trait Service {
         0.0
     }
 
+    /// Relative risk of dying of the crisis for a patient this service diverted home
+    /// ([`Service::divert`]) instead of admitting (1.0: the route changes nothing).
+    fn diversion_death_rr(&self) -> f64 {
+        1.0
+    }
+
+    /// Relative risk of dying of the crisis for an inpatient leaving by this service's
+    /// supported discharge route (1.0: the route changes nothing).
+    fn supported_discharge_death_rr(&self) -> f64 {
+        1.0
+    }
+
     /// Multiplier on the length of stay of an admission of this resident.
     fn los_factor(&self, wk: &Week<'_>, i: usize) -> f64 {
         1.0
@@ -390,6 +402,25 @@ impl Episodes {
         tidy(&mut self.list, pop, |i| self.slot[i] & Self::WAITING != 0);
     }
 
+    /// Referrals still waiting lapse with weekly probability `p` (drawn with `index` on each
+    /// resident's stream, [`Purpose::ReferralLapse`]): the referral is closed and returned to
+    /// the referrer, tallied in metric `metric`; the resident may be referred again. People
+    /// in hospital keep their place. Returns nothing; the list is tidied afterwards.
+    pub fn lapse(&mut self, run: &mut Shared<'_>, w: usize, p: f64, index: u32, metric: usize) {
+        if p <= 0.0 {
+            return;
+        }
+        let (list, slot) = (&self.list, &mut self.slot);
+        lapse_list(list, run, w, p, index, metric, |i| {
+            if slot[i] & Self::WAITING != 0 {
+                slot[i] &= !Self::WAITING;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
     /// Counts everyone on the (tidied) waiting list in the catalogue's metric `metric`.
     pub fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally, metric: usize) {
         self.tidy(pop);
@@ -485,6 +516,39 @@ impl Episodes {
 
     /// Bytes of per-agent state.
     pub const BYTES_PER_AGENT: usize = 2;
+}
+
+/// The weekly probability that a referral still waiting lapses, for a mean wait to lapse of
+/// `weeks` weeks (0 = referrals never lapse).
+pub fn lapse_probability(weeks: f64) -> f64 {
+    if weeks > 0.0 {
+        -(-1.0 / weeks).exp_m1()
+    } else {
+        0.0
+    }
+}
+
+/// Lapses referrals on `list` (see [`Episodes::lapse`]): `close(i)` ends resident `i`'s
+/// referral if it is still waiting and says whether it did.
+pub fn lapse_list(
+    list: &[u32],
+    run: &mut Shared<'_>,
+    w: usize,
+    p: f64,
+    index: u32,
+    metric: usize,
+    mut close: impl FnMut(usize) -> bool,
+) {
+    for &i in list {
+        let iu = i as usize;
+        if run.pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
+            continue;
+        }
+        if run.streams[iu].week(w as u32).uniform_at(Purpose::ReferralLapse, index) < p && close(iu) {
+            let cell = run.tal.cell(run.pop, iu);
+            run.tal.add_at(cell, metric, 1);
+        }
+    }
 }
 
 /// Drops from `list` everyone `waiting` says no longer waits or who is no longer a resident,
@@ -753,6 +817,26 @@ impl<'a> Services<'a> {
             }
         });
         cut.unwrap_or(0.0)
+    }
+
+    /// The death relative risk of the supported discharge route (the first service offering
+    /// one; 1.0 when none does).
+    pub fn supported_discharge_death_rr(&self, wk: &Week<'_>) -> f64 {
+        let mut rr = None;
+        each_service_ref!(self, s => {
+            if rr.is_none() && s.supported_discharge(wk) {
+                rr = Some(s.supported_discharge_death_rr());
+            }
+        });
+        rr.unwrap_or(1.0)
+    }
+
+    /// The death relative risk of a diversion (the product over services; only a service
+    /// that diverts sets one other than 1.0).
+    pub fn diversion_death_rr(&self) -> f64 {
+        let mut rr = 1.0;
+        each_service_ref!(self, s => rr *= s.diversion_death_rr());
+        rr
     }
 
     /// Products of every service's factors for resident `i`, in registry order (a product

@@ -13,7 +13,9 @@ use crate::population::LocalityPop;
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{Kind, ALLOC_DEFAULT, CONDITIONS, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::schema::{
+    Kind, ALLOC_DEFAULT, CONDITIONS, EFFECT_OR_HARM, FROM_START, LAPSE_DEFAULT, LAPSE_UNIT, LAPSE_WEEKS, REQ, WEEKS,
+};
 use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
 
@@ -28,9 +30,12 @@ scenario_section! {
         /// Medication reviews per week.
         reviews_per_week: PerLocality = key(Kind::PerLocality, REQ, "reviews per week") [summary 0],
         /// Relative reduction of crisis hazard after a review.
-        effect: f64 = key(PROB, REQ, "relative reduction") [calibrate 14, summary 0],
+        effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 14, summary 0],
         /// Weeks the effect lasts.
         effect_weeks: u16 = key(WEEKS, REQ, "weeks"),
+        /// Mean weeks a referral waits before it lapses if not taken on (closed and returned
+        /// to the referrer, who may refer again; a constant weekly chance); 0 = never.
+        referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),
         /// Minimum long-term conditions for a huddle to refer someone for a review (polypharmacy
         /// proxy).
         min_conditions: u8 = key(CONDITIONS, REQ, "conditions"),
@@ -115,6 +120,8 @@ impl Service for PharmacistsService<'_> {
 
     /// Reviews up to the week's capacity, most conditions first.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        let lapse = super::lapse_probability(self.p.referral_lapse_weeks);
+        self.state.lapse(run, wk.w, lapse, 4, Metric::PharmacistLapsed as usize);
         let pop = &*run.pop;
         self.state.tidy(pop);
         self.state

@@ -14,7 +14,10 @@ use crate::population::{flag, LocalityPop, NEVER};
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, EFFECT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::schema::{
+    Kind, AGE, ALLOC_DEFAULT, COUNT, EFFECT, EFFECT_OR_HARM, FROM_START, LAPSE_DEFAULT, LAPSE_UNIT, LAPSE_WEEKS, PROB,
+    REQ, WEEKS,
+};
 use crate::scenario::{Allocation, PerLocality, Rollout};
 use std::cmp::Reverse;
 
@@ -36,11 +39,14 @@ scenario_section! {
         min_age: u8 = key(AGE, REQ, "years"),
         /// Probability that an episode resolves isolation.
         isolation_resolved_probability: f64 = key(PROB, REQ, "probability"),
-        /// Relative reduction of crisis hazard during support. [0, 1).
-        crisis_effect: f64 = key(EFFECT, REQ, "relative reduction") [calibrate 12, summary 0],
+        /// Relative reduction of crisis hazard during support; negative raises it. [-1, 1).
+        crisis_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 12, summary 0],
         /// Relative reduction of community entry to home-care packages during and for a year
         /// after support. [0, 1).
         care_package_effect: f64 = key(EFFECT, REQ, "relative reduction"),
+        /// Mean weeks a referral waits before it lapses if not taken on (closed and returned
+        /// to the referrer, who may refer again; a constant weekly chance); 0 = never.
+        referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),
         /// How capacity is shared between localities.
         allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
         /// Day the allocation takes effect (before it, capacity is shared by population).
@@ -143,6 +149,8 @@ impl Service for PicService<'_> {
 
     /// Starts up to the free caseload places, frailest first.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        let lapse = super::lapse_probability(self.p.referral_lapse_weeks);
+        self.state.lapse(run, wk.w, lapse, 1, Metric::PicLapsed as usize);
         let pop = &*run.pop;
         self.state.tidy(pop);
         self.state

@@ -15,7 +15,10 @@ use crate::population::{flag, LocalityPop};
 use crate::results::Metric;
 use crate::rng::{Purpose, WeekDraws};
 use crate::scenario::keys::scenario_section;
-use crate::scenario::schema::{Kind, AGE, ALLOC_DEFAULT, COUNT, FROM_START, PROB, REQ, WEEKS};
+use crate::scenario::schema::{
+    Def, Kind, AGE, ALLOC_DEFAULT, COUNT, EFFECT_OR_HARM, FROM_START, LAPSE_DEFAULT, LAPSE_UNIT, LAPSE_WEEKS, PROB,
+    REQ, WEEKS,
+};
 use crate::scenario::{Allocation, PerLocality, Rollout};
 
 // The service's scenario section: its keys, types, ranges, defaults and units, declared
@@ -40,7 +43,14 @@ scenario_section! {
         /// Relative reduction of GP consultations while the effect lasts.
         gp_effect: f64 = key(PROB, REQ, "relative reduction"),
         /// Relative reduction of A&E attendances while the effect lasts.
-        ae_effect: f64 = key(PROB, REQ, "relative reduction") [calibrate 13, summary 0],
+        ae_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 13, summary 0],
+        /// Relative reduction of emergency admissions while the effect lasts, whatever the
+        /// A&E effect (0 = the attendances avoided were not ones that would have been admitted:
+        /// the evidence shows A&E and GP effects but none on admissions). Negative = harm.
+        admission_effect: f64 = key(EFFECT_OR_HARM, Def::Num(0.0), "relative reduction; negative = harm"),
+        /// Mean weeks a referral waits before it lapses if not taken on (closed and returned
+        /// to the referrer, who may refer again; a constant weekly chance); 0 = never.
+        referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),
         /// How capacity is shared between localities.
         allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
         /// Day the allocation takes effect (before it, capacity is shared by population).
@@ -146,6 +156,17 @@ impl Service for SocialPrescribingService<'_> {
         self.state.cut(ag.i, wk.w16, self.p.ae_effect)
     }
 
+    /// The conversion that makes admissions fall by `admission_effect` whatever the A&E
+    /// effect: (1 − admission_effect) / (1 − ae_effect) of the usual conversion.
+    #[inline]
+    fn admission_cut(&self, wk: &Week<'_>, i: usize) -> f64 {
+        self.state.cut(
+            i,
+            wk.w16,
+            1.0 - (1.0 - self.p.admission_effect) / (1.0 - self.p.ae_effect),
+        )
+    }
+
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, _tal: &mut LocalityTally, _cell: Cell) {
         self.state.set_waiting(i, false);
     }
@@ -169,6 +190,9 @@ impl Service for SocialPrescribingService<'_> {
 
     /// Referrals taken on in serial order up to the week's capacity.
     fn allocate(&mut self, wk: &Week<'_>, run: &mut Shared<'_>) {
+        let lapse = super::lapse_probability(self.p.referral_lapse_weeks);
+        self.state
+            .lapse(run, wk.w, lapse, 3, Metric::SocialPrescribingLapsed as usize);
         self.state.tidy(run.pop);
         let w = wk.w;
         let capacity = self.setup.schedule.sp_referrals[wk.at];
