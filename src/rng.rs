@@ -38,6 +38,7 @@ pub enum Purpose {
     OutMigration = 12,
     Births = 13,
     InMigrationCount = 14,
+    /// An in-migrant's age: index 0 its migration age band, index 1 the single year within it.
     NewcomerAge = 15,
     NewcomerSex = 16,
     NewcomerLsoa = 17,

@@ -91,8 +91,22 @@ fn ratios_stocks_and_windows_follow_their_definitions() {
     let stock = target(Compute::AnnualStockMean {
         metric: "huddle_caseload".into(),
         fy: 2017,
+        min_age: None,
     });
     assert!((compute(&stock, &r, &t).unwrap() - 52.0 * 1300.0 / weeks / 0.5).abs() < 1e-9);
+    // From an age: only the cells of the age bands from it (c is 65-74; none are 85+).
+    let from_65 = target(Compute::AnnualStockMean {
+        metric: "huddle_caseload".into(),
+        fy: 2017,
+        min_age: Some(65),
+    });
+    assert!((compute(&from_65, &r, &t).unwrap() - 52.0 * 1300.0 / weeks / 0.5).abs() < 1e-9);
+    let from_85 = target(Compute::AnnualStockMean {
+        metric: "huddle_caseload".into(),
+        fy: 2017,
+        min_age: Some(85),
+    });
+    assert!(compute(&from_85, &r, &t).unwrap().abs() < 1e-12);
     // Weeks starting in April 2017: 4 of them (3, 10, 17, 24 April); 10 admissions each.
     for w in 0..r.calendar.weeks {
         let d = r.calendar.week_start(w).to_string();
@@ -159,7 +173,7 @@ fn the_life_expectancy_gap_is_the_difference_of_abridged_life_tables() {
 #[test]
 fn the_embedded_targets_cover_model_md_section_8_and_validate() {
     let targets = croydon_targets();
-    assert_eq!(targets.len(), 15);
+    assert_eq!(targets.len(), 17);
     for t in &targets {
         assert!(
             t.lo <= t.observed + 1e-12 && t.observed <= t.hi + 1e-12 || t.id.starts_with("le_gap"),

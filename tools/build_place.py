@@ -117,6 +117,8 @@ out.append("[meta]\n" + "\n".join([
 # ---------------------------------------------------------------- population
 males = ref("population.croydon_males_single_year.value")
 females = ref("population.croydon_females_single_year.value")
+out.append("[population]\nmigration_age_band_lower = " + tv([0, 16, 20, 35, 55, 65, 75, 85]) +
+           "\nolder_migration_from_age = 55\n")
 from_ref("population.males_single_year", "population.croydon_males_single_year")
 from_ref("population.females_single_year", "population.croydon_females_single_year")
 c2021, mye = ref("population.croydon_census2021_total.value"), ref("population.croydon_total.value")
@@ -131,6 +133,17 @@ derived("population.birth_rate_per_woman_15_44", round((males[0] + females[0]) /
         "infant deaths and migration under age 1 ignored", "mid-2019")
 estimate("population.out_migration_rate", 0.05, "probability per resident per year",
          "gross out-migration typical of outer London boroughs (~5%/yr); in-migration fills the ONS growth path")
+MIG_BANDS = [0, 16, 20, 35, 55, 65, 75, 85]
+MIG_LABELS = ["0-15", "16-19", "20-34", "35-54", "55-64", "65-74", "75-84", "85+"]
+estimate("population.out_migration_age_multiplier", [1.0, 1.8, 2.0, 0.9, 0.7, 0.5, 0.4, 0.5],
+         "multiplier of out_migration_rate by age band",
+         "the age pattern of moving (ONS internal migration bulletins: young adults are the most likely to move, the peak "
+         "at 19-30; London loses people at older ages to the rest of England): estimate, shape only; the level of older "
+         "people's moves is fitted (model.older_migration_scale) to the ONS counts of residents 65+ and 85+", MIG_LABELS)
+estimate("population.in_migrant_age_share", [0.17, 0.06, 0.45, 0.22, 0.05, 0.03, 0.015, 0.005],
+         "share of in-migrants by age band",
+         "who moves in: mostly young adults and their children (ONS internal migration bulletins); estimate. Within a band, "
+         "ages follow the locality's mid-2019 structure", MIG_LABELS)
 derived("population.male_birth_share", round(males[0] / (males[0] + females[0]), 4), "fraction",
         "males / persons aged 0 at mid-2019", "mid-2019")
 

@@ -325,6 +325,9 @@ mod tests {
                 "services.pic.crisis_effect",
                 "services.social_prescribing.ae_effect",
                 "services.pharmacists.effect",
+                "services.life.diversion_death_rr",
+                "services.life.d2a_death_rr",
+                "model.older_migration_scale",
             ]
         );
         let err = set_parameter(

@@ -24,12 +24,16 @@ pub enum Compute {
         #[serde(default)]
         min_age: Option<u8>,
     },
-    /// The mean weekly level of a stock over one financial year.
+    /// The mean weekly level of a stock over one financial year (optionally only residents
+    /// `min_age`+, an output age-band boundary).
     AnnualStockMean {
         /// Metric name (a stock).
         metric: String,
         /// Financial year.
         fy: i32,
+        /// Minimum age.
+        #[serde(default)]
+        min_age: Option<u8>,
     },
     /// A stock at the end of the week containing `date`.
     StockAtDate {
@@ -155,8 +159,9 @@ pub fn parse_targets(text: &str, origin: &str) -> Result<Vec<Target>, String> {
                 ));
             }
         }
-        if let Compute::AnnualSum { min_age: Some(a), .. } | Compute::RelativeChange { min_age: Some(a), .. } =
-            &t.compute
+        if let Compute::AnnualSum { min_age: Some(a), .. }
+        | Compute::AnnualStockMean { min_age: Some(a), .. }
+        | Compute::RelativeChange { min_age: Some(a), .. } = &t.compute
         {
             if band_from(*a).is_none() {
                 problems.push(format!(
@@ -266,9 +271,22 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
             };
             sum_cells(fy_index(*fy)?, m(metric)?, band) + unattributed
         }
-        Compute::AnnualStockMean { metric, fy } => {
+        Compute::AnnualStockMean {
+            metric,
+            fy,
+            min_age: None,
+        } => {
             let k = fy_index(*fy)?;
             tally.annual_total_residents(k, m(metric)? as usize) / f64::from(cal.weeks_in_fy[k])
+        }
+        Compute::AnnualStockMean {
+            metric,
+            fy,
+            min_age: Some(a),
+        } => {
+            let k = fy_index(*fy)?;
+            let band = band_from(*a).unwrap_or(0);
+            sum_cells(k, m(metric)?, band) / f64::from(cal.weeks_in_fy[k])
         }
         Compute::StockAtDate { metric, date: d } => {
             let d = date(d)?;

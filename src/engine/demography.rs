@@ -50,7 +50,7 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     if ag.flags & flag::IN_HOSPITAL == 0
         && pop.care[i] != crate::population::care::CARE_HOME
         && !run.svc.keeps_resident(i)
-        && ag.occurs(process::OUT_MIGRATION, setup.tables.out_migration, || {
+        && ag.occurs(process::OUT_MIGRATION, setup.tables.out_migration[a], || {
             ag.d.uniform(Purpose::OutMigration)
         })
     {
@@ -66,13 +66,19 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     Next::Continue
 }
 
-/// Where newcomers are placed: the locality's LSOAs with their populations as weights, its
-/// age profile, and the place's male share by age.
+/// Where newcomers are placed: the locality's LSOAs with their populations as weights, the
+/// in-migrants' ages (a band by the place's `in_migrant_age_share`, then a single year by the
+/// locality's mid-2019 structure within the band), and the place's male share by age.
 #[derive(Debug, Clone)]
 pub struct Newcomers {
     lsoas: Vec<u16>,
     lsoa_weights: Vec<f64>,
     male_share: Vec<f64>,
+    /// Share of in-migrants by migration age band.
+    band_share: Vec<f64>,
+    /// Per band: the single-year weights (indices into the locality's age table; the last
+    /// is 90+), zero outside the band.
+    band_ages: Vec<Vec<f64>>,
 }
 
 impl Newcomers {
@@ -97,11 +103,35 @@ impl Newcomers {
                 }
             })
             .collect();
+        let age_w = &place.file.localities[l].persons_single_year.value;
+        let bands = &pp.migration_age_band_lower;
+        let band_ages = (0..bands.len())
+            .map(|b| {
+                let (lo, hi) = (
+                    usize::from(bands[b]),
+                    bands.get(b + 1).map_or(usize::MAX, |&h| usize::from(h)),
+                );
+                age_w
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &w)| if a >= lo && a < hi { w } else { 0.0 })
+                    .collect()
+            })
+            .collect();
         Newcomers {
             lsoas,
             lsoa_weights,
             male_share,
+            band_share: pp.in_migrant_age_share.value.clone(),
+            band_ages,
         }
+    }
+
+    /// An in-migrant's index into the locality's age table, from two uniforms: the band, then
+    /// the single year within it.
+    fn age_index(&self, u_band: f64, u_age: f64) -> usize {
+        let b = categorical(u_band, &self.band_share);
+        categorical(u_age, &self.band_ages[b])
     }
 }
 
@@ -140,7 +170,7 @@ pub fn inflows(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
         let serial = pop.len() as u32;
         run.streams.push(run.key.agent(pop.locality, serial));
         let d = run.streams[serial as usize].week(w as u32);
-        let ag = categorical(d.uniform(Purpose::NewcomerAge), age_w);
+        let ag = nc.age_index(d.uniform(Purpose::NewcomerAge), d.uniform_at(Purpose::NewcomerAge, 1));
         let age = if ag + 1 >= age_w.len() {
             setup.attributes.age_90_plus(&d)
         } else {

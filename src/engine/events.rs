@@ -127,7 +127,7 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
     q[process::OUT_MIGRATION] = if at_home == care::CARE_HOME {
         0.0
     } else {
-        t.out_migration
+        t.out_migration[a]
     };
     let hr = if since <= FRAILTY_WINDOW {
         t.frailty_post_admission

@@ -105,7 +105,14 @@ impl Setup {
         let synth_scale = crate::population::synthesis_scale(place, scenario.scale, scenario.start, pop_date);
         let years = calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
         let p = &place.file.population;
-        let extra_capacity = years * (p.out_migration_rate.value + growth.max(0.0) + 0.02) + 0.05;
+        // Newcomers replace those who die or leave: the highest age multiplier of out-migration
+        // (× the older people's scale, if larger) bounds the departures.
+        let most = p
+            .out_migration_age_multiplier
+            .value
+            .iter()
+            .fold(1.0f64, |m, &x| m.max(x * scenario.model.older_migration_scale.max(1.0)));
+        let extra_capacity = years * (p.out_migration_rate.value * most + growth.max(0.0) + 0.02) + 0.05;
         let week_of_year: Vec<u8> = (0..calendar.weeks)
             .map(|w| locality::week_of_year(calendar.week_start(w)))
             .collect();

@@ -102,8 +102,9 @@ pub struct Tables {
     pub isolation_resolve: f64,
     /// Weekly probability of a GP consultation by age.
     pub gp: Vec<f64>,
-    /// Weekly out-migration probability.
-    pub out_migration: f64,
+    /// Weekly out-migration probability by age (the place's rate × its age multiplier, × the
+    /// scenario's `older_migration_scale` at 55 and over).
+    pub out_migration: Vec<f64>,
     /// Births per woman aged 15–44 per week.
     pub births_per_woman: f64,
     /// Weekly probability that a long-term home-care package ends other than by death, a
@@ -249,7 +250,23 @@ impl Tables {
             .into_iter()
             .map(|r| prob(wk(r)))
             .collect(),
-            out_migration: prob(wk(-(1.0 - f.population.out_migration_rate.value).ln())),
+            out_migration: {
+                let pp = &f.population;
+                let bands = &pp.migration_age_band_lower;
+                by_age(bands, &pp.out_migration_age_multiplier.value)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(a, mult)| {
+                        let older = if a >= usize::from(pp.older_migration_from_age) {
+                            m.older_migration_scale
+                        } else {
+                            1.0
+                        };
+                        let annual = (pp.out_migration_rate.value * mult * older).min(1.0);
+                        prob(wk(-(1.0 - annual).ln()))
+                    })
+                    .collect()
+            },
             births_per_woman: wk(f.population.birth_rate_per_woman_15_44.value),
             package_end: prob(wk(sc.package_end_rate.value)),
             community_package: std::array::from_fn(|l| wk(sc.community_package_rate.value[l] * ccs)),

@@ -350,6 +350,18 @@ pub(super) fn tables(file: &PlaceFile, c: &mut Checker) {
     let p = &file.population;
     c.len("population.males_single_year", &p.males_single_year, POP_AGES);
     c.len("population.females_single_year", &p.females_single_year, POP_AGES);
+    c.banded(
+        "population.out_migration_age_multiplier",
+        "population.migration_age_band_lower",
+        &p.migration_age_band_lower,
+        &p.out_migration_age_multiplier,
+    );
+    c.banded(
+        "population.in_migrant_age_share",
+        "population.migration_age_band_lower",
+        &p.migration_age_band_lower,
+        &p.in_migrant_age_share,
+    );
     let m = &file.mortality;
     c.len("mortality.mx_male", &m.mx_male, LIFE_TABLE_AGES);
     c.len("mortality.mx_female", &m.mx_female, LIFE_TABLE_AGES);

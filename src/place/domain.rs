@@ -91,6 +91,8 @@ pub(crate) const DOMAINS: &[(&str, Domain)] = &[
     ("population.annual_growth", Range(-0.2, 0.2)),
     ("population.birth_rate_per_woman_15_44", Range(0.0, 1.0)),
     ("population.out_migration_rate", Probability),
+    ("population.out_migration_age_multiplier", NonNegative),
+    ("population.in_migrant_age_share", Distribution),
     ("population.male_birth_share", Probability),
     ("localities[].persons_single_year", NonNegative),
     ("lsoas.code", Text),

@@ -89,6 +89,11 @@ pub struct Meta {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Population {
+    /// Lower bounds of the migration age bands.
+    pub migration_age_band_lower: Vec<u8>,
+    /// The age from which the scenario's `model.older_migration_scale` multiplies
+    /// out-migration.
+    pub older_migration_from_age: u8,
     /// Males by single year of age 0..=89, then 90+ (91 values).
     pub males_single_year: Figure<Vec<f64>>,
     /// Females by single year of age 0..=89, then 90+ (91 values).
@@ -97,8 +102,12 @@ pub struct Population {
     pub annual_growth: Figure<f64>,
     /// Live births per woman aged 15–44 per year.
     pub birth_rate_per_woman_15_44: Figure<f64>,
-    /// Probability per year that a resident moves out of the place.
+    /// Probability per year that a resident moves out of the place (× the age multiplier).
     pub out_migration_rate: Figure<f64>,
+    /// Multiplier of `out_migration_rate` by migration age band.
+    pub out_migration_age_multiplier: Figure<Vec<f64>>,
+    /// Share of in-migrants by migration age band (sums to 1).
+    pub in_migrant_age_share: Figure<Vec<f64>>,
     /// Male share of births.
     pub male_birth_share: Figure<f64>,
 }

@@ -188,6 +188,10 @@ scenario_section! {
         readmission_hr: f64 = key(closed(1.0, 20.0), REQ, "hazard ratio") [calibrate 5, summary 0],
         /// Multiplies community entry rates to home-care packages and care homes. [0, 10].
         community_care_scale: f64 = key(closed(0.0, 10.0), REQ, "multiplier") [calibrate 6],
+        /// Multiplies out-migration from the place's `population.older_migration_from_age` (55
+        /// for Croydon): the place's age pattern gives the shape, this the level, fitted to the
+        /// counts of residents 65+ and 85+. [0, 10].
+        older_migration_scale: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "multiplier") [calibrate 17],
     }
 }
 
