@@ -25,6 +25,11 @@ SOURCES["COCHRANE_AAHAH_2016"] = ("Shepperd S, Iliffe S, Doll HA, et al. Admissi
 SOURCES["COCHRANE_EDHAH_2017"] = ("Goncalves-Bradley DC, Iliffe S, Doll HA, et al. Early discharge hospital at home. Cochrane Database of "
                                  "Systematic Reviews 2017, Issue 6, CD000313: mortality at three to six months (mixed conditions) "
                                  "RR 1.07 (95% CI 0.76 to 1.49)")
+SOURCES["NHSD_AE_2021"] = ("NHS Digital, Hospital Accident & Emergency Activity 2019-20 (summary: 25 million attendances, +1% on 2018-19, "
+                           "average growth 2% a year since 2010-11 against population growth of 1%), 2020-21 (attendances fell from 25.0m "
+                           "to 17.4m, -30.3%) and 2021-22 (24 million, -3% on 2019-20)")
+SOURCES["HF_LOS_2023"] = ("The Health Foundation, 'Longer hospital stays and fewer admissions' (2023): in 2022 emergency admissions were 9% "
+                          "fewer than in 2019 and their mean length of stay rose from 7.9 to 9.1 days (+15%)")
 SOURCES["BRIEF"] = "placesim developers' brief / MODEL.md seed figure (One Croydon Alliance reports as summarised there)"
 TEXT_TO_KEY = {v: k for k, v in REF["sources"].items()}
 
@@ -275,6 +280,30 @@ out.append("[mortality]\nhospital_age_band_lower = " + tv([0, 18, 45, 65, 75, 85
 estimate("mortality.in_hospital_death_probability", [0.001, 0.003, 0.01, 0.03, 0.06, 0.11], "probability per emergency admission",
          "in-hospital mortality of emergency admissions by age (~3% overall); part of, not extra to, life-table mortality",
          ["0-17", "18-44", "45-64", "65-74", "75-84", "85+"])
+
+# ---------------------------------------------------------------- calendar
+FYS = [f"FY{y}/{str(y + 1)[2:]}" for y in range(2016, 2027)]
+out.append("[calendar]\nfirst_financial_year = 2016\nwinter_peak_week = 1\n")
+figure("calendar.crisis_multiplier", [0.97, 0.98, 0.99, 1.0, 0.70, 0.97, 1.0, 1.0, 1.0, 1.0, 1.0],
+       "A&E attendances per resident relative to FY2019/20, by financial year from first_financial_year", "2016-2027",
+       "NHSD_AE_2021", "estimate",
+       "before 2019/20: 2% a year activity growth less 1% population growth (about 1% a year per resident); 2020/21: -30.3% "
+       "(COVID-19); 2021/22: -3% on 2019/20; from 2022/23 held at the 2019/20 level (no further trend assumed: estimate); the "
+       "last value holds for later years", FYS)
+figure("calendar.admission_multiplier", [1.0, 1.0, 1.0, 1.0, 1.23, 0.98, 0.91, 0.91, 0.91, 0.91, 0.91],
+       "A&E attendance to emergency admission conversion relative to FY2019/20", "2016-2027", "HF_LOS_2023", "estimate",
+       "2022: 9% fewer emergency admissions than 2019 with attendances near the 2019 level (conversion 0.91, held after); "
+       "2020/21: admissions fell far less than attendances, the sickest still came (estimate: admissions -14%, conversion "
+       "0.86/0.70); 2021/22: estimate between", FYS)
+figure("calendar.los_multiplier", [1.0, 1.0, 1.0, 1.0, 1.05, 1.10, 1.15, 1.15, 1.15, 1.15, 1.15],
+       "mean length of stay of emergency admissions relative to FY2019/20", "2016-2027", "HF_LOS_2023", "estimate",
+       "2019 to 2022: 7.9 to 9.1 days (+15%), held after; 2020/21 and 2021/22 interpolated (estimate)", FYS)
+estimate("calendar.winter_crisis_amplitude_65_plus", 0.08,
+         "relative amplitude of the yearly cycle of crises of residents 65+ (peak at winter_peak_week)",
+         "emergency admissions of older people peak in early January and are lowest in late summer, about +-8% around the mean "
+         "(estimate; range 0.04-0.12)", range=[0.04, 0.12])
+estimate("calendar.winter_los_amplitude", 0.05, "relative amplitude of the yearly cycle of length of stay",
+         "stays are longer in winter (estimate; range 0-0.10)", range=[0.0, 0.10])
 
 # ---------------------------------------------------------------- hospital
 act = [0, 5, 15, 45, 65, 75, 85]

@@ -14,17 +14,22 @@ use placesim::scenario::PlaceSource;
 use std::path::Path;
 
 /// Writes `targets.csv` and `targets.json` for the first scenario when it runs on the embedded
-/// Croydon place and covers every target's period; returns the files written (none otherwise),
-/// for the manifest, which is written after them.
+/// Croydon place: the targets whose period the run covers (a run that stops before a target's
+/// period cannot be checked against it); returns the files written (none when it covers no
+/// target), for the manifest, which is written after them.
 pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Result<Vec<WrittenFile>> {
     let first = &results.scenarios[0];
     if first.scenario.place != PlaceSource::EmbeddedCroydon {
         return Ok(Vec::new());
     }
-    // A run that stops before a target's period cannot be checked against it: no table.
-    let Ok(evaluated) = evaluate(&croydon_targets(), first) else {
+    let evaluated: Vec<_> = croydon_targets()
+        .into_iter()
+        .filter_map(|t| evaluate(std::slice::from_ref(&t), first).ok())
+        .flatten()
+        .collect();
+    if evaluated.is_empty() {
         return Ok(Vec::new());
-    };
+    }
     let meta = serde_json::json!({
         "scenario": first.scenario.name,
         "scale": first.scenario.scale,

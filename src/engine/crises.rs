@@ -45,6 +45,8 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
     if weeks_since_discharge(pop, i, wk.w) <= READMISSION_WINDOW {
         hz *= t.readmission_hr;
     }
+    let seasons = &setup.seasons;
+    hz *= seasons.crisis[wk.w][usize::from(ag.age >= 65)];
     let (cuts, admission_cuts) = (&mut run.cuts[..], &mut run.admission_cuts[..]);
     let (mut k, mut any_cut, mut any_admission_cut, mut raised) = (0, false, false, false);
     each_service!(run.svc, s => if s.avoids_crises() {
@@ -56,7 +58,8 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         any_admission_cut |= m != 0.0;
         k += 1;
     });
-    let mut admit_p = t.admit[a];
+    let admit_a = (t.admit[a] * seasons.admission[wk.w]).min(1.0);
+    let mut admit_p = admit_a;
     if any_admission_cut {
         for &c in admission_cuts.iter() {
             admit_p *= 1.0 - c;
@@ -78,7 +81,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
         if total != 0.0 {
             for (k, l) in run.logs.iter().enumerate() {
                 if *l != 0.0 {
-                    run.tal.avoid(k, avoided * l / total, avoided * l / total * t.admit[a]);
+                    run.tal.avoid(k, avoided * l / total, avoided * l / total * admit_a);
                 }
             }
         }
@@ -87,7 +90,7 @@ pub fn crisis(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) 
     if any_admission_cut {
         for (k, &c) in admission_cuts.iter().enumerate() {
             if c != 0.0 {
-                run.tal.avoid(k, 0.0, p * t.admit[a] * c);
+                run.tal.avoid(k, 0.0, p * admit_a * c);
             }
         }
     }

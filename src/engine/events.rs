@@ -165,6 +165,8 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
     if since <= READMISSION_WINDOW {
         h *= t.readmission_hr;
     }
+    // The calendar's largest multiplier over the run, so the bound holds in any week.
+    h *= run.setup.seasons.crisis_max[usize::from(ag.age >= 65)];
     q[process::CRISIS] = prob(h);
     let mut k = process::ENGINE;
     crate::each_service_ref!(run.svc, s => {

@@ -192,7 +192,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
         discharged(run, pop, i);
         return false;
     }
-    let los_factor = run.svc.los_factor(&wk, i);
+    let los_factor = run.svc.los_factor(&wk, i) * setup.seasons.los[wk.w];
     let mut los = (-(1.0 - d.uniform(Purpose::LosLength)).ln() * t.los_mean[a][fr] * los_factor)
         .round()
         .clamp(1.0, 365.0) as u16;

@@ -17,6 +17,7 @@ pub(crate) mod locality;
 pub mod phases;
 mod primary_care;
 pub mod schedule;
+pub mod seasons;
 pub mod shadow;
 pub(crate) mod social_care;
 mod stocks;
@@ -48,6 +49,8 @@ pub struct Setup {
     pub(crate) calendar: RunCalendar,
     pub(crate) schedule: Schedule,
     pub(crate) tables: Tables,
+    /// The national calendar week by week (trend, COVID-19, winter).
+    pub(crate) seasons: seasons::Seasons,
     pub(crate) attributes: AttributeModel,
     /// Scale applied at synthesis: the scenario scale, back- or forward-cast along the growth
     /// path from the place's population date to the start date.
@@ -122,6 +125,7 @@ impl Setup {
             now[w * 52..].copy_from_slice(&later[..52]);
             now[w * 52 + usize::from(week_of_year[w])] = w;
         }
+        let seasons = seasons::Seasons::new(scenario, &place.file.calendar, &calendar, &week_of_year);
         Ok(Setup {
             scenario: scenario.clone(),
             place: Arc::clone(place),
@@ -129,6 +133,7 @@ impl Setup {
             calendar,
             schedule,
             tables,
+            seasons,
             attributes: AttributeModel::new(place),
             synth_scale,
             extra_capacity,

@@ -362,6 +362,19 @@ pub(super) fn tables(file: &PlaceFile, c: &mut Checker) {
         &p.migration_age_band_lower,
         &p.in_migrant_age_share,
     );
+    let cal = &file.calendar;
+    let years = cal.crisis_multiplier.value.len();
+    if years == 0 {
+        c.problem("calendar.crisis_multiplier.value", "at least one year is needed".into());
+    }
+    c.len("calendar.admission_multiplier", &cal.admission_multiplier, years);
+    c.len("calendar.los_multiplier", &cal.los_multiplier, years);
+    if cal.winter_peak_week > 51 {
+        c.problem(
+            "calendar.winter_peak_week",
+            format!("{} is not a week of the year (0 to 51)", cal.winter_peak_week),
+        );
+    }
     let m = &file.mortality;
     c.len("mortality.mx_male", &m.mx_male, LIFE_TABLE_AGES);
     c.len("mortality.mx_female", &m.mx_female, LIFE_TABLE_AGES);

@@ -61,6 +61,7 @@ pub struct PlaceFile {
     pub frailty: Frailty,
     pub isolation: Isolation,
     pub mortality: Mortality,
+    pub calendar: Calendar,
     pub hospital: Hospital,
     pub social_care: SocialCare,
     pub primary_care: PrimaryCare,
@@ -243,6 +244,28 @@ pub struct Mortality {
     pub hospital_age_band_lower: Vec<u8>,
     /// Probability that an emergency admission ends in death in hospital, by age band.
     pub in_hospital_death_probability: Figure<Vec<f64>>,
+}
+
+/// The national calendar the place follows: year-by-year multipliers (secular trend, COVID-19)
+/// and the winter cycle. The counterfactual every option is compared against.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    /// The financial year of the first element of each by-year figure (e.g. 2016 for
+    /// FY2016/17); the last element holds for later years, the first for earlier ones.
+    pub first_financial_year: i32,
+    /// Week of the year (0 = the week from 1 January) when the winter cycle peaks.
+    pub winter_peak_week: u8,
+    /// A&E attendances per resident relative to the calibration year, by financial year.
+    pub crisis_multiplier: Figure<Vec<f64>>,
+    /// Attendance-to-admission conversion relative to the calibration year, by financial year.
+    pub admission_multiplier: Figure<Vec<f64>>,
+    /// Mean length of stay relative to the calibration year, by financial year.
+    pub los_multiplier: Figure<Vec<f64>>,
+    /// Relative amplitude of the yearly cycle of crises of residents 65+.
+    pub winter_crisis_amplitude_65_plus: Figure<f64>,
+    /// Relative amplitude of the yearly cycle of length of stay.
+    pub winter_los_amplitude: Figure<f64>,
 }
 
 /// Hospital activity.

@@ -137,7 +137,11 @@ impl FromParsed for u16 {
 
 impl FromParsed for bool {
     fn read(v: &Values<'_>, path: &str) -> bool {
-        matches!(v.get(path), Some(Parsed::Bool(true)))
+        match (v.get(path), v.default_of(path)) {
+            (Some(Parsed::Bool(b)), _) => *b,
+            (None, Def::Bool(b)) => b,
+            _ => false,
+        }
     }
 }
 

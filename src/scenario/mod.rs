@@ -192,6 +192,11 @@ scenario_section! {
         /// for Croydon): the place's age pattern gives the shape, this the level, fitted to the
         /// counts of residents 65+ and 85+. [0, 10].
         older_migration_scale: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "multiplier") [calibrate 17],
+        /// Follow the place's national calendar (`[calendar]`: the year-by-year trend in A&E
+        /// attendances, admission conversion and length of stay, COVID-19 2020-22, the winter
+        /// cycle): the counterfactual options are compared against. false = every week as the
+        /// calibration year FY2019/20 with no winter (a sensitivity check, not a forecast).
+        calendar: bool = key(Kind::Bool, Def::Bool(true), ""),
     }
 }
 

@@ -63,6 +63,8 @@ pub(crate) enum Def {
     Optional,
     /// This number.
     Num(f64),
+    /// This truth value.
+    Bool(bool),
     /// This text.
     Str(&'static str),
     /// The stem of the outermost scenario file's name.

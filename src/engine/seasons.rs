@@ -1,0 +1,102 @@
+//! The national calendar a run follows, week by week: the year-by-year multipliers of A&E
+//! attendances, admission conversion and length of stay (the secular trend and COVID-19), and
+//! the winter cycle of older people's crises and of length of stay. This is the
+//! counterfactual every option is compared against: without it the model would say that, but
+//! for the services, every year is the calibration year.
+//!
+//! The place's `[calendar]` gives the multipliers by financial year from its
+//! `first_financial_year` (the first value holds before, the last after) and the amplitudes of
+//! a cosine cycle peaking at its `winter_peak_week`. A scenario with `model.calendar = false`
+//! gets multipliers of 1 and no cycle.
+
+use crate::place::raw::Calendar;
+use crate::results::RunCalendar;
+use crate::scenario::Scenario;
+
+/// Week-by-week multipliers of one run.
+#[derive(Debug, Clone)]
+pub struct Seasons {
+    /// Crisis hazard multiplier per week: `[under 65, 65 and over]`.
+    pub crisis: Vec<[f64; 2]>,
+    /// The largest of `crisis` over the run, per age group (the event engine's bound).
+    pub crisis_max: [f64; 2],
+    /// Attendance-to-admission conversion multiplier per week.
+    pub admission: Vec<f64>,
+    /// Length-of-stay multiplier per week.
+    pub los: Vec<f64>,
+}
+
+/// The value of a by-year figure for financial year `fy`.
+fn for_year(values: &[f64], first: i32, fy: i32) -> f64 {
+    let k = usize::try_from(fy - first)
+        .unwrap_or(0)
+        .min(values.len().saturating_sub(1));
+    values.get(k).copied().unwrap_or(1.0)
+}
+
+/// `1 + amplitude × cos(2π (week − peak) / 52)`.
+fn cycle(amplitude: f64, week_of_year: u8, peak: u8) -> f64 {
+    let phase = (f64::from(week_of_year) - f64::from(peak)) / 52.0;
+    1.0 + amplitude * (std::f64::consts::TAU * phase).cos()
+}
+
+impl Seasons {
+    /// The multipliers of `scenario`'s weeks (`week_of_year` of each) under the place's
+    /// calendar.
+    pub fn new(scenario: &Scenario, cal: &Calendar, calendar: &RunCalendar, week_of_year: &[u8]) -> Seasons {
+        let weeks = calendar.weeks;
+        if !scenario.model.calendar {
+            return Seasons {
+                crisis: vec![[1.0; 2]; weeks],
+                crisis_max: [1.0; 2],
+                admission: vec![1.0; weeks],
+                los: vec![1.0; weeks],
+            };
+        }
+        let fy = |w: usize| calendar.financial_years[usize::from(calendar.fy_of_week[w])];
+        let first = cal.first_financial_year;
+        let peak = cal.winter_peak_week;
+        let crisis: Vec<[f64; 2]> = (0..weeks)
+            .map(|w| {
+                let year = for_year(&cal.crisis_multiplier.value, first, fy(w));
+                let winter = cycle(cal.winter_crisis_amplitude_65_plus.value, week_of_year[w], peak);
+                [year, year * winter]
+            })
+            .collect();
+        let crisis_max = crisis.iter().fold([0.0f64; 2], |m, c| [m[0].max(c[0]), m[1].max(c[1])]);
+        Seasons {
+            crisis,
+            crisis_max,
+            admission: (0..weeks)
+                .map(|w| for_year(&cal.admission_multiplier.value, first, fy(w)))
+                .collect(),
+            los: (0..weeks)
+                .map(|w| {
+                    for_year(&cal.los_multiplier.value, first, fy(w))
+                        * cycle(cal.winter_los_amplitude.value, week_of_year[w], peak)
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cycle, for_year};
+
+    #[test]
+    fn by_year_figures_hold_their_first_and_last_values_outside_their_years() {
+        let v = [0.9, 1.0, 1.1];
+        assert_eq!(for_year(&v, 2016, 2014).to_bits(), 0.9f64.to_bits());
+        assert_eq!(for_year(&v, 2016, 2017).to_bits(), 1.0f64.to_bits());
+        assert_eq!(for_year(&v, 2016, 2030).to_bits(), 1.1f64.to_bits());
+    }
+
+    #[test]
+    fn the_winter_cycle_peaks_at_its_week_and_averages_one_over_a_year() {
+        assert!((cycle(0.08, 1, 1) - 1.08).abs() < 1e-12);
+        assert!((cycle(0.08, 27, 1) - 0.92).abs() < 1e-12);
+        let mean: f64 = (0..52u8).map(|w| cycle(0.08, w, 1)).sum::<f64>() / 52.0;
+        assert!((mean - 1.0).abs() < 1e-12);
+    }
+}
