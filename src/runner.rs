@@ -350,8 +350,10 @@ impl Prepared<'_> {
             tallies += replicates * tally;
             let per_agent = BYTES_PER_AGENT_IN_FLIGHT + setup.service_bytes_per_agent() as f64;
             in_flight = in_flight.max(setup.agent_capacity() * per_agent + tally);
-            // A forked scenario simulates only the weeks from its fork on.
-            agent_weeks += replicates * setup.agents() * (cal.weeks - fork.min(cal.weeks)) as f64;
+            // A forked scenario simulates only the weeks from its fork on (fork weeks count in
+            // simulated weeks, the warm-up included).
+            let sim = setup.simulated_weeks();
+            agent_weeks += replicates * setup.agents() * (sim - fork.min(sim)) as f64;
         }
         // Rayon may start another replicate on a thread waiting for its localities: allow two
         // per thread; a forked comparison holds the base's state and one fork's at once.

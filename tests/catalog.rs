@@ -248,7 +248,10 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         let expected: f64 = (0..cal.weeks)
             .filter(|&w| usize::from(cal.fy_of_week[w]) == k)
             .flat_map(|w| (0..nl).map(move |l| (w, l)))
-            .map(|(w, l)| capacity.capacity.level(setup.schedule().at(w, l)) * RUNNING_COST / WEEKS_PER_YEAR)
+            // The schedule counts simulated weeks: the warm-up, then the reported ones.
+            .map(|(w, l)| {
+                capacity.capacity.level(setup.schedule().at(w + setup.warm_up_weeks(), l)) * RUNNING_COST / WEEKS_PER_YEAR
+            })
             .sum::<f64>()
             // The schedule holds the sample's capacity (× scale); costs are in residents.
             / option.scenario.scale;

@@ -31,7 +31,9 @@ fn options_fork_at_their_first_different_week_and_only_there() {
     let req = request(2);
     let prepared = prepare(&req).unwrap_or_else(|e| panic!("{e}"));
     let cal = placesim::runner::calendar_of(&req.scenarios[0]);
-    let april_2021 = cal.week_of(placesim::calendar::Date::parse("2021-04-05").unwrap());
+    // Fork weeks count simulated weeks: the warm-up, then the reported weeks.
+    let warm_up = usize::from(req.scenarios[0].warm_up_weeks);
+    let april_2021 = warm_up + cal.week_of(placesim::calendar::Date::parse("2021-04-05").unwrap());
     let fork = prepared.fork_weeks().to_vec();
     // The base runs from the start; ICN+ borough-wide, LIFE ×1.5 (both levers or either) and the
     // allocation by need change only capacities, from April 2021.
@@ -91,7 +93,8 @@ fn an_option_identical_to_the_base_forks_at_the_end_and_equals_it() {
         threads: 2,
     };
     let prepared = prepare(&req).unwrap();
-    let weeks = placesim::runner::calendar_of(&req.scenarios[0]).weeks;
+    // Fork weeks count simulated weeks (the warm-up, then the reported weeks).
+    let weeks = placesim::runner::calendar_of(&req.scenarios[0]).weeks + usize::from(req.scenarios[0].warm_up_weeks);
     assert_eq!(prepared.fork_weeks(), &[0, weeks]);
     let r = prepared.run(&Silent).unwrap();
     assert!(r.scenarios[0].replicates == r.scenarios[1].replicates);
@@ -109,8 +112,9 @@ fn each_life_lever_multiplies_its_own_capacity_and_the_bundle_both() {
         setup("life-liaison-expansion.toml"),
         setup("life-reablement-expansion.toml"),
     );
+    // Schedules are indexed by simulated week: the warm-up, then the reported weeks.
     let cal = base.calendar();
-    let april_2021 = cal.week_of(placesim::calendar::Date::parse("2021-04-05").unwrap());
+    let april_2021 = base.warm_up_weeks() + cal.week_of(placesim::calendar::Date::parse("2021-04-05").unwrap());
     // Liaison is a flow (whole assessments a week, the fraction carried): compare the year's
     // totals. Reablement places are a level: compare them week by week.
     let liaison_year = |s: &Setup, from: usize| -> f64 {

@@ -16,7 +16,11 @@ fn run_small(file: &str) -> (Setup, Tally, placesim::population::Population) {
 
 fn run_at(file: &str, scale: f64, end: &str) -> (Setup, Tally, placesim::population::Population) {
     let place = Arc::new(Place::croydon());
-    let sc = common::small(file, scale, end);
+    let mut sc = common::small(file, scale, end);
+    // The identities count flows from an empty hospital and empty queues, and weeks index the
+    // schedule directly: no warm-up (it only moves where the tally starts; `tests/trust.rs`
+    // tests it).
+    sc.warm_up_weeks = 0;
     let setup = Setup::new(&sc, &place).unwrap();
     let (t, p) = run_replicate_with_population(&setup, 11, 0);
     (setup, t, p)
@@ -167,6 +171,7 @@ fn without_spot_purchasing_social_care_never_exceeds_its_block_capacity() {
     let place = Arc::new(Place::croydon());
     let mut sc = common::small("baseline.toml", 1.0, "2019-03-31");
     sc.services.social_care.spot_purchase_share = 0.0;
+    sc.warm_up_weeks = 0;
     let setup = Setup::new(&sc, &place).unwrap();
     let (t, _) = run_replicate_with_population(&setup, 11, 0);
     let s = setup.schedule();

@@ -353,3 +353,36 @@ fn the_calendar_moves_attendances_by_its_year_multipliers_and_the_winter_cycle()
     let summer = sum(&on_weeks, 163) / sum(&off_weeks, 163);
     assert!(winter > summer * 1.06, "winter {winter:.3}, summer {summer:.3}");
 }
+
+#[test]
+fn after_the_warm_up_the_first_reported_quarter_shows_no_start_up_transient() {
+    // Without the calendar (no trend, no winter) and before any service starts (FY2016/17),
+    // admissions are stationary in expectation, so the first quarter should equal the second.
+    // A run that starts cold has nobody in hospital or recently discharged, and its first
+    // quarter is short of admissions; a year of warm-up removes that.
+    let first_two_quarters = |warm_up: u16| -> (f64, f64) {
+        let mut sc = baseline(0.2, "2017-03-31");
+        sc.model.calendar = false;
+        sc.warm_up_weeks = warm_up;
+        let (mut q1, mut q2) = (0.0, 0.0);
+        for r in 0..8 {
+            let (_, t) = run(&sc, 20 + r);
+            let weeks = |from: usize| -> f64 {
+                (from..from + 13)
+                    .flat_map(|w| (0..6).map(move |l| (w, l)))
+                    .map(|(w, l)| f64::from(t.weekly(w, l, Metric::EmergencyAdmissions)))
+                    .sum()
+            };
+            q1 += weeks(0);
+            q2 += weeks(13);
+        }
+        (q1, q2)
+    };
+    let (cold_q1, cold_q2) = first_two_quarters(0);
+    let (warm_q1, warm_q2) = first_two_quarters(52);
+    assert!(cold_q1 < 0.98 * cold_q2, "cold start: {cold_q1} then {cold_q2}");
+    assert!(
+        (warm_q1 / warm_q2 - 1.0).abs() < 0.025,
+        "after the warm-up: {warm_q1} then {warm_q2}"
+    );
+}

@@ -122,8 +122,11 @@ pub fn running_costs(
         .collect();
     let services = catalog.running_services();
     let mut out = vec![vec![0.0; services.len()]; cal.financial_years.len() * nl];
-    for w in 0..cal.weeks {
-        let fy = usize::from(cal.fy_of_week[w]);
+    // `cal` is the reported calendar; the schedule counts simulated weeks, the warm-up first.
+    let warm_up = usize::from(scenario.warm_up_weeks);
+    for reported in 0..cal.weeks {
+        let fy = usize::from(cal.fy_of_week[reported]);
+        let w = reported + warm_up;
         for (k, service) in services.iter().enumerate() {
             match service.id {
                 ServiceId::Builtin(BuiltinService::Huddles) => {

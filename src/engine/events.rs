@@ -543,7 +543,7 @@ fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, se
         let c = Contribution::of(&run.tal, &run.setup.tables, pop, i, now);
         run.sleep.stocks.apply(&c, true);
     }
-    let weeks = run.setup.calendar.weeks;
+    let weeks = run.setup.sim_calendar.weeks;
     let boundary = Sleep::boundary(run, pop, i, next);
     let mut clocks = run.sleep.next[i];
     if next >= weeks || boundary == next {
@@ -595,7 +595,7 @@ fn schedule(run: &mut LocalityRun<'_>, pop: &LocalityPop, i: usize, w: usize, se
 
 /// Books resident `i` for week `at` (none when it is past the run).
 fn book(run: &mut LocalityRun<'_>, i: usize, at: usize) {
-    if at < run.setup.calendar.weeks {
+    if at < run.setup.sim_calendar.weeks {
         run.sleep.booked[i] = at as u16;
         run.sleep.calendar[at].push(i as u32);
     } else {

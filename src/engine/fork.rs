@@ -78,9 +78,9 @@ fn masked(option: &Scenario, base: &Scenario) -> Scenario {
 /// `base`: the run's length when they never differ, 0 when they differ from the start
 /// (see the module's docs).
 pub fn fork_week(base: &Setup, option: &Setup) -> usize {
-    let weeks = base.calendar.weeks;
+    let weeks = base.sim_calendar.weeks;
     if !Arc::ptr_eq(&base.place, &option.place)
-        || base.calendar != option.calendar
+        || base.sim_calendar != option.sim_calendar
         || !Arc::ptr_eq(&base.catalog, &option.catalog)
         || masked(&option.scenario, &base.scenario) != base.scenario
     {
@@ -104,7 +104,7 @@ pub(crate) fn run_forked(
     engine: Engine,
 ) -> Vec<LocalityTally> {
     let base = setups[0];
-    let weeks = base.calendar.weeks;
+    let weeks = base.sim_calendar.weeks;
     let mut out: Vec<Option<LocalityTally>> = vec![None; setups.len()];
     let mut run = LocalityRun::new(base, key, norms, block, engine);
     let mut branch = |run: &LocalityRun<'_>, block: &LocalityPop, from: usize| {

@@ -179,7 +179,7 @@ impl<'a> LocalityRun<'a> {
             engine,
             visit: Vec::with_capacity(capacity),
             hot,
-            sleep: Sleep::new(cal.weeks, capacity),
+            sleep: Sleep::new(setup.sim_calendar.weeks, capacity),
             in_sleepers: Vec::new(),
             started: Vec::new(),
             first_newcomer: 0,
@@ -192,10 +192,17 @@ impl<'a> LocalityRun<'a> {
         run
     }
 
-    /// Starts week `w`: points the tallies at it and clears the week's lists.
+    /// Starts simulated week `w`: points the tallies at its reported week (during the
+    /// warm-up, at the first; everything tallied then is cleared when the first reported week
+    /// begins) and clears the week's lists.
     pub fn begin_week(&mut self, w: usize) {
         let cal = &self.setup.calendar;
-        self.tal.begin(w, usize::from(cal.fy_of_week[w]));
+        let warm_up = self.setup.warm_up;
+        if w == warm_up && warm_up > 0 {
+            self.tal.clear();
+        }
+        let reported = w.saturating_sub(warm_up);
+        self.tal.begin(reported, usize::from(cal.fy_of_week[reported]));
         self.wk = Week {
             setup: self.setup,
             w,

@@ -46,7 +46,14 @@ pub struct Setup {
     pub(crate) place: Arc<Place>,
     /// The run's catalogue of services and metrics (the tally's layout).
     pub(crate) catalog: Arc<Catalog>,
+    /// The reported weeks, from the scenario's start (every output and tally row).
     pub(crate) calendar: RunCalendar,
+    /// The simulated weeks: the warm-up, then the reported weeks. Schedules, the calendar's
+    /// seasons, the week of the year, random draws and every per-resident week column are
+    /// indexed by simulated week; the tally by reported week.
+    pub(crate) sim_calendar: RunCalendar,
+    /// Simulated weeks before the first reported one.
+    pub(crate) warm_up: usize,
     pub(crate) schedule: Schedule,
     pub(crate) tables: Tables,
     /// The national calendar week by week (trend, COVID-19, winter).
@@ -95,8 +102,13 @@ impl Setup {
             )));
         }
         let calendar = RunCalendar::new(scenario.start, scenario.end);
+        let warm_up = usize::from(scenario.warm_up_weeks);
+        let sim_calendar = RunCalendar::new(
+            scenario.start.add_days(-7 * i32::from(scenario.warm_up_weeks)),
+            scenario.end,
+        );
         let practice_need = practice_need(place);
-        let schedule = Schedule::new(scenario, place, &calendar, &practice_need);
+        let schedule = Schedule::new(scenario, place, &sim_calendar, &practice_need);
         let tables = Tables::new(scenario, place);
         let pop_date = crate::calendar::Date::parse(&place.file.meta.population_date).ok_or_else(|| {
             Error::Request(format!(
@@ -105,8 +117,8 @@ impl Setup {
             ))
         })?;
         let growth = place.file.population.annual_growth.value;
-        let synth_scale = crate::population::synthesis_scale(place, scenario.scale, scenario.start, pop_date);
-        let years = calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
+        let synth_scale = crate::population::synthesis_scale(place, scenario.scale, sim_calendar.start, pop_date);
+        let years = sim_calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
         let p = &place.file.population;
         // Newcomers replace those who die or leave: the highest age multiplier of out-migration
         // (× the older people's scale, if larger) bounds the departures.
@@ -116,21 +128,23 @@ impl Setup {
             .iter()
             .fold(1.0f64, |m, &x| m.max(x * scenario.model.older_migration_scale.max(1.0)));
         let extra_capacity = years * (p.out_migration_rate.value * most + growth.max(0.0) + 0.02) + 0.05;
-        let week_of_year: Vec<u8> = (0..calendar.weeks)
-            .map(|w| locality::week_of_year(calendar.week_start(w)))
+        let week_of_year: Vec<u8> = (0..sim_calendar.weeks)
+            .map(|w| locality::week_of_year(sim_calendar.week_start(w)))
             .collect();
-        let mut next_week_of_year = vec![usize::MAX; (calendar.weeks + 1) * 52];
-        for w in (0..calendar.weeks).rev() {
+        let mut next_week_of_year = vec![usize::MAX; (sim_calendar.weeks + 1) * 52];
+        for w in (0..sim_calendar.weeks).rev() {
             let (now, later) = next_week_of_year.split_at_mut((w + 1) * 52);
             now[w * 52..].copy_from_slice(&later[..52]);
             now[w * 52 + usize::from(week_of_year[w])] = w;
         }
-        let seasons = seasons::Seasons::new(scenario, &place.file.calendar, &calendar, &week_of_year);
+        let seasons = seasons::Seasons::new(scenario, &place.file.calendar, &sim_calendar, &week_of_year);
         Ok(Setup {
             scenario: scenario.clone(),
             place: Arc::clone(place),
             catalog,
             calendar,
+            sim_calendar,
+            warm_up,
             schedule,
             tables,
             seasons,
@@ -174,9 +188,19 @@ impl Setup {
         &self.place
     }
 
-    /// The calendar.
+    /// The calendar of the reported weeks (from the scenario's start).
     pub fn calendar(&self) -> &RunCalendar {
         &self.calendar
+    }
+
+    /// Weeks simulated: the warm-up, then the reported weeks. Fork weeks count in these.
+    pub fn simulated_weeks(&self) -> usize {
+        self.sim_calendar.weeks
+    }
+
+    /// Simulated weeks before the first reported week.
+    pub fn warm_up_weeks(&self) -> usize {
+        self.warm_up
     }
 
     /// The service capacities by week and locality.
@@ -300,7 +324,7 @@ fn simulate_locality(
     engine: Engine,
 ) -> LocalityTally {
     let mut run = locality::LocalityRun::new(setup, key, norms, pop, engine);
-    for w in 0..setup.calendar.weeks {
+    for w in 0..setup.sim_calendar.weeks {
         phases::run_week(&mut run, pop, w);
     }
     run.tal
@@ -326,7 +350,7 @@ mod tests {
         let block = &mut pop.localities[3];
         let mut run = locality::LocalityRun::new(&setup, &key, &norms, block, Engine::Events);
         let mut asleep = 0;
-        for w in 0..setup.calendar.weeks {
+        for w in 0..setup.sim_calendar.weeks {
             phases::run_week(&mut run, block, w);
             if let Err(e) = events::check(&run, block) {
                 panic!("week {w}: {e}");

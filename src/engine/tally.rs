@@ -86,6 +86,16 @@ impl LocalityTally {
         }
     }
 
+    /// Zeroes every tally (the end of the warm-up).
+    pub fn clear(&mut self) {
+        self.weekly.fill(0);
+        self.avoided.fill(0.0);
+        self.annual.fill(0);
+        self.life.fill(0);
+        self.equity.fill(0);
+        self.qalys.fill(0.0);
+    }
+
     /// Points the tallies at week `week` of financial year `fy`.
     pub fn begin(&mut self, week: usize, fy: usize) {
         self.week_at = week * self.metrics;

@@ -733,6 +733,8 @@ mod tests {
         for (path, debug) in &expected {
             if path == "scenario.scale" {
                 assert_eq!(&format!("{:?}", s.scale), debug);
+            } else if path == "scenario.warm_up_weeks" {
+                assert_eq!(&format!("{:?}", s.warm_up_weeks), debug);
             } else {
                 assert_eq!(built.get(path), Some(debug), "{path}");
             }

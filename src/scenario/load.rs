@@ -847,6 +847,7 @@ impl Validator {
             start: header.start,
             end: header.end,
             scale: header.scale,
+            warm_up_weeks: header.warm_up_weeks,
             model: ModelParams::build(&v, MODEL_SECTION),
             services: Services::build(&v, SERVICES_SECTION),
         }

@@ -56,6 +56,8 @@ pub struct Scenario {
     /// Agents per resident (1.0 = one agent per resident; below 1 a sample, above 1 the place
     /// replicated at that multiple, for capacity and performance tests).
     pub scale: f64,
+    /// Weeks simulated before `start` and not reported (the warm-up).
+    pub warm_up_weeks: u16,
     /// Uncertain model parameters (calibrated; see docs/validation.md once it exists).
     pub model: ModelParams,
     /// The integrated-care services.
@@ -169,6 +171,10 @@ scenario_section! {
             Def::Num(1.0),
             "agents per resident: below 1 a sample, above 1 the place's structure replicated"
         ),
+        /// Weeks simulated before `start` and not reported, so that no reported week carries
+        /// the start-up artefacts of a population with nobody in hospital, recently discharged
+        /// or in a queue (0 = none).
+        warm_up_weeks: u16 = key(schema::WEEKS_OR_NONE, Def::Num(52.0), "weeks"),
     }
 }
 

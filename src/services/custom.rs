@@ -281,7 +281,7 @@ impl<'a> Custom<'a> {
             metrics: CustomMetric::ALL.map(|m| custom_metric_index(j, m)),
             serves_locality,
             ever_active: serves_locality && setup.schedule.custom[j].active.iter().any(|&a| a),
-            start_week: setup.calendar.week_of(c.rollout.start),
+            start_week: setup.sim_calendar.week_of(c.rollout.start),
             salt: salt(&c.key),
             rounding,
             state: Episodes::with_capacity(capacity),
