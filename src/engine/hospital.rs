@@ -97,8 +97,7 @@ fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool
         let cell = run.tal.cell(pop, i);
         if run.svc.life.until[i] != NEVER {
             super::social_care::forgo_arrival(run, i, pop.need[i]);
-            run.tal.add(cell, Metric::ReablementEnds, 1);
-            run.svc.life.until[i] = NEVER;
+            run.svc.life.cut_short(i, &mut run.tal, cell);
             pop.need[i] = need::ACUTE;
         }
         run.tal.add(cell, Metric::DeathsAfterDiversion, 1);

@@ -197,7 +197,7 @@ impl<'a> LocalityRun<'a> {
     /// begins) and clears the week's lists.
     pub fn begin_week(&mut self, w: usize) {
         let cal = &self.setup.calendar;
-        let warm_up = self.setup.warm_up;
+        let warm_up = self.setup.warm_up_weeks();
         if w == warm_up && warm_up > 0 {
             self.tal.clear();
         }

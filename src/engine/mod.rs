@@ -52,8 +52,6 @@ pub struct Setup {
     /// seasons, the week of the year, random draws and every per-resident week column are
     /// indexed by simulated week; the tally by reported week.
     pub(crate) sim_calendar: RunCalendar,
-    /// Simulated weeks before the first reported one.
-    pub(crate) warm_up: usize,
     pub(crate) schedule: Schedule,
     pub(crate) tables: Tables,
     /// The national calendar week by week (trend, COVID-19, winter).
@@ -102,7 +100,6 @@ impl Setup {
             )));
         }
         let calendar = RunCalendar::new(scenario.start, scenario.end);
-        let warm_up = usize::from(scenario.warm_up_weeks);
         let sim_calendar = RunCalendar::new(
             scenario.start.add_days(-7 * i32::from(scenario.warm_up_weeks)),
             scenario.end,
@@ -144,7 +141,6 @@ impl Setup {
             catalog,
             calendar,
             sim_calendar,
-            warm_up,
             schedule,
             tables,
             seasons,
@@ -200,7 +196,7 @@ impl Setup {
 
     /// Simulated weeks before the first reported week.
     pub fn warm_up_weeks(&self) -> usize {
-        self.warm_up
+        usize::from(self.scenario.warm_up_weeks)
     }
 
     /// The service capacities by week and locality.

@@ -150,9 +150,7 @@ impl<'a> HuddlesService<'a> {
             let list = &mut self.lists[j];
             let state = &mut self.state;
             super::lapse_list(list, run, w, lapse, 0, Metric::HuddleLapsed as usize, |i| {
-                let waiting = state.waiting(i);
-                state.set_waiting(i, false);
-                waiting
+                state.close_referral(i)
             });
             let pop = &*run.pop;
             let state = &self.state;

@@ -155,6 +155,15 @@ impl<'a> LifeService<'a> {
         self.until[i] = until(wk.w, weeks.min(life.max_weeks.max(1)));
     }
 
+    /// Ends resident `i`'s reablement episode early, if one is running (an admission, or a
+    /// death of the crisis after a diversion home): counted as ended, with no outcome.
+    pub(crate) fn cut_short(&mut self, i: usize, tal: &mut LocalityTally, cell: Cell) {
+        if self.until[i] != NEVER {
+            tal.add(cell, Metric::ReablementEnds, 1);
+            self.until[i] = NEVER;
+        }
+    }
+
     /// Ends a reablement episode with `outcome`.
     pub fn end_episode(&mut self, pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, outcome: Metric) {
         let cell = tal.cell(pop, i);
@@ -267,10 +276,7 @@ impl Service for LifeService<'_> {
     }
 
     fn on_admission(&mut self, _wk: &Week<'_>, i: usize, tal: &mut LocalityTally, cell: Cell) {
-        if self.until[i] != NEVER {
-            tal.add(cell, Metric::ReablementEnds, 1);
-            self.until[i] = NEVER;
-        }
+        self.cut_short(i, tal, cell);
     }
 
     #[inline]

@@ -405,20 +405,19 @@ impl Episodes {
     /// Referrals still waiting lapse with weekly probability `p` (drawn with `index` on each
     /// resident's stream, [`Purpose::ReferralLapse`]): the referral is closed and returned to
     /// the referrer, tallied in metric `metric`; the resident may be referred again. People
-    /// in hospital keep their place. Returns nothing; the list is tidied afterwards.
+    /// in hospital keep their place. The list is tidied afterwards.
     pub fn lapse(&mut self, run: &mut Shared<'_>, w: usize, p: f64, index: u32, metric: usize) {
-        if p <= 0.0 {
-            return;
-        }
-        let (list, slot) = (&self.list, &mut self.slot);
-        lapse_list(list, run, w, p, index, metric, |i| {
-            if slot[i] & Self::WAITING != 0 {
-                slot[i] &= !Self::WAITING;
-                true
-            } else {
-                false
-            }
-        });
+        let list = std::mem::take(&mut self.list);
+        lapse_list(&list, run, w, p, index, metric, |i| self.close_referral(i));
+        self.list = list;
+    }
+
+    /// Ends agent `i`'s referral if it is waiting; says whether it was.
+    #[inline]
+    pub fn close_referral(&mut self, i: usize) -> bool {
+        let waiting = self.waiting(i);
+        self.set_waiting(i, false);
+        waiting
     }
 
     /// Counts everyone on the (tidied) waiting list in the catalogue's metric `metric`.
@@ -539,6 +538,9 @@ pub fn lapse_list(
     metric: usize,
     mut close: impl FnMut(usize) -> bool,
 ) {
+    if p <= 0.0 {
+        return;
+    }
     for &i in list {
         let iu = i as usize;
         if run.pop.flags[iu] & (flag::IN_HOSPITAL | flag::ALIVE) != flag::ALIVE {
