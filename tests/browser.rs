@@ -117,6 +117,9 @@ fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
         ">Charts</h2>",
         ">Calibration</h2>",
         ">Localities</h2>",
+        ">Capacity and waits</h2>",
+        "id=\"chart-service_occupancy\"",
+        "id=\"chart-waiting_times\"",
         ">Assumptions</h2>",
         ">Reproducibility</h2>",
     ] {

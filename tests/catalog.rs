@@ -170,6 +170,8 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         "home_visits_caseload",
         "home_visits_waiting",
         "home_visits_lapsed",
+        "home_visits_capacity",
+        "home_visits_capacity_used",
         "cost_home_visits",
         "expected_ae_avoided_home_visits",
         "expected_admissions_avoided_home_visits",
@@ -190,7 +192,7 @@ fn a_declared_service_is_listed_in_every_output_of_the_run() {
         .map(|l| l.rsplit(',').nth(1).unwrap())
         .collect();
     let n = catalog.n_metrics();
-    assert_eq!(block[n - 5..n], want[..5]);
+    assert_eq!(block[n - 7..n], want[..7]);
     assert_eq!(
         block[n + catalog.n_costs() - 2..n + catalog.n_costs()],
         ["cost_home_visits", "cost_total"]

@@ -159,6 +159,23 @@ fn no_service_ever_exceeds_its_capacity() {
                     .map(|p| u32::from(s.huddle_reviews[w * np + p]))
                     .sum();
                 check(Metric::HuddleReviews, huddle_cap);
+                // The capacity each service reports (from which occupancy is derived) is the
+                // schedule's, to the place: the review slots of practices already huddling,
+                // each replicate's rounded caseload places.
+                let huddling: u32 = (0..np)
+                    .filter(|&p| place.practice_locality[p] as usize == l && s.practice_start_week[p] as usize <= w)
+                    .map(|p| u32::from(s.huddle_reviews[w * np + p]))
+                    .sum();
+                for (m, cap) in [
+                    (Metric::HuddleCapacity, huddling),
+                    (Metric::PicPlaces, s.pic_slots.get(at, offset(0))),
+                    (Metric::LiaisonCapacity, s.liaison[at]),
+                    (Metric::ReablementPlaces, s.reablement_slots.get(at, offset(1))),
+                    (Metric::SocialPrescribingCapacity, s.sp_referrals[at]),
+                    (Metric::PharmacistCapacity, s.pharm_reviews[at]),
+                ] {
+                    assert_eq!(t.weekly(w, l, m), cap, "{file}: {} in week {w} locality {l}", m.name());
+                }
             }
         }
     }

@@ -386,3 +386,44 @@ fn after_the_warm_up_the_first_reported_quarter_shows_no_start_up_transient() {
         "after the warm-up: {warm_q1} then {warm_q2}"
     );
 }
+
+#[test]
+fn extra_reablement_places_with_no_extra_demand_stand_idle() {
+    // Occupancy is the share of capacity used. Half as many reablement places again, with the
+    // liaison and discharge routes that fill them unchanged, leave the caseload about where it
+    // was: occupancy falls by about the capacity ratio (1/1.5), and the places are paid for
+    // whether or not they are used. The same run's occupancy of every service stays within
+    // [0, 1] (caseload places, review and referral slots, liaison assessments).
+    let occupancy = |file: &str| -> f64 {
+        let sc = common::small(file, 0.2, "2023-03-31");
+        let (mut used, mut places) = (0.0, 0.0);
+        for r in 0..2 {
+            let (setup, t) = run(&sc, r);
+            let fys = setup.calendar().financial_years.len();
+            // FY2022/23: the expansion starts in April 2021.
+            used += t.annual_total(fys - 1, Metric::ReablementCaseload) as f64;
+            places += t.annual_total(fys - 1, Metric::ReablementPlaces) as f64
+                * t.factor(Metric::ReablementPlaces as usize)
+                / t.factor(Metric::ReablementCaseload as usize);
+            for (cap, use_) in [
+                (Metric::HuddleCapacity, Metric::HuddleReviews),
+                (Metric::PicPlaces, Metric::PicCaseload),
+                (Metric::LiaisonCapacity, Metric::LiaisonAssessments),
+                (Metric::SocialPrescribingCapacity, Metric::SocialPrescribingReferrals),
+                (Metric::PharmacistCapacity, Metric::PharmacistReviews),
+            ] {
+                let (c, u) = (t.annual_total(fys - 1, cap), t.annual_total(fys - 1, use_));
+                assert!(u <= c, "{file}: {} {u} > {} {c}", use_.name(), cap.name());
+            }
+        }
+        used / places
+    };
+    let base = occupancy("baseline.toml");
+    let more = occupancy("life-reablement-expansion.toml");
+    assert!((0.2..0.9).contains(&base), "baseline reablement occupancy {base}");
+    let ratio = more / base;
+    assert!(
+        (0.6..0.78).contains(&ratio),
+        "occupancy {base:.3} then {more:.3} with 1.5× the places: ratio {ratio:.3}"
+    );
+}

@@ -138,7 +138,148 @@ pub fn series_names(catalog: &Catalog) -> Vec<String> {
             names.push(name.to_string());
         }
     }
+    for u in service_use(catalog) {
+        names.extend(u.series().into_iter().map(|(name, _)| name));
+    }
     names
+}
+
+/// What a queue's waiting metric measures, and so the unit of its mean wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitUnit {
+    /// A waiting list (a stock, persons at the end of each week): the wait in weeks.
+    Weeks,
+    /// Days spent waiting (a count of days): the wait in days.
+    Days,
+}
+
+/// How a service's occupancy and a queue's mean wait are derived from the weekly tally, per
+/// financial year ([`service_use`]).
+///
+/// * **Occupancy** (`<name>_occupancy`, share): capacity used ÷ capacity offered, summed over
+///   the year's weeks: a caseload (mean weekly level) against caseload places, or the week's
+///   starts against the week's slots. Missing in a year with no capacity.
+/// * **Mean wait** (`<name>_wait_weeks`), by Little's law: the mean number waiting ÷ the mean
+///   number leaving the list a week, by a start or a lapse. Residents who leave a list by an
+///   admission or a death are not counted among those leaving, so the figure is an upper bound
+///   on the mean wait of everyone who joins. Missing in a year in which nobody leaves.
+/// * **Mean discharge delay** (`discharge_delay_days`): bed days spent fit for discharge ÷
+///   discharges to reablement, a package or a care home, counted in days, so that waits
+///   shorter than a week count (the weekly snapshot of who waits does not see them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUse {
+    /// Prefix of the series names (`pic`, `reablement`, `<key>` of a declared service).
+    pub name: String,
+    /// Label on charts and in the report.
+    pub label: String,
+    /// The capacity metric and the capacity-used metric (catalogue indices), when the service
+    /// has a capacity.
+    pub occupancy: Option<(usize, usize)>,
+    /// The waiting-list metric, the metrics counting departures from it, and the wait's unit.
+    pub wait: Option<(usize, Vec<usize>, WaitUnit)>,
+}
+
+impl ServiceUse {
+    /// Names and units of its series, in output order.
+    pub fn series(&self) -> Vec<(String, &'static str)> {
+        let mut out = Vec::new();
+        if self.occupancy.is_some() {
+            out.push((format!("{}_occupancy", self.name), "share of capacity"));
+        }
+        if let Some((_, _, unit)) = &self.wait {
+            out.push(match unit {
+                WaitUnit::Weeks => (format!("{}_wait_weeks", self.name), "weeks"),
+                WaitUnit::Days => (format!("{}_delay_days", self.name), "days"),
+            });
+        }
+        out
+    }
+}
+
+/// Every service's capacity use and every queue's wait, in output order: the built-in
+/// services, the discharge queues for social care, then each declared service.
+pub fn service_use(catalog: &Catalog) -> Vec<ServiceUse> {
+    use Metric as M;
+    let m = |x: Metric| x as usize;
+    let builtin =
+        |name: &str, label: &str, occupancy: Option<(Metric, Metric)>, wait: Option<(Metric, &[Metric], WaitUnit)>| {
+            ServiceUse {
+                name: name.to_string(),
+                label: label.to_string(),
+                occupancy: occupancy.map(|(c, u)| (m(c), m(u))),
+                wait: wait.map(|(l, exits, unit)| (m(l), exits.iter().map(|&e| m(e)).collect(), unit)),
+            }
+        };
+    let mut out = vec![
+        builtin(
+            "huddle",
+            "Huddle reviews",
+            Some((M::HuddleCapacity, M::HuddleReviews)),
+            Some((M::HuddleWaiting, &[M::HuddleReviews, M::HuddleLapsed], WaitUnit::Weeks)),
+        ),
+        builtin(
+            "pic",
+            "PICs",
+            Some((M::PicPlaces, M::PicCaseload)),
+            Some((M::PicWaiting, &[M::PicStarts, M::PicLapsed], WaitUnit::Weeks)),
+        ),
+        builtin(
+            "life_liaison",
+            "LIFE A&E liaison",
+            Some((M::LiaisonCapacity, M::LiaisonAssessments)),
+            None,
+        ),
+        builtin(
+            "reablement",
+            "LIFE reablement",
+            Some((M::ReablementPlaces, M::ReablementCaseload)),
+            None,
+        ),
+        builtin(
+            "social_prescribing",
+            "Social prescribing",
+            Some((M::SocialPrescribingCapacity, M::SocialPrescribingReferrals)),
+            Some((
+                M::SocialPrescribingWaiting,
+                &[M::SocialPrescribingReferrals, M::SocialPrescribingLapsed],
+                WaitUnit::Weeks,
+            )),
+        ),
+        builtin(
+            "pharmacist",
+            "Pharmacist reviews",
+            Some((M::PharmacistCapacity, M::PharmacistReviews)),
+            Some((
+                M::PharmacistWaiting,
+                &[M::PharmacistReviews, M::PharmacistLapsed],
+                WaitUnit::Weeks,
+            )),
+        ),
+        builtin(
+            "discharge",
+            "Supported discharge from hospital",
+            None,
+            Some((
+                M::DelayedBedDays,
+                &[M::DischargesReablement, M::DischargesCarePackage, M::DischargesCareHome],
+                WaitUnit::Days,
+            )),
+        ),
+    ];
+    for (j, svc) in catalog.custom_services().iter().enumerate() {
+        let c = |which| catalog.custom_metric(j, which);
+        out.push(ServiceUse {
+            name: svc.key.clone(),
+            label: svc.label.clone(),
+            occupancy: Some((c(CustomMetric::Capacity), c(CustomMetric::CapacityUsed))),
+            wait: Some((
+                c(CustomMetric::Waiting),
+                vec![c(CustomMetric::Starts), c(CustomMetric::Lapsed)],
+                WaitUnit::Weeks,
+            )),
+        });
+    }
+    out
 }
 
 /// Names and units of the per-financial-year series, in output order.
@@ -293,7 +434,56 @@ pub fn series(cal: &RunCalendar, catalog: &Catalog, localities: &[&str], replica
             }
         }
     }
+
+    // Per financial year, for the place and each locality: capacity use and waits.
+    let uses = service_use(catalog);
+    for fy in 0..fys {
+        let label = financial_year_label(cal.financial_years[fy]);
+        let start = cal.week_start(first_week_of(fy));
+        let weeks: Vec<usize> = (0..cal.weeks)
+            .filter(|&w| usize::from(cal.fy_of_week[w]) == fy)
+            .collect();
+        for u in &uses {
+            for (name, unit) in u.series() {
+                for &(group, locality) in &groups {
+                    let values: Vec<f64> = replicates
+                        .iter()
+                        .map(|t| {
+                            let sum = |m: usize| -> f64 {
+                                weeks
+                                    .iter()
+                                    .map(|&w| match locality {
+                                        Some(l) => t.weekly_residents(w, l, m),
+                                        None => (0..t.localities()).map(|l| t.weekly_residents(w, l, m)).sum(),
+                                    })
+                                    .sum()
+                            };
+                            match (&u.occupancy, &u.wait) {
+                                (Some((capacity, used)), _) if name.ends_with("_occupancy") => {
+                                    ratio(sum(*used), sum(*capacity))
+                                }
+                                (_, Some((waiting, exits, _))) => {
+                                    ratio(sum(*waiting), exits.iter().map(|&e| sum(e)).sum())
+                                }
+                                _ => f64::NAN,
+                            }
+                        })
+                        .collect();
+                    push(&name, group, "year", label.clone(), start, unit, &values);
+                }
+            }
+        }
+    }
     rows
+}
+
+/// `a / b`, missing (NaN) when `b` is not positive.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
 }
 
 /// Person-years and value of `measure` in one local decile in one year (for the SII).
@@ -391,6 +581,56 @@ mod tests {
         assert!((get("admissions_per_1000_sii", "all").interval.mean - 100.0).abs() < 0.5);
         // No deaths or person-years in the life tally: life expectancy is missing, not zero.
         assert_eq!(get("life_expectancy_at_birth_male", "all").n, 0);
+    }
+
+    #[test]
+    fn occupancy_is_use_over_capacity_and_waits_follow_littles_law() {
+        // One locality, one financial year of 52 weeks. PICs: 40 places, 30 on the caseload
+        // (occupancy 0.75); 24 waiting every week, leaving at 4 a week (3 taken on, 1 lapsed):
+        // a mean wait of 6 weeks. Huddles: 100 slots a week, 90 reviews in odd weeks and 70 in
+        // even ones (0.8). Discharges: 5 a week to reablement, a package or a care home with 10
+        // bed days spent fit for discharge a week: 2 days each. Pharmacists have no capacity.
+        let cal = calendar("2016-04-04", "2017-04-02");
+        let mut t = Tally::new(cal.weeks, 1, cal.financial_years.len(), &Catalog::builtin());
+        for w in 0..cal.weeks {
+            let row = t.weekly_row_mut(w, 0);
+            for (m, v) in [
+                (Metric::PicPlaces, 40),
+                (Metric::PicCaseload, 30),
+                (Metric::PicWaiting, 24),
+                (Metric::PicStarts, 3),
+                (Metric::PicLapsed, 1),
+                (Metric::HuddleCapacity, 100),
+                (Metric::HuddleReviews, if w % 2 == 1 { 90 } else { 70 }),
+                (Metric::DelayedBedDays, 10),
+                (Metric::DischargesReablement, 2),
+                (Metric::DischargesCarePackage, 2),
+                (Metric::DischargesCareHome, 1),
+            ] {
+                row[m as usize] = v;
+            }
+        }
+        let rows = series(&cal, &Catalog::builtin(), &["north"], &[t]);
+        let get = |m: &str, g: &str| {
+            rows.iter()
+                .find(|r| r.metric == m && r.group == g && r.period == "FY2016/17")
+                .unwrap_or_else(|| panic!("{m} {g}"))
+        };
+        assert_eq!(cal.weeks, 52);
+        for g in ["all", "north"] {
+            assert!((get("pic_occupancy", g).interval.mean - 0.75).abs() < 1e-12);
+            assert!((get("pic_wait_weeks", g).interval.mean - 6.0).abs() < 1e-12);
+            assert!((get("huddle_occupancy", g).interval.mean - 0.8).abs() < 1e-12);
+            assert!((get("discharge_delay_days", g).interval.mean - 2.0).abs() < 1e-12);
+        }
+        assert_eq!(get("pic_occupancy", "all").unit, "share of capacity");
+        // No capacity, nobody leaving: missing, not zero.
+        assert_eq!(get("pharmacist_occupancy", "all").n, 0);
+        assert_eq!(get("pharmacist_wait_weeks", "all").n, 0);
+        // A declared service's occupancy comes from its own capacity metrics.
+        let catalog = Catalog::from_labels(&[("coach", "health coaching")]);
+        let names = series_names(&catalog);
+        assert!(names.contains(&"coach_occupancy".to_string()) && names.contains(&"coach_wait_weeks".to_string()));
     }
 
     #[test]

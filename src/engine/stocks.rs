@@ -38,6 +38,8 @@ pub fn tallies(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
     // Waiting lists are kept by the services, whether or not their residents were visited.
     let tal = &mut run.tal;
     crate::each_service!(run.svc, s => s.count_waiting(pop, tal));
+    let wk = &run.wk;
+    crate::each_service_ref!(run.svc, s => s.count_capacity(wk, tal));
     let d = run.key.locality(pop.locality).week(run.wk.w as u32);
     run.sleep.stocks.tally(&mut run.tal);
     if run.engine == super::events::Engine::Events {

@@ -8,6 +8,7 @@ use super::compare::{group_thousands, money, pounds_pence};
 use super::plot::PlotSet;
 use super::read::{ComparisonPoint, RunFolder};
 use crate::analysis::compare::period_label;
+use crate::analysis::series::service_use;
 use crate::error::OutputError;
 use minijinja::{context, Environment, Value};
 use serde::Serialize;
@@ -488,6 +489,63 @@ fn localities_table(folder: &RunFolder) -> Localities {
     }
 }
 
+/// Each service's occupancy and each queue's mean wait in one financial year (the last of the
+/// comparison's window, or of the run), a column per scenario; the years before are in the
+/// charts and `series.csv`.
+fn service_use_table(folder: &RunFolder) -> Localities {
+    let names = folder.scenario_names();
+    let year = match &folder.comparison {
+        Some((m, _)) => Some(m.window.1),
+        None => folder
+            .series
+            .iter()
+            .filter(|p| p.resolution == "year" && p.metric.ends_with("_occupancy"))
+            .map(|p| p.start.financial_year())
+            .max(),
+    };
+    let mut rows = Vec::new();
+    for u in service_use(&folder.catalog) {
+        for (name, unit) in u.series() {
+            let occupancy = name.ends_with("_occupancy");
+            let cells = names
+                .iter()
+                .map(|n| {
+                    folder
+                        .series_of(n, &name, "all", "year")
+                        .into_iter()
+                        .find(|p| Some(p.start.financial_year()) == year)
+                        .filter(|p| p.mean.is_finite())
+                        .map_or("n/a".into(), |p| {
+                            if occupancy {
+                                with_interval(100.0 * p.mean, 100.0 * p.lo, 100.0 * p.hi, &|x| format!("{x:.0}%"))
+                            } else {
+                                with_interval(p.mean, p.lo, p.hi, &decimals(1))
+                            }
+                        })
+                })
+                .collect();
+            rows.push(LocalityRow {
+                name: if occupancy {
+                    format!("{}: occupancy", u.label)
+                } else if name.ends_with("_delay_days") {
+                    format!("{}: mean delay ({unit})", u.label)
+                } else {
+                    format!("{}: mean wait ({unit})", u.label)
+                },
+                cells,
+            });
+        }
+    }
+    Localities {
+        header: names.iter().map(|n| (*n).to_string()).collect(),
+        rows,
+        note: format!(
+            "Whole borough in {}. Occupancy: capacity used ÷ capacity staffed (caseload ÷ places, or starts ÷ slots); capacity left idle is still paid for. Mean wait by Little's law: mean number waiting ÷ number leaving the list a week (taken on or lapsed; an upper bound where people also leave by admission or death). Discharge delay: bed days spent fit for discharge ÷ discharges to reablement, a package or a care home. Each year is in the charts service_occupancy and waiting_times and in series.csv.",
+            year.map_or_else(|| "the last year".to_string(), crate::calendar::financial_year_label)
+        ),
+    }
+}
+
 /// Renders the report of `folder` with the charts of `plots` (their SVG files inlined).
 pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, OutputError> {
     let draw_err = |message: String| OutputError::Draw {
@@ -621,6 +679,7 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
         skipped,
         targets => targets_table(folder),
         localities => localities_table(folder),
+        service_use => service_use_table(folder),
         scenario_names => names,
         parameters,
         declared_services,
@@ -660,13 +719,14 @@ mod tests {
             "id=\"charts\"",
             "id=\"calibration\"",
             "id=\"localities\"",
+            "id=\"capacity\"",
             "id=\"assumptions\"",
             "id=\"reproducibility\"",
         ] {
             assert!(html.contains(heading), "missing {heading}");
         }
         // Charts are inline SVG; nothing is fetched and nothing runs.
-        assert_eq!(html.matches("<svg").count(), 11);
+        assert_eq!(html.matches("<svg").count(), 13);
         assert!(!html.contains("<script"));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
         assert!(!html.contains("<?xml"));

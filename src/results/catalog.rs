@@ -145,16 +145,22 @@ pub enum CustomMetric {
     Waiting,
     /// `<key>_lapsed` (count).
     Lapsed,
+    /// `<key>_capacity` (stock): caseload places, or referral slots a week.
+    Capacity,
+    /// `<key>_capacity_used` (stock): places held, or referral slots used, in the week.
+    CapacityUsed,
 }
 
 impl CustomMetric {
     /// Every custom metric, in output order.
-    pub const ALL: [CustomMetric; 5] = [
+    pub const ALL: [CustomMetric; 7] = [
         CustomMetric::Referrals,
         CustomMetric::Starts,
         CustomMetric::Caseload,
         CustomMetric::Waiting,
         CustomMetric::Lapsed,
+        CustomMetric::Capacity,
+        CustomMetric::CapacityUsed,
     ];
 
     /// Suffix after `<key>_`.
@@ -165,6 +171,8 @@ impl CustomMetric {
             CustomMetric::Caseload => "caseload",
             CustomMetric::Waiting => "waiting",
             CustomMetric::Lapsed => "lapsed",
+            CustomMetric::Capacity => "capacity",
+            CustomMetric::CapacityUsed => "capacity_used",
         }
     }
 
@@ -172,7 +180,9 @@ impl CustomMetric {
     pub const fn kind(self) -> MetricKind {
         match self {
             CustomMetric::Referrals | CustomMetric::Starts | CustomMetric::Lapsed => MetricKind::Count,
-            CustomMetric::Caseload | CustomMetric::Waiting => MetricKind::Stock,
+            CustomMetric::Caseload | CustomMetric::Waiting | CustomMetric::Capacity | CustomMetric::CapacityUsed => {
+                MetricKind::Stock
+            }
         }
     }
 
@@ -182,6 +192,7 @@ impl CustomMetric {
             CustomMetric::Referrals | CustomMetric::Lapsed => "referrals",
             CustomMetric::Starts => "episodes",
             CustomMetric::Caseload | CustomMetric::Waiting => "persons",
+            CustomMetric::Capacity | CustomMetric::CapacityUsed => "places or slots a week",
         }
     }
 
@@ -197,12 +208,19 @@ impl CustomMetric {
             CustomMetric::Lapsed => {
                 format!("Referrals to {label} that lapsed while waiting (returned to the referrer).")
             }
+            CustomMetric::Capacity => format!(
+                "Capacity of {label} in the week: caseload places (case management, support episodes) or referral slots (a referral activity)."
+            ),
+            CustomMetric::CapacityUsed => format!(
+                "Capacity of {label} used in the week: places held after the week's starts, or referral slots filled (occupancy = this ÷ {label}'s capacity)."
+            ),
         }
     }
 }
 
 /// Index in a catalogue's metrics of custom metric `which` of its `j`-th declared service:
-/// `N_METRICS + 5j + {0 referrals, 1 starts, 2 caseload, 3 waiting, 4 lapsed}`.
+/// `N_METRICS + 7j + {0 referrals, 1 starts, 2 caseload, 3 waiting, 4 lapsed, 5 capacity,
+/// 6 capacity used}`.
 pub const fn custom_metric_index(j: usize, which: CustomMetric) -> usize {
     N_METRICS
         + CustomMetric::ALL.len() * j
@@ -212,6 +230,8 @@ pub const fn custom_metric_index(j: usize, which: CustomMetric) -> usize {
             CustomMetric::Caseload => 2,
             CustomMetric::Waiting => 3,
             CustomMetric::Lapsed => 4,
+            CustomMetric::Capacity => 5,
+            CustomMetric::CapacityUsed => 6,
         }
 }
 
@@ -585,9 +605,9 @@ mod tests {
         assert_eq!(c.custom_services()[1].id, ServiceId::Custom(1));
         assert_eq!(c.running_services().len(), 7);
         assert_eq!(c.avoiding_services()[4].key, "coach");
-        assert_eq!(c.n_metrics(), N_METRICS + 10);
+        assert_eq!(c.n_metrics(), N_METRICS + 14);
         let m = c.custom_metric(1, CustomMetric::Starts);
-        assert_eq!(m, N_METRICS + 6);
+        assert_eq!(m, N_METRICS + 8);
         assert_eq!(c.metrics()[m].name, "nurse_starts");
         assert_eq!(c.metrics()[m].kind, MetricKind::Count);
         assert_eq!(c.metric_index("coach_waiting"), Some(N_METRICS + 3));

@@ -174,11 +174,15 @@ impl Tally {
     /// Residents per unit of the catalogue's metric `m`: [`Tally::residents_per_agent`] for
     /// every metric that counts residents or their activity, 1 for
     /// [`Metric::HuddlePracticeWeeks`] (one per practice whatever the scale: the place's
-    /// practices are not sampled).
+    /// practices are not sampled) and for [`Metric::ReablementPlaces`] below scale 1 (the
+    /// places keep their full size in residents there, shared with the unsampled residents'
+    /// shadow, see [`crate::engine::shadow`]; in agents at scale 1 or more).
     #[inline]
     pub fn factor(&self, m: usize) -> f64 {
         if m == Metric::HuddlePracticeWeeks as usize {
             1.0
+        } else if m == Metric::ReablementPlaces as usize {
+            self.residents_per_agent.min(1.0)
         } else {
             self.residents_per_agent
         }
@@ -523,7 +527,7 @@ mod tests {
         t.qaly_row_mut(1, 1)[2] = 1.5;
         t.life_block_mut(0, 0)[5] = 2;
         let w = t.clone().relaid(&own, &run);
-        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 10, 6));
+        assert_eq!((w.n_metrics(), w.n_avoiding()), (N_METRICS + 14, 6));
         assert_eq!(w.weekly(2, 1, Metric::Deaths), 4);
         assert_eq!(w.annual(1, 1, OVERHEAD_CELL, Metric::GpConsultations), 9);
         assert_eq!(w.equity(0, 1, 3, Metric::BedDays), 7);

@@ -7,9 +7,10 @@
 //! A&E liaison, discharge), capacity and rollout like the built-in services, a duration, and
 //! relative effects with a ramp on the crisis hazard, admission conversion, length of stay and
 //! entry to home care or a care home (negative effects are harm). Its referrals, starts,
-//! caseload and waiting list are tallied as `<key>_referrals`, `<key>_starts`,
-//! `<key>_caseload` and `<key>_waiting`; its effect on crises is attributed like a built-in
-//! service's (expected A&E attendances and admissions avoided).
+//! caseload, waiting list, lapses and capacity are tallied as `<key>_referrals`, `<key>_starts`,
+//! `<key>_caseload`, `<key>_waiting`, `<key>_lapsed`, `<key>_capacity` and
+//! `<key>_capacity_used`; its effect on crises is attributed like a built-in service's (expected
+//! A&E attendances and admissions avoided).
 //!
 //! Draws: one referral draw per opportunity, `Purpose::CustomReferral` indexed by a salt
 //! hashed from the key, so a service's numbers depend only on its key (common random numbers
@@ -237,7 +238,7 @@ pub struct Custom<'a> {
     j: usize,
     /// Catalogue index of each of its metrics (`CustomMetric` order) in the scenario's own
     /// tally.
-    metrics: [usize; 5],
+    metrics: [usize; 7],
     /// Whether it serves this locality.
     serves_locality: bool,
     /// Whether it takes referrals here in any week of the run.
@@ -518,7 +519,15 @@ impl Service for Custom<'_> {
         };
         self.state.list.dedup();
         let starts = self.metrics[CustomMetric::Starts as usize];
-        self.state.take_on(run, capacity, starts, wk.w, self.c.duration_weeks);
+        let taken = self.state.take_on(run, capacity, starts, wk.w, self.c.duration_weeks);
+        // Places held after the week's starts (their episodes run in hospital too), or the
+        // referral slots filled.
+        let used = match self.c.kind {
+            CustomKind::ReferralActivity => taken,
+            _ => (self.state.caseload + taken).min(slots),
+        };
+        let at = self.metrics[CustomMetric::CapacityUsed as usize];
+        run.tal.add_at(Cell::OVERHEAD, at, used);
     }
 
     #[inline]
@@ -531,6 +540,13 @@ impl Service for Custom<'_> {
     fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
         let metric = self.metrics[CustomMetric::Waiting as usize];
         self.state.count_waiting(pop, tal, metric);
+    }
+
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {
+        if self.serves_locality {
+            let slots = self.setup.schedule.custom[self.j].capacity.get(wk.at, self.rounding);
+            tal.add_at(Cell::OVERHEAD, self.metrics[CustomMetric::Capacity as usize], slots);
+        }
     }
 }
 

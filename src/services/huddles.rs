@@ -295,6 +295,19 @@ impl Service for HuddlesService<'_> {
             count_list(list, pop, tal, Metric::HuddleWaiting as usize);
         }
     }
+
+    /// The review slots of the locality's practices that run huddles this week.
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut crate::engine::tally::LocalityTally) {
+        let sch = &self.setup.schedule;
+        let np = self.local_practice.len();
+        let slots: u32 = self
+            .practices
+            .iter()
+            .filter(|&&p| (sch.practice_start_week[p] as usize) <= wk.w)
+            .map(|&p| u32::from(sch.huddle_reviews[wk.w * np + p]))
+            .sum();
+        tal.add(Cell::OVERHEAD, Metric::HuddleCapacity, slots);
+    }
 }
 
 /// Huddle capacity by week: when each practice starts, its reviews per week, and the week

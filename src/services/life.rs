@@ -285,6 +285,17 @@ impl Service for LifeService<'_> {
             tal.add(cell, Metric::ReablementCaseload, 1);
         }
     }
+
+    /// Liaison assessments in agents; reablement places as [`LifeService::places`] counts them
+    /// (in residents below scale 1, see [`crate::results::Tally::factor`]).
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {
+        tal.add(
+            Cell::OVERHEAD,
+            Metric::LiaisonCapacity,
+            self.setup.schedule.liaison[wk.at],
+        );
+        tal.add(Cell::OVERHEAD, Metric::ReablementPlaces, self.places(wk));
+    }
 }
 
 /// LIFE capacity by week and locality.

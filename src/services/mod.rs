@@ -31,7 +31,9 @@
 //!    chosen (LIFE's discharge to assess); [`Service::on_discharge`] at every discharge alive;
 //!    then [`Service::allocate`], during which huddles call [`Service::on_huddle_review`] of
 //!    every other service;
-//! 6. phase 9: [`Service::count_stocks`]; [`Service::holds`] decides who is visited every week
+//! 6. phase 9: [`Service::count_stocks`], [`Service::count_waiting`] and
+//!    [`Service::count_capacity`] (the week's places or slots, from which outputs derive
+//!    occupancy); [`Service::holds`] decides who is visited every week
 //!    and [`Service::referral_bound`] bounds a GP-route referral for everyone else (the
 //!    event-driven engine, [`crate::engine::events`]).
 //!
@@ -323,6 +325,10 @@ pub trait Service {
     /// Phase 9: count the service's waiting list (kept between weeks, so waiting residents
     /// are counted whether or not they were visited).
     fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {}
+
+    /// Phase 9: count the service's capacity this week (the places or slots its staffing
+    /// allows, used or not), from which outputs derive its occupancy.
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {}
 }
 
 /// The parts of a locality's run a service's allocation step may use.
@@ -503,14 +509,15 @@ impl Episodes {
     /// Takes people on from this week's (sorted) list up to `capacity`: each is tallied in
     /// metric `metric` (a catalogue index), leaves the waiting list, and is supported for
     /// `weeks` weeks from week `w`.
-    pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) {
+    /// Returns how many were taken on.
+    pub fn take_on(&mut self, run: &mut Shared<'_>, capacity: u32, metric: usize, w: usize, weeks: u16) -> u32 {
         let (list, slot) = (&self.list, &mut self.slot);
         let (tal, started) = (&mut *run.tal, &mut *run.started);
         serve(run.pop, list, capacity, |pop, iu| {
             self::started(started, pop, iu);
             tal.add_at(tal.cell(pop, iu), metric, 1);
             slot[iu] = until(w, weeks).min(Self::NONE - 1);
-        });
+        })
     }
 
     /// Bytes of per-agent state.
@@ -581,8 +588,13 @@ pub fn until(w: usize, weeks: u16) -> u16 {
 }
 
 /// Serves a sorted waiting list up to `capacity`: people now in hospital (or dead) keep
-/// their place in the queue for a later week and use no capacity.
-pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl FnMut(&mut LocalityPop, usize)) {
+/// their place in the queue for a later week and use no capacity. Returns how many started.
+pub fn serve(
+    pop: &mut LocalityPop,
+    list: &[u32],
+    capacity: u32,
+    mut start: impl FnMut(&mut LocalityPop, usize),
+) -> u32 {
     let mut left = capacity;
     for &i in list {
         if left == 0 {
@@ -595,6 +607,7 @@ pub fn serve(pop: &mut LocalityPop, list: &[u32], capacity: u32, mut start: impl
         left -= 1;
         start(pop, iu);
     }
+    capacity - left
 }
 
 /// The registry of one locality's services during a run: the built-in services in their

@@ -137,6 +137,11 @@ impl Service for PharmacistsService<'_> {
     fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
         self.state.count_waiting(pop, tal, Metric::PharmacistWaiting as usize);
     }
+
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {
+        let slots = self.setup.schedule.pharm_reviews[wk.at];
+        tal.add(Cell::OVERHEAD, Metric::PharmacistCapacity, slots);
+    }
 }
 
 /// Pharmacist capacity by week and locality.

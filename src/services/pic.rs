@@ -194,6 +194,11 @@ impl Service for PicService<'_> {
     fn count_waiting(&mut self, pop: &LocalityPop, tal: &mut LocalityTally) {
         self.state.count_waiting(pop, tal, Metric::PicWaiting as usize);
     }
+
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {
+        let places = self.setup.schedule.pic_slots.get(wk.at, self.rounding);
+        tal.add(Cell::OVERHEAD, Metric::PicPlaces, places);
+    }
 }
 
 /// PIC capacity by week and locality.

@@ -211,6 +211,11 @@ impl Service for SocialPrescribingService<'_> {
         self.state
             .count_waiting(pop, tal, Metric::SocialPrescribingWaiting as usize);
     }
+
+    fn count_capacity(&self, wk: &Week<'_>, tal: &mut LocalityTally) {
+        let slots = self.setup.schedule.sp_referrals[wk.at];
+        tal.add(Cell::OVERHEAD, Metric::SocialPrescribingCapacity, slots);
+    }
 }
 
 /// Social-prescribing capacity by week and locality.

@@ -2,6 +2,7 @@
 
 use super::{BarSeries, Chart, Layer, LegendEntry, LegendMark, Panel, PanelBody, TargetRow, TimeLine};
 use crate::analysis::compare::period_label;
+use crate::analysis::series::service_use;
 use crate::calendar::{financial_year_label, Date};
 use crate::output::read::{RunFolder, SeriesPoint};
 use crate::results::catalog::{CustomMetric, ServiceId};
@@ -154,6 +155,21 @@ impl<'a> Ctx<'a> {
                 lines: self.lines(metric, group, resolution),
                 markers: self.markers.clone(),
                 zero_line: zero,
+            },
+        }
+    }
+
+    /// A panel with one line per scenario of a series per financial year (`group` all or a
+    /// locality); the y axis starts at zero.
+    fn year_panel(&self, title: String, y_label: &str, metric: &str, group: &str) -> Panel {
+        Panel {
+            title,
+            x_label: "Year".into(),
+            y_label: y_label.into(),
+            body: PanelBody::Time {
+                lines: self.lines(metric, group, "year"),
+                markers: self.markers.clone(),
+                zero_line: true,
             },
         }
     }
@@ -381,6 +397,8 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
         });
     }
 
+    out.extend(service_use_charts(&ctx));
+
     match &folder.targets {
         Some(targets) if !targets.is_empty() => out.push(calibration(&ctx)),
         _ => skipped.push((
@@ -393,6 +411,58 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
         "no sensitivity analysis in the folder (placesim has no sensitivity command yet)".to_string(),
     ));
     (out, skipped)
+}
+
+/// Each service's occupancy (share of its capacity used) and each queue's mean wait, per
+/// financial year ([`service_use`]).
+fn service_use_charts(ctx: &Ctx<'_>) -> [Chart; 2] {
+    let uses = service_use(&ctx.folder.catalog);
+    let occupancy: Vec<Panel> = uses
+        .iter()
+        .filter(|u| u.occupancy.is_some())
+        .map(|u| {
+            ctx.year_panel(
+                u.label.clone(),
+                "share of capacity used",
+                &format!("{}_occupancy", u.name),
+                "all",
+            )
+        })
+        .collect();
+    let waits: Vec<Panel> = uses
+        .iter()
+        .filter_map(|u| {
+            let (name, unit) = u.series().into_iter().find(|(n, _)| !n.ends_with("_occupancy"))?;
+            Some(ctx.year_panel(u.label.clone(), &format!("mean wait, {unit}"), &name, "all"))
+        })
+        .collect();
+    [
+        Chart {
+            name: "service_occupancy",
+            title: "Service occupancy: share of capacity used".into(),
+            subtitle: ctx.subtitle("Whole borough, by financial year: caseload ÷ places, or starts ÷ slots"),
+            legend: ctx.legend(LegendMark::Line),
+            panels: occupancy,
+            cols: 3,
+            panel_height: 280.0,
+            footnotes: ctx.notes(&[
+                "1 = every place or slot used. Capacity is what the scenario staffs and pays for, used or not.",
+            ]),
+        },
+        Chart {
+            name: "waiting_times",
+            title: "Mean wait for each service".into(),
+            subtitle: ctx.subtitle("Whole borough, by financial year; lists by Little's law (mean number waiting ÷ leaving a week)"),
+            legend: ctx.legend(LegendMark::Line),
+            panels: waits,
+            cols: 3,
+            panel_height: 280.0,
+            footnotes: ctx.notes(&[
+                "Community lists: leaving = taken on or lapsed, so a wait is an upper bound where people also leave by admission or death.",
+                "Supported discharge: bed days spent fit for discharge ÷ discharges to reablement, a package or a care home.",
+            ]),
+        },
+    ]
 }
 
 /// Admission rate and life expectancy by deprivation fifth, per scenario: the comparison's

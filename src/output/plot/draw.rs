@@ -19,7 +19,8 @@ fn font(s: Scale, pt: f64, colour: &'static RGBColor) -> TextStyle<'static> {
     TextStyle::from((style::FAMILY, s.font(pt)).into_font()).color(colour)
 }
 
-/// Axis numbers: thousands separated, at most two decimals, no trailing zeros.
+/// Axis numbers: thousands separated, at most two decimals (four below 1, so that ticks 0.0125
+/// apart stay distinct), no trailing zeros.
 pub fn axis_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1000.0 {
@@ -28,8 +29,10 @@ pub fn axis_number(v: f64) -> String {
         format!("{v:.0}")
     } else if a >= 10.0 {
         trim(format!("{v:.1}"))
-    } else {
+    } else if a >= 1.0 {
         trim(format!("{v:.2}"))
+    } else {
+        trim(format!("{v:.4}"))
     }
 }
 
@@ -168,7 +171,11 @@ fn y_range(lo: f64, hi: f64, include_zero: bool) -> (f64, f64) {
         return (0.0, 1.0);
     }
     if (b - a).abs() < 1e-9 {
-        let pad = if a.abs() > 0.0 { a.abs() * 0.05 } else { 1.0 };
+        // A flat line: at zero (an empty queue) the axis runs 0 to 1, not −1 to 1.
+        if a == 0.0 {
+            return (0.0, 1.0);
+        }
+        let pad = a.abs() * 0.05;
         return (a - pad, b + pad);
     }
     let pad = 0.06 * (b - a);
