@@ -127,3 +127,55 @@ fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
     }
     assert_eq!(dom.matches("<svg").count(), charts.len());
 }
+
+#[test]
+fn the_believe_report_renders_its_section_and_chart_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("PLACESIM_REQUIRE_BROWSER").is_none(),
+            "PLACESIM_REQUIRE_BROWSER is set but no Chromium was found"
+        );
+        eprintln!("skipped: no Chromium on PATH (set PLACESIM_CHROMIUM or install chromium)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The shipped claims at a small scale and few evaluations (the fits' numbers do not matter
+    // here, only that the section and its chart render).
+    let shipped = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/claims.toml")).unwrap();
+    let claims = dir.path().join("claims.toml");
+    let text = shipped
+        .replace("scale = 0.1 ", "scale = 0.02 ")
+        .replace("replicates = 4 ", "replicates = 1 ")
+        .replace("max_evals = 24 ", "max_evals = 2 ");
+    assert!(text.contains("max_evals = 2 "));
+    std::fs::write(&claims, text).unwrap();
+    let out = dir.path().join("believe");
+    let o = common::bin()
+        .args([
+            "believe",
+            "scenarios/baseline.toml",
+            "--claims",
+            claims.to_str().unwrap(),
+        ])
+        .args(["--quiet", "--out", out.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let url = format!("file://{}", out.join("report.html").display());
+    let profile = tempfile::tempdir().unwrap();
+    let o = headless(&browser, profile.path())
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout);
+    for part in [
+        ">What you would have to believe</h2>",
+        "Huddle care-plan effect alone:",
+        "id=\"chart-what_you_would_have_to_believe\"",
+        ">Capacity and waits</h2>",
+    ] {
+        assert!(dom.contains(part), "rendered page lacks {part:?}");
+    }
+}

@@ -143,18 +143,30 @@ struct TargetFile {
 /// Parses and checks a targets file (`origin` names it in errors).
 pub fn parse_targets(text: &str, origin: &str) -> Result<Vec<Target>, String> {
     let file: TargetFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    let problems = check_targets(&file.target, origin, "target");
+    if problems.is_empty() {
+        Ok(file.target)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Every problem of a list of targets (`what` names an entry in messages: `target`, `claim`):
+/// a band with lo above hi, a negative weight, an unknown metric, a minimum age that is not an
+/// age-band boundary, a sex that is not `male` or `female`, repeated ids.
+pub fn check_targets(targets: &[Target], origin: &str, what: &str) -> Vec<String> {
     let mut problems = Vec::new();
-    for t in &file.target {
+    for t in targets {
         if t.lo.is_nan() || t.hi.is_nan() || t.lo > t.hi {
-            problems.push(format!("{origin}: target {}: lo {} is above hi {}", t.id, t.lo, t.hi));
+            problems.push(format!("{origin}: {what} {}: lo {} is above hi {}", t.id, t.lo, t.hi));
         }
         if t.weight.is_nan() || t.weight < 0.0 {
-            problems.push(format!("{origin}: target {}: weight must be >= 0", t.id));
+            problems.push(format!("{origin}: {what} {}: weight must be >= 0", t.id));
         }
         for m in metric_names(&t.compute) {
             if metric(m).is_none() {
                 problems.push(format!(
-                    "{origin}: target {}: unknown metric `{m}` (see `placesim explain metrics`)",
+                    "{origin}: {what} {}: unknown metric `{m}` (see `placesim explain metrics`)",
                     t.id
                 ));
             }
@@ -165,27 +177,23 @@ pub fn parse_targets(text: &str, origin: &str) -> Result<Vec<Target>, String> {
         {
             if band_from(*a).is_none() {
                 problems.push(format!(
-                    "{origin}: target {}: min_age {a} is not an age-band boundary (0, 18, 65, 75, 85)",
+                    "{origin}: {what} {}: min_age {a} is not an age-band boundary (0, 18, 65, 75, 85)",
                     t.id
                 ));
             }
         }
         if let Compute::LeGap { sex, .. } | Compute::LifeExpectancy { sex, .. } = &t.compute {
             if sex != "male" && sex != "female" {
-                problems.push(format!("{origin}: target {}: sex must be \"male\" or \"female\"", t.id));
+                problems.push(format!("{origin}: {what} {}: sex must be \"male\" or \"female\"", t.id));
             }
         }
     }
-    let mut ids: Vec<&str> = file.target.iter().map(|t| t.id.as_str()).collect();
+    let mut ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
     ids.sort_unstable();
     if ids.windows(2).any(|w| w[0] == w[1]) {
-        problems.push(format!("{origin}: target ids must be unique"));
+        problems.push(format!("{origin}: {what} ids must be unique"));
     }
-    if problems.is_empty() {
-        Ok(file.target)
-    } else {
-        Err(problems.join("\n"))
-    }
+    problems
 }
 
 /// The embedded Croydon targets.

@@ -128,7 +128,10 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
 /// runs rather than after the whole simulation. The stand-in has one death and one
 /// person-week in every life-table cell (life expectancy needs person-years in every age
 /// group) and zeros elsewhere; only the targets' structure is checked, not their values.
-fn check_targets_answerable(targets: &[Target], scenario: &placesim::scenario::Scenario) -> anyhow::Result<()> {
+pub(super) fn check_targets_answerable(
+    targets: &[Target],
+    scenario: &placesim::scenario::Scenario,
+) -> anyhow::Result<()> {
     let place = placesim::runner::load_place(&scenario.place)?;
     let calendar = placesim::runner::calendar_of(scenario);
     let catalog = std::sync::Arc::new(placesim::results::Catalog::of_scenarios([scenario]));

@@ -5,6 +5,7 @@
 // The CLI is the one place that prints (invariant 1).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod believe;
 mod calib;
 mod compare;
 mod figures;
@@ -54,6 +55,12 @@ enum Command {
     /// Fit the uncertain parameters named in the calibration set-up to the targets
     /// (Nelder–Mead, common random numbers) and write the fitted scenario fragment.
     Calibrate(CalibrateArgs),
+    /// What you would have to believe: fit the service effects needed to reproduce published
+    /// claims (data/claims.toml, or --claims FILE), each effect alone and all together, with
+    /// the counterfactual held fixed, and show them against the evidence ranges; writes
+    /// believe.csv, believe_claims.csv and believe.json beside a run of the scenario, charts
+    /// and report.html.
+    Believe(BelieveArgs),
     /// Compare options with a base on the same replicates (common random numbers): paired
     /// differences with 95% intervals, costs and savings, return per £1, QALYs, ICER, net
     /// monetary benefit and inequality gaps; prints a board summary and writes
@@ -161,6 +168,33 @@ pub struct ValidateTargetsArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Do not draw charts (the calibration chart among them) or write report.html.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+/// Arguments of `placesim believe`.
+#[derive(Debug, Args)]
+pub struct BelieveArgs {
+    /// Scenario holding the counterfactual (its services' effects are the ones fitted).
+    #[arg(value_name = "SCENARIO", default_value = "scenarios/baseline.toml")]
+    scenario: PathBuf,
+    /// Claims file (default: the embedded data/claims.toml).
+    #[arg(long, value_name = "FILE")]
+    claims: Option<PathBuf>,
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
+    threads: usize,
+    /// Output folder (default output/believe-<scenario>-<time>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace an existing output folder written by placesim (one with its manifest.json);
+    /// anything else is refused and left untouched.
+    #[arg(long)]
+    force: bool,
+    /// No progress lines or bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Do not draw charts or write report.html.
     #[arg(long)]
     no_plots: bool,
 }
@@ -296,6 +330,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Validate { scenarios } => run::validate(&scenarios),
         Command::ValidateTargets(args) => calib::validate_targets(args, command_line),
         Command::Calibrate(args) => calib::calibrate(args),
+        Command::Believe(args) => believe::believe(args, command_line),
         Command::Compare(args) => compare::compare(args, command_line),
         Command::Plot { run_dir } => figures::plot(&run_dir),
         Command::Report { run_dir } => figures::report(&run_dir),

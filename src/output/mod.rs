@@ -24,6 +24,7 @@
 //! path ([`remove_unfinished`]); leftovers of killed processes are cleaned up by the next run
 //! ([`clean_leftovers`]).
 
+pub mod believe;
 pub mod compare;
 mod dir;
 mod manifest;

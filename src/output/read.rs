@@ -142,6 +142,42 @@ pub struct TargetPoint {
     pub source: String,
 }
 
+/// One row of `believe.csv`: an effect's value in one fit of a claims file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeliefRow {
+    /// `as_modelled`, `alone:<key>` or `joint`.
+    pub fit: String,
+    /// Scenario key of the effect.
+    pub parameter: String,
+    /// Name in words.
+    pub label: String,
+    /// Its value in this fit.
+    pub value: f64,
+    /// Whether this fit moved it.
+    pub moved: bool,
+    /// Evidence range and central value (NaN when the place has none).
+    pub evidence: (f64, f64, f64),
+    /// Whether the value lies within the evidence range (`None` without one).
+    pub within: Option<bool>,
+    /// Whether every claim is reproduced in this fit.
+    pub reproduced: bool,
+}
+
+/// One row of `believe_claims.csv`: a claim evaluated in one fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BeliefClaim {
+    /// The fit.
+    pub fit: String,
+    /// Claim name.
+    pub name: String,
+    /// Claimed value and the band that reproduces it.
+    pub claimed: (f64, f64, f64),
+    /// Simulated mean, 2.5th and 97.5th percentiles.
+    pub simulated: (f64, f64, f64),
+    /// Whether the simulated mean lies in the band.
+    pub reproduced: bool,
+}
+
 /// A sourced figure from the manifest's assumptions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssumptionRow {
@@ -183,6 +219,9 @@ pub struct RunFolder {
     pub targets: Option<Vec<TargetPoint>>,
     /// Place figures behind the economics.
     pub assumptions: Vec<AssumptionRow>,
+    /// `believe.csv` and `believe_claims.csv`, when the folder was written by `placesim
+    /// believe`.
+    pub believe: Option<(Vec<BeliefRow>, Vec<BeliefClaim>)>,
     series_index: BTreeMap<SeriesKey, Vec<usize>>,
 }
 
@@ -886,7 +925,14 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
 
     // The data files read below: each must be listed (so it can be verified).
     let is_listed = |name: &str| listed.iter().any(|l| l.file == name);
-    for name in ["series.csv", "summary.csv", "comparison.csv", "targets.csv"] {
+    for name in [
+        "series.csv",
+        "summary.csv",
+        "comparison.csv",
+        "targets.csv",
+        "believe.csv",
+        "believe_claims.csv",
+    ] {
         let file = path.join(name);
         if is_listed(name) {
             continue;
@@ -932,7 +978,16 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
     for l in &listed {
         let file = path.join(&l.file);
         let unreadable = |e: std::io::Error| bad(&file, 0, format!("cannot read: {e}"));
-        if ["series.csv", "summary.csv", "comparison.csv", "targets.csv"].contains(&l.file.as_str()) {
+        if [
+            "series.csv",
+            "summary.csv",
+            "comparison.csv",
+            "targets.csv",
+            "believe.csv",
+            "believe_claims.csv",
+        ]
+        .contains(&l.file.as_str())
+        {
             let bytes = std::fs::read(&file).map_err(unreadable)?;
             size_matches(&file, bytes.len() as u64, l)?;
             hash_matches(&file, &format!("{:x}", Sha256::digest(&bytes)), l)?;
@@ -1088,7 +1143,19 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         None => None,
     };
 
-    Ok(RunFolder::from_parts(
+    let believe = match (bytes_of("believe.csv"), bytes_of("believe_claims.csv")) {
+        (Some(rows), Some(claims)) => Some(read_believe(path, rows, claims)?),
+        (None, None) => None,
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(bad(
+                &manifest_path,
+                0,
+                "lists one of believe.csv and believe_claims.csv without the other (placesim believe writes both)",
+            ))
+        }
+    };
+
+    let mut folder = RunFolder::from_parts(
         path.to_path_buf(),
         manifest,
         scenarios,
@@ -1098,7 +1165,70 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
         comparison,
         targets,
         assumptions,
-    ))
+    );
+    folder.believe = believe;
+    Ok(folder)
+}
+
+/// `believe.csv` and `believe_claims.csv`, checked: their columns, a boolean where one is
+/// written, a number where placesim always writes one (an evidence range may be empty).
+fn read_believe(dir: &Path, rows: &[u8], claims: &[u8]) -> Result<(Vec<BeliefRow>, Vec<BeliefClaim>), OutputError> {
+    use super::believe::{BELIEVE_CLAIM_COLUMNS, BELIEVE_COLUMNS};
+    let path = dir.join("believe.csv");
+    let csv = Csv::parse(&path, rows, BELIEVE_COLUMNS, true)?;
+    let flag = |csv: &Csv<'_>, line, row: &[String], name| -> Result<bool, OutputError> {
+        Ok(csv.one_of(line, row, name, &["true", "false"])? == "true")
+    };
+    let effects = csv
+        .rows
+        .iter()
+        .map(|(line, row)| {
+            let line = *line;
+            let within = match csv.text(row, "within_evidence").as_str() {
+                "" => None,
+                _ => Some(flag(&csv, line, row, "within_evidence")?),
+            };
+            Ok(BeliefRow {
+                fit: csv.text(row, "fit"),
+                parameter: csv.text(row, "parameter"),
+                label: csv.text(row, "label"),
+                value: csv.finite(line, row, "value", false)?,
+                moved: flag(&csv, line, row, "moved")?,
+                evidence: (
+                    csv.finite(line, row, "evidence_low", true)?,
+                    csv.finite(line, row, "evidence_central", true)?,
+                    csv.finite(line, row, "evidence_high", true)?,
+                ),
+                within,
+                reproduced: flag(&csv, line, row, "claims_reproduced")?,
+            })
+        })
+        .collect::<Result<Vec<_>, OutputError>>()?;
+    let path = dir.join("believe_claims.csv");
+    let csv = Csv::parse(&path, claims, BELIEVE_CLAIM_COLUMNS, true)?;
+    let claims = csv
+        .rows
+        .iter()
+        .map(|(line, row)| {
+            let line = *line;
+            Ok(BeliefClaim {
+                fit: csv.text(row, "fit"),
+                name: csv.text(row, "name"),
+                claimed: (
+                    csv.finite(line, row, "claimed", false)?,
+                    csv.finite(line, row, "lo", false)?,
+                    csv.finite(line, row, "hi", false)?,
+                ),
+                simulated: (
+                    csv.finite(line, row, "simulated_mean", true)?,
+                    csv.finite(line, row, "simulated_lo", true)?,
+                    csv.finite(line, row, "simulated_hi", true)?,
+                ),
+                reproduced: flag(&csv, line, row, "reproduced")?,
+            })
+        })
+        .collect::<Result<Vec<_>, OutputError>>()?;
+    Ok((effects, claims))
 }
 
 impl RunFolder {
@@ -1146,6 +1276,7 @@ impl RunFolder {
             comparison,
             targets,
             assumptions,
+            believe: None,
             series_index,
         }
     }

@@ -546,6 +546,113 @@ fn service_use_table(folder: &RunFolder) -> Localities {
     }
 }
 
+#[derive(Serialize)]
+struct BelieveView {
+    lede: Vec<String>,
+    effects: Vec<Vec<String>>,
+    claims: Vec<Vec<String>>,
+}
+
+/// The "what you would have to believe" section of a folder written by `placesim believe`:
+/// a sentence per fit, the effects each fit needs against their evidence, and the claims.
+fn believe_view(folder: &RunFolder) -> Option<BelieveView> {
+    use super::targets::pretty;
+    let (rows, claims) = folder.believe.as_ref()?;
+    let fit_name = |fit: &str, label: &str| match fit {
+        "as_modelled" => "As modelled".to_string(),
+        "joint" => "All effects together".to_string(),
+        _ => format!("{label} alone"),
+    };
+    let evidence = |r: &super::read::BeliefRow| {
+        if r.evidence.0.is_finite() {
+            format!(
+                "{} to {}, central {}",
+                pretty(r.evidence.0),
+                pretty(r.evidence.2),
+                pretty(r.evidence.1)
+            )
+        } else {
+            "none in the place file".into()
+        }
+    };
+    let mut lede = Vec::new();
+    let mut fits: Vec<&str> = Vec::new();
+    for r in rows {
+        if !fits.contains(&r.fit.as_str()) {
+            fits.push(&r.fit);
+        }
+    }
+    for fit in &fits {
+        let these: Vec<&super::read::BeliefRow> = rows
+            .iter()
+            .filter(|r| r.fit == *fit && (r.moved || *fit == "as_modelled"))
+            .collect();
+        let label = these.first().map_or("", |r| r.label.as_str());
+        let needs: Vec<String> = these
+            .iter()
+            .map(|r| {
+                let verdict = match r.within {
+                    Some(true) => format!(" (within its evidence, {})", evidence(r)),
+                    Some(false) => format!(" (outside its evidence, {})", evidence(r)),
+                    None => " (no evidence range in the place file)".into(),
+                };
+                format!("{} = {}{verdict}", r.label, pretty(r.value))
+            })
+            .collect();
+        let reproduced = these.first().is_some_and(|r| r.reproduced);
+        let verdict = match (reproduced, *fit == "as_modelled") {
+            (true, _) => "reproduces the claims with",
+            (false, true) => "does not reproduce the claims, with",
+            (false, false) => "does not reproduce the claims; the closest fit has",
+        };
+        lede.push(format!("{}: {verdict} {}.", fit_name(fit, label), needs.join("; ")));
+    }
+    let effects = rows
+        .iter()
+        .filter(|r| r.moved || r.fit == "as_modelled")
+        .map(|r| {
+            vec![
+                fit_name(&r.fit, &r.label),
+                r.label.clone(),
+                pretty(r.value),
+                evidence(r),
+                match r.within {
+                    Some(true) => "yes".into(),
+                    Some(false) => "no".into(),
+                    None => "n/a".into(),
+                },
+                if r.reproduced { "yes".into() } else { "no".into() },
+            ]
+        })
+        .collect();
+    let claim_rows = claims
+        .iter()
+        .map(|c| {
+            let label = rows
+                .iter()
+                .find(|r| r.fit == c.fit && r.moved)
+                .map_or(String::new(), |r| r.label.clone());
+            vec![
+                fit_name(&c.fit, &label),
+                c.name.clone(),
+                format!(
+                    "{} ({} to {})",
+                    pretty(c.claimed.0),
+                    pretty(c.claimed.1),
+                    pretty(c.claimed.2)
+                ),
+                with_interval(c.simulated.0, c.simulated.1, c.simulated.2, &|x| pretty(x)),
+                if c.reproduced { "yes".into() } else { "no".into() },
+            ]
+        })
+        .collect();
+    Some(BelieveView {
+        lede,
+        effects,
+        claims: claim_rows,
+    })
+}
+
 /// Renders the report of `folder` with the charts of `plots` (their SVG files inlined).
 pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, OutputError> {
     let draw_err = |message: String| OutputError::Draw {
@@ -680,6 +787,7 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
         targets => targets_table(folder),
         localities => localities_table(folder),
         service_use => service_use_table(folder),
+        believe => believe_view(folder),
         scenario_names => names,
         parameters,
         declared_services,

@@ -406,6 +406,13 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
             "no targets.csv in the folder (written for Croydon runs that cover the target years)".to_string(),
         )),
     }
+    match &folder.believe {
+        Some((rows, _)) => out.push(believe_chart(&ctx, rows)),
+        None => skipped.push((
+            "what_you_would_have_to_believe",
+            "needs a folder written by placesim believe".to_string(),
+        )),
+    }
     skipped.push((
         "tornado",
         "no sensitivity analysis in the folder (placesim has no sensitivity command yet)".to_string(),
@@ -463,6 +470,110 @@ fn service_use_charts(ctx: &Ctx<'_>) -> [Chart; 2] {
             ]),
         },
     ]
+}
+
+/// The effects each fit of a claims file needs, against their evidence ranges: one row per
+/// effect a fit moved (and per effect as modelled), on a scale where the evidence range runs
+/// from 0 to 1 and its central estimate is the cross.
+fn believe_chart(ctx: &Ctx<'_>, rows: &[crate::output::read::BeliefRow]) -> Chart {
+    let fit_label = |fit: &str| match fit {
+        "as_modelled" => "as modelled".to_string(),
+        "joint" => "all together".to_string(),
+        _ => "alone".to_string(),
+    };
+    let shown: Vec<TargetRow> = rows
+        .iter()
+        .filter(|r| (r.moved || r.fit == "as_modelled") && r.evidence.0.is_finite() && r.evidence.2.is_finite())
+        .map(|r| {
+            let (low, central, high) = r.evidence;
+            let width = high - low;
+            let band = |v: f64| if width > 0.0 { (v - low) / width } else { f64::NAN };
+            let inside = r.within.unwrap_or(false);
+            TargetRow {
+                label: format!(
+                    "{}, {}: {} {}",
+                    r.label,
+                    fit_label(&r.fit),
+                    crate::output::targets::pretty(r.value),
+                    if inside { "✓" } else { "✗" }
+                ),
+                observed: band(central),
+                sim: (band(r.value), band(r.value), band(r.value)),
+                pass: inside,
+            }
+        })
+        .collect();
+    let without: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.fit == "as_modelled" && !r.evidence.0.is_finite())
+        .map(|r| r.label.as_str())
+        .collect();
+    let mut notes = vec![
+        "Each effect's evidence range (green) runs from 0 to 1; values beyond the axis are drawn at its edge. Values, claims and sources: believe.csv, believe_claims.csv and the report.".to_string(),
+    ];
+    if !without.is_empty() {
+        notes.push(format!(
+            "Not shown (no evidence range in the place file): {}.",
+            without.join(", ")
+        ));
+    }
+    notes.push(ctx.footer());
+    let n = shown.len();
+    Chart {
+        name: "what_you_would_have_to_believe",
+        title: format!("What you would have to believe: effects needed to reproduce the claims ({})", ctx.names[0]),
+        subtitle: format!(
+            "Each fit holds the counterfactual fixed and moves one effect alone, or all together; ✓ within the evidence, ✗ outside. Claims reproduced: {}",
+            reproduced_by(rows)
+        ),
+        legend: vec![
+            LegendEntry {
+                label: "within the evidence".into(),
+                colour: 0,
+                mark: LegendMark::Line,
+            },
+            LegendEntry {
+                label: "outside the evidence".into(),
+                colour: 1,
+                mark: LegendMark::Line,
+            },
+            LegendEntry {
+                label: "central estimate (×)".into(),
+                colour: 6,
+                mark: LegendMark::Box,
+            },
+        ],
+        panels: vec![Panel {
+            title: String::new(),
+            x_label: "Position in the evidence range (0 = low end, 1 = high end)".into(),
+            y_label: String::new(),
+            body: PanelBody::Targets { rows: shown },
+        }],
+        cols: 1,
+        panel_height: 90.0 + 30.0 * n as f64,
+        footnotes: notes,
+    }
+}
+
+/// The fits of a claims file that reproduce every claim, in words (`none` when none does).
+pub fn reproduced_by(rows: &[crate::output::read::BeliefRow]) -> String {
+    let mut fits: Vec<String> = Vec::new();
+    for r in rows.iter().filter(|r| r.reproduced) {
+        let name = match r.fit.as_str() {
+            "as_modelled" => "as modelled".to_string(),
+            "joint" => "all effects together".to_string(),
+            _ if r.moved => format!("{} alone", r.label),
+            _ => continue,
+        };
+        if !fits.contains(&name) {
+            fits.push(name);
+        }
+    }
+    if fits.is_empty() {
+        "by no fit".into()
+    } else {
+        format!("by {}", fits.join(", "))
+    }
 }
 
 /// Admission rate and life expectancy by deprivation fifth, per scenario: the comparison's
