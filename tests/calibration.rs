@@ -74,6 +74,51 @@ fn annual_sums_and_changes_use_the_right_cells_and_are_per_resident() {
 }
 
 #[test]
+fn population_rates_are_per_person_time_of_the_same_ages() {
+    let (r, mut t) = tiny();
+    // FY2017/18: 1,000 agents aged 18-64 and 500 aged 65-74 every week (person-weeks summed),
+    // 73 delayed bed days among the 18-64s and 146 among the 65-74s; 4 care-home admissions
+    // among the 65-74s and 2 among the 18-64s. Children, not counted, would dilute an
+    // all-ages rate.
+    let weeks = f64::from(r.calendar.weeks_in_fy[1]);
+    let adult = breakdown_cell(1, 1, 0);
+    let older = breakdown_cell(1, 2, 1);
+    let child = breakdown_cell(1, 0, 1);
+    let block = t.annual_block_mut(1, 3);
+    let n = N_METRICS;
+    block[adult * n + Metric::Population as usize] = (1000.0 * weeks) as u32;
+    block[older * n + Metric::Population as usize] = (500.0 * weeks) as u32;
+    block[child * n + Metric::Population as usize] = (700.0 * weeks) as u32;
+    block[adult * n + Metric::DelayedBedDays as usize] = 73;
+    block[older * n + Metric::DelayedBedDays as usize] = 146;
+    block[older * n + Metric::CareHomeAdmissions as usize] = 4;
+    block[adult * n + Metric::CareHomeAdmissions as usize] = 2;
+    let person_weeks = |agents: f64| (agents * weeks).floor();
+    // Per 100,000 adults a day: 219 delayed days over 1,500 adults' person-days (the scale
+    // cancels: residents over residents).
+    let dtoc = target(Compute::PopulationRate {
+        metric: "delayed_bed_days".into(),
+        fy: 2017,
+        min_age: Some(18),
+        per: 100_000.0,
+        per_day: true,
+    });
+    let want = 219.0 / ((person_weeks(1000.0) + person_weeks(500.0)) * 7.0) * 100_000.0;
+    assert!((compute(&dtoc, &r, &t).unwrap() - want).abs() < 1e-9);
+    // Per 100,000 residents 65+ a year: 4 admissions over 500 person-years.
+    let homes = target(Compute::PopulationRate {
+        metric: "care_home_admissions".into(),
+        fy: 2017,
+        min_age: Some(65),
+        per: 100_000.0,
+        per_day: false,
+    });
+    let want = 4.0 / (person_weeks(500.0) * 7.0 / 365.25) * 100_000.0;
+    assert!((compute(&homes, &r, &t).unwrap() - want).abs() < 1e-9);
+    assert!((want - 800.0).abs() < 5.0, "about 4 per 500 person-years: {want}");
+}
+
+#[test]
 fn ratios_stocks_and_windows_follow_their_definitions() {
     let (r, mut t) = tiny();
     let c = breakdown_cell(1, 2, 0);
@@ -173,7 +218,7 @@ fn the_life_expectancy_gap_is_the_difference_of_abridged_life_tables() {
 #[test]
 fn the_embedded_targets_cover_model_md_section_8_and_validate() {
     let targets = croydon_targets();
-    assert_eq!(targets.len(), 19);
+    assert_eq!(targets.len(), 29);
     for t in &targets {
         assert!(
             t.lo <= t.observed + 1e-12 && t.observed <= t.hi + 1e-12 || t.id.starts_with("le_gap"),

@@ -101,3 +101,48 @@ fn attributes_follow_the_reference_prevalences() {
     let frail = frail_old / old;
     assert!((0.35..0.65).contains(&frail), "any frailty 65+ {frail}");
 }
+
+#[test]
+fn a_run_starting_before_mid_2019_starts_with_that_years_age_structure() {
+    use placesim::calendar::Date;
+    use placesim::population::synth::{age_factors, synthesize_with_capacity};
+    let place = Place::croydon();
+    let p = &place.file.population;
+    let now: Vec<f64> = (0..POP_AGES)
+        .map(|a| p.males_single_year.value[a] + p.females_single_year.value[a])
+        .collect();
+    let pop_date = Date::parse("2019-06-30").unwrap();
+    let share_65 = |f: &[f64]| -> f64 {
+        let all: f64 = (0..POP_AGES).map(|a| now[a] * f[a]).sum();
+        (65..POP_AGES).map(|a| now[a] * f[a]).sum::<f64>() / all
+    };
+    // At a mid-year of the history, the structure is that year's (ONS mid-2016: 50,206 of
+    // 382,304 aged 65+), and the total is unchanged (it follows the growth path).
+    let f2016 = age_factors(&place, Date::parse("2016-06-30").unwrap(), pop_date);
+    assert!(
+        (share_65(&f2016) - 50_206.0 / 382_304.0).abs() < 1e-9,
+        "{}",
+        share_65(&f2016)
+    );
+    let total: f64 = (0..POP_AGES).map(|a| now[a] * f2016[a]).sum();
+    assert!((total - now.iter().sum::<f64>()).abs() < 1e-6);
+    // Halfway between mid-2016 and mid-2017 it is about halfway between their shares; before
+    // the first mid-year it is held at mid-2015's; from the population date on it is 2019's.
+    let mid = age_factors(&place, Date::parse("2016-12-29").unwrap(), pop_date);
+    let (s16, s17) = (50_206.0 / 382_304.0, 51_384.0 / 384_837.0);
+    assert!((share_65(&mid) - (s16 + s17) / 2.0).abs() < 2e-4, "{}", share_65(&mid));
+    let early = age_factors(&place, Date::parse("2014-01-01").unwrap(), pop_date);
+    assert!((share_65(&early) - 49_335.0 / 379_031.0).abs() < 1e-9);
+    assert!(age_factors(&place, Date::parse("2020-01-01").unwrap(), pop_date)
+        .iter()
+        .all(|&f| (f - 1.0).abs() < 1e-15));
+    // The synthesised population has it: at scale 1 from mid-2016, 65+ within rounding.
+    let pop = synthesize_with_capacity(&place, &ReplicateKey::new(1, 0), 1.0, &f2016, 0.0);
+    let aged: usize = pop
+        .localities
+        .iter()
+        .map(|b| (0..b.len()).filter(|&i| b.age[i] >= 65).count())
+        .sum();
+    let want = 50_206.0 / 382_304.0 * 386_710.0;
+    assert!((aged as f64 - want).abs() < 10.0, "{aged} aged 65+, want {want:.0}");
+}

@@ -365,7 +365,8 @@ fn after_the_warm_up_the_first_reported_quarter_shows_no_start_up_transient() {
         sc.model.calendar = false;
         sc.warm_up_weeks = warm_up;
         let (mut q1, mut q2) = (0.0, 0.0);
-        for r in 0..8 {
+        // 24 replicates: the quarters' ratio then has a standard error of about 0.7%.
+        for r in 0..24 {
             let (_, t) = run(&sc, 20 + r);
             let weeks = |from: usize| -> f64 {
                 (from..from + 13)
@@ -380,9 +381,10 @@ fn after_the_warm_up_the_first_reported_quarter_shows_no_start_up_transient() {
     };
     let (cold_q1, cold_q2) = first_two_quarters(0);
     let (warm_q1, warm_q2) = first_two_quarters(52);
+    // Measured: cold 0.959, after the warm-up 0.994 (24 replicates).
     assert!(cold_q1 < 0.98 * cold_q2, "cold start: {cold_q1} then {cold_q2}");
     assert!(
-        (warm_q1 / warm_q2 - 1.0).abs() < 0.025,
+        (warm_q1 / warm_q2 - 1.0).abs() < 0.02,
         "after the warm-up: {warm_q1} then {warm_q2}"
     );
 }

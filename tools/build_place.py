@@ -126,6 +126,13 @@ out.append("[population]\nmigration_age_band_lower = " + tv([0, 16, 20, 35, 55, 
            "\nolder_migration_from_age = 55\n")
 from_ref("population.males_single_year", "population.croydon_males_single_year")
 from_ref("population.females_single_year", "population.croydon_females_single_year")
+hist = ref("population.croydon_persons_single_year_history")
+from_ref("population.history_persons_single_year", "population.croydon_persons_single_year_history",
+         labels=[f"mid-{y}" for y in hist["years"]],
+         note="residents by single year of age (0..89, then 90+) at each earlier mid-year: the age structure of a "
+              "run that starts before mid-2019 (interpolated between mid-years)")
+figure("population.history_years", [float(y) for y in hist["years"]], "mid-year of each history row",
+       hist["year"], source_key(hist["source"], "population.croydon_persons_single_year_history"), "exact")
 c2021, mye = ref("population.croydon_census2021_total.value"), ref("population.croydon_total.value")
 years = (2021 + 80 / 365.25) - (2019 + 181 / 365.25)  # 2019-06-30 -> 2021-03-21
 growth = round((c2021 / mye) ** (1 / years) - 1, 4)

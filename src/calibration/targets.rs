@@ -85,6 +85,23 @@ pub enum Compute {
         /// Financial year.
         fy: i32,
     },
+    /// A metric summed over one financial year per `per` residents, per day (`per_day`) or per
+    /// year of their person-time in that year, numerator and denominator both restricted to
+    /// residents `min_age`+ (an output age-band boundary) when given: delayed transfers of care
+    /// per 100,000 adults a day, care-home admissions per 100,000 residents 65+ a year.
+    PopulationRate {
+        /// Metric name (a count).
+        metric: String,
+        /// Financial year.
+        fy: i32,
+        /// Minimum age of numerator and denominator.
+        #[serde(default)]
+        min_age: Option<u8>,
+        /// Residents the rate is expressed per (100,000).
+        per: f64,
+        /// Per day of person-time (true) or per year (false).
+        per_day: bool,
+    },
     /// Life expectancy at birth of the whole place (abridged life table, Chiang II, from
     /// deaths and person-years pooled over the years).
     LifeExpectancy {
@@ -171,8 +188,14 @@ pub fn check_targets(targets: &[Target], origin: &str, what: &str) -> Vec<String
                 ));
             }
         }
+        if let Compute::PopulationRate { per, .. } = &t.compute {
+            if !(per.is_finite() && *per > 0.0) {
+                problems.push(format!("{origin}: {what} {}: per must be a positive number", t.id));
+            }
+        }
         if let Compute::AnnualSum { min_age: Some(a), .. }
         | Compute::AnnualStockMean { min_age: Some(a), .. }
+        | Compute::PopulationRate { min_age: Some(a), .. }
         | Compute::RelativeChange { min_age: Some(a), .. } = &t.compute
         {
             if band_from(*a).is_none() {
@@ -208,7 +231,8 @@ fn metric_names(c: &Compute) -> Vec<&str> {
         | Compute::StockAtDate { metric, .. }
         | Compute::RelativeChange { metric, .. }
         | Compute::WindowChange { metric, .. }
-        | Compute::WindowSum { metric, .. } => vec![metric.as_str()],
+        | Compute::WindowSum { metric, .. }
+        | Compute::PopulationRate { metric, .. } => vec![metric.as_str()],
         Compute::Ratio {
             numerator, denominator, ..
         } => numerator.iter().chain(denominator).map(String::as_str).collect(),
@@ -343,6 +367,26 @@ pub fn compute(target: &Target, result: &ScenarioResult, tally: &Tally) -> Resul
                     .sum()
             };
             ratio(total(numerator)?, total(denominator)?)
+        }
+        Compute::PopulationRate {
+            metric,
+            fy,
+            min_age,
+            per,
+            per_day,
+        } => {
+            let k = fy_index(*fy)?;
+            let band = band_from(min_age.unwrap_or(0)).unwrap_or(0);
+            let mt = m(metric)?;
+            let events = sum_cells(k, mt, band) + if band == 0 { overhead(tally, k, mt) } else { 0.0 };
+            // The annual tally of a stock is the sum of its weekly levels: person-weeks.
+            let person_weeks = sum_cells(k, Metric::Population, band);
+            let time = if *per_day {
+                person_weeks * 7.0
+            } else {
+                person_weeks * 7.0 / 365.25
+            };
+            ratio(events, time) * per
         }
         Compute::LeGap { sex, from_fy, to_fy } | Compute::LifeExpectancy { sex, from_fy, to_fy } => {
             let s = usize::from(sex == "male");

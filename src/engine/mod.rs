@@ -60,6 +60,9 @@ pub struct Setup {
     /// Scale applied at synthesis: the scenario scale, back- or forward-cast along the growth
     /// path from the place's population date to the start date.
     pub(crate) synth_scale: f64,
+    /// Factors on each single year of age at synthesis: the place's age structure at the
+    /// simulated start (see [`crate::population::synth::age_factors`]).
+    pub(crate) age_factors: Vec<f64>,
     /// Fraction of extra agents to reserve room for.
     pub(crate) extra_capacity: f64,
     /// Condition and frailty onset probabilities at birthdays.
@@ -115,6 +118,7 @@ impl Setup {
         })?;
         let growth = place.file.population.annual_growth.value;
         let synth_scale = crate::population::synthesis_scale(place, scenario.scale, sim_calendar.start, pop_date);
+        let age_factors = crate::population::synth::age_factors(place, sim_calendar.start, pop_date);
         let years = sim_calendar.weeks as f64 / schedule::WEEKS_PER_YEAR;
         let p = &place.file.population;
         // Newcomers replace those who die or leave: the highest age multiplier of out-migration
@@ -146,6 +150,7 @@ impl Setup {
             seasons,
             attributes: AttributeModel::new(place),
             synth_scale,
+            age_factors,
             extra_capacity,
             birthday: BirthdayOnset::new(place),
             week_of_year,
@@ -245,7 +250,13 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
 /// compare the event-driven engine with).
 pub fn run_replicate_with(setup: &Setup, seed: u64, replicate: u32, engine: Engine) -> Tally {
     let key = ReplicateKey::new(seed, replicate);
-    let pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
+    let pop = synthesize_with_capacity(
+        &setup.place,
+        &key,
+        setup.synth_scale,
+        &setup.age_factors,
+        setup.extra_capacity,
+    );
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let blocks: Vec<LocalityTally> = pop
         .localities
@@ -280,7 +291,13 @@ pub fn run_replicate_forked(
 ) -> Vec<Tally> {
     let base = setups[0];
     let key = ReplicateKey::new(seed, replicate);
-    let pop = synthesize_with_capacity(&base.place, &key, base.synth_scale, base.extra_capacity);
+    let pop = synthesize_with_capacity(
+        &base.place,
+        &key,
+        base.synth_scale,
+        &base.age_factors,
+        base.extra_capacity,
+    );
     let norms = crate::model::tables::Normalisers::new(&base.tables, &pop.localities);
     let blocks: Vec<Vec<LocalityTally>> = pop
         .localities
@@ -301,7 +318,13 @@ pub fn run_replicate_with_population(
     replicate: u32,
 ) -> (Tally, crate::population::Population) {
     let key = ReplicateKey::new(seed, replicate);
-    let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
+    let mut pop = synthesize_with_capacity(
+        &setup.place,
+        &key,
+        setup.synth_scale,
+        &setup.age_factors,
+        setup.extra_capacity,
+    );
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let blocks: Vec<LocalityTally> = pop
         .localities
@@ -341,7 +364,13 @@ mod tests {
         scenario.end = crate::calendar::Date::parse("2020-03-31").unwrap();
         let setup = Setup::new(&scenario, &Arc::new(Place::croydon())).unwrap();
         let key = ReplicateKey::new(5, 0);
-        let mut pop = synthesize_with_capacity(&setup.place, &key, setup.synth_scale, setup.extra_capacity);
+        let mut pop = synthesize_with_capacity(
+            &setup.place,
+            &key,
+            setup.synth_scale,
+            &setup.age_factors,
+            setup.extra_capacity,
+        );
         let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
         let block = &mut pop.localities[3];
         let mut run = locality::LocalityRun::new(&setup, &key, &norms, block, Engine::Events);

@@ -350,6 +350,37 @@ pub(super) fn tables(file: &PlaceFile, c: &mut Checker) {
     let p = &file.population;
     c.len("population.males_single_year", &p.males_single_year, POP_AGES);
     c.len("population.females_single_year", &p.females_single_year, POP_AGES);
+    match (&p.history_persons_single_year, &p.history_years) {
+        (Some(rows), Some(years)) => {
+            c.len("population.history_persons_single_year", rows, years.value.len());
+            for (i, row) in rows.value.iter().enumerate() {
+                if row.len() != POP_AGES {
+                    c.problem(
+                        &format!("population.history_persons_single_year.value[{i}]"),
+                        format!("expected {POP_AGES} values, found {}", row.len()),
+                    );
+                }
+            }
+            let pop_year = file.meta.population_date.get(..4).and_then(|y| y.parse::<f64>().ok());
+            if years.value.windows(2).any(|w| w[0] >= w[1])
+                || pop_year.is_some_and(|y| years.value.iter().any(|&h| h >= y))
+            {
+                c.problem(
+                    "population.history_years.value",
+                    "must ascend and come before the year of meta.population_date".into(),
+                );
+            }
+        }
+        (None, None) => {}
+        (Some(_), None) => c.problem(
+            "population.history_years",
+            "history_persons_single_year needs history_years".into(),
+        ),
+        (None, Some(_)) => c.problem(
+            "population.history_persons_single_year",
+            "history_years needs history_persons_single_year".into(),
+        ),
+    }
     c.banded(
         "population.out_migration_age_multiplier",
         "population.migration_age_band_lower",

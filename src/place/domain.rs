@@ -89,6 +89,8 @@ pub(crate) const DOMAINS: &[(&str, Domain)] = &[
     ("population.males_single_year", NonNegative),
     ("population.females_single_year", NonNegative),
     ("population.annual_growth", Range(-0.2, 0.2)),
+    ("population.history_persons_single_year", NonNegative),
+    ("population.history_years", Whole(1900.0, 2100.0)),
     ("population.birth_rate_per_woman_15_44", Range(0.0, 1.0)),
     ("population.out_migration_rate", Probability),
     ("calendar.crisis_multiplier", Positive),

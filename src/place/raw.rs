@@ -101,6 +101,15 @@ pub struct Population {
     pub females_single_year: Figure<Vec<f64>>,
     /// Growth of the total population per year that births and net migration follow.
     pub annual_growth: Figure<f64>,
+    /// Residents by single year of age (0..=89, then 90+), one row per earlier mid-year
+    /// (`history_years`): the age structure of a run that starts before the population date.
+    /// Optional; without it the population date's structure is used at any start.
+    #[serde(default)]
+    pub history_persons_single_year: Option<Figure<Vec<Vec<f64>>>>,
+    /// The mid-years of the rows of `history_persons_single_year` (ascending, before the
+    /// population date's year).
+    #[serde(default)]
+    pub history_years: Option<Figure<Vec<f64>>>,
     /// Live births per woman aged 15–44 per year.
     pub birth_rate_per_woman_15_44: Figure<f64>,
     /// Probability per year that a resident moves out of the place (× the age multiplier).

@@ -20,13 +20,21 @@ pub const MAX_AGE: u8 = 110;
 /// replicate. `extra_capacity` reserves room per locality for agents added during the run
 /// (a fraction of the initial size), so the weekly loop never reallocates.
 pub fn synthesize(place: &Place, key: &ReplicateKey, scale: f64) -> Population {
-    synthesize_with_capacity(place, key, scale, 0.0)
+    synthesize_with_capacity(place, key, scale, &[], 0.0)
 }
 
-/// [`synthesize`] with room reserved for `extra_capacity` × initial size more agents.
-pub fn synthesize_with_capacity(place: &Place, key: &ReplicateKey, scale: f64, extra_capacity: f64) -> Population {
+/// [`synthesize`] with each single year of age's residents × `age_factors[age]` (see
+/// [`age_factors`]; empty = all 1) and room reserved for `extra_capacity` × initial size more
+/// agents.
+pub fn synthesize_with_capacity(
+    place: &Place,
+    key: &ReplicateKey,
+    scale: f64,
+    age_factors: &[f64],
+    extra_capacity: f64,
+) -> Population {
     let attrs = AttributeModel::new(place);
-    let counts = margins(place, scale);
+    let counts = margins(place, scale, age_factors);
     let mut localities = Vec::with_capacity(place.n_localities());
     for (l, by_age_sex) in counts.iter().enumerate() {
         let n: u32 = by_age_sex.iter().map(|&(f, m)| f + m).sum();
@@ -303,6 +311,64 @@ pub fn synthesis_scale(
     scale * (1.0 + growth).powf(start.years_since(population_date))
 }
 
+/// How the age structure at `start` differs from the place's at `population_date`: a factor
+/// per single year of age (0..=89, then 90+) on each locality's residents of that age, scaled so
+/// that the total is unchanged (the total follows [`synthesis_scale`]). Before the population
+/// date the borough's persons by age are interpolated linearly between the mid-years of the
+/// place's history (`population.history_persons_single_year`) and the population date, and
+/// held at the earliest mid-year before it; from the population date on, and for a place with
+/// no history, every factor is 1.
+pub fn age_factors(place: &Place, start: crate::calendar::Date, population_date: crate::calendar::Date) -> Vec<f64> {
+    let p = &place.file.population;
+    let now: Vec<f64> = (0..POP_AGES)
+        .map(|a| p.males_single_year.value[a] + p.females_single_year.value[a])
+        .collect();
+    let ones = vec![1.0; POP_AGES];
+    let (Some(rows), Some(years)) = (&p.history_persons_single_year, &p.history_years) else {
+        return ones;
+    };
+    if start >= population_date || years.value.is_empty() {
+        return ones;
+    }
+    // Years from the population date of the start, of each history row (30 June of its
+    // mid-year) and of the population date itself (0).
+    let at = start.years_since(population_date);
+    let mut points: Vec<(f64, &[f64])> = years
+        .value
+        .iter()
+        .zip(&rows.value)
+        .filter_map(|(&y, row)| {
+            let mid = crate::calendar::Date::from_ymd(y as i32, 6, 30)?;
+            Some((mid.years_since(population_date), row.as_slice()))
+        })
+        .collect();
+    points.push((0.0, now.as_slice()));
+    let then: Vec<f64> = (0..POP_AGES)
+        .map(|a| {
+            let k = points.iter().rposition(|(y, _)| *y <= at);
+            match k {
+                None => points[0].1[a],
+                Some(k) if k + 1 == points.len() => points[k].1[a],
+                Some(k) => {
+                    let ((y0, r0), (y1, r1)) = (points[k], points[k + 1]);
+                    let t = (at - y0) / (y1 - y0);
+                    r0[a] + t * (r1[a] - r0[a])
+                }
+            }
+        })
+        .collect();
+    let raw: Vec<f64> = (0..POP_AGES)
+        .map(|a| if now[a] > 0.0 { then[a] / now[a] } else { 1.0 })
+        .collect();
+    let weighted: f64 = (0..POP_AGES).map(|a| now[a] * raw[a]).sum();
+    let total: f64 = now.iter().sum();
+    if weighted > 0.0 {
+        raw.iter().map(|f| f * total / weighted).collect()
+    } else {
+        ones
+    }
+}
+
 /// Largest-remainder rounding of `values` × `scale` to integers summing to the rounded total.
 pub fn round_preserving_total(values: &[f64], scale: f64) -> Vec<u32> {
     let scaled: Vec<f64> = values.iter().map(|v| v * scale).collect();
@@ -325,15 +391,25 @@ pub fn round_preserving_total(values: &[f64], scale: f64) -> Vec<u32> {
     out
 }
 
-/// Agents per locality, age (0..=90, 90 = 90+) and sex: `(females, males)`.
-fn margins(place: &Place, scale: f64) -> Vec<Vec<(u32, u32)>> {
+/// Agents per locality, age (0..=90, 90 = 90+) and sex: `(females, males)`, each age's
+/// residents × its age factor (none when `age_factors` is empty).
+fn margins(place: &Place, scale: f64, age_factors: &[f64]) -> Vec<Vec<(u32, u32)>> {
     let p = &place.file.population;
     let n_loc = place.n_localities();
     let persons: Vec<Vec<u32>> = place
         .file
         .localities
         .iter()
-        .map(|l| round_preserving_total(&l.persons_single_year.value, scale))
+        .map(|l| {
+            let by_age: Vec<f64> = l
+                .persons_single_year
+                .value
+                .iter()
+                .enumerate()
+                .map(|(a, &v)| v * age_factors.get(a).copied().unwrap_or(1.0))
+                .collect();
+            round_preserving_total(&by_age, scale)
+        })
         .collect();
     let mut out = vec![vec![(0u32, 0u32); POP_AGES]; n_loc];
     for a in 0..POP_AGES {
