@@ -19,14 +19,7 @@ fn load_claims(args: &BelieveArgs, place: &Place) -> anyhow::Result<Claims> {
     match &args.claims {
         None => croydon_claims(place).map_err(|e| BadInput(e).into()),
         Some(p) => {
-            let text = placesim::input::read_text(p, "claims file").map_err(|e| {
-                let at = if e.line > 0 {
-                    format!(":{}:{}", e.line, e.column)
-                } else {
-                    String::new()
-                };
-                BadInput(format!("{}{at}: {}", p.display(), e.message))
-            })?;
+            let text = super::calib::read_input(p, "claims file")?;
             parse_claims(&text, &p.display().to_string(), place).map_err(|e| BadInput(e).into())
         }
     }
@@ -100,13 +93,7 @@ pub fn believe(args: BelieveArgs, command_line: Vec<String>) -> anyhow::Result<(
     let path = dir.commit()?;
     print_table(&claims, &beliefs, &place);
     println!("outputs: {}", path.display());
-    figures.with_context(|| {
-        format!(
-            "the data files are in {}; fix the cause and run `placesim report {}`",
-            path.display(),
-            path.display()
-        )
-    })?;
+    super::figures::drawn(figures, &path)?;
     Ok(())
 }
 

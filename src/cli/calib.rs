@@ -12,18 +12,24 @@ use placesim::scenario::load_scenario;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+/// The text of an input file (`what`: "targets file"), or bad input naming it (and the line
+/// and column where reading failed, when known).
+pub(super) fn read_input(p: &Path, what: &str) -> Result<String, BadInput> {
+    placesim::input::read_text(p, what).map_err(|e| {
+        let at = if e.line > 0 {
+            format!(":{}:{}", e.line, e.column)
+        } else {
+            String::new()
+        };
+        BadInput(format!("{}{at}: {}", p.display(), e.message))
+    })
+}
+
 fn load_targets(path: Option<&Path>) -> anyhow::Result<Vec<Target>> {
     match path {
         None => Ok(croydon_targets()),
         Some(p) => {
-            let text = placesim::input::read_text(p, "targets file").map_err(|e| {
-                let at = if e.line > 0 {
-                    format!(":{}:{}", e.line, e.column)
-                } else {
-                    String::new()
-                };
-                BadInput(format!("{}{at}: {}", p.display(), e.message))
-            })?;
+            let text = read_input(p, "targets file")?;
             parse_targets(&text, &p.display().to_string()).map_err(|e| BadInput(e).into())
         }
     }
@@ -109,13 +115,7 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         println!("documentation: {}", doc.display());
     }
     println!("outputs: {}", path.display());
-    figures.with_context(|| {
-        format!(
-            "the data files are in {}; fix the cause and run `placesim report {}`",
-            path.display(),
-            path.display()
-        )
-    })?;
+    super::figures::drawn(figures, &path)?;
     let failed = evaluated.iter().filter(|r| !r.pass).count();
     if args.strict && failed > 0 {
         return Err(TargetsFailed(failed).into());

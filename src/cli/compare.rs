@@ -162,11 +162,5 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let path = dir.commit()?;
     print!("{}", output::compare::board_summary(&comparison));
     println!("\noutputs: {}", path.display());
-    figures.with_context(|| {
-        format!(
-            "the data files are in {}; fix the cause and run `placesim report {}`",
-            path.display(),
-            path.display()
-        )
-    })
+    super::figures::drawn(figures, &path)
 }

@@ -42,6 +42,18 @@ pub(super) fn write_calibration(dir: &OutDir, results: &Results) -> anyhow::Resu
     ])
 }
 
+/// The outcome of drawing a committed folder's charts: a failure says the data files are safe
+/// in `path` and how to draw the charts again.
+pub(super) fn drawn(figures: anyhow::Result<()>, path: &Path) -> anyhow::Result<()> {
+    figures.with_context(|| {
+        format!(
+            "the data files are in {}; fix the cause and run `placesim report {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
 /// Draws the charts of the folder at `path` into `path/plots`.
 fn plots_of(path: &Path) -> anyhow::Result<(placesim::output::read::RunFolder, PlotSet)> {
     let folder = read_run_folder(path)?;

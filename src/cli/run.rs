@@ -131,13 +131,7 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let path = dir.commit()?;
     print_summary(&views);
     println!("outputs: {}", path.display());
-    figures.with_context(|| {
-        format!(
-            "the data files are in {}; fix the cause and run `placesim report {}`",
-            path.display(),
-            path.display()
-        )
-    })
+    super::figures::drawn(figures, &path)
 }
 
 /// Metrics shown in the terminal summary.
