@@ -229,3 +229,25 @@ fn do_nothing_has_no_alliance_activity() {
         assert!(t.annual_total(fy, Metric::EmergencyAdmissions) > 0);
     }
 }
+
+#[test]
+fn every_reablement_episode_started_has_ended_or_is_still_running() {
+    // Episodes end by completion (with an outcome), an admission, a death of the crisis after
+    // a diversion or a death at home; whatever is left is the last week's caseload.
+    let (setup, t, _) = run_at("baseline.toml", 0.1, "2021-03-31");
+    let sum = |m| {
+        (0..setup.calendar().financial_years.len())
+            .map(|fy| t.annual_total(fy, m))
+            .sum::<u64>()
+    };
+    let last = setup.calendar().weeks - 1;
+    let running: u64 = (0..6)
+        .map(|l| u64::from(t.weekly(last, l, Metric::ReablementCaseload)))
+        .sum();
+    assert!(sum(Metric::ReablementStarts) > 200, "{}", sum(Metric::ReablementStarts));
+    assert_eq!(
+        sum(Metric::ReablementStarts),
+        sum(Metric::ReablementEnds) + running,
+        "starts = ends + still running"
+    );
+}

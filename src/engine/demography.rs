@@ -43,6 +43,8 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
         // No GP consultation in the week of dying, as under the weekly engine.
         run.sleep.gp.reduce(run.sleep.gp_key(i), &setup.tables, 0.0);
         super::social_care::forgo_arrival(run, i, pop.need[i]);
+        // A reablement episode ends with its client, as after a death of the crisis at home.
+        run.svc.life.cut_short(i, &mut run.tal, ag.cell);
         die(pop, i, &mut run.tal, ag.cell);
         run.alive -= 1;
         return Next::Done;

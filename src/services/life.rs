@@ -247,11 +247,15 @@ impl Service for LifeService<'_> {
             if d.uniform(Purpose::LiaisonDivert) < life.divert_probability {
                 run.tal.add(cell, Metric::AdmissionsAvoidedLife, 1);
                 diverted.push(i);
-                self.wanting += 1;
-                if run.reablement_free.take(d.uniform(Purpose::ShadowShare)) {
-                    self.start_episode(wk, run.streams[iu], run.pop, iu, run.tal, cell);
-                } else {
-                    run.tal.add(cell, Metric::LifeReferrals, 1);
+                // A client already in reablement goes home to the episode and the place they
+                // hold: no new referral, no second place, no second start.
+                if self.until[iu] == NEVER {
+                    self.wanting += 1;
+                    if run.reablement_free.take(d.uniform(Purpose::ShadowShare)) {
+                        self.start_episode(wk, run.streams[iu], run.pop, iu, run.tal, cell);
+                    } else {
+                        run.tal.add(cell, Metric::LifeReferrals, 1);
+                    }
                 }
             }
         }
