@@ -49,14 +49,34 @@ fn headless(browser: &Path, profile: &Path) -> Command {
     c
 }
 
-#[test]
-fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
-    let Some(browser) = chromium() else {
+/// Chromium, or `None` after saying the test is skipped; a missing browser fails the test when
+/// `PLACESIM_REQUIRE_BROWSER` is set (as in CI).
+fn browser_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         assert!(
             std::env::var_os("PLACESIM_REQUIRE_BROWSER").is_none(),
             "PLACESIM_REQUIRE_BROWSER is set but no Chromium was found"
         );
         eprintln!("skipped: no Chromium on PATH (set PLACESIM_CHROMIUM or install chromium)");
+    }
+    browser
+}
+
+/// The DOM of the page at `url` as headless Chromium built it.
+fn dump_dom(browser: &Path, url: &str) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let o = headless(browser, profile.path())
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -103,13 +123,7 @@ fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
     assert!(colours.len() > 50, "only {} colours: charts not drawn?", colours.len());
 
     // The DOM as Chromium built it: headings present, every chart an inline SVG.
-    let profile = tempfile::tempdir().unwrap();
-    let o = headless(&browser, profile.path())
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let dom = dump_dom(&browser, &url);
     for heading in [
         "Options appraisal: icn-plus-rollout against baseline",
         ">Summary</h2>",
@@ -130,12 +144,7 @@ fn the_report_renders_in_headless_chromium_with_headings_and_charts() {
 
 #[test]
 fn the_believe_report_renders_its_section_and_chart_in_headless_chromium() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("PLACESIM_REQUIRE_BROWSER").is_none(),
-            "PLACESIM_REQUIRE_BROWSER is set but no Chromium was found"
-        );
-        eprintln!("skipped: no Chromium on PATH (set PLACESIM_CHROMIUM or install chromium)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -163,13 +172,7 @@ fn the_believe_report_renders_its_section_and_chart_in_headless_chromium() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let url = format!("file://{}", out.join("report.html").display());
-    let profile = tempfile::tempdir().unwrap();
-    let o = headless(&browser, profile.path())
-        .arg("--dump-dom")
-        .arg(&url)
-        .output()
-        .unwrap();
-    let dom = String::from_utf8_lossy(&o.stdout);
+    let dom = dump_dom(&browser, &url);
     for part in [
         ">What you would have to believe</h2>",
         "Huddle care-plan effect alone:",

@@ -169,6 +169,13 @@ fn evidence_figure(place: &Place, key: &str) -> Option<(f64, [f64; 2], String)> 
     Some((value, [low, high], source))
 }
 
+impl Evidence {
+    /// Whether `v` lies within the range (ends included, to rounding).
+    pub fn contains(&self, v: f64) -> bool {
+        v >= self.low - 1e-12 && v <= self.high + 1e-12
+    }
+}
+
 impl Effect {
     /// The evidence for this effect in the scenario key's terms (sign applied, ends ordered).
     pub fn evidence(&self, place: &Place) -> Option<Evidence> {
@@ -214,6 +221,15 @@ pub struct Belief {
 }
 
 impl Belief {
+    /// Whether this fit moved effect `i` (as modelled moves none, a fit alone only its own).
+    pub fn moved(&self, i: usize) -> bool {
+        match self.kind {
+            FitKind::AsModelled => false,
+            FitKind::Alone(j) => i == j,
+            FitKind::Joint => true,
+        }
+    }
+
     /// Whether every claim's simulated mean lies within its band.
     pub fn reproduced(&self) -> bool {
         self.claims.iter().all(|c| c.pass)

@@ -111,14 +111,13 @@ fn print_table(claims: &Claims, beliefs: &[Belief], place: &Place) {
             b.evaluations
         );
         for (i, e) in claims.effect.iter().enumerate() {
-            let moved = matches!(b.kind, FitKind::Joint) || matches!(b.kind, FitKind::Alone(j) if j == i);
-            if !moved && !matches!(b.kind, FitKind::AsModelled) {
+            if !b.moved(i) && !matches!(b.kind, FitKind::AsModelled) {
                 continue;
             }
             let evidence = e
                 .evidence(place)
                 .map_or("no evidence range in the place file".to_string(), |ev| {
-                    let inside = b.values[i] >= ev.low - 1e-12 && b.values[i] <= ev.high + 1e-12;
+                    let inside = ev.contains(b.values[i]);
                     format!(
                         "evidence {} to {} (central {}): {}",
                         pretty(ev.low),

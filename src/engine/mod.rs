@@ -214,6 +214,18 @@ impl Setup {
         &self.catalog
     }
 
+    /// The starting population of replicate `key`: the place at the set-up's synthesis scale
+    /// and start-date age structure, with room for the agents the run will add.
+    pub(crate) fn synthesize(&self, key: &ReplicateKey) -> crate::population::Population {
+        synthesize_with_capacity(
+            &self.place,
+            key,
+            self.synth_scale,
+            &self.age_factors,
+            self.extra_capacity,
+        )
+    }
+
     /// Residents synthesised at the start of each replicate (approximately: synthesis rounds
     /// each age and sex cell).
     pub fn agents(&self) -> f64 {
@@ -250,13 +262,7 @@ pub fn run_replicate(setup: &Setup, seed: u64, replicate: u32) -> Tally {
 /// compare the event-driven engine with).
 pub fn run_replicate_with(setup: &Setup, seed: u64, replicate: u32, engine: Engine) -> Tally {
     let key = ReplicateKey::new(seed, replicate);
-    let pop = synthesize_with_capacity(
-        &setup.place,
-        &key,
-        setup.synth_scale,
-        &setup.age_factors,
-        setup.extra_capacity,
-    );
+    let pop = setup.synthesize(&key);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let blocks: Vec<LocalityTally> = pop
         .localities
@@ -291,13 +297,7 @@ pub fn run_replicate_forked(
 ) -> Vec<Tally> {
     let base = setups[0];
     let key = ReplicateKey::new(seed, replicate);
-    let pop = synthesize_with_capacity(
-        &base.place,
-        &key,
-        base.synth_scale,
-        &base.age_factors,
-        base.extra_capacity,
-    );
+    let pop = base.synthesize(&key);
     let norms = crate::model::tables::Normalisers::new(&base.tables, &pop.localities);
     let blocks: Vec<Vec<LocalityTally>> = pop
         .localities
@@ -318,13 +318,7 @@ pub fn run_replicate_with_population(
     replicate: u32,
 ) -> (Tally, crate::population::Population) {
     let key = ReplicateKey::new(seed, replicate);
-    let mut pop = synthesize_with_capacity(
-        &setup.place,
-        &key,
-        setup.synth_scale,
-        &setup.age_factors,
-        setup.extra_capacity,
-    );
+    let mut pop = setup.synthesize(&key);
     let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
     let blocks: Vec<LocalityTally> = pop
         .localities
@@ -364,13 +358,7 @@ mod tests {
         scenario.end = crate::calendar::Date::parse("2020-03-31").unwrap();
         let setup = Setup::new(&scenario, &Arc::new(Place::croydon())).unwrap();
         let key = ReplicateKey::new(5, 0);
-        let mut pop = synthesize_with_capacity(
-            &setup.place,
-            &key,
-            setup.synth_scale,
-            &setup.age_factors,
-            setup.extra_capacity,
-        );
+        let mut pop = setup.synthesize(&key);
         let norms = crate::model::tables::Normalisers::new(&setup.tables, &pop.localities);
         let block = &mut pop.localities[3];
         let mut run = locality::LocalityRun::new(&setup, &key, &norms, block, Engine::Events);

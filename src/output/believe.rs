@@ -3,7 +3,8 @@
 //! every effect against its evidence range, and each claim at those values.
 
 use super::csv_field;
-use crate::calibration::believe::{Belief, Claims, FitKind};
+use super::targets::finite;
+use crate::calibration::believe::{Belief, Claims};
 use crate::place::Place;
 use std::io::{self, Write};
 
@@ -20,15 +21,6 @@ fn num(v: f64) -> String {
         format!("{}", v + 0.0)
     } else {
         String::new()
-    }
-}
-
-/// Whether effect `i` moved in fit `b`.
-fn moved(b: &Belief, i: usize) -> bool {
-    match b.kind {
-        FitKind::AsModelled => false,
-        FitKind::Alone(j) => i == j,
-        FitKind::Joint => true,
     }
 }
 
@@ -50,7 +42,7 @@ pub fn write_believe_csv(w: &mut dyn Write, claims: &Claims, beliefs: &[Belief],
                 csv_field(&e.key),
                 csv_field(&e.label),
                 num(v),
-                moved(b, i),
+                b.moved(i),
                 num(e.lo),
                 num(e.hi),
                 csv_field(ev.as_ref().map_or("", |x| x.figure.as_str())),
@@ -105,13 +97,6 @@ pub fn write_believe_json(
     place: &Place,
     meta: serde_json::Value,
 ) -> io::Result<()> {
-    let finite = |v: f64| {
-        if v.is_finite() {
-            serde_json::json!(v)
-        } else {
-            serde_json::Value::Null
-        }
-    };
     let fits: Vec<serde_json::Value> = beliefs
         .iter()
         .map(|b| {
@@ -122,7 +107,7 @@ pub fn write_believe_json(
                 .map(|(i, e)| {
                     let ev = e.evidence(place);
                     serde_json::json!({
-                        "key": e.key, "label": e.label, "value": finite(b.values[i]), "moved": moved(b, i),
+                        "key": e.key, "label": e.label, "value": finite(b.values[i]), "moved": b.moved(i),
                         "search": [e.lo, e.hi],
                         "evidence": ev.map(|x| serde_json::json!({
                             "figure": x.figure, "low": x.low, "central": x.central, "high": x.high, "source": x.source,

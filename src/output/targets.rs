@@ -118,7 +118,8 @@ fn num(v: f64) -> String {
     }
 }
 
-fn finite(v: f64) -> serde_json::Value {
+/// A number for JSON: `null` when not finite (JSON has no NaN).
+pub(crate) fn finite(v: f64) -> serde_json::Value {
     if v.is_finite() {
         serde_json::json!(v)
     } else {
