@@ -11,7 +11,7 @@ fn svg_parses(path: &Path) {
     roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
-const COMPARE_CHARTS: [&str; 13] = [
+const COMPARE_CHARTS: [&str; 14] = [
     "admissions_per_1000",
     "admissions_per_1000_by_locality",
     "admissions_per_1000_by_deprivation",
@@ -20,6 +20,7 @@ const COMPARE_CHARTS: [&str; 13] = [
     "costs_by_category",
     "cumulative_net_saving",
     "return_per_pound",
+    "claim_to_model_bridge",
     "service_flows",
     "waiting_lists",
     "service_occupancy",
@@ -53,7 +54,7 @@ fn compare_draws_every_chart_and_writes_the_report_and_plot_redraws_them() {
     let o = bin().args(["plot", out.to_str().unwrap()]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("13 charts"), "{stdout}");
+    assert!(stdout.contains("14 charts"), "{stdout}");
     assert!(stdout.contains("not drawn: tornado"), "{stdout}");
 }
 

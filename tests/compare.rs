@@ -229,3 +229,34 @@ fn the_cumulative_net_saving_adds_up_the_yearly_savings_to_the_window_total() {
     let total = row(&c, o, RowKind::VsBase, "net_saving", "all", &window).mean;
     assert!((running - total).abs() <= 1e-6 * total.abs().max(1.0));
 }
+
+#[test]
+fn the_claim_to_model_bridge_adds_up_from_either_claim_and_its_trend_step_is_the_base_own_change() {
+    use placesim::analysis::bridge::STEPS;
+    let r = results(&["baseline.toml", "life-expansion.toml", "icn-plus-rollout.toml"], 4);
+    let conv = conventions(&r);
+    let share = conv.cash_releasing_share;
+    let c = compare(&r.scenarios, Window::default(), conv).unwrap();
+    let w = placesim::analysis::compare::period_label(c.window.0, c.window.1);
+    let base_level = |m: &str| row(&c, "baseline", RowKind::Level, m, "all", &w).mean;
+    // The base's own fall in acute cost from the year before the window (held flat).
+    let base_fall = base_level("cost_acute_year_before") - base_level("cost_acute");
+    assert!(base_fall.is_finite(), "the run has a full year before the window");
+    for option in ["life-expansion", "icn-plus-rollout"] {
+        let step = |k: usize| row(&c, option, RowKind::VsBase, STEPS[k].metric, "all", &w).mean;
+        let close = |a: f64, b: f64, what: &str| {
+            assert!((a - b).abs() < 1e-6 * b.abs().max(1.0), "{option}: {what}: {a} vs {b}");
+        };
+        let common = step(4) + step(5) + step(6);
+        close(step(0) + step(1) + common, step(7), "before/after claim + its steps");
+        close(step(2) + step(3) + common, step(7), "counted claim + its steps");
+        let net = row(&c, option, RowKind::VsBase, "net_saving", "all", &w).mean;
+        close(step(7), net, "the modelled step is the comparison's net saving");
+        let acute_saving = -row(&c, option, RowKind::Difference, "cost_acute", "all", &w).mean;
+        close(step(8), -(1.0 - share) * acute_saving, "tariff vs marginal");
+        close(step(9), step(7) + step(8), "cash-releasing");
+        // The option starts in the window, so its year before is the base's: the trend step
+        // is the base's own change, whatever the option.
+        close(step(1), -base_fall, "trend and demography");
+    }
+}

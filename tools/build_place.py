@@ -386,6 +386,11 @@ from_ref("economics.discount_rate_costs", "economics.discount_rate_costs")
 from_ref("economics.discount_rate_qalys", "economics.discount_rate_qalys")
 from_ref("economics.qaly_thresholds", "economics.qaly_threshold")
 from_ref("economics.eq5d_coefficients", "economics.eq5d_ara_brazier_coefficients")
+from_ref("economics.cash_releasing_share", "economics.cash_releasing_share", range=[0.2, 1.0])
+estimate("economics.claim_package_weeks", 52.0, "weeks of home care a claim counts as avoided for each reablement client who leaves without a package",
+         "a stated convention for a service's claim (a package avoided for one year), not evidence of how long packages "
+         "are avoided; range half a year to two years. Used only by the claim-to-model bridge of placesim compare",
+         range=[26.0, 104.0])
 estimate("economics.eq5d_condition_multiplier", 0.95, "multiplier of the EQ-5D norm per long-term condition",
          "multiplicative comorbidity method of Ara & Brazier (2010/11); about 0.93-0.97 per condition for common chronic conditions",
          year="2010")

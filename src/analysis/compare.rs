@@ -13,6 +13,8 @@
 //! the place's own deprivation fifths and its localities; periods are each financial year of
 //! the appraisal window and the window as a whole.
 
+use super::bridge;
+use super::costs::CostCategory;
 use super::costs::UnitCosts;
 use super::economics::{self, Conventions};
 use super::groups::{decile_life_weeks, decile_sum, group_qalys, group_sum, life_expectancy, per_1000, Group};
@@ -226,6 +228,8 @@ struct Prepared<'a> {
     running: Vec<Vec<f64>>,
     /// Running cost `[fy * localities + locality][service]`.
     running_loc: Vec<Vec<f64>>,
+    /// Each running service's capacity parts, for the cost of the capacity used.
+    parts: Vec<Vec<economics::CapacityPart>>,
 }
 
 impl<'a> Prepared<'a> {
@@ -253,7 +257,24 @@ impl<'a> Prepared<'a> {
             costs: UnitCosts::new(&sr.place, &sr.scenario, catalog),
             running,
             running_loc,
+            parts: economics::capacity_parts(&sr.scenario, &sr.place, catalog),
         })
+    }
+
+    /// Acute hospital cost of one financial year: A&E, admissions, excess and delayed bed days.
+    fn acute_cost(&self, t: &Tally, fy: usize) -> f64 {
+        let c = self.costs.costs(|m| t.annual_total_residents(fy, m));
+        ACUTE_COSTS.iter().map(|&k| c[k as usize]).sum()
+    }
+
+    /// Running cost of the capacity used in one financial year: each service's running cost ×
+    /// the share of its capacity in use ([`economics::used_share`]).
+    fn used_running_cost(&self, t: &Tally, fy: usize) -> f64 {
+        self.running[fy]
+            .iter()
+            .zip(&self.parts)
+            .map(|(run, parts)| run * economics::used_share(parts, |m| t.annual_total_residents(fy, m)))
+            .sum()
     }
 
     /// Place-level cost lines ([`Catalog::compare_cost_lines`]) of one financial year: the
@@ -292,6 +313,15 @@ impl<'a> Prepared<'a> {
             .collect()
     }
 }
+
+/// The cost categories of acute hospital care, whose avoidance a claim counts and whose full
+/// unit cost a commissioner may not stop paying.
+const ACUTE_COSTS: [CostCategory; 4] = [
+    CostCategory::Ae,
+    CostCategory::Admissions,
+    CostCategory::ExcessBedDays,
+    CostCategory::DelayedBedDays,
+];
 
 /// The total of a list of costs by category (`cost_total`, the last).
 fn total(costs: &[f64]) -> f64 {
@@ -393,6 +423,30 @@ fn levels(p: &Prepared<'_>, t: &Tally, fys: &[usize], conv: &Conventions) -> Vec
             "QALYs (present value)",
             discounted_qalys,
         );
+        // What the claim-to-model bridge needs (analysis::bridge).
+        let acute: f64 = ks.iter().map(|&k| p.acute_cost(t, k)).sum();
+        sink.put("cost_acute", "all", label, "GBP", acute);
+        let used: f64 = ks.iter().map(|&k| p.used_running_cost(t, k)).sum();
+        sink.put("running_cost_used", "all", label, "GBP", used);
+        let no_package: f64 = ks
+            .iter()
+            .map(|&k| t.annual_total_residents(k, Metric::ReablementNoPackage as usize))
+            .sum();
+        sink.put(
+            "claimed_package_saving",
+            "all",
+            label,
+            "GBP",
+            no_package * conv.claim_package_weeks * p.sr.place.file.costs.home_care_week.value,
+        );
+        if *label == window {
+            // The year before the window, held flat over it: a before/after claim's baseline.
+            let before = fys[0]
+                .checked_sub(1)
+                .filter(|&k| cal.weeks_in_fy[k] >= 52)
+                .map_or(f64::NAN, |k| p.acute_cost(t, k) * fys.len() as f64);
+            sink.put("cost_acute_year_before", "all", label, "GBP", before);
+        }
         for (k, service) in services.iter().enumerate() {
             let running = lines[ACTIVITY_COSTS.len() + k];
             sink.put(format!("cost_avoided_{}", service.key), "all", label, "GBP", avoided[k]);
@@ -965,6 +1019,36 @@ fn vs_base(
         );
         let dq = sub(&get(t, "qalys", "all", period), &get(base, "qalys", "all", period));
         push("qalys_gained".into(), "all", period, "QALYs", dq, None);
+    }
+    // The claim-to-model bridge over the window (undiscounted, as claims are made).
+    let pair = |m: &str| sub(&get(t, m, "all", window), &get(base, m, "all", window));
+    let saving = |m: &str| sub(&get(base, m, "all", window), &get(t, m, "all", window));
+    let add = |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x + y).collect() };
+    let services = catalog.running_services();
+    let mut counted = vec![0.0; n];
+    let mut investment = vec![0.0; n];
+    for (k, service) in services.iter().enumerate() {
+        counted = add(counted, pair(&format!("cost_avoided_{}", service.key)));
+        investment = add(investment, pair(catalog.running_cost_line(k)));
+    }
+    let before_after = sub(
+        &get(t, "cost_acute_year_before", "all", window),
+        &get(t, "cost_acute", "all", window),
+    );
+    let steps = bridge::bridge(&bridge::Inputs {
+        acute_saving: &saving("cost_acute"),
+        before_after_fall: &before_after,
+        counted: &counted,
+        claimed_packages: &pair("claimed_package_saving"),
+        packages_saving: &add(saving("cost_home_care"), saving("cost_care_homes")),
+        other_saving: &saving("cost_gp"),
+        investment: &investment,
+        used_investment: &pair("running_cost_used"),
+        net_saving: &saving("cost_total"),
+        cash_releasing_share: conv.cash_releasing_share,
+    });
+    for (step, values) in bridge::STEPS.iter().zip(steps) {
+        push(step.metric.into(), "all", window, "GBP", values, None);
     }
     // Discounted economics over the window.
     let dc = sub(

@@ -21,6 +21,12 @@ pub struct Conventions {
     pub thresholds: Vec<f64>,
     /// Price base of all costs, e.g. "2018/19".
     pub price_base: String,
+    /// Share of the full unit cost of avoided A&E attendances, admissions and bed days that a
+    /// commissioner stops paying (the claim-to-model bridge's last step).
+    pub cash_releasing_share: f64,
+    /// Weeks of home care a claim counts as avoided per reablement client who leaves without a
+    /// package (the bridge's claimed package saving).
+    pub claim_package_weeks: f64,
 }
 
 impl Conventions {
@@ -33,6 +39,8 @@ impl Conventions {
             discount_qalys: discount_rate.unwrap_or(e.discount_rate_qalys.value),
             thresholds: e.qaly_thresholds.value.clone(),
             price_base: place.file.meta.price_base.clone(),
+            cash_releasing_share: e.cash_releasing_share.value,
+            claim_package_weeks: e.claim_package_weeks.value,
         }
     }
 }
@@ -169,6 +177,80 @@ pub fn running_costs(
         }
     }
     out
+}
+
+/// One part of a running service's capacity: the catalogue metrics (by index) that tally the
+/// capacity staffed and the capacity used each week, and the running cost of one unit of that
+/// capacity (its weight when a service has two parts).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CapacityPart {
+    /// Catalogue index of the capacity staffed (a weekly stock).
+    pub capacity: usize,
+    /// Catalogue index of the capacity used (a weekly stock or count in the same unit).
+    pub used: usize,
+    /// Running cost of one unit of this capacity for one week, in the place's prices.
+    pub cost_per_unit: f64,
+}
+
+/// The parts of each running service's capacity ([`Catalog::running_services`] order), costed
+/// as [`running_costs`] costs them: huddle review slots, PIC places, LIFE's reablement places
+/// and liaison assessment slots (two parts), social-prescribing referral slots, pharmacist
+/// review slots, and each declared service's capacity.
+pub fn capacity_parts(scenario: &Scenario, place: &Place, catalog: &Catalog) -> Vec<Vec<CapacityPart>> {
+    use crate::results::catalog::CustomMetric;
+    use crate::results::Metric as M;
+    let c = &place.file.costs;
+    let s = &scenario.services;
+    let part = |capacity: M, used: M, cost_per_unit: f64| CapacityPart {
+        capacity: capacity as usize,
+        used: used as usize,
+        cost_per_unit,
+    };
+    catalog
+        .running_services()
+        .iter()
+        .map(|service| match service.id {
+            ServiceId::Builtin(BuiltinService::Huddles) => vec![part(M::HuddleCapacity, M::HuddleReviews, 1.0)],
+            ServiceId::Builtin(BuiltinService::Pic) => vec![part(M::PicPlaces, M::PicCaseload, 1.0)],
+            ServiceId::Builtin(BuiltinService::Life) => vec![
+                part(
+                    M::ReablementPlaces,
+                    M::ReablementCaseload,
+                    c.life_episode.value / f64::from(s.life.max_weeks.max(1)),
+                ),
+                part(
+                    M::LiaisonCapacity,
+                    M::LiaisonAssessments,
+                    c.life_liaison_assessment.value,
+                ),
+            ],
+            ServiceId::Builtin(BuiltinService::SocialPrescribing) => {
+                vec![part(M::SocialPrescribingCapacity, M::SocialPrescribingReferrals, 1.0)]
+            }
+            ServiceId::Builtin(BuiltinService::Pharmacists) => {
+                vec![part(M::PharmacistCapacity, M::PharmacistReviews, 1.0)]
+            }
+            ServiceId::Custom(j) => vec![CapacityPart {
+                capacity: catalog.custom_metric(j, CustomMetric::Capacity),
+                used: catalog.custom_metric(j, CustomMetric::CapacityUsed),
+                cost_per_unit: 1.0,
+            }],
+        })
+        .collect()
+}
+
+/// The share of a service's running cost spent on capacity in use over a period, from the
+/// period's totals by catalogue index (`raw`): Σ cost × used ÷ Σ cost × staffed, within
+/// [0, 1]; 1 when nothing is staffed (there is then no running cost to split).
+pub fn used_share(parts: &[CapacityPart], raw: impl Fn(usize) -> f64) -> f64 {
+    let (used, staffed) = parts.iter().fold((0.0, 0.0), |(u, c), p| {
+        (u + p.cost_per_unit * raw(p.used), c + p.cost_per_unit * raw(p.capacity))
+    });
+    if staffed > 0.0 {
+        (used / staffed).clamp(0.0, 1.0)
+    } else {
+        1.0
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Analyses of run results: costs, health economics, inequality, life tables and the paired
 //! comparison of options that combines them.
 
+pub mod bridge;
 pub mod compare;
 pub mod costs;
 pub mod economics;

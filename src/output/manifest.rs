@@ -101,6 +101,8 @@ pub(crate) fn manifest(
             "discount_rate_costs": c.conventions.discount_costs,
             "discount_rate_qalys": c.conventions.discount_qalys,
             "qaly_thresholds": c.conventions.thresholds,
+            "cash_releasing_share": c.conventions.cash_releasing_share,
+            "claim_package_weeks": c.conventions.claim_package_weeks,
         });
     }
     m

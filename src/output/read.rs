@@ -111,6 +111,9 @@ pub struct ComparisonMeta {
     pub options: Vec<String>,
     /// First and last financial year of the appraisal window.
     pub window: (i32, i32),
+    /// The place's cash-releasing share used by the bridge (`None` in folders written before
+    /// it, or when the manifest's value is not a share).
+    pub cash_releasing_share: Option<f64>,
 }
 
 /// A row of `targets.csv`.
@@ -652,7 +655,14 @@ fn comparison_of(
             ),
         ));
     }
-    Ok(Some(ComparisonMeta { base, options, window }))
+    // Written since the claim-to-model bridge; older folders lack it (the bridge then says so).
+    let cash_releasing_share = c["cash_releasing_share"].as_f64().filter(|v| (0.0..=1.0).contains(v));
+    Ok(Some(ComparisonMeta {
+        base,
+        options,
+        window,
+        cash_releasing_share,
+    }))
 }
 
 /// The SHA-256 of a file, read in pieces (the file may be large).

@@ -389,6 +389,45 @@ fn comparison_table(folder: &RunFolder) -> Option<ComparisonTable> {
     })
 }
 
+/// The claim-to-model bridge as a table: one row per step ([`crate::analysis::bridge::STEPS`]),
+/// one column per option.
+fn bridge_table(folder: &RunFolder) -> Option<ComparisonTable> {
+    use crate::analysis::bridge::{StepKind, STEPS};
+    let (window, base, options, _) = comparison_parts(folder)?;
+    let (meta, _) = folder.comparison.as_ref()?;
+    // Folders written before the bridge have no bridge rows: no section.
+    folder.comparison_row(&options[0], "vs_base", STEPS[0].metric, "all", &window)?;
+    let rows = STEPS
+        .iter()
+        .map(|step| TableRow {
+            label: match step.kind {
+                StepKind::Total => step.label.to_string(),
+                StepKind::Delta => format!("→ {}", step.label),
+            },
+            cells: options
+                .iter()
+                .map(|o| {
+                    folder
+                        .comparison_row(o, "vs_base", step.metric, "all", &window)
+                        .map_or_else(|| "n/a".to_string(), |r| with_interval(r.mean, r.lo, r.hi, &money))
+                })
+                .collect(),
+        })
+        .collect();
+    let share = meta
+        .cash_releasing_share
+        .map_or_else(|| "the place file's share".to_string(), |v| format!("{v}"));
+    Some(ComparisonTable {
+        options: options.to_vec(),
+        rows,
+        note: format!(
+            "Why a service's own evaluation and the model disagree: each option against {base} over {window}, undiscounted, at {} prices, paired by replicate. A counted-activity claim values what the services count as avoided (LIFE's diversions, the expected crises avoided, discharge-to-assess bed days) at full unit cost; a before/after claim credits the option with the fall in its acute hospital cost from {} (held flat over the window). Both add one package-year of home care per reablement client leaving without a package and subtract what the capacity actually used costs to run. Each claim's own step (attribution; trend and demography) brings it to the paired acute saving; care packages, idle capacity (places paid for and not used) and other care bring it to the modelled net saving; only a share ({share}) of an acute saving at full unit cost stops being paid by the commissioner (the marginal rate rule paid 70% above a baseline in 2018/19; under the blended payment from 2019/20, 20% of the price is paid or refunded for activity above or below plan), which gives the cash-releasing net saving. Rows bridge_* of comparison.csv; chart claim_to_model_bridge.",
+            folder.manifest["price_base"].as_str().unwrap_or("the place's"),
+            crate::calendar::financial_year_label(meta.window.0 - 1),
+        ),
+    })
+}
+
 fn targets_table(folder: &RunFolder) -> Option<Targets> {
     let targets = folder.targets.as_ref()?;
     let rows = targets
@@ -782,6 +821,7 @@ pub fn render_report(folder: &RunFolder, plots: &PlotSet) -> Result<String, Outp
         headline => headline(folder),
         statistics_note => "Every figure is the mean across replicates with its equal-tailed 95% interval (2.5th to 97.5th percentile); intervals show the model's stochastic uncertainty at the stated parameters, not uncertainty in the parameters themselves.",
         comparison => comparison_table(folder),
+        bridge => bridge_table(folder),
         charts,
         skipped,
         targets => targets_table(folder),
@@ -824,6 +864,7 @@ mod tests {
         for heading in [
             "id=\"summary\"",
             "id=\"comparison\"",
+            "id=\"bridge\"",
             "id=\"charts\"",
             "id=\"calibration\"",
             "id=\"localities\"",
@@ -834,7 +875,7 @@ mod tests {
             assert!(html.contains(heading), "missing {heading}");
         }
         // Charts are inline SVG; nothing is fetched and nothing runs.
-        assert_eq!(html.matches("<svg").count(), 13);
+        assert_eq!(html.matches("<svg").count(), 14);
         assert!(!html.contains("<script"));
         assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
         assert!(!html.contains("<?xml"));
@@ -847,12 +888,19 @@ mod tests {
         );
         assert!(html.contains("costs £200k after its running costs (95% interval £200k to £200k)"));
         assert!(html.contains("narrows by 0.40 per 1,000"));
+        // The bridge table: a step per row, money with its interval, the share in the note.
+        assert!(html.contains("→ attribution of counted patients"));
+        assert!(
+            html.contains("Counted-activity claim</td><td class=\"num\">£3.0m"),
+            "{html}"
+        );
+        assert!(html.contains("only a share (0.7)"));
     }
 
     #[test]
     fn a_run_folder_report_has_no_comparison_section_but_says_why_charts_are_missing() {
         let html = report(false);
-        assert!(!html.contains("id=\"comparison\""));
+        assert!(!html.contains("id=\"comparison\"") && !html.contains("id=\"bridge\""));
         assert!(html.contains("Not drawn:") && html.contains("needs a comparison folder"));
         assert!(html.contains("38,000 emergency admissions in FY2020/21"));
     }

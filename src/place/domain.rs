@@ -172,6 +172,8 @@ pub(crate) const DOMAINS: &[(&str, Domain)] = &[
     ("economics.eq5d_coefficients", Finite),
     ("economics.eq5d_condition_multiplier", Probability),
     ("economics.eq5d_frailty_multiplier", Probability),
+    ("economics.cash_releasing_share", Probability),
+    ("economics.claim_package_weeks", Range(0.0, 520.0)),
     ("effects.huddle_crisis_change", RelativeChange),
     ("effects.social_prescribing_gp_reduction", Reduction),
     ("effects.social_prescribing_ae_reduction", Reduction),

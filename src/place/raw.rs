@@ -385,6 +385,13 @@ pub struct Economics {
     pub eq5d_condition_multiplier: Figure<f64>,
     /// Multiplier of the norm by frailty category (fit, mild, moderate, severe).
     pub eq5d_frailty_multiplier: Figure<Vec<f64>>,
+    /// Share of the full unit cost of avoided emergency hospital activity (A&E, admissions,
+    /// bed days) that a commissioner stops paying: the "tariff versus marginal cost" step of the
+    /// claim-to-model bridge, with its evidence range.
+    pub cash_releasing_share: Figure<f64>,
+    /// Weeks of home care a service's claim counts as avoided for each reablement client who
+    /// leaves without a package (a stated convention of claims, for the bridge).
+    pub claim_package_weeks: Figure<f64>,
 }
 
 /// Default effect sizes for services (scenarios may override them).

@@ -1,6 +1,6 @@
 //! The charts of a run folder, described as data from its tidy files.
 
-use super::{BarSeries, Chart, Layer, LegendEntry, LegendMark, Panel, PanelBody, TargetRow, TimeLine};
+use super::{BarSeries, Chart, Layer, LegendEntry, LegendMark, Panel, PanelBody, TargetRow, TimeLine, WaterfallRow};
 use crate::analysis::compare::period_label;
 use crate::analysis::series::service_use;
 use crate::calendar::{financial_year_label, Date};
@@ -309,11 +309,13 @@ pub fn charts(folder: &RunFolder) -> (Vec<Chart>, Vec<(&'static str, String)>) {
         Some(_) => {
             out.push(cumulative_saving(&ctx));
             out.push(return_per_pound(&ctx));
+            out.push(bridge_chart(&ctx));
         }
         None => {
             let why = "needs a comparison folder (placesim compare)".to_string();
             skipped.push(("cumulative_net_saving", why.clone()));
-            skipped.push(("return_per_pound", why));
+            skipped.push(("return_per_pound", why.clone()));
+            skipped.push(("claim_to_model_bridge", why));
         }
     }
 
@@ -840,6 +842,98 @@ fn cumulative_saving(ctx: &Ctx<'_>) -> Chart {
             .notes(&["Net saving = base total cost − option total cost, including the services' running costs."]),
     }
 }
+
+/// The claim-to-model bridge of each option ([`crate::analysis::bridge`]): one panel from a
+/// before/after claim and one from a counted-activity claim, each running through the same
+/// reasons to the modelled and the cash-releasing net saving.
+fn bridge_chart(ctx: &Ctx<'_>) -> Chart {
+    use crate::analysis::bridge::{StepKind, STEPS};
+    let folder = ctx.folder;
+    let (meta, _) = folder.comparison.as_ref().expect("called for comparisons");
+    let window = period_label(meta.window.0, meta.window.1);
+    let value = |option: &str, metric: &str| {
+        folder
+            .comparison_row(option, "vs_base", metric, "all", &window)
+            .map_or((f64::NAN, f64::NAN, f64::NAN), |r| {
+                (r.mean / 1e6, r.lo / 1e6, r.hi / 1e6)
+            })
+    };
+    // Steps 0-1 are the before/after head, 2-3 the counted head, 4.. are shared.
+    let heads: [(&str, [usize; 2]); 2] = [
+        ("from a counted-activity claim", [2, 3]),
+        ("from a before/after claim", [0, 1]),
+    ];
+    let mut panels = Vec::new();
+    for option in &meta.options {
+        for (title, head) in heads {
+            let mut rows = Vec::new();
+            let mut level = 0.0;
+            for k in head.into_iter().chain(4..STEPS.len()) {
+                let step = STEPS[k];
+                let (mean, lo, hi) = value(option, step.metric);
+                let (from, to, interval, colour) = match step.kind {
+                    StepKind::Total => (0.0, mean, (lo, hi), BRIDGE_TOTAL),
+                    StepKind::Delta => (
+                        level,
+                        level + mean,
+                        (level + lo, level + hi),
+                        if mean >= 0.0 { BRIDGE_UP } else { BRIDGE_DOWN },
+                    ),
+                };
+                level = to;
+                rows.push(WaterfallRow {
+                    label: step.label.to_string(),
+                    from,
+                    to,
+                    interval,
+                    colour,
+                    connect: step.kind == StepKind::Delta,
+                });
+            }
+            panels.push(Panel {
+                title: format!("{option}: {title}"),
+                x_label: format!("£ million, {window}, undiscounted"),
+                y_label: String::new(),
+                body: PanelBody::Waterfall { rows },
+            });
+        }
+    }
+    let before = financial_year_label(meta.window.0 - 1);
+    let share = meta
+        .cash_releasing_share
+        .map_or_else(|| "the place's share".to_string(), |v| format!("{v}"));
+    let box_entry = |label: &str, colour: usize| LegendEntry {
+        label: label.into(),
+        colour,
+        mark: LegendMark::Box,
+    };
+    Chart {
+        name: "claim_to_model_bridge",
+        title: format!("From a claimed saving to the modelled saving, against {}", meta.base),
+        subtitle: ctx.bar_subtitle("Each bar a paired difference, option minus base"),
+        legend: vec![
+            box_entry("claim or result", BRIDGE_TOTAL),
+            box_entry("raises the saving", BRIDGE_UP),
+            box_entry("lowers the saving", BRIDGE_DOWN),
+        ],
+        panels,
+        cols: 2,
+        panel_height: 300.0,
+        footnotes: ctx.plain_notes(&[
+            "Counted-activity claim: what services count as avoided (diversions, expected crises avoided, discharge-to-assess bed days)",
+            "   at full unit cost, plus the packages claimed (one package-year per reablement client leaving without one), minus the cost of capacity used.",
+            &format!("Before/after claim: the option's fall in acute cost from {before} (held flat) to the window, plus the same packages, minus the same cost."),
+            "Trend and demography, attribution: the paired acute saving minus each claim's. Idle capacity: running cost of places staffed and not used.",
+            &format!("Tariff vs marginal cost: a commissioner stops paying only a share ({share}) of an acute saving at full unit cost ({} prices).", ctx.price_base),
+            "Values: comparison.csv, metrics bridge_* (rows vs_base); definitions: analysis::bridge and docs/validation.md.",
+        ]),
+    }
+}
+
+/// Palette indices of the bridge's bars: claims and results, and changes up and down.
+const BRIDGE_TOTAL: usize = 0;
+const BRIDGE_UP: usize = 2;
+const BRIDGE_DOWN: usize = 1;
 
 /// Return per £1 of each service and of each option as a whole.
 fn return_per_pound(ctx: &Ctx<'_>) -> Chart {

@@ -472,6 +472,84 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 }
             }
         }
+        PanelBody::Waterfall { rows } => {
+            let n = rows.len();
+            let xs = rows
+                .iter()
+                .flat_map(|r| [r.from, r.to, r.interval.0, r.interval.1])
+                .filter(|v| v.is_finite());
+            let (lo, hi) = xs.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+            let (x0, x1) = y_range(lo, hi, true);
+            let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+            let mut chart = ChartBuilder::on(area)
+                .caption(panel.title.as_str(), font(s, 14.0, &INK))
+                .margin(s.px(8.0))
+                .margin_right(s.px(20.0))
+                .x_label_area_size(s.px(44.0))
+                .y_label_area_size(s.px(205.0))
+                .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc(panel.x_label.as_str())
+                .y_labels(n)
+                .y_label_formatter(&|y| {
+                    let i = y.round();
+                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                        labels[n - 1 - i as usize].clone()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_label_formatter(&|x| axis_number(*x))
+                .x_labels(6)
+                .disable_y_mesh()
+                .draw_in_house_style(s, 10.5)?;
+            if x0 < 0.0 && x1 > 0.0 {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(0.0, -0.5), (0.0, n as f64 - 0.5)],
+                        INK.stroke_width(s.upx(1.0)),
+                    )))
+                    .map_err(err)?;
+            }
+            let mut previous: Option<(f64, f64)> = None;
+            for (k, r) in rows.iter().enumerate() {
+                let y = (n - 1 - k) as f64;
+                if let (true, Some((end, py))) = (r.connect, previous) {
+                    if end.is_finite() {
+                        chart
+                            .draw_series(std::iter::once(PathElement::new(
+                                vec![(end, py - 0.3), (r.from, y + 0.3)],
+                                MUTED.stroke_width(s.upx(1.0)),
+                            )))
+                            .map_err(err)?;
+                    }
+                }
+                if r.from.is_finite() && r.to.is_finite() {
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(r.from, y - 0.3), (r.to, y + 0.3)],
+                            style::colour(r.colour).filled(),
+                        )))
+                        .map_err(err)?;
+                    previous = Some((r.to, y));
+                } else {
+                    previous = None;
+                }
+                let (a, b) = r.interval;
+                if a.is_finite() && b.is_finite() {
+                    let whisker = INK.stroke_width(s.upx(1.5));
+                    chart
+                        .draw_series([
+                            PathElement::new(vec![(a, y), (b, y)], whisker),
+                            PathElement::new(vec![(a, y - 0.12), (a, y + 0.12)], whisker),
+                            PathElement::new(vec![(b, y - 0.12), (b, y + 0.12)], whisker),
+                        ])
+                        .map_err(err)?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -80,6 +80,24 @@ pub struct TargetRow {
     pub pass: bool,
 }
 
+/// One row of a horizontal waterfall: a bar from `from` to `to` (a level starts at 0, a
+/// change where the previous row ended) with the row's own 95% interval, in axis units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaterfallRow {
+    /// Row label.
+    pub label: String,
+    /// Where the bar starts.
+    pub from: f64,
+    /// Where the bar ends.
+    pub to: f64,
+    /// Interval of the bar's end (NaN for none).
+    pub interval: (f64, f64),
+    /// Palette index.
+    pub colour: usize,
+    /// Draw a connector from the previous row's end to this row's start.
+    pub connect: bool,
+}
+
 /// What a panel draws.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PanelBody {
@@ -110,6 +128,11 @@ pub enum PanelBody {
     Targets {
         /// One row per target, top first.
         rows: Vec<TargetRow>,
+    },
+    /// A horizontal waterfall (bridge), rows top first.
+    Waterfall {
+        /// The rows.
+        rows: Vec<WaterfallRow>,
     },
 }
 

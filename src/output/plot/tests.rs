@@ -180,6 +180,13 @@ pub(crate) fn folder_of(catalog: Catalog, comparison: bool, targets: bool) -> Ru
         ] {
             rows.push(cmp_row("option-a", "vs_base", m, "all", window, v));
         }
+        // The bridge: claims £3m (counted) and £1m (before/after); steps in £.
+        for (step, v) in crate::analysis::bridge::STEPS
+            .iter()
+            .zip([1e6, 0.5e6, 3e6, -1.5e6, -0.2e6, -1.5e6, 0.0, -0.2e6, -0.3e6, -0.5e6])
+        {
+            rows.push(cmp_row("option-a", "vs_base", step.metric, "all", window, v));
+        }
         rows.push(cmp_row(
             "option-a",
             "difference",
@@ -193,6 +200,7 @@ pub(crate) fn folder_of(catalog: Catalog, comparison: bool, targets: bool) -> Ru
                 base: "base <plan>".into(),
                 options: vec!["option-a".into()],
                 window: (2019, 2020),
+                cash_releasing_share: Some(0.7),
             },
             rows,
         )
@@ -374,6 +382,7 @@ fn costs_stack_by_category_and_savings_and_returns_need_a_comparison() {
     assert!(!names.contains(&"cumulative_net_saving") && !names.contains(&"return_per_pound"));
     let skipped: Vec<&str> = skipped.iter().map(|(n, _)| *n).collect();
     assert!(skipped.contains(&"return_per_pound") && skipped.contains(&"calibration"));
+    assert!(skipped.contains(&"claim_to_model_bridge"));
     // Without a comparison the costs come from the activity-costed summaries.
     let c = chart(&list, "costs_by_category");
     let PanelBody::Stacked { layers, .. } = &c.panels[0].body else {
@@ -381,6 +390,48 @@ fn costs_stack_by_category_and_savings_and_returns_need_a_comparison() {
     };
     assert!((layers[5].values[0] - 5.0).abs() < 1e-9);
     check(c, &["A&E"]);
+}
+
+#[test]
+fn the_bridge_runs_from_each_claim_through_its_steps_to_the_modelled_and_cash_saving() {
+    let (list, _) = charts(&folder(true, true));
+    let c = chart(&list, "claim_to_model_bridge");
+    assert_eq!(c.panels.len(), 2, "two claims for the one option");
+    let PanelBody::Waterfall { rows } = &c.panels[0].body else {
+        panic!("waterfall")
+    };
+    let got: Vec<(f64, f64)> = rows.iter().map(|r| (r.from, r.to)).collect();
+    // Counted claim £3m, then −1.5, −0.2, −1.5, 0 to the modelled −£0.2m, −0.3 to cash.
+    let want = [
+        (0.0, 3.0),
+        (3.0, 1.5),
+        (1.5, 1.3),
+        (1.3, -0.2),
+        (-0.2, -0.2),
+        (0.0, -0.2),
+        (-0.2, -0.5),
+        (0.0, -0.5),
+    ];
+    assert_eq!(got.len(), want.len());
+    for ((a, b), (x, y)) in got.iter().zip(want) {
+        assert!((a - x).abs() < 1e-9 && (b - y).abs() < 1e-9, "{got:?}");
+    }
+    // Increases and decreases in their own colours; every step connects to the last.
+    assert_eq!(rows[1].colour, rows[2].colour);
+    assert_ne!(rows[0].colour, rows[1].colour);
+    let PanelBody::Waterfall { rows } = &c.panels[1].body else {
+        panic!("waterfall")
+    };
+    assert_eq!((rows[0].to, rows[1].to), (1.0, 1.5), "before/after £1m + £0.5m trend");
+    check(
+        c,
+        &[
+            "Counted-activity claim",
+            "trend and demography",
+            "Cash-releasing net saving",
+            "(0.7)",
+        ],
+    );
 }
 
 #[test]
