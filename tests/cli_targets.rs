@@ -10,7 +10,7 @@ fn small_baseline(dir: &Path) -> std::path::PathBuf {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/baseline.toml");
     let path = dir.join("small.toml");
     let text = format!(
-        "extends = {:?}\n\n[scenario]\nname = \"small\"\nscale = 0.03\nend = \"2023-03-31\"\n",
+        "extends = {:?}\n\n[scenario]\nname = \"small\"\nscale = 0.03\nend = \"2025-03-31\"\n",
         base.display().to_string()
     );
     std::fs::write(&path, text).unwrap();
@@ -55,10 +55,10 @@ fn validate_targets_writes_the_tables_and_fills_the_document() {
     assert!(
         csv.starts_with("id,name,period,unit,observed,lo,hi,simulated_mean,simulated_lo,simulated_hi,pass,replicates,")
     );
-    assert_eq!(csv.lines().count(), 1 + 29, "one row per target");
+    assert_eq!(csv.lines().count(), 1 + 30, "one row per target");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("targets.json")).unwrap()).unwrap();
-    assert_eq!(json["targets"].as_array().unwrap().len(), 29);
+    assert_eq!(json["targets"].as_array().unwrap().len(), 30);
     assert_eq!(json["targets"][0]["values"].as_array().unwrap().len(), 2);
     let text = std::fs::read_to_string(&doc).unwrap();
     assert!(!text.contains("<!-- generated:"), "every marker is replaced");
