@@ -221,6 +221,44 @@ fn category_chart<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
+/// A panel with one labelled row per integer y position (the first label at the top) and its
+/// mesh drawn: row labels beside their rows, x numbers, the x axis title.
+fn row_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    panel: &Panel,
+    labels: &[String],
+    (x0, x1): (f64, f64),
+    y_area: f64,
+    label_pt: f64,
+    s: Scale,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title.as_str(), font(s, 14.0, &INK))
+        .margin(s.px(8.0))
+        .margin_right(s.px(20.0))
+        .x_label_area_size(s.px(44.0))
+        .y_label_area_size(s.px(y_area))
+        .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(panel.x_label.as_str())
+        .y_labels(n)
+        .y_label_formatter(&|y| {
+            let i = y.round();
+            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+                labels[n - 1 - i as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .x_label_formatter(&|x| axis_number(*x))
+        .disable_y_mesh()
+        .draw_in_house_style(s, label_pt)?;
+    Ok(chart)
+}
+
 fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, s: Scale) -> Res {
     match &panel.body {
         PanelBody::Time {
@@ -411,29 +449,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             let (lo, hi) = xs.fold((-0.5f64, 1.5f64), |(a, b), v| (a.min(v), b.max(v)));
             let (x0, x1) = (lo.max(-6.0) - 0.3, hi.min(7.0) + 0.3);
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let mut chart = ChartBuilder::on(area)
-                .caption(panel.title.as_str(), font(s, 14.0, &INK))
-                .margin(s.px(8.0))
-                .margin_right(s.px(20.0))
-                .x_label_area_size(s.px(44.0))
-                .y_label_area_size(s.px(330.0))
-                .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(panel.x_label.as_str())
-                .y_labels(n)
-                .y_label_formatter(&|y| {
-                    let i = y.round();
-                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                        labels[n - 1 - i as usize].clone()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_label_formatter(&|x| axis_number(*x))
-                .disable_y_mesh()
-                .draw_in_house_style(s, 11.5)?;
+            let mut chart = row_chart(area, panel, &labels, (x0, x1), 330.0, 11.5, s)?;
             let clamp = |v: f64| v.clamp(x0 + 0.1, x1 - 0.1);
             for (k, r) in rows.iter().enumerate() {
                 let y = (n - 1 - k) as f64;
@@ -481,30 +497,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             let (lo, hi) = xs.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
             let (x0, x1) = y_range(lo, hi, true);
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let mut chart = ChartBuilder::on(area)
-                .caption(panel.title.as_str(), font(s, 14.0, &INK))
-                .margin(s.px(8.0))
-                .margin_right(s.px(20.0))
-                .x_label_area_size(s.px(44.0))
-                .y_label_area_size(s.px(205.0))
-                .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
-                .map_err(err)?;
-            chart
-                .configure_mesh()
-                .x_desc(panel.x_label.as_str())
-                .y_labels(n)
-                .y_label_formatter(&|y| {
-                    let i = y.round();
-                    if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                        labels[n - 1 - i as usize].clone()
-                    } else {
-                        String::new()
-                    }
-                })
-                .x_label_formatter(&|x| axis_number(*x))
-                .x_labels(6)
-                .disable_y_mesh()
-                .draw_in_house_style(s, 10.5)?;
+            let mut chart = row_chart(area, panel, &labels, (x0, x1), 205.0, 10.5, s)?;
             if x0 < 0.0 && x1 > 0.0 {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
