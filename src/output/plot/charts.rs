@@ -866,6 +866,10 @@ fn bridge_chart(ctx: &Ctx<'_>) -> Chart {
     let mut panels = Vec::new();
     for option in &meta.options {
         for (title, head) in heads {
+            // No before/after claim when the run has no full year before the window.
+            if !value(option, STEPS[head[0]].metric).0.is_finite() {
+                continue;
+            }
             let mut rows = Vec::new();
             let mut level = 0.0;
             for k in head.into_iter().chain(4..STEPS.len()) {

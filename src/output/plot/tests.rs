@@ -432,6 +432,18 @@ fn the_bridge_runs_from_each_claim_through_its_steps_to_the_modelled_and_cash_sa
             "(0.7)",
         ],
     );
+
+    // A window that starts with the run has no year before it: no before/after panel.
+    let mut f = folder(true, true);
+    for r in &mut f.comparison.as_mut().unwrap().1 {
+        if r.metric == "bridge_claim_before_after" || r.metric == "bridge_trend_demography" {
+            (r.mean, r.lo, r.hi) = (f64::NAN, f64::NAN, f64::NAN);
+        }
+    }
+    let (list, _) = charts(&f);
+    let c = chart(&list, "claim_to_model_bridge");
+    assert_eq!(c.panels.len(), 1);
+    assert!(c.panels[0].title.ends_with("from a counted-activity claim"));
 }
 
 #[test]
