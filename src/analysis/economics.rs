@@ -273,6 +273,29 @@ mod tests {
     }
 
     #[test]
+    fn the_share_of_running_cost_in_use_weights_each_part_by_its_cost() {
+        // Reablement: 10 places at £100 a week, 5 used; liaison: 20 slots at £10, all used.
+        // In use: (5 × 100 + 20 × 10) ÷ (10 × 100 + 20 × 10) = 700 ÷ 1,200.
+        let parts = [
+            CapacityPart {
+                capacity: 0,
+                used: 1,
+                cost_per_unit: 100.0,
+            },
+            CapacityPart {
+                capacity: 2,
+                used: 3,
+                cost_per_unit: 10.0,
+            },
+        ];
+        let raw = |m: usize| [10.0, 5.0, 20.0, 20.0][m];
+        assert!((used_share(&parts, raw) - 700.0 / 1200.0).abs() < 1e-12);
+        // Nothing staffed: no running cost to split; more used than staffed counts as full.
+        assert_eq!(used_share(&parts, |_| 0.0), 1.0);
+        assert_eq!(used_share(&parts[..1], |m| [10.0, 12.0][m]), 1.0);
+    }
+
+    #[test]
     fn return_icer_and_net_monetary_benefit_follow_their_definitions() {
         // Invest £200k, save £500k elsewhere: £2.50 back per £1.
         assert_eq!(return_per_pound(500_000.0, 200_000.0), Some(2.5));
