@@ -844,8 +844,9 @@ fn cumulative_saving(ctx: &Ctx<'_>) -> Chart {
 }
 
 /// The claim-to-model bridge of each option ([`crate::analysis::bridge`]): one panel from a
-/// before/after claim and one from a counted-activity claim, each running through the same
-/// reasons to the modelled and the cash-releasing net saving.
+/// counted-activity claim and one from a before/after claim (when the run has a full year
+/// before the window), each running through the same reasons to the modelled and the
+/// cash-releasing net saving.
 fn bridge_chart(ctx: &Ctx<'_>) -> Chart {
     use crate::analysis::bridge::{StepKind, STEPS};
     let folder = ctx.folder;
