@@ -208,6 +208,19 @@ fn headline(folder: &RunFolder) -> Vec<String> {
             if let Some(n) = get(o, "vs_base", "net_saving") {
                 parts.push(signed(n, "saves", "costs", "after its running costs", &money));
             }
+            // The bridge in one clause: what the services would claim, and what is cash.
+            if let (Some(claim), Some(cash)) = (
+                get(o, "vs_base", "bridge_claim_counted"),
+                get(o, "vs_base", "bridge_cash_releasing_net_saving"),
+            ) {
+                if claim.mean.is_finite() && cash.mean.is_finite() {
+                    parts.push(format!(
+                        "a claim from its services' own count would be {} net, while in cash the commissioner {} (see From claim to model)",
+                        money(claim.mean),
+                        signed(cash, "saves", "loses", "", &money)
+                    ));
+                }
+            }
             if let Some(r) = get(o, "vs_base", "return_per_pound") {
                 if r.mean.is_finite() {
                     parts.push(format!(
@@ -890,6 +903,10 @@ mod tests {
         assert!(html.contains("narrows by 0.40 per 1,000"));
         // The bridge table: a step per row, money with its interval, the share in the note.
         assert!(html.contains("→ attribution of counted patients"));
+        assert!(
+            html.contains("own count would be £3.0m net, while in cash the commissioner loses £500k (95% interval £500k to £500k)"),
+            "{html}"
+        );
         assert!(
             html.contains("Counted-activity claim</td><td class=\"num\">£3.0m"),
             "{html}"
