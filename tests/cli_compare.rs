@@ -28,6 +28,7 @@ fn a_board_pack_folder_runs_in_one_command_and_writes_the_comparison() {
         "return per £1",
         "life-expectancy gap",
         "95% interval",
+        "from claim to model: the services' own count would claim",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in\n{stdout}");
     }

@@ -275,6 +275,19 @@ pub fn board_summary(c: &Comparison) -> String {
                 );
             }
         }
+        if let (Some(claim), Some(model), Some(cash)) = (
+            vs("bridge_claim_counted"),
+            vs("bridge_modelled_net_saving"),
+            vs("bridge_cash_releasing_net_saving"),
+        ) {
+            let _ = writeln!(
+                s,
+                "  from claim to model: the services' own count would claim {} net; modelled {}; cash-releasing {} (rows bridge_*)",
+                money(claim.mean),
+                money(model.mean),
+                interval_of(cash, money)
+            );
+        }
         if let Some(r) = diff("admissions_per_1000_gap_abs") {
             let (word, sign) = if r.mean <= 0.0 {
                 ("narrows", -1.0)
