@@ -37,22 +37,6 @@ lo = 0.05
 hi = 0.95
 "#;
 
-/// `placesim believe scenarios/baseline.toml --claims CLAIMS --quiet --out OUT`, from the
-/// repository root.
-fn believe_cli(claims: &std::path::Path, out: &std::path::Path) -> std::process::Output {
-    common::bin()
-        .args([
-            "believe",
-            "scenarios/baseline.toml",
-            "--claims",
-            claims.to_str().unwrap(),
-        ])
-        .args(["--quiet", "--out", out.to_str().unwrap()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap()
-}
-
 #[test]
 fn a_planted_diversion_probability_is_recovered_from_the_claim_it_produces() {
     let place = Place::croydon();
@@ -117,7 +101,7 @@ fn believe_writes_its_tables_chart_and_report_section() {
         + "\n[[effect]]\nkey = \"services.huddles.effect\"\nlabel = \"Huddle care-plan effect\"\nlo = -0.1\nhi = 0.95\nevidence = \"effects.huddle_crisis_change\"\nevidence_sign = -1\n";
     std::fs::write(&claims, text).unwrap();
     let out = dir.path().join("believe");
-    let o = believe_cli(&claims, &out);
+    let o = common::believe_cli(&claims, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("Huddle care-plan effect alone: claims"), "{stdout}");
@@ -142,7 +126,7 @@ fn a_bad_claims_file_is_bad_input_naming_it_and_nothing_is_written() {
     let claims = dir.path().join("claims.toml");
     std::fs::write(&claims, CLAIMS.replace("lo = 0.05", "lo = 0.96")).unwrap();
     let out = dir.path().join("believe");
-    let o = believe_cli(&claims, &out);
+    let o = common::believe_cli(&claims, &out);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -150,7 +134,7 @@ fn a_bad_claims_file_is_bad_input_naming_it_and_nothing_is_written() {
         "{err}"
     );
     assert!(!out.exists());
-    let missing = believe_cli(&dir.path().join("nope.toml"), &out);
+    let missing = common::believe_cli(&dir.path().join("nope.toml"), &out);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.toml"));
 }

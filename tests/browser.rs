@@ -162,17 +162,7 @@ fn the_believe_report_renders_its_section_and_chart_in_headless_chromium() {
     assert!(text.contains("max_evals = 2 "));
     std::fs::write(&claims, text).unwrap();
     let out = dir.path().join("believe");
-    let o = common::bin()
-        .args([
-            "believe",
-            "scenarios/baseline.toml",
-            "--claims",
-            claims.to_str().unwrap(),
-        ])
-        .args(["--quiet", "--out", out.to_str().unwrap()])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let o = common::believe_cli(&claims, &out);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let url = format!("file://{}", out.join("report.html").display());
     let dom = dump_dom(&browser, &url);

@@ -28,6 +28,22 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_placesim"))
 }
 
+/// `placesim believe scenarios/baseline.toml --claims CLAIMS --quiet --out OUT`, from the
+/// repository root.
+pub fn believe_cli(claims: &Path, out: &Path) -> std::process::Output {
+    bin()
+        .args([
+            "believe",
+            "scenarios/baseline.toml",
+            "--claims",
+            claims.to_str().unwrap(),
+        ])
+        .args(["--quiet", "--out", out.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
 /// A scenario file in `dir` that extends the shipped `file` at `scale`, ending March 2022, for
 /// fast runs of the binary. It keeps the shipped file's name.
 pub fn small_file(dir: &Path, file: &str, scale: f64) -> PathBuf {
