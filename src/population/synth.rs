@@ -343,20 +343,17 @@ pub fn age_factors(place: &Place, start: crate::calendar::Date, population_date:
         })
         .collect();
     points.push((0.0, now.as_slice()));
-    let then: Vec<f64> = (0..POP_AGES)
-        .map(|a| {
-            let k = points.iter().rposition(|(y, _)| *y <= at);
-            match k {
-                None => points[0].1[a],
-                Some(k) if k + 1 == points.len() => points[k].1[a],
-                Some(k) => {
-                    let ((y0, r0), (y1, r1)) = (points[k], points[k + 1]);
-                    let t = (at - y0) / (y1 - y0);
-                    r0[a] + t * (r1[a] - r0[a])
-                }
-            }
-        })
-        .collect();
+    // The two rows the start falls between and its weight on the later one (the same for
+    // every age): before the earliest row, that row alone.
+    let (r0, r1, t) = match points.iter().rposition(|(y, _)| *y <= at) {
+        None => (points[0].1, points[0].1, 0.0),
+        Some(k) if k + 1 == points.len() => (points[k].1, points[k].1, 0.0),
+        Some(k) => {
+            let ((y0, r0), (y1, r1)) = (points[k], points[k + 1]);
+            (r0, r1, (at - y0) / (y1 - y0))
+        }
+    };
+    let then: Vec<f64> = (0..POP_AGES).map(|a| r0[a] + t * (r1[a] - r0[a])).collect();
     let raw: Vec<f64> = (0..POP_AGES)
         .map(|a| if now[a] > 0.0 { then[a] / now[a] } else { 1.0 })
         .collect();
