@@ -100,6 +100,9 @@ pub enum Purpose {
     /// stream, index the service's position in the registry, or its key's hash for a declared
     /// service).
     ReferralLapse = 50,
+    /// Days from fit for discharge to leaving hospital on a supported route (assessment,
+    /// arranging care, choice), drawn in the week the acute stay ends.
+    DischargeProcess = 51,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -378,6 +381,7 @@ mod tests {
         assert_eq!(Purpose::ShadowArrivals as u8, 47);
         assert_eq!(Purpose::ShadowShare as u8, 49);
         assert_eq!(Purpose::ReferralLapse as u8, 50);
+        assert_eq!(Purpose::DischargeProcess as u8, 51);
         assert_eq!(Purpose::GpConsultation as u8, 41);
         assert_eq!(Purpose::WaitTime as u8, 42);
         assert_eq!(Purpose::CustomReferral as u8, 43);

@@ -1,13 +1,14 @@
 //! The mechanisms that make the model one a board can trust (issue 14), each with a known
 //! answer: a crisis's death risk does not depend on its route; home-care packages end at the
 //! sourced rate; waiting referrals lapse at the stated rate; effects can harm, and social
-//! prescribing's A&E effect no longer passes to admissions.
+//! prescribing's A&E effect no longer passes to admissions; arranging a supported discharge
+//! takes the route's days, all of them delayed.
 // Exact zeros are the known answers here (no draw falls below a threshold of zero).
 #![allow(clippy::float_cmp)]
 
 mod common;
 
-use placesim::engine::{run_replicate, Setup};
+use placesim::engine::{run_replicate, run_replicate_with, Engine, Setup};
 use placesim::place::Place;
 use placesim::results::{Metric, Tally};
 use placesim::scenario::Scenario;
@@ -288,6 +289,98 @@ fn residents_move_out_and_in_by_the_place_files_age_pattern() {
     assert!(
         (observed - share_65).abs() < 0.25 * share_65,
         "in-migrants 65+: {observed:.4} of all, against {share_65:.4}"
+    );
+}
+
+#[test]
+fn covid_19s_excess_deaths_raise_deaths_at_home_by_the_calendars_multiplier() {
+    // Common random numbers: the same residents with the place's mortality multipliers and
+    // with none, on the weekly reference engine (every death drawn every week against its
+    // probability: the event engine's candidate weeks depend on the run's largest multiplier,
+    // so there the same residents die in distribution, not one for one). Up to FY2019/20
+    // (multiplier 1) the runs are identical; in FY2020/21 deaths other than of a crisis rise by
+    // the multiplier (1.19), up to the few residents whose lives then differ.
+    let with = Arc::new(Place::croydon());
+    let mut without = Place::croydon();
+    let m = without.file.calendar.mortality_multiplier.value.clone();
+    without.file.calendar.mortality_multiplier.value = vec![1.0; m.len()];
+    let without = Arc::new(without);
+    let sc = baseline(0.5, "2021-03-31");
+    let background = |place: &Arc<Place>| -> Vec<f64> {
+        let setup = Setup::new(&sc, place).unwrap();
+        let t = run_replicate_with(&setup, 20160404, 0, Engine::Weekly);
+        (0..setup.calendar().financial_years.len())
+            .map(|fy| {
+                let n = |m| t.annual_total(fy, m) as f64;
+                n(Metric::Deaths) - n(Metric::DeathsInHospital) - n(Metric::DeathsAfterDiversion)
+            })
+            .collect()
+    };
+    let (on, off) = (background(&with), background(&without));
+    assert_eq!(
+        on[..4],
+        off[..4],
+        "FY2016/17 to FY2019/20 deaths differ with a multiplier of 1"
+    );
+    let ratio = on[4] / off[4];
+    assert!(
+        (ratio / m[4] - 1.0).abs() < 0.04,
+        "FY2020/21: deaths at home × {ratio:.3} against the multiplier {}",
+        m[4]
+    );
+}
+
+/// Delayed bed days and supported discharges (reablement or a package, and a care home) of a
+/// full-scale run to FY2019/20 with ample social care (the council buys every place still
+/// wanted each week) and no calendar, with the given mean days to arrange each route.
+fn delays_with(reablement: f64, package: f64, care_home: f64) -> (f64, f64, f64) {
+    let mut place = Place::croydon();
+    let h = &mut place.file.hospital;
+    h.discharge_process_days_reablement.value = reablement;
+    h.discharge_process_days_package.value = package;
+    h.discharge_process_days_care_home.value = care_home;
+    let mut sc = baseline(1.0, "2020-03-31");
+    sc.model.calendar = false;
+    sc.services.social_care.spot_purchase_share = 1.0;
+    let setup = Setup::new(&sc, &Arc::new(place)).unwrap();
+    let t = run_replicate(&setup, 20160404, 0);
+    let at_home = total(&setup, &t, Metric::DischargesReablement) + total(&setup, &t, Metric::DischargesCarePackage);
+    (
+        total(&setup, &t, Metric::DelayedBedDays),
+        at_home,
+        total(&setup, &t, Metric::DischargesCareHome),
+    )
+}
+
+#[test]
+fn arranging_a_supported_discharge_takes_the_routes_mean_days_all_delayed() {
+    // Reablement and package means are equal, so that a patient offered a package because LIFE
+    // was full keeps the mean of the route it started on. The mean of an exponential rounded
+    // to whole days is within 0.01 day of the exponential's.
+    let (delayed, at_home, care_home) = delays_with(5.0, 5.0, 15.0);
+    assert!(
+        at_home > 3000.0 && care_home > 500.0,
+        "{at_home} and {care_home} supported discharges"
+    );
+    let expected = 5.0 * at_home + 15.0 * care_home;
+    assert!(
+        (delayed / expected - 1.0).abs() < 0.05,
+        "{delayed} delayed bed days against {expected} arranging days expected"
+    );
+    // With nothing to arrange, the only delays are waits for a place, which ample social care
+    // all but removes.
+    let (none, ..) = delays_with(0.0, 0.0, 0.0);
+    assert!(
+        none < 0.05 * expected,
+        "{none} delayed bed days with nothing to arrange"
+    );
+    // Doubling the care-home route's mean adds its discharges × 15 days.
+    let (longer, _, care_home_2) = delays_with(5.0, 5.0, 30.0);
+    let added = longer - delayed;
+    assert!(
+        (added / (15.0 * care_home_2) - 1.0).abs() < 0.15,
+        "{added} days added against {} expected",
+        15.0 * care_home_2
     );
 }
 

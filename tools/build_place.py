@@ -30,6 +30,32 @@ SOURCES["NHSD_AE_2021"] = ("NHS Digital, Hospital Accident & Emergency Activity 
                            "to 17.4m, -30.3%) and 2021-22 (24 million, -3% on 2019-20)")
 SOURCES["HF_LOS_2023"] = ("The Health Foundation, 'Longer hospital stays and fewer admissions' (2023): in 2022 emergency admissions were 9% "
                           "fewer than in 2019 and their mean length of stay rose from 7.9 to 9.1 days (+15%)")
+SOURCES["NUFFIELD_DTOC_2019"] = ("Nuffield Trust QualityWatch indicator 'Delayed transfers of care' (updated 15/01/2019 and 29/10/2019): "
+                                 "England's average number of patients delayed per day about 3,800 in 2010-13, a peak of 6,660 in "
+                                 "February 2017, 4,491 in June 2018, 4,155 in December 2018 and 4,802 in August 2019; about 2,200 beds "
+                                 "freed between February 2017 and July 2018")
+SOURCES["HF_DELAYS_2024"] = ("The Health Foundation, 'What do the data on hospital discharge delays really tell us?' (Coughlan, MacNish "
+                             "Porter, Cavallaro, 13 March 2024): in December 2023 almost 13,000 patients in England were in hospital "
+                             "awaiting discharge despite being medically fit, 8,000 more than in December 2020 (SitRep 'no longer meeting "
+                             "the criteria to reside', collected since October 2020; not comparable in definition with the delayed "
+                             "transfers of care collected to February 2020)")
+SOURCES["NCTR_JULY_2024"] = ("NHS England figures for July 2024 as reported with the Autumna survey of 568 care providers (August 2024): "
+                             "an average of 12,326 patients a day medically fit and ready to be discharged but not discharged; 17% of "
+                             "providers said a discharge into their care took one to two weeks on average, 7% three weeks or more")
+SOURCES["KF_NAIC_2016"] = ("The King's Fund, 'Why is it more difficult than ever for older people to leave hospital?' (blog, 26 May 2016), "
+                           "on the NAO's 'Discharging older patients from hospital' (HC 18, 2016) and citing the NHS Benchmarking "
+                           "Network's National Audit of Intermediate Care: average waits of 8 days for home-care rehabilitation and 6 "
+                           "days for reablement; waits for home-care packages the main driver of the rise in delays 2013-15")
+SOURCES["JASINARACHCHI_2009"] = ("Jasinarachchi KH, Ibrahim IR, Keegan BC, et al. Delayed transfer of care from NHS secondary care to primary "
+                                 "care in England. BMC Geriatrics 2009;9:4 (doi 10.1186/1471-2318-9-4): of 158 patients 65+ on two care of "
+                                 "the elderly wards, 58 (36.7%) were delayed, 27.6% of them awaiting domiciliary care and 29.3% therapist "
+                                 "assessment; 682 extra bed days (about 12 per delayed patient)")
+SOURCES["ONS_EXCESS_DEATHS"] = ("ONS, 'Excess deaths in England and Wales: March 2020 to December 2021' (2022): 133,623 deaths registered "
+                                "above the 2015-2019 average, the most in April 2020 (43,796) and January 2021 (16,548); 'March 2020 to "
+                                "June 2022' (2022): 137,447; 'March 2020 to December 2022' (2023): 167,356 (for 2022 against the average of "
+                                "2016-2019 and 2021); and, for calendar 2020, about 604,000 deaths in the 52 weeks to late December, about "
+                                "73,000 (14%) above the five-year average, the year having begun below it (ONS's Nick Stripe, reported by "
+                                "Reuters, 6 January 2021)")
 SOURCES["BRIEF"] = "placesim developers' brief / MODEL.md seed figure (One Croydon Alliance reports as summarised there)"
 TEXT_TO_KEY = {v: k for k, v in REF["sources"].items()}
 
@@ -302,9 +328,36 @@ figure("calendar.admission_multiplier", [1.0, 1.0, 1.0, 1.0, 1.23, 0.98, 0.91, 0
        "2022: 9% fewer emergency admissions than 2019 with attendances near the 2019 level (conversion 0.91, held after); "
        "2020/21: admissions fell far less than attendances, the sickest still came (estimate: admissions -14%, conversion "
        "0.86/0.70); 2021/22: estimate between", FYS)
-figure("calendar.los_multiplier", [1.0, 1.0, 1.0, 1.0, 1.05, 1.10, 1.15, 1.15, 1.15, 1.15, 1.15],
-       "mean length of stay of emergency admissions relative to FY2019/20", "2016-2027", "HF_LOS_2023", "estimate",
-       "2019 to 2022: 7.9 to 9.1 days (+15%), held after; 2020/21 and 2021/22 interpolated (estimate)", FYS)
+figure("calendar.los_multiplier", [1.0, 1.0, 1.0, 1.0, 1.02, 1.04, 1.06, 1.06, 1.06, 1.06, 1.06],
+       "mean acute (not delayed) length of stay of emergency admissions relative to FY2019/20", "2016-2027", "HF_LOS_2023",
+       "estimate",
+       "derived: mean stay 7.9 days in 2019 and 9.1 in 2022 (+15%), of which delayed days were about 4.5% and 12% (the "
+       "delayed-share targets): 0.36 and 1.09 days; the acute part rose from 7.54 to 8.01 days (+6%), held after; 2020/21 and "
+       "2021/22 interpolated (estimate). The delayed part follows calendar.discharge_delay_multiplier", FYS)
+figure("calendar.mortality_multiplier", [1.0, 1.0, 1.0, 1.0, 1.19, 1.06, 1.07, 1.03, 1.0, 1.0, 1.0],
+       "death hazards (background and case fatality of crises) relative to FY2019/20 (COVID-19's excess deaths), by financial "
+       "year from first_financial_year",
+       "2016-2027", "ONS_EXCESS_DEATHS", "estimate",
+       "derived from England and Wales's excess deaths against about 532,000 expected a year: calendar 2020 about 73,000 "
+       "with January-February below average, so about 76,000 from April to December 2020; with about 25,000 in January-March "
+       "2021 (January 16,548), FY2020/21 about 100,000 (+19%); the rest of the 133,623 to December 2021 and about half of the "
+       "3,824 from January to June 2022, FY2021/22 about 32,500 (+6%); the 29,909 from July to December 2022 and an estimated "
+       "5,000 in January-March 2023, FY2022/23 about 37,000 (+7%); FY2023/24 +3% and later years 1.0 are estimates. The split "
+       "between months is an estimate, the totals are ONS's; London's first wave was worse than the national average, so "
+       "Croydon's excess may be larger. Multiplies every death hazard: the background hazard at every age and the case "
+       "fatality of crises", FYS)
+figure("calendar.discharge_delay_multiplier", [1.32, 1.15, 0.93, 1.0, 0.9, 2.0, 2.77, 2.77, 2.62, 2.62, 2.62],
+       "days to arrange a supported discharge relative to FY2019/20, by financial year from first_financial_year",
+       "2016-2027", "NUFFIELD_DTOC_2019", "estimate",
+       "England's patients delayed per day relative to about 4,700 in 2019/20 (Nuffield Trust: 6,660 peak February 2017, 4,491 "
+       "June 2018, 4,155 December 2018, 4,802 August 2019; year means estimated 6,200, 5,400, 4,350); 2020/21: delays fell "
+       "under the COVID-19 discharge policy, about 5,000 a day in December 2020 (HF_DELAYS_2024; estimate 0.9 for the year); "
+       "2021/22: estimate between; 2022/23 and 2023/24: about 13,000 a day (HF_DELAYS_2024; the Shared Data Unit's 2023 "
+       "figure, the source of the FY2022/23 delayed-share target, is the same series, so that target checks this "
+       "multiplier's effect on bed days, not the multiplier); 2024/25: 12,326 in July 2024 (NCTR_JULY_2024), held after. The "
+       "series changes definition in 2020 (delayed transfers of care to 'no longer meeting the criteria to reside', which "
+       "counts more): how much of the rise is the definition is not known, so the multiplier after 2020 may overstate "
+       "the rise", FYS)
 estimate("calendar.winter_crisis_amplitude_65_plus", 0.08,
          "relative amplitude of the yearly cycle of crises of residents 65+ (peak at winter_peak_week)",
          "emergency admissions of older people peak in early January and are lowest in late summer, about +-8% around the mean "
@@ -335,6 +388,22 @@ estimate("hospital.discharge_support_frailty_multiplier", [0.5, 1.0, 1.8, 2.8], 
          ["fit", "mild", "moderate", "severe"])
 estimate("hospital.discharge_care_home_probability", [0.0, 0.05, 0.08, 0.12, 0.20], "probability given support is needed",
          "share of those needing support who need a care home", ["0-17", "18-64", "65-74", "75-84", "85+"])
+
+figure("hospital.discharge_process_days_reablement", 3.0, "mean days from fit for discharge to leaving hospital for reablement",
+       "2015-2020", "KF_NAIC_2016", "estimate",
+       "the days taken to arrange the discharge before any wait for a place, delayed bed days; discharge to assess aims at "
+       "discharge the day a patient is fit (low 1); the 2015 intermediate-care audit's mean wait for reablement, 6 days, is the "
+       "high end (before discharge to assess); central 3 is an estimate", range=[1.0, 6.0])
+figure("hospital.discharge_process_days_package", 8.0, "mean days from fit for discharge to leaving hospital with a new home-care package",
+       "2015-2020", "KF_NAIC_2016", "estimate",
+       "the 2015 intermediate-care audit's mean wait for home-care rehabilitation, 8 days (a proxy for a package's start); "
+       "JASINARACHCHI_2009: about 12 extra days per delayed patient 65+, 27.6% of them awaiting domiciliary care; range 4-14 "
+       "(estimate)", range=[4.0, 14.0])
+figure("hospital.discharge_process_days_care_home", 14.0, "mean days from fit for discharge to leaving hospital for a care home",
+       "2007-2024", "JASINARACHCHI_2009", "estimate",
+       "no published mean by route found: about 12 extra days per delayed patient 65+ (all reasons; JASINARACHCHI_2009); "
+       "NCTR_JULY_2024: 17% of care providers said a discharge into their care took 1-2 weeks, 7% three weeks or more; central "
+       "14 and range 7-28 are estimates", range=[7.0, 28.0])
 
 # ---------------------------------------------------------------- social care
 out.append("[social_care]\nage_band_lower = " + tv([65, 75, 85]) + "\n")

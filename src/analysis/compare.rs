@@ -924,6 +924,9 @@ fn vs_base(
         .collect();
     let mut avoided_per: Vec<(String, Vec<f64>)> = Vec::new();
     let mut cumulative = vec![0.0; n];
+    // The window's extra running cost, which the bridge reuses (one sum, so the bridge's
+    // investment is the `investment` row's to the last bit).
+    let mut window_investment = vec![0.0; n];
     for period in &periods {
         // Admissions avoided, in total and per 1,000 residents of each group.
         for g in &groups {
@@ -975,6 +978,9 @@ fn vs_base(
             s
         };
         let investment = sub(&service(t), &service(base));
+        if period == window {
+            window_investment.clone_from(&investment);
+        }
         let net_saving = sub(&total_b, &total_o);
         let downstream: Vec<f64> = net_saving.iter().zip(&investment).map(|(s, i)| s + i).collect();
         let roi: Vec<f64> = downstream
@@ -1024,12 +1030,9 @@ fn vs_base(
     let pair = |m: &str| sub(&get(t, m, "all", window), &get(base, m, "all", window));
     let saving = |m: &str| sub(&get(base, m, "all", window), &get(t, m, "all", window));
     let add = |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x + y).collect() };
-    let services = catalog.running_services();
     let mut counted = vec![0.0; n];
-    let mut investment = vec![0.0; n];
-    for (k, service) in services.iter().enumerate() {
+    for service in catalog.running_services() {
         counted = add(counted, pair(&format!("cost_avoided_{}", service.key)));
-        investment = add(investment, pair(catalog.running_cost_line(k)));
     }
     let before_after = sub(
         &get(t, "cost_acute_year_before", "all", window),
@@ -1042,7 +1045,7 @@ fn vs_base(
         claimed_packages: &pair("claimed_package_saving"),
         packages_saving: &add(saving("cost_home_care"), saving("cost_care_homes")),
         other_saving: &saving("cost_gp"),
-        investment: &investment,
+        investment: &window_investment,
         used_investment: &pair("running_cost_used"),
         net_saving: &saving("cost_total"),
         cash_releasing_share: conv.cash_releasing_share,

@@ -163,7 +163,8 @@ pub enum WaitUnit {
 ///   number leaving the list a week, by a start or a lapse. Residents who leave a list by an
 ///   admission or a death are not counted among those leaving, so the figure is an upper bound
 ///   on the mean wait of everyone who joins. Missing in a year in which nobody leaves.
-/// * **Mean discharge delay** (`discharge_delay_days`): bed days spent fit for discharge ÷
+/// * **Mean discharge delay** (`discharge_delay_days`): bed days spent fit for discharge
+///   (arranging the discharge, then waiting for a place) ÷
 ///   discharges to reablement, a package or a care home, counted in days, so that waits
 ///   shorter than a week count (the weekly snapshot of who waits does not see them).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,7 @@ use super::events::{self, process};
 use super::hospital::die;
 use super::locality::LocalityRun;
 use super::phases::Next;
+use super::seasons::scale_probability;
 use crate::model::onset::birthday_onset;
 use crate::population::synth::MAX_AGE;
 use crate::population::{flag, LocalityPop};
@@ -36,9 +37,11 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
         events::wake(run, pop, ag);
     }
     let a = usize::from(ag.age);
-    let death = run
-        .norms
-        .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions);
+    let death = scale_probability(
+        run.norms
+            .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions),
+        setup.seasons.mortality[run.wk.w],
+    );
     if ag.occurs(process::DEATH, death, || ag.d.uniform(Purpose::Death)) {
         // No GP consultation in the week of dying, as under the weekly engine.
         run.sleep.gp.reduce(run.sleep.gp_key(i), &setup.tables, 0.0);

@@ -123,7 +123,11 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
     let isolated = ag.flags & flag::ISOLATED != 0;
     let at_home = pop.care[i];
     let since = weeks_since_discharge(pop, i, w);
-    q[process::DEATH] = run.norms.death_probability(ag.male, a, ag.decile, fr, ag.conditions);
+    // The calendar's largest mortality multiplier over the run, so the bound holds in any week.
+    q[process::DEATH] = super::seasons::scale_probability(
+        run.norms.death_probability(ag.male, a, ag.decile, fr, ag.conditions),
+        run.setup.seasons.mortality_max,
+    );
     q[process::OUT_MIGRATION] = if at_home == care::CARE_HOME {
         0.0
     } else {

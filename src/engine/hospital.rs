@@ -3,9 +3,10 @@
 //! admission).
 //!
 //! **A crisis's death risk does not depend on its route.** A crisis that would lead to an
-//! admission carries the place's case fatality by age (`Tables::hospital_death`), drawn with
-//! the same keyed number ([`Purpose::HospitalDeath`]) whether the patient is admitted or sent
-//! home by a service's diversion; the route only multiplies the risk by an explicit, sourced
+//! admission carries the place's case fatality by age (`Tables::hospital_death`, × the
+//! calendar's COVID-19 multiplier in those years), drawn with the same keyed number
+//! ([`Purpose::HospitalDeath`]) whether the patient is admitted or sent home by a service's
+//! diversion; the route only multiplies the risk by an explicit, sourced
 //! relative risk (LIFE's `diversion_death_rr` and `d2a_death_rr`, 1.0 by default). So with
 //! relative risks of 1 the same patients die whichever the route: admitted ones in hospital at
 //! the end of their stay, diverted ones at home that week. Survivors of either route enter the
@@ -36,9 +37,18 @@ pub(crate) fn weeks_since_discharge(pop: &LocalityPop, i: usize, w: usize) -> us
     }
 }
 
-/// Phase 3 for inpatients: a week of the acute stay; those fit for discharge go home, die, or
-/// join the queue for reablement, a package or a care home. Stops the week's pass for every
-/// inpatient.
+/// Phase 3 for inpatients: a week of the stay; those whose acute stay ends go home, die, or
+/// (on a supported route) have their discharge arranged, then join the queue for reablement, a
+/// package or a care home. Stops the week's pass for every inpatient.
+///
+/// **Arranging a supported discharge takes time.** When the acute stay of a patient who needs
+/// reablement, a package or a care home ends, the days to arrange the discharge (assessment,
+/// finding and agreeing the care, the patient's and family's choice) are drawn: exponential
+/// with the route's mean (`Tables::discharge_process`) × the year's multiplier
+/// (`Seasons::discharge_delay`), rounded to whole days. Those are delayed bed days
+/// ([`flag::ARRANGING`]); only then does the patient join the queue, where any wait for a place
+/// adds more. Without this step a patient placed the week they became fit was never delayed,
+/// and delayed days were a thirtieth of Croydon's published figures.
 #[inline(always)]
 pub fn progress(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent) -> Next {
     if ag.flags & flag::IN_HOSPITAL == 0 {
@@ -50,21 +60,51 @@ pub fn progress(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, ag: &mut Agent
         let used = pop.hospital_days[i].min(7);
         pop.hospital_days[i] -= used;
         run.tal.add(cell, Metric::BedDays, u32::from(used));
+        if pop.flags[i] & flag::ARRANGING != 0 {
+            run.tal.add(cell, Metric::DelayedBedDays, u32::from(used));
+        }
         rem = 7 - used as u8;
     }
-    if pop.hospital_days[i] == 0 {
-        match pop.need[i] {
-            need::DIES => {
-                die(pop, i, &mut run.tal, cell);
-                run.alive -= 1;
-            }
-            need::REABLEMENT => run.waiters[0].push((i as u32, rem)),
-            need::CARE_PACKAGE => run.waiters[1].push((i as u32, rem)),
-            need::CARE_HOME => run.waiters[2].push((i as u32, rem)),
-            _ => discharge(run, pop, i, cell, Metric::DischargesHome),
+    if pop.hospital_days[i] > 0 {
+        return Next::Done;
+    }
+    let k = match pop.need[i] {
+        need::DIES => {
+            die(pop, i, &mut run.tal, cell);
+            run.alive -= 1;
+            return Next::Done;
+        }
+        need::REABLEMENT => 0,
+        need::CARE_PACKAGE => 1,
+        need::CARE_HOME => 2,
+        _ => {
+            discharge(run, pop, i, cell, Metric::DischargesHome);
+            return Next::Done;
+        }
+    };
+    if pop.flags[i] & flag::ARRANGING == 0 {
+        pop.flags[i] |= flag::ARRANGING;
+        let days = arranging_days(run, i, k);
+        let now = days.min(u16::from(rem));
+        run.tal.add(cell, Metric::BedDays, u32::from(now));
+        run.tal.add(cell, Metric::DelayedBedDays, u32::from(now));
+        rem -= now as u8;
+        pop.hospital_days[i] = days - now;
+        if pop.hospital_days[i] > 0 {
+            return Next::Done;
         }
     }
+    run.waiters[k].push((i as u32, rem));
     Next::Done
+}
+
+/// Resident `i`'s days to arrange a discharge on route `k` (0 reablement, 1 a package, 2 a
+/// care home), drawn this week: exponential with the route's mean × the year's multiplier,
+/// rounded to whole days (at most 365).
+fn arranging_days(run: &LocalityRun<'_>, i: usize, k: usize) -> u16 {
+    let mean = run.setup.tables.discharge_process[k] * run.setup.seasons.discharge_delay[run.wk.w];
+    let u = run.streams[i].week(run.wk.w as u32).uniform(Purpose::DischargeProcess);
+    (-(1.0 - u).ln() * mean).round().clamp(0.0, 365.0) as u16
 }
 
 /// Phase 7, after diversion: admits everyone proposed for admission who was not diverted.
@@ -89,11 +129,10 @@ pub fn admissions(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
 /// survivors enter the post-crisis windows. Returns true when the patient died (at home, this
 /// week, ending any reablement episode just started).
 fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool {
-    let t = &run.setup.tables;
     let wk = run.wk;
     let d = run.streams[i].week(wk.w as u32);
     let a = usize::from(pop.age[i]);
-    if d.uniform(Purpose::HospitalDeath) < t.hospital_death[a] * run.svc.diversion_death_rr() {
+    if d.uniform(Purpose::HospitalDeath) < case_fatality(run, a) * run.svc.diversion_death_rr() {
         let cell = run.tal.cell(pop, i);
         if run.svc.life.until[i] != NEVER {
             super::social_care::forgo_arrival(run, i, pop.need[i]);
@@ -109,6 +148,16 @@ fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool
     false
 }
 
+/// The case fatality this week of a crisis at age `a` that would lead to an admission: the
+/// place's by age, its hazard × the calendar's mortality multiplier (COVID-19's excess deaths,
+/// as for deaths at home).
+fn case_fatality(run: &LocalityRun<'_>, a: usize) -> f64 {
+    super::seasons::scale_probability(
+        run.setup.tables.hospital_death[a],
+        run.setup.seasons.mortality[run.wk.w],
+    )
+}
+
 /// A death: tallied (in hospital or not) and the resident no longer alive.
 pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell) {
     if pop.flags[i] & flag::IN_HOSPITAL != 0 {
@@ -122,7 +171,7 @@ pub fn die(pop: &mut LocalityPop, i: usize, tal: &mut LocalityTally, cell: Cell)
 
 /// A discharge alive by `route`; services hear of it ([`Service::on_discharge`]).
 pub fn discharge(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize, cell: Cell, route: Metric) {
-    pop.flags[i] &= !(flag::IN_HOSPITAL | flag::DIVERTED);
+    pop.flags[i] &= !(flag::IN_HOSPITAL | flag::DIVERTED | flag::ARRANGING);
     pop.hospital_days[i] = 0;
     pop.need[i] = need::ACUTE;
     pop.discharged_week[i] = run.wk.w16;
@@ -150,13 +199,14 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     let d = run.streams[i].week(wk.w as u32);
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
+    let fatality = case_fatality(run, a);
     if run.shadows[1].active() {
         // For the shadows' queue rates (`engine::shadow`): a reablement episode cut short
         // will not end waiting for a package or a care home, and this admission may.
         if run.svc.life.until[i] != NEVER {
             super::social_care::forgo_arrival(run, i, pop.need[i]);
         }
-        let support = (1.0 - t.zero_day) * (1.0 - t.hospital_death[a]) * t.needs_support[a][fr];
+        let support = (1.0 - t.zero_day) * (1.0 - fatality) * t.needs_support[a][fr];
         let care_home = if pop.care[i] != care::CARE_HOME {
             t.care_home_given_support[a]
         } else {
@@ -179,7 +229,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     let u_death = d.uniform(Purpose::HospitalDeath);
     if d.uniform(Purpose::LosZeroDay) < t.zero_day {
         tal.add(cell, Metric::AdmissionsZeroDay, 1);
-        if u_death < t.hospital_death[a] {
+        if u_death < fatality {
             pop.flags[i] |= flag::IN_HOSPITAL;
             die(pop, i, tal, cell);
             return true;
@@ -215,11 +265,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     } else {
         1.0
     };
-    let need_code = if u_death < t.hospital_death[a] * rr {
-        need::DIES
-    } else {
-        route
-    };
+    let need_code = if u_death < fatality * rr { need::DIES } else { route };
     if need_code == need::REABLEMENT {
         let cut = run.svc.los_cut(&wk, d.uniform_at(Purpose::LosLength, 1)) as u16;
         let shorter = los.saturating_sub(cut).max(1);

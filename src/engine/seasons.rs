@@ -1,8 +1,9 @@
 //! The national calendar a run follows, week by week: the year-by-year multipliers of A&E
-//! attendances, admission conversion and length of stay (the secular trend and COVID-19), and
-//! the winter cycle of older people's crises and of length of stay. This is the
-//! counterfactual every option is compared against: without it the model would say that, but
-//! for the services, every year is the calibration year.
+//! attendances, admission conversion, length of stay (the secular trend and COVID-19), death
+//! hazards (COVID-19's excess mortality) and the days taken to arrange a supported discharge
+//! (the national trend in delayed discharges), and the winter cycle of older people's crises
+//! and of length of stay. This is the counterfactual every option is compared against: without
+//! it the model would say that, but for the services, every year is the calibration year.
 //!
 //! The place's `[calendar]` gives the multipliers by financial year from its
 //! `first_financial_year` (the first value holds before, the last after) and the amplitudes of
@@ -24,6 +25,27 @@ pub struct Seasons {
     pub admission: Vec<f64>,
     /// Length-of-stay multiplier per week.
     pub los: Vec<f64>,
+    /// Multiplier per week of the days taken to arrange a supported discharge.
+    pub discharge_delay: Vec<f64>,
+    /// Multiplier per week of every death hazard, the background one and the case fatality of
+    /// crises (COVID-19's excess deaths).
+    pub mortality: Vec<f64>,
+    /// The largest of `mortality` over the run, at least 1 (the event engine's bound).
+    pub mortality_max: f64,
+}
+
+/// A weekly probability `p` whose hazard is multiplied by `m`: `1 − (1 − p)^m`, and `p`
+/// itself, bit for bit, when `m` is 1. Increasing in `m`, so a bound at the largest multiplier
+/// holds in every week.
+#[inline]
+pub fn scale_probability(p: f64, m: f64) -> f64 {
+    // Exactly 1 (the years without a multiplier), so that those years' draws are unchanged.
+    #[allow(clippy::float_cmp)]
+    if m == 1.0 {
+        p
+    } else {
+        -(m * (-p).ln_1p()).exp_m1()
+    }
 }
 
 /// The value of a by-year figure for financial year `fy`.
@@ -51,6 +73,9 @@ impl Seasons {
                 crisis_max: [1.0; 2],
                 admission: vec![1.0; weeks],
                 los: vec![1.0; weeks],
+                discharge_delay: vec![1.0; weeks],
+                mortality: vec![1.0; weeks],
+                mortality_max: 1.0,
             };
         }
         let fy = |w: usize| calendar.financial_years[usize::from(calendar.fy_of_week[w])];
@@ -64,6 +89,10 @@ impl Seasons {
             })
             .collect();
         let crisis_max = crisis.iter().fold([0.0f64; 2], |m, c| [m[0].max(c[0]), m[1].max(c[1])]);
+        let mortality: Vec<f64> = (0..weeks)
+            .map(|w| for_year(&cal.mortality_multiplier.value, first, fy(w)))
+            .collect();
+        let mortality_max = mortality.iter().fold(1.0f64, |m, &x| m.max(x));
         Seasons {
             crisis,
             crisis_max,
@@ -76,13 +105,27 @@ impl Seasons {
                         * cycle(cal.winter_los_amplitude.value, week_of_year[w], peak)
                 })
                 .collect(),
+            discharge_delay: (0..weeks)
+                .map(|w| for_year(&cal.discharge_delay_multiplier.value, first, fy(w)))
+                .collect(),
+            mortality,
+            mortality_max,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{cycle, for_year};
+    use super::{cycle, for_year, scale_probability};
+
+    #[test]
+    fn a_mortality_multiplier_scales_the_hazard_and_one_changes_nothing() {
+        assert_eq!(scale_probability(0.013, 1.0).to_bits(), 0.013f64.to_bits());
+        // Two weeks' worth of a weekly probability: 1 − (1 − p)².
+        assert!((scale_probability(0.1, 2.0) - 0.19).abs() < 1e-12);
+        assert!(scale_probability(0.1, 1.2) > 0.1 && scale_probability(0.1, 1.2) < 0.12);
+        assert!(scale_probability(0.1, 0.0).abs() < 1e-15);
+    }
 
     #[test]
     fn by_year_figures_hold_their_first_and_last_values_outside_their_years() {

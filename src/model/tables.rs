@@ -90,6 +90,9 @@ pub struct Tables {
     pub needs_support: Vec<[f64; FRAILTY_LEVELS]>,
     /// Probability support means a care home, by age.
     pub care_home_given_support: Vec<f64>,
+    /// Mean days from fit for discharge to leaving hospital (arranging the discharge, before
+    /// any wait for a place), by route: reablement, a home-care package, a care home.
+    pub discharge_process: [f64; 3],
     /// Weekly frailty onset hazard by (effective) age.
     pub frailty_onset: Vec<f64>,
     /// Weekly progression hazard: mild → moderate, moderate → severe.
@@ -235,6 +238,11 @@ impl Tables {
             hospital_death,
             needs_support,
             care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value),
+            discharge_process: [
+                h.discharge_process_days_reablement.value,
+                h.discharge_process_days_package.value,
+                h.discharge_process_days_care_home.value,
+            ],
             frailty_onset: onset_per_1000.iter().map(|r| wk(r / 1000.0)).collect(),
             frailty_progress: [wk(fr.progression_rate.value[0]), wk(fr.progression_rate.value[1])],
             frailty_post_admission: fr.post_admission_progression_hr.value,

@@ -400,6 +400,12 @@ pub(super) fn tables(file: &PlaceFile, c: &mut Checker) {
     }
     c.len("calendar.admission_multiplier", &cal.admission_multiplier, years);
     c.len("calendar.los_multiplier", &cal.los_multiplier, years);
+    c.len(
+        "calendar.discharge_delay_multiplier",
+        &cal.discharge_delay_multiplier,
+        years,
+    );
+    c.len("calendar.mortality_multiplier", &cal.mortality_multiplier, years);
     if cal.winter_peak_week > 51 {
         c.problem(
             "calendar.winter_peak_week",

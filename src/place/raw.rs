@@ -275,6 +275,12 @@ pub struct Calendar {
     pub winter_crisis_amplitude_65_plus: Figure<f64>,
     /// Relative amplitude of the yearly cycle of length of stay.
     pub winter_los_amplitude: Figure<f64>,
+    /// Every death hazard (the background one and the case fatality of crises) relative to the
+    /// calibration year, by financial year: the excess mortality of COVID-19.
+    pub mortality_multiplier: Figure<Vec<f64>>,
+    /// Days from fit for discharge to leaving hospital on a supported route, relative to the
+    /// calibration year, by financial year (the national trend in delayed discharges).
+    pub discharge_delay_multiplier: Figure<Vec<f64>>,
 }
 
 /// Hospital activity.
@@ -312,6 +318,13 @@ pub struct Hospital {
     pub discharge_support_frailty_multiplier: Figure<Vec<f64>>,
     /// Probability that a patient who needs support goes to a care home, by discharge age band.
     pub discharge_care_home_probability: Figure<Vec<f64>>,
+    /// Mean days from fit for discharge to leaving hospital for LIFE reablement (discharge to
+    /// assess): the delayed days of the process itself, before any wait for a place.
+    pub discharge_process_days_reablement: Figure<f64>,
+    /// Mean days from fit for discharge to leaving hospital with a new home-care package.
+    pub discharge_process_days_package: Figure<f64>,
+    /// Mean days from fit for discharge to leaving hospital for a care home.
+    pub discharge_process_days_care_home: Figure<f64>,
 }
 
 /// Adult social care.

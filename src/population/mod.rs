@@ -23,6 +23,10 @@ pub mod flag {
     /// (readmission hazard, faster frailty) apply as after a discharge, but a later admission
     /// is not a readmission.
     pub const DIVERTED: u8 = 1 << 4;
+    /// In hospital, fit for discharge on a supported route (reablement, a package or a care
+    /// home), the discharge being arranged: `hospital_days` counts the arranging days left,
+    /// and every bed day is a delayed bed day.
+    pub const ARRANGING: u8 = 1 << 5;
     // Service state (waiting lists, episodes) is not here: each service keeps its own
     // columns (`crate::services`), so a new service never widens this field.
 }

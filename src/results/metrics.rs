@@ -66,7 +66,7 @@ metrics! {
     LiaisonCapacity => ("life_liaison_capacity", Stock, "assessments a week", "LIFE A&E liaison assessments the week's staffing allows (the service's capacity; occupancy = life_liaison_assessments ÷ this)."),
     BedDays => ("bed_days", Count, "days", "Emergency bed days (including delayed days), attributed to the week they are spent."),
     ExcessBedDays => ("excess_bed_days", Count, "days", "Bed days beyond the tariff trim point (costed per excess day)."),
-    DelayedBedDays => ("delayed_bed_days", Count, "days", "Bed days spent medically fit for discharge, waiting for reablement, a care package or a care home."),
+    DelayedBedDays => ("delayed_bed_days", Count, "days", "Bed days spent medically fit for discharge on a supported route: arranging the discharge (assessment, finding the care, choice), then waiting for reablement, a care package or a care home."),
     Readmissions30d => ("readmissions_30d", Count, "admissions", "Emergency admissions within 30 days of a previous discharge."),
     Discharges => ("discharges", Count, "persons", "Discharges alive from emergency admissions."),
     DischargesHome => ("discharges_home", Count, "persons", "Discharges home with no new support."),
@@ -109,9 +109,9 @@ metrics! {
     PharmacistCapacity => ("pharmacist_capacity", Stock, "reviews a week", "Medication reviews the ICN pharmacists can do in the week (the service's capacity; occupancy = pharmacist_reviews ÷ this)."),
     ReablementCaseload => ("reablement_caseload", Stock, "persons", "People in LIFE reablement."),
     ReablementPlaces => ("reablement_places", Stock, "places", "LIFE reablement places in the week (the service's capacity; occupancy = reablement_caseload ÷ this)."),
-    ReablementWaiting => ("reablement_waiting", Stock, "persons", "Inpatients fit for discharge waiting for LIFE reablement."),
-    CarePackageWaiting => ("care_package_waiting", Stock, "persons", "Inpatients fit for discharge waiting for a home-care package."),
-    CareHomeWaiting => ("care_home_waiting", Stock, "persons", "Inpatients fit for discharge waiting for a care-home place."),
+    ReablementWaiting => ("reablement_waiting", Stock, "persons", "Inpatients fit for discharge, the discharge arranged, waiting for a LIFE reablement place."),
+    CarePackageWaiting => ("care_package_waiting", Stock, "persons", "Inpatients fit for discharge, the discharge arranged, waiting for a home-care package."),
+    CareHomeWaiting => ("care_home_waiting", Stock, "persons", "Inpatients fit for discharge, the discharge arranged, waiting for a care-home place."),
     GpConsultations => ("gp_consultations", Count, "consultations", "GP consultations."),
 }
 
