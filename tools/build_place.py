@@ -56,6 +56,23 @@ SOURCES["ONS_EXCESS_DEATHS"] = ("ONS, 'Excess deaths in England and Wales: March
                                 "2016-2019 and 2021); and, for calendar 2020, about 604,000 deaths in the 52 weeks to late December, about "
                                 "73,000 (14%) above the five-year average, the year having begun below it (ONS's Nick Stripe, reported by "
                                 "Reuters, 6 January 2021)")
+SOURCES["UKHCA_MIN_PRICE_2019"] = ("United Kingdom Homecare Association, 'A Minimum Price for Homecare', version 6.0 (January 2019): "
+                                   "GBP 18.93 an hour from April 2019 at the national minimum wage; GBP 20.75 at the UK Living Wage "
+                                   "and GBP 23.97 at the London Living Wage (as reported by Care Management Matters, 23 January 2019)")
+SOURCES["CARE_HOME_FEES_2019"] = ("Care-home fees for people 65+, 2018/19: Devon County Council's answer to an information request "
+                                  "(average weekly fee paid to independent care homes, 2018/19: residential GBP 595, nursing GBP 664, "
+                                  "gross of user charges and net of NHS-funded nursing care); LaingBuisson, Care Homes for Older People "
+                                  "UK Market Report (as reported by Which?, January 2020: UK average 2018-19 GBP 651 a week residential, "
+                                  "GBP 893 nursing, self-funders included); Which? (October 2015): Croydon's standard weekly rate for "
+                                  "residential care GBP 417, Bromley's GBP 555")
+SOURCES["ONS_MYE3_COMPONENTS"] = ("ONS mid-year population estimates, components of change (sheet MYE3), Croydon E09000008, mid-2015 "
+                                  "to mid-2020 (files ukmidyearestimates2016.xls, ukmidyearestimates2017finalversion.xls, "
+                                  "ukmidyearestimates20182019ladcodes.xls, ukmidyearestimates20192020ladcodes.xls, "
+                                  "ukpopestimatesmid2020on2021geography.xls; copies in GitHub repo "
+                                  "ericyang-almaeconomics/social_care_datahub, Data/2016/ to Data/2020/): births 5,913, 5,830, 5,582, "
+                                  "5,330, 5,433; deaths 2,433, 2,504, 2,564, 2,484, 3,097; internal inflow 20,656, 23,076, 22,897, "
+                                  "24,761, 22,865; internal outflow 23,458, 26,490, 27,263, 27,542, 24,314; international inflow "
+                                  "4,762, 4,008, 3,790, 3,581, 3,357; international outflow 2,155, 2,385, 1,936, 2,295, 2,448")
 SOURCES["BRIEF"] = "placesim developers' brief / MODEL.md seed figure (One Croydon Alliance reports as summarised there)"
 TEXT_TO_KEY = {v: k for k, v in REF["sources"].items()}
 
@@ -169,8 +186,13 @@ women_15_44 = sum(females[15:45])
 derived("population.birth_rate_per_woman_15_44", round((males[0] + females[0]) / women_15_44, 5), "births per woman aged 15-44 per year",
         f"residents aged 0 at mid-2019 ({males[0] + females[0]:,.0f}) / women aged 15-44 ({women_15_44:,.0f}); "
         "infant deaths and migration under age 1 ignored", "mid-2019")
-estimate("population.out_migration_rate", 0.05, "probability per resident per year",
-         "gross out-migration typical of outer London boroughs (~5%/yr); in-migration fills the ONS growth path")
+figure("population.out_migration_rate", 0.066, "probability per resident per year (× the age multiplier)", "2015-2020",
+       "ONS_MYE3_COMPONENTS", "approximate",
+       "derived: Croydon's gross out-migration (internal + international outflow) averaged 28,057 a year from mid-2015 to "
+       "mid-2020 (25,613; 28,875; 29,199; 29,837; 26,762), 7.3% of about 384,000 residents; divided by 1.106, the mean of "
+       "the age multiplier (out_migration_age_multiplier, with the fitted older_migration_scale of about 1.1 from 55) over "
+       "the mid-2019 age structure, so that the model's outflow matches ONS's. In-migration fills the growth path",
+       range=[0.055, 0.075])
 MIG_BANDS = [0, 16, 20, 35, 55, 65, 75, 85]
 MIG_LABELS = ["0-15", "16-19", "20-34", "35-54", "55-64", "65-74", "75-84", "85+"]
 estimate("population.out_migration_age_multiplier", [1.0, 1.8, 2.0, 0.9, 0.7, 0.5, 0.4, 0.5],
@@ -441,8 +463,16 @@ estimate("costs.life_liaison_assessment", 150.0, "GBP per A&E liaison assessment
 from_ref("costs.social_prescribing_referral", "costs.social_prescribing_per_referral_2019_20")
 estimate("costs.pharmacist_review", 120.0, "GBP per domiciliary medication review",
          "about 2 hours of a band 8a pharmacist including travel", year="2018/19")
-from_ref("costs.home_care_week", "costs.long_term_home_care_week_2018_19")
-from_ref("costs.care_home_week", "costs.residential_care_week_65plus_2018_19")
+figure("costs.home_care_week", 185.0, "GBP per week (10 h/week package)", "2018/19 prices", "UKHCA_MIN_PRICE_2019", "approximate",
+       "10 hours a week at GBP 18.50 an hour: between UKHCA's Minimum Price for Homecare at the national minimum wage, GBP 18.93 "
+       "from April 2019, and the reference's 2018/19 London estimate of GBP 18.50 (costs.home_care_hour_2018_19, range 16-21; "
+       "councils often paid below the minimum price); the high end is UKHCA's London Living Wage price, GBP 23.97 an hour. "
+       "The 10 hours a week of a package is an estimate", range=[160.0, 240.0])
+figure("costs.care_home_week", 650.0, "GBP per week (LA-funded)", "2018/19 prices", "CARE_HOME_FEES_2019", "approximate",
+       "what a council pays a care home a week for a resident 65+, residential and nursing together: Devon paid GBP 595 "
+       "(residential) and 664 (nursing) in 2018/19; the whole UK market, self-funders included, averaged GBP 651 and 893 "
+       "(LaingBuisson 2018-19); Croydon's standard residential rate was GBP 417 in 2015 (Which?), low for London. Range "
+       "450-900", range=[450.0, 900.0])
 figure("costs.pic_worker_year", 32000.0, "GBP per PIC whole-time equivalent per year (incl. on-costs)", "2018/19 prices",
        source_key(ref("costs.pic_episode")["source"], "costs.pic_episode"), "estimate",
        "the PIC episode cost's staffing basis (voluntary-sector coordinator ~GBP 32k incl. on-costs); running cost of PICs = staffed WTE x this")

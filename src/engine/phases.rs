@@ -116,7 +116,7 @@ phases! {
         ),
         (
             "3 hospital progress",
-            "Inpatients use up their acute stay; those fit for discharge go home, die in hospital, or join the queue for reablement, a home-care package or a care home. Their week ends here.",
+            "Inpatients use up their acute stay; those fit for discharge go home, die in hospital, or, on a supported route, spend the days to arrange the discharge (delayed bed days) and then join the queue for reablement, a home-care package or a care home. Their week ends here.",
             hospital::progress
         ),
         (
