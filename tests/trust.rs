@@ -386,6 +386,42 @@ fn arranging_a_supported_discharge_takes_the_routes_mean_days_all_delayed() {
 }
 
 #[test]
+fn the_days_to_arrange_a_discharge_follow_the_calendars_year_multiplier() {
+    // Every route's mean 5 days, ample social care: delayed days per supported discharge are
+    // 5 × K_D of the year, so FY2022/23's are K_D(2022) ÷ K_D(2019) (2.77) times FY2019/20's,
+    // up to the stays that cross a year's end.
+    let mut place = Place::croydon();
+    let h = &mut place.file.hospital;
+    h.discharge_process_days_reablement.value = 5.0;
+    h.discharge_process_days_package.value = 5.0;
+    h.discharge_process_days_care_home.value = 5.0;
+    let cal = &place.file.calendar;
+    let k = |fy: i32| cal.discharge_delay_multiplier.value[(fy - cal.first_financial_year) as usize];
+    let expected = k(2022) / k(2019);
+    let mut sc = baseline(1.0, "2023-03-31");
+    sc.services.social_care.spot_purchase_share = 1.0;
+    let setup = Setup::new(&sc, &Arc::new(place)).unwrap();
+    let t = run_replicate(&setup, 20160404, 0);
+    let fy_index = |fy: i32| setup.calendar().financial_years.iter().position(|&y| y == fy).unwrap();
+    let per_discharge = |fy: i32| {
+        let n = |m| t.annual_total(fy_index(fy), m) as f64;
+        let supported =
+            n(Metric::DischargesReablement) + n(Metric::DischargesCarePackage) + n(Metric::DischargesCareHome);
+        n(Metric::DelayedBedDays) / supported
+    };
+    let (before, after) = (per_discharge(2019), per_discharge(2022));
+    assert!(
+        (before / 5.0 - 1.0).abs() < 0.1,
+        "FY2019/20: {before:.2} delayed days per supported discharge"
+    );
+    assert!(
+        (after / before / expected - 1.0).abs() < 0.1,
+        "FY2022/23 {after:.2} against FY2019/20 {before:.2}: ratio {:.2}, K_D ratio {expected:.2}",
+        after / before
+    );
+}
+
+#[test]
 fn the_calendar_moves_attendances_by_its_year_multipliers_and_the_winter_cycle() {
     // Common random numbers: the same residents with and without the calendar. FY2020/21's
     // attendances per resident fall by the place's COVID-19 multiplier (0.70), FY2019/20's
