@@ -182,6 +182,17 @@ fn y_range(lo: f64, hi: f64, include_zero: bool) -> (f64, f64) {
     (if include_zero && a >= 0.0 { a } else { a - pad }, b + pad)
 }
 
+/// The label of an axis tick at `v` when it falls on an integer position `0..n` (`label` of
+/// that position), else no label: the category and row charts put one label per position.
+fn label_at(v: f64, n: usize, label: impl Fn(usize) -> String) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
+        label(i as usize)
+    } else {
+        String::new()
+    }
+}
+
 /// A panel with one category per integer x position (bars) and its mesh drawn: category labels
 /// under their bars, y numbers, axis titles.
 fn category_chart<'a, DB: DrawingBackend>(
@@ -207,14 +218,7 @@ fn category_chart<'a, DB: DrawingBackend>(
         .x_desc(panel.x_label.as_str())
         .y_desc(panel.y_label.as_str())
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                categories[i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| label_at(*x, n, |i| categories[i].clone()))
         .y_label_formatter(&|y| axis_number(*y))
         .disable_x_mesh()
         .draw_in_house_style(s, label_pt)?;
@@ -222,12 +226,15 @@ fn category_chart<'a, DB: DrawingBackend>(
 }
 
 /// A panel with one labelled row per integer y position (the first label at the top) and its
-/// mesh drawn: row labels beside their rows, x numbers, the x axis title.
+/// mesh drawn: row labels beside their rows, x numbers (`x_labels` of them, or plotters'
+/// default), the x axis title.
+#[allow(clippy::too_many_arguments)]
 fn row_chart<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
     panel: &Panel,
     labels: &[String],
     (x0, x1): (f64, f64),
+    x_labels: Option<usize>,
     y_area: f64,
     label_pt: f64,
     s: Scale,
@@ -241,21 +248,18 @@ fn row_chart<'a, DB: DrawingBackend>(
         .y_label_area_size(s.px(y_area))
         .build_cartesian_2d(x0..x1, -0.5..n as f64 - 0.5)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(panel.x_label.as_str())
+    let row_label = |y: &f64| label_at(*y, n, |i| labels[n - 1 - i].clone());
+    let number = |x: &f64| axis_number(*x);
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(panel.x_label.as_str())
         .y_labels(n)
-        .y_label_formatter(&|y| {
-            let i = y.round();
-            if (y - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                labels[n - 1 - i as usize].clone()
-            } else {
-                String::new()
-            }
-        })
-        .x_label_formatter(&|x| axis_number(*x))
-        .disable_y_mesh()
-        .draw_in_house_style(s, label_pt)?;
+        .y_label_formatter(&row_label)
+        .x_label_formatter(&number)
+        .disable_y_mesh();
+    if let Some(k) = x_labels {
+        mesh.x_labels(k);
+    }
+    mesh.draw_in_house_style(s, label_pt)?;
     Ok(chart)
 }
 
@@ -449,7 +453,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             let (lo, hi) = xs.fold((-0.5f64, 1.5f64), |(a, b), v| (a.min(v), b.max(v)));
             let (x0, x1) = (lo.max(-6.0) - 0.3, hi.min(7.0) + 0.3);
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let mut chart = row_chart(area, panel, &labels, (x0, x1), 330.0, 11.5, s)?;
+            let mut chart = row_chart(area, panel, &labels, (x0, x1), None, 330.0, 11.5, s)?;
             let clamp = |v: f64| v.clamp(x0 + 0.1, x1 - 0.1);
             for (k, r) in rows.iter().enumerate() {
                 let y = (n - 1 - k) as f64;
@@ -497,7 +501,7 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
             let (lo, hi) = xs.fold((0.0f64, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
             let (x0, x1) = y_range(lo, hi, true);
             let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
-            let mut chart = row_chart(area, panel, &labels, (x0, x1), 205.0, 10.5, s)?;
+            let mut chart = row_chart(area, panel, &labels, (x0, x1), Some(6), 205.0, 10.5, s)?;
             if x0 < 0.0 && x1 > 0.0 {
                 chart
                     .draw_series(std::iter::once(PathElement::new(
