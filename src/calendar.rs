@@ -34,6 +34,22 @@ impl Date {
         Date::from_ymd(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
+    /// Parses a month, `YYYY-MM`, as its first day.
+    pub fn parse_month(text: &str) -> Option<Date> {
+        let (y, m) = text.trim().split_once('-')?;
+        if y.len() != 4 || m.len() != 2 {
+            return None;
+        }
+        Date::from_ymd(y.parse().ok()?, m.parse().ok()?, 1)
+    }
+
+    /// Months from the month of `from` to the month of `self` (negative when `self` is earlier).
+    pub fn months_since(self, from: Date) -> i32 {
+        let (y, m, _) = self.ymd();
+        let (y0, m0, _) = from.ymd();
+        (y - y0) * 12 + m as i32 - m0 as i32
+    }
+
     /// Days since 1970-01-01.
     pub fn days(self) -> i32 {
         self.0
@@ -125,6 +141,18 @@ fn civil_from_days(z: i32) -> (i32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_parse_as_their_first_day_and_count_across_years() {
+        assert_eq!(Date::parse_month("2020-03"), Date::from_ymd(2020, 3, 1));
+        for bad in ["2020-13", "2020-3", "20-03", "2020-03-01", "March", ""] {
+            assert_eq!(Date::parse_month(bad), None, "{bad}");
+        }
+        let march = Date::parse_month("2020-03").unwrap();
+        assert_eq!(Date::from_ymd(2020, 3, 31).unwrap().months_since(march), 0);
+        assert_eq!(Date::from_ymd(2021, 1, 4).unwrap().months_since(march), 10);
+        assert_eq!(Date::from_ymd(2020, 2, 24).unwrap().months_since(march), -1);
+    }
 
     #[test]
     fn dates_round_trip_through_days_and_text() {

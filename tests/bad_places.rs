@@ -181,7 +181,7 @@ fn validate_names_the_scenario_then_the_place_file_line_and_field_and_exits_2() 
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     let expected = format!(
-        "{} → {}:923:9: costs.excess_bed_day.value: NaN is not a finite number ≥ 0 (GBP per excess bed day)",
+        "{} → {}:951:9: costs.excess_bed_day.value: NaN is not a finite number ≥ 0 (GBP per excess bed day)",
         scenario.display(),
         place.display()
     );

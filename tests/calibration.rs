@@ -218,7 +218,7 @@ fn the_life_expectancy_gap_is_the_difference_of_abridged_life_tables() {
 #[test]
 fn the_embedded_targets_cover_model_md_section_8_and_validate() {
     let targets = croydon_targets();
-    assert_eq!(targets.len(), 35);
+    assert_eq!(targets.len(), 40);
     for t in &targets {
         assert!(
             t.lo <= t.observed + 1e-12 && t.observed <= t.hi + 1e-12 || t.id.starts_with("le_gap"),

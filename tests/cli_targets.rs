@@ -55,10 +55,10 @@ fn validate_targets_writes_the_tables_and_fills_the_document() {
     assert!(
         csv.starts_with("id,name,period,unit,observed,lo,hi,simulated_mean,simulated_lo,simulated_hi,pass,replicates,")
     );
-    assert_eq!(csv.lines().count(), 1 + 35, "one row per target");
+    assert_eq!(csv.lines().count(), 1 + 40, "one row per target");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("targets.json")).unwrap()).unwrap();
-    assert_eq!(json["targets"].as_array().unwrap().len(), 35);
+    assert_eq!(json["targets"].as_array().unwrap().len(), 40);
     assert_eq!(json["targets"][0]["values"].as_array().unwrap().len(), 2);
     let text = std::fs::read_to_string(&doc).unwrap();
     assert!(!text.contains("<!-- generated:"), "every marker is replaced");

@@ -87,8 +87,12 @@ fn bad_economic_conventions_are_rejected_by_name() {
 fn estimates_are_marked_as_estimates() {
     let place = Place::croydon();
     assert_eq!(
-        place.file.population.out_migration_age_multiplier.confidence,
+        place.file.social_care.community_care_home_rate.confidence,
         Confidence::Estimate
+    );
+    assert_eq!(
+        place.file.population.out_migration_age_multiplier.confidence,
+        Confidence::Approximate
     );
     assert_eq!(place.file.mortality.mx_male.confidence, Confidence::Exact);
 }

@@ -2,7 +2,8 @@
 //! answer: a crisis's death risk does not depend on its route; home-care packages end at the
 //! sourced rate; waiting referrals lapse at the stated rate; effects can harm, and social
 //! prescribing's A&E effect no longer passes to admissions; arranging a supported discharge
-//! takes the route's days, all of them delayed.
+//! takes the route's days, all of them delayed; the calendar moves deaths by month and the
+//! zero-day share by year; care-home residents die faster by the place's hazard ratio.
 // Exact zeros are the known answers here (no draw falls below a threshold of zero).
 #![allow(clippy::float_cmp)]
 
@@ -294,41 +295,128 @@ fn residents_move_out_and_in_by_the_place_files_age_pattern() {
 }
 
 #[test]
-fn covid_19s_excess_deaths_raise_deaths_at_home_by_the_calendars_multiplier() {
+fn covid_19s_excess_deaths_raise_deaths_at_home_by_the_calendars_monthly_multiplier() {
     // Common random numbers: the same residents with the place's mortality multipliers and
     // with none, on the weekly reference engine (every death drawn every week against its
-    // probability: the event engine's candidate weeks depend on the run's largest multiplier,
-    // so there the same residents die in distribution, not one for one). Up to FY2019/20
-    // (multiplier 1) the runs are identical; in FY2020/21 deaths other than of a crisis rise by
-    // the multiplier (1.19), up to the few residents whose lives then differ.
+    // probability: the event engine's candidate weeks depend on the bound, so there the same
+    // residents die in distribution, not one for one). Before March 2020 (multiplier 1) the
+    // runs are identical; in the weeks of the two waves deaths other than of a crisis rise by
+    // London's monthly multipliers (2.82 in April 2020, 1.90 in January 2021), up to the few
+    // residents whose lives then differ: over the four peak months together, deaths at home
+    // are the months' deaths without a multiplier, each × its month's multiplier.
     let with = Arc::new(Place::croydon());
     let mut without = Place::croydon();
-    let m = without.file.calendar.mortality_multiplier.value.clone();
-    without.file.calendar.mortality_multiplier.value = vec![1.0; m.len()];
+    let cal = &mut without.file.calendar;
+    cal.mortality_multiplier.value = vec![1.0; cal.mortality_multiplier.value.len()];
+    let monthly = cal
+        .monthly_mortality_multiplier
+        .take()
+        .expect("Croydon has monthly values");
+    cal.first_mortality_month = None;
     let without = Arc::new(without);
-    let sc = baseline(0.5, "2021-03-31");
-    let background = |place: &Arc<Place>| -> Vec<f64> {
+    let month = |label: &str| {
+        let k = monthly
+            .labels
+            .as_ref()
+            .unwrap()
+            .iter()
+            .position(|l| l == label)
+            .unwrap();
+        monthly.value[k]
+    };
+    let sc = baseline(1.0, "2021-03-31");
+    // Deaths other than of a crisis in the weeks starting in each month ("YYYY-MM").
+    let at_home = |place: &Arc<Place>| -> std::collections::BTreeMap<String, f64> {
         let setup = Setup::new(&sc, place).unwrap();
         let t = run_replicate_with(&setup, 20160404, 0, Engine::Weekly);
-        (0..setup.calendar().financial_years.len())
-            .map(|fy| {
-                let n = |m| t.annual_total(fy, m) as f64;
-                n(Metric::Deaths) - n(Metric::DeathsInHospital) - n(Metric::DeathsAfterDiversion)
-            })
-            .collect()
+        let cal = setup.calendar();
+        let mut by_month = std::collections::BTreeMap::new();
+        for w in 0..cal.weeks {
+            let (y, m, _) = cal.start.add_days(7 * w as i32).ymd();
+            let n: f64 = (0..6)
+                .map(|l| {
+                    let n = |m| f64::from(t.weekly(w, l, m));
+                    n(Metric::Deaths) - n(Metric::DeathsInHospital) - n(Metric::DeathsAfterDiversion)
+                })
+                .sum();
+            *by_month.entry(format!("{y}-{m:02}")).or_insert(0.0) += n;
+        }
+        by_month
     };
-    let (on, off) = (background(&with), background(&without));
-    assert_eq!(
-        on[..4],
-        off[..4],
-        "FY2016/17 to FY2019/20 deaths differ with a multiplier of 1"
-    );
-    let ratio = on[4] / off[4];
+    let (on, off) = (at_home(&with), at_home(&without));
+    for (m, n) in off.range(..String::from("2020-03")) {
+        assert_eq!(on[m], *n, "{m}: deaths differ with a multiplier of 1");
+    }
+    let peaks = ["2020-04", "2020-05", "2021-01", "2021-02"];
+    let observed: f64 = peaks.iter().map(|&m| on[m]).sum();
+    let expected: f64 = peaks.iter().map(|&m| off[m] * month(m)).sum();
+    let without: f64 = peaks.iter().map(|&m| off[m]).sum();
     assert!(
-        (ratio / m[4] - 1.0).abs() < 0.04,
-        "FY2020/21: deaths at home × {ratio:.3} against the multiplier {}",
-        m[4]
+        (observed / expected - 1.0).abs() < 0.10,
+        "deaths at home in the peak months: {observed} against {expected:.0} expected ({without} without the multipliers)"
     );
+}
+
+#[test]
+fn care_home_residents_die_faster_by_the_place_files_hazard_ratio() {
+    // With no one entering a care home (care_home_scale 0 and no LIFE, whose reablement may end
+    // in one), the care-home population only shrinks, by deaths (residents do not move away).
+    // The ratio multiplies every death hazard of a resident (the background one and the case
+    // fatality of crises), so on the weekly engine with common random numbers the cumulative
+    // hazard of leaving rises by about the ratio (a little less: the hazard is scaled per week
+    // or per crisis, 1 − (1 − p)^ratio, and those who die early leave the risk set).
+    // Full scale and no warm-up, so every run starts from the same residents.
+    let mut sc = baseline(1.0, "2017-03-31");
+    sc.warm_up_weeks = 0;
+    sc.model.care_home_scale = 0.0;
+    sc.services.life.rollout.enabled = false;
+    let hazard = |hr: f64| -> f64 {
+        let mut place = Place::croydon();
+        place.file.social_care.care_home_mortality_hr.value = hr;
+        let setup = Setup::new(&sc, &Arc::new(place)).unwrap();
+        let t = run_replicate_with(&setup, 20160404, 0, Engine::Weekly);
+        let stock = |w: usize| -> f64 {
+            (0..6)
+                .map(|l| f64::from(t.weekly(w, l, Metric::CareHomeResidents)))
+                .sum()
+        };
+        let weeks = setup.calendar().weeks;
+        assert!(stock(0) > 500.0, "care-home residents at the start: {}", stock(0));
+        // Cumulative hazard of leaving a care home over the year.
+        -(stock(weeks - 1) / stock(0)).ln() * 52.0 / (weeks - 1) as f64
+    };
+    let h1 = hazard(1.0);
+    for hr in [1.7, 2.0] {
+        let ratio = hazard(hr) / h1;
+        assert!(
+            ratio > 0.85 * hr && ratio < 1.05 * hr,
+            "hazard of leaving × {ratio:.3} for a ratio of {hr} (at 1: {h1:.3} a year)"
+        );
+    }
+}
+
+#[test]
+fn the_zero_day_share_of_admissions_follows_the_calendars_year_multiplier() {
+    // The place's share (0.33) × the calendar's multiplier for the year: here 1.5 in FY2018/19
+    // and 0.5 in FY2019/20, 1 before.
+    let mut place = Place::croydon();
+    let share = place.file.hospital.zero_day_share.value;
+    let m = &mut place.file.calendar.zero_day_multiplier.value;
+    m[2] = 1.5;
+    m[3] = 0.5;
+    let sc = baseline(0.25, "2020-03-31");
+    let setup = Setup::new(&sc, &Arc::new(place)).unwrap();
+    let t = run_replicate(&setup, 20160404, 0);
+    for (fy, multiplier) in [(0, 1.0), (1, 1.0), (2, 1.5), (3, 0.5)] {
+        let n = |m| t.annual_total(fy, m) as f64;
+        let observed = n(Metric::AdmissionsZeroDay) / n(Metric::EmergencyAdmissions);
+        assert!(
+            (observed - share * multiplier).abs() < 0.02,
+            "FY{}: zero-day share {observed:.3} against {:.3}",
+            2016 + fy,
+            share * multiplier
+        );
+    }
 }
 
 /// Delayed bed days and supported discharges (reablement or a package, and a care home) of a

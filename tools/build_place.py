@@ -73,6 +73,28 @@ SOURCES["ONS_MYE3_COMPONENTS"] = ("ONS mid-year population estimates, components
                                   "5,330, 5,433; deaths 2,433, 2,504, 2,564, 2,484, 3,097; internal inflow 20,656, 23,076, 22,897, "
                                   "24,761, 22,865; internal outflow 23,458, 26,490, 27,263, 27,542, 24,314; international inflow "
                                   "4,762, 4,008, 3,790, 3,581, 3,357; international outflow 2,155, 2,385, 1,936, 2,295, 2,448")
+SOURCES["ONS_INTERNAL_MIGRATION_BY_AGE"] = ("ONS, 'Internal migration: detailed estimates by origin and destination local "
+                                            "authorities, age and sex' (years to mid-2002 to mid-2015), summed for Croydon "
+                                            "E09000008 by age band (under 18, 18-25, 26-35, 36-55, over 55) in GitHub repo "
+                                            "DrPav/internal-migration (flow-by-LA-year-age.rds, commit 3e7f74db); its totals "
+                                            "match ONS's components of change (MYEB3) within 10 a year (2015: 20,355 in, 22,960 "
+                                            "out); residents by age from ONS mid-2015 estimates (MYE2, 379,031)")
+SOURCES["ONS_WEEKLY_DEATHS_LONDON"] = ("ONS, 'Deaths registered weekly in England and Wales, provisional' (2020 and 2021), London "
+                                       "region E12000007, weeks ending 3 January 2020 to 16 April 2021, as compiled in GitHub "
+                                       "repo Logiqx/covid-stats (data/ons-deaths/csv/weekly/region/london.csv, commit 001eceb8) "
+                                       "with the 2015-2019 weeks for the expected deaths (the average of the same week, ONS's "
+                                       "method); cross-checked with Public Health England, 'Excess mortality in London, 20 March "
+                                       "2020 to 31 July 2020' (week ending 17 April 2020: 3.35 times expected) and the Financial "
+                                       "Times' coronavirus-excess-mortality-data (London, weeks 14-18 of 2020)")
+SOURCES["SHAH_2013"] = ("Shah SM, Carey IM, Harris T, DeWilde S, Cook DG. Mortality in older care home residents in England and "
+                        "Wales. Age and Ageing 2013;42(2):209-215 (doi 10.1093/ageing/afs174): THIN primary-care cohort, 2009, "
+                        "9,772 care-home and 354,306 community residents 65+; 2,558 (26.2%) care-home and 3.3% community "
+                        "residents died within a year; age-sex standardised mortality ratio 419 for nursing and 284 for "
+                        "residential homes")
+SOURCES["NAO_EMERGENCY_ADMISSIONS_2018"] = ("National Audit Office, 'Reducing emergency admissions', HC 833, 2 March 2018: "
+                                           "5.8 million emergency admissions in 2016-17; 79% of the growth in emergency "
+                                           "admissions from 2013-14 to 2016-17 was of patients who did not stay overnight, "
+                                           "zero-day admissions rising 27%")
 SOURCES["BRIEF"] = "placesim developers' brief / MODEL.md seed figure (One Croydon Alliance reports as summarised there)"
 TEXT_TO_KEY = {v: k for k, v in REF["sources"].items()}
 
@@ -165,8 +187,8 @@ out.append("[meta]\n" + "\n".join([
 # ---------------------------------------------------------------- population
 males = ref("population.croydon_males_single_year.value")
 females = ref("population.croydon_females_single_year.value")
-out.append("[population]\nmigration_age_band_lower = " + tv([0, 16, 20, 35, 55, 65, 75, 85]) +
-           "\nolder_migration_from_age = 55\n")
+out.append("[population]\nmigration_age_band_lower = " + tv([0, 18, 26, 36, 56, 65, 75, 85]) +
+           "\nolder_migration_from_age = 56\n")
 from_ref("population.males_single_year", "population.croydon_males_single_year")
 from_ref("population.females_single_year", "population.croydon_females_single_year")
 hist = ref("population.croydon_persons_single_year_history")
@@ -186,24 +208,53 @@ women_15_44 = sum(females[15:45])
 derived("population.birth_rate_per_woman_15_44", round((males[0] + females[0]) / women_15_44, 5), "births per woman aged 15-44 per year",
         f"residents aged 0 at mid-2019 ({males[0] + females[0]:,.0f}) / women aged 15-44 ({women_15_44:,.0f}); "
         "infant deaths and migration under age 1 ignored", "mid-2019")
-figure("population.out_migration_rate", 0.066, "probability per resident per year (× the age multiplier)", "2015-2020",
-       "ONS_MYE3_COMPONENTS", "approximate",
+MIG_BANDS = [0, 18, 26, 36, 56, 65, 75, 85]
+MIG_LABELS = ["0-17", "18-25", "26-35", "36-55", "56-64", "65-74", "75-84", "85+"]
+# ONS_INTERNAL_MIGRATION_BY_AGE: Croydon's internal migrants a year by age band (0-17, 18-25, 26-35,
+# 36-55, 56+), means of the years to mid-2013, mid-2014 and mid-2015, and residents at mid-2015.
+MIG_OUT = [4499, 4289, 5634, 5053, 2235]
+MIG_IN = [3863, 3889, 5987, 4643, 1463]
+MIG_POP_2015 = [93194, 35181, 57898, 109114, 83644]
+OLDER_SHAPE = [1.4, 1.0, 0.8, 1.0]  # estimate: relative moves at 56-64, 65-74, 75-84, 85+
+persons = [m + f for m, f in zip(males, females)]
+band_pop = [sum(persons[lo:hi]) for lo, hi in zip(MIG_BANDS, MIG_BANDS[1:] + [len(persons)])]
+all_age_out = sum(MIG_OUT) / sum(MIG_POP_2015)
+mig_rel = [o / n / all_age_out for o, n in zip(MIG_OUT, MIG_POP_2015)]
+older_pop = band_pop[4:]
+older_k = mig_rel[4] * sum(older_pop) / sum(n * r for n, r in zip(older_pop, OLDER_SHAPE))
+out_mult = [round(x, 2) for x in mig_rel[:4] + [older_k * r for r in OLDER_SHAPE]]
+in_share = [x / sum(MIG_IN) for x in MIG_IN[:4]]
+older_w = [n * r for n, r in zip(older_pop, OLDER_SHAPE)]
+in_share += [MIG_IN[4] / sum(MIG_IN) * w / sum(older_w) for w in older_w]
+in_share = [round(x, 4) for x in in_share]
+in_share[2] = round(in_share[2] + 1.0 - sum(in_share), 4)  # rounded shares sum to 1
+mean_mult = sum(n * x for n, x in zip(band_pop, out_mult)) / sum(band_pop)
+figure("population.out_migration_rate", round(28057 / sum(persons) / mean_mult, 3),
+       "probability per resident per year (× the age multiplier)", "2015-2020", "ONS_MYE3_COMPONENTS", "approximate",
        "derived: Croydon's gross out-migration (internal + international outflow) averaged 28,057 a year from mid-2015 to "
-       "mid-2020 (25,613; 28,875; 29,199; 29,837; 26,762), 7.3% of about 384,000 residents; divided by 1.106, the mean of "
-       "the age multiplier (out_migration_age_multiplier, with the fitted older_migration_scale of about 1.1 from 55) over "
-       "the mid-2019 age structure, so that the model's outflow matches ONS's. In-migration fills the growth path",
-       range=[0.055, 0.075])
-MIG_BANDS = [0, 16, 20, 35, 55, 65, 75, 85]
-MIG_LABELS = ["0-15", "16-19", "20-34", "35-54", "55-64", "65-74", "75-84", "85+"]
-estimate("population.out_migration_age_multiplier", [1.0, 1.8, 2.0, 0.9, 0.7, 0.5, 0.4, 0.5],
-         "multiplier of out_migration_rate by age band",
-         "the age pattern of moving (ONS internal migration bulletins: young adults are the most likely to move, the peak "
-         "at 19-30; London loses people at older ages to the rest of England): estimate, shape only; the level of older "
-         "people's moves is fitted (model.older_migration_scale) to the ONS counts of residents 65+ and 85+", MIG_LABELS)
-estimate("population.in_migrant_age_share", [0.17, 0.06, 0.45, 0.22, 0.05, 0.03, 0.015, 0.005],
-         "share of in-migrants by age band",
-         "who moves in: mostly young adults and their children (ONS internal migration bulletins); estimate. Within a band, "
-         "ages follow the locality's mid-2019 structure", MIG_LABELS)
+       f"mid-2020 (25,613; 28,875; 29,199; 29,837; 26,762); divided by the mid-2019 residents ({sum(persons):,.0f}) and by "
+       f"{mean_mult:.3f}, the mean of the age multiplier (out_migration_age_multiplier) over the mid-2019 age structure, so "
+       "that the model's outflow matches ONS's when model.older_migration_scale is 1. Range: the lowest and highest year "
+       "(0.068 to 0.079). In-migration fills the growth path",
+       range=[0.068, 0.079])
+figure("population.out_migration_age_multiplier", out_mult,
+       "multiplier of out_migration_rate by age band", "2013-2015", "ONS_INTERNAL_MIGRATION_BY_AGE", "approximate",
+       "derived: Croydon's internal out-migration per resident by age band, mean of the years to mid-2013, mid-2014 and "
+       f"mid-2015 ({', '.join(f'{x:,}' for x in MIG_OUT)} a year at 0-17, 18-25, 26-35, 36-55 and 56+; residents at "
+       f"mid-2015 {', '.join(f'{x:,}' for x in MIG_POP_2015)}), relative to the all-age rate "
+       f"({1000 * all_age_out:.1f} per 1,000): {', '.join(f'{x:.2f}' for x in mig_rel)} for 56+. The split of 56+ into "
+       "56-64, 65-74, 75-84 and 85+ (relative 1.4 : 1 : 0.8 : 1, scaled so that their mean over the mid-2019 structure is "
+       f"{mig_rel[4]:.2f}) is an estimate, and its level is fitted (model.older_migration_scale) to the ONS counts of "
+       "residents 65+ and 85+. International emigration is assumed to follow the same shape and both sexes the same rates "
+       "(no Croydon figures by age or sex found): estimates",
+       MIG_LABELS)
+figure("population.in_migrant_age_share", in_share,
+       "share of in-migrants by age band", "2013-2015", "ONS_INTERNAL_MIGRATION_BY_AGE", "approximate",
+       "derived: Croydon's internal in-migrants by age band, mean of the years to mid-2013, mid-2014 and mid-2015 "
+       f"({', '.join(f'{x:,}' for x in MIG_IN)} a year at 0-17, 18-25, 26-35, 36-55 and 56+, of {sum(MIG_IN):,}). The "
+       "split of 56+ (in proportion to the mid-2019 residents of each band times 1.4 : 1 : 0.8 : 1) is an estimate, and so "
+       "is the assumption that international immigrants (about 3,900 a year) share the internal migrants' ages. Within a "
+       "band, ages follow the locality's mid-2019 structure", MIG_LABELS)
 derived("population.male_birth_share", round(males[0] / (males[0] + females[0]), 4), "fraction",
         "males / persons aged 0 at mid-2019", "mid-2019")
 
@@ -338,7 +389,7 @@ estimate("mortality.in_hospital_death_probability", [0.001, 0.003, 0.01, 0.03, 0
 
 # ---------------------------------------------------------------- calendar
 FYS = [f"FY{y}/{str(y + 1)[2:]}" for y in range(2016, 2027)]
-out.append("[calendar]\nfirst_financial_year = 2016\nwinter_peak_week = 1\n")
+out.append("[calendar]\nfirst_financial_year = 2016\nwinter_peak_week = 1\nfirst_mortality_month = \"2020-03\"\n")
 figure("calendar.crisis_multiplier", [0.97, 0.98, 0.99, 1.0, 0.70, 0.97, 1.0, 1.0, 1.0, 1.0, 1.0],
        "A&E attendances per resident relative to FY2019/20, by financial year from first_financial_year", "2016-2027",
        "NHSD_AE_2021", "estimate",
@@ -356,6 +407,14 @@ figure("calendar.los_multiplier", [1.0, 1.0, 1.0, 1.0, 1.02, 1.04, 1.06, 1.06, 1
        "derived: mean stay 7.9 days in 2019 and 9.1 in 2022 (+15%), of which delayed days were about 4.5% and 12% (the "
        "delayed-share targets): 0.36 and 1.09 days; the acute part rose from 7.54 to 8.01 days (+6%), held after; 2020/21 and "
        "2021/22 interpolated (estimate). The delayed part follows calendar.discharge_delay_multiplier", FYS)
+figure("calendar.zero_day_multiplier", [1.0] * 11,
+       "share of emergency admissions with a zero-day stay relative to FY2019/20, by financial year from "
+       "first_financial_year", "2016-2027", "NAO_EMERGENCY_ADMISSIONS_2018", "estimate",
+       "held at 1 (no year-by-year national series found): zero-day admissions rose 27% from 2013-14 to 2016-17 and made "
+       "79% of the growth in emergency admissions (NAO_EMERGENCY_ADMISSIONS_2018), about a third of emergency admissions by "
+       "2016-17 (HF2018, hospital.zero_day_share), before the run starts; same-day emergency care moves from inpatient data "
+       "to the Emergency Care Data Set from July 2025 (NHS Digital), a break in any later series. A planner with a local or "
+       "national series sets it here (the share is capped at 1)", FYS)
 figure("calendar.mortality_multiplier", [1.0, 1.0, 1.0, 1.0, 1.19, 1.06, 1.07, 1.03, 1.0, 1.0, 1.0],
        "death hazards (background and case fatality of crises) relative to FY2019/20 (COVID-19's excess deaths), by financial "
        "year from first_financial_year",
@@ -365,9 +424,24 @@ figure("calendar.mortality_multiplier", [1.0, 1.0, 1.0, 1.0, 1.19, 1.06, 1.07, 1
        "2021 (January 16,548), FY2020/21 about 100,000 (+19%); the rest of the 133,623 to December 2021 and about half of the "
        "3,824 from January to June 2022, FY2021/22 about 32,500 (+6%); the 29,909 from July to December 2022 and an estimated "
        "5,000 in January-March 2023, FY2022/23 about 37,000 (+7%); FY2023/24 +3% and later years 1.0 are estimates. The split "
-       "between months is an estimate, the totals are ONS's; London's first wave was worse than the national average, so "
-       "Croydon's excess may be larger. Multiplies every death hazard: the background hazard at every age and the case "
-       "fatality of crises", FYS)
+       "between months is an estimate, the totals are ONS's. Multiplies every death hazard: the background hazard at every "
+       "age and the case fatality of crises. For March 2020 to March 2021 calendar.monthly_mortality_multiplier (London's "
+       "waves, month by month) replaces it, so the FY2020/21 value here is used only by a place without monthly values",
+       FYS)
+MORTALITY_MONTHS = ["2020-03", "2020-04", "2020-05", "2020-06", "2020-07", "2020-08", "2020-09", "2020-10", "2020-11",
+                    "2020-12", "2021-01", "2021-02", "2021-03"]
+figure("calendar.monthly_mortality_multiplier",
+       [1.25, 2.82, 1.30, 0.98, 0.94, 1.01, 0.98, 0.99, 1.07, 1.17, 1.90, 1.35, 0.92],
+       "deaths registered relative to those expected, by calendar month from first_mortality_month (London)", "2020-2021",
+       "ONS_WEEKLY_DEATHS_LONDON", "approximate",
+       "derived: London's deaths registered by week over the 2015-2019 average of the same week, each week spread evenly "
+       "over its days to give months (observed/expected: March 2020 5,546/4,435; April 11,642/4,134; May 5,042/3,881; "
+       "January 2021 9,918/5,210; February 5,858/4,353; the months between within 0.94-1.17). Registrations lag deaths by "
+       "a few days. London's, not Croydon's (no Croydon weekly series found): Croydon's deaths rose 24.7% from the year to "
+       "mid-2019 to the year to mid-2020 (ONS_MYE3_COMPONENTS), London's excess over March-June 2020 was about 19% of a "
+       "year's expected deaths. Replaces calendar.mortality_multiplier in the weeks that start in these months, so the "
+       "first two waves fall in the right weeks: FY2020/21 as a whole about 1.31 (England 1.19)",
+       MORTALITY_MONTHS)
 figure("calendar.discharge_delay_multiplier", [1.32, 1.15, 0.93, 1.0, 0.9, 2.0, 2.77, 2.77, 2.62, 2.62, 2.62],
        "days to arrange a supported discharge relative to FY2019/20, by financial year from first_financial_year",
        "2016-2027", "NUFFIELD_DTOC_2019", "estimate",
@@ -442,6 +516,17 @@ estimate("social_care.package_end_rate", 0.15, "packages ended per client-year (
          range=[0.05, 0.30])
 estimate("social_care.community_care_home_rate", [0.0005, 0.002, 0.008, 0.02], "moves per person-year (65+)",
          "permanent care-home admission without a hospital stay, by frailty", ["fit", "mild", "moderate", "severe"])
+figure("social_care.care_home_mortality_hr", 1.7,
+       "hazard ratio of death (background and crises' case fatality), care-home residents against residents at home of the "
+       "same age, sex, deprivation, frailty and conditions", "2009", "SHAH_2013", "estimate",
+       "derived: 26.2% of care-home residents 65+ died within a year (SHAH_2013: hazard 0.304 a year); the model's "
+       "care-home residents, who are at least moderately frail, died at about 16% a year without this ratio (hazard about "
+       "0.176: FY2019/20, 222 admissions and a stock rising by about 71 a year around 936), so 0.304 / 0.176 = 1.7. Range: "
+       "annual mortality 22% to 32% (24.2% in the first year after moving in, Scotland 2013-2016, MacRae et al., BMJ "
+       "Supportive & Palliative Care 2024; rising over 2006-2015, Espuny Pujol et al., Social Science & Medicine 2021), "
+       "hazard ratio 1.4 to 2.2. Residents' shorter lives, not self-funders, set how many council-funded places a given "
+       "number of admissions fills",
+       range=[1.4, 2.2])
 
 # ---------------------------------------------------------------- primary care
 out.append("[primary_care]\nage_band_lower = " + tv(act) + "\n")

@@ -328,6 +328,7 @@ mod tests {
                 "services.life.diversion_death_rr",
                 "services.life.d2a_death_rr",
                 "model.older_migration_scale",
+                "model.care_home_scale",
             ]
         );
         let err = set_parameter(

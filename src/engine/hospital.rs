@@ -4,7 +4,8 @@
 //!
 //! **A crisis's death risk does not depend on its route.** A crisis that would lead to an
 //! admission carries the place's case fatality by age (`Tables::hospital_death`, × the
-//! calendar's COVID-19 multiplier in those years), drawn with the same keyed number
+//! calendar's COVID-19 multiplier in those years and, for a care-home resident, the place's
+//! hazard ratio of death in a care home), drawn with the same keyed number
 //! ([`Purpose::HospitalDeath`]) whether the patient is admitted or sent home by a service's
 //! diversion; the route only multiplies the risk by an explicit, sourced
 //! relative risk (LIFE's `diversion_death_rr` and `d2a_death_rr`, 1.0 by default). So with
@@ -131,8 +132,7 @@ pub fn admissions(run: &mut LocalityRun<'_>, pop: &mut LocalityPop) {
 fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool {
     let wk = run.wk;
     let d = run.streams[i].week(wk.w as u32);
-    let a = usize::from(pop.age[i]);
-    if d.uniform(Purpose::HospitalDeath) < case_fatality(run, a) * run.svc.diversion_death_rr() {
+    if d.uniform(Purpose::HospitalDeath) < case_fatality(run, pop, i) * run.svc.diversion_death_rr() {
         let cell = run.tal.cell(pop, i);
         if run.svc.life.until[i] != NEVER {
             super::social_care::forgo_arrival(run, i, pop.need[i]);
@@ -148,13 +148,20 @@ fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool
     false
 }
 
-/// The case fatality this week of a crisis at age `a` that would lead to an admission: the
-/// place's by age, its hazard × the calendar's mortality multiplier (COVID-19's excess deaths,
-/// as for deaths at home).
-fn case_fatality(run: &LocalityRun<'_>, a: usize) -> f64 {
+/// The case fatality this week of a crisis of resident `i` that would lead to an admission:
+/// the place's by age, its hazard × the calendar's mortality multiplier (COVID-19's excess
+/// deaths, as for deaths at home) and, for a care-home resident, × the place's hazard ratio of
+/// death in a care home (as their background hazard).
+fn case_fatality(run: &LocalityRun<'_>, pop: &LocalityPop, i: usize) -> f64 {
+    let t = &run.setup.tables;
+    let in_care_home = if pop.care[i] == care::CARE_HOME {
+        t.care_home_death_hr
+    } else {
+        1.0
+    };
     super::seasons::scale_probability(
-        run.setup.tables.hospital_death[a],
-        run.setup.seasons.mortality[run.wk.w],
+        t.hospital_death[usize::from(pop.age[i])],
+        run.setup.seasons.mortality[run.wk.w] * in_care_home,
     )
 }
 
@@ -199,14 +206,16 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     let d = run.streams[i].week(wk.w as u32);
     let a = usize::from(pop.age[i]);
     let fr = usize::from(pop.frailty[i]);
-    let fatality = case_fatality(run, a);
+    let fatality = case_fatality(run, pop, i);
+    // The place's zero-day share × the calendar's year multiplier (same-day emergency care).
+    let zero_day = (t.zero_day * setup.seasons.zero_day[wk.w]).min(1.0);
     if run.shadows[1].active() {
         // For the shadows' queue rates (`engine::shadow`): a reablement episode cut short
         // will not end waiting for a package or a care home, and this admission may.
         if run.svc.life.until[i] != NEVER {
             super::social_care::forgo_arrival(run, i, pop.need[i]);
         }
-        let support = (1.0 - t.zero_day) * (1.0 - fatality) * t.needs_support[a][fr];
+        let support = (1.0 - zero_day) * (1.0 - fatality) * t.needs_support[a][fr];
         let care_home = if pop.care[i] != care::CARE_HOME {
             t.care_home_given_support[a]
         } else {
@@ -227,7 +236,7 @@ fn admit_agent(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bo
     }
     each_service!(run.svc, s => s.on_admission(&wk, i, tal, cell));
     let u_death = d.uniform(Purpose::HospitalDeath);
-    if d.uniform(Purpose::LosZeroDay) < t.zero_day {
+    if d.uniform(Purpose::LosZeroDay) < zero_day {
         tal.add(cell, Metric::AdmissionsZeroDay, 1);
         if u_death < fatality {
             pop.flags[i] |= flag::IN_HOSPITAL;

@@ -1,5 +1,6 @@
 //! The national calendar a run follows, week by week: the year-by-year multipliers of A&E
-//! attendances, admission conversion, length of stay (the secular trend and COVID-19), death
+//! attendances, admission conversion, the zero-day share of admissions, length of stay (the
+//! secular trend and COVID-19), death
 //! hazards (COVID-19's excess mortality) and the days taken to arrange a supported discharge
 //! (the national trend in delayed discharges), and the winter cycle of older people's crises
 //! and of length of stay. This is the counterfactual every option is compared against: without
@@ -7,9 +8,13 @@
 //!
 //! The place's `[calendar]` gives the multipliers by financial year from its
 //! `first_financial_year` (the first value holds before, the last after) and the amplitudes of
-//! a cosine cycle peaking at its `winter_peak_week`. A scenario with `model.calendar = false`
-//! gets multipliers of 1 and no cycle.
+//! a cosine cycle peaking at its `winter_peak_week`. Death hazards may also be given by month
+//! (`monthly_mortality_multiplier` from `first_mortality_month`: the waves of COVID-19, which
+//! a yearly value spreads over the year); in the weeks starting in those months the monthly
+//! value replaces the yearly one. A scenario with `model.calendar = false` gets multipliers of
+//! 1 and no cycle.
 
+use crate::calendar::Date;
 use crate::place::raw::Calendar;
 use crate::results::RunCalendar;
 use crate::scenario::Scenario;
@@ -25,13 +30,17 @@ pub struct Seasons {
     pub admission: Vec<f64>,
     /// Length-of-stay multiplier per week.
     pub los: Vec<f64>,
+    /// Multiplier per week of the share of emergency admissions with a zero-day stay.
+    pub zero_day: Vec<f64>,
     /// Multiplier per week of the days taken to arrange a supported discharge.
     pub discharge_delay: Vec<f64>,
     /// Multiplier per week of every death hazard, the background one and the case fatality of
-    /// crises (COVID-19's excess deaths).
+    /// crises (COVID-19's excess deaths): the place's monthly value for a week starting in a
+    /// month it gives, otherwise the by-year one.
     pub mortality: Vec<f64>,
-    /// The largest of `mortality` over the run, at least 1 (the event engine's bound).
-    pub mortality_max: f64,
+    /// The largest of `mortality` from each week to the end of the run (the event engine's
+    /// bound, valid from that week on).
+    pub mortality_max_from: Vec<f64>,
 }
 
 /// A weekly probability `p` whose hazard is multiplied by `m`: `1 − (1 − p)^m`, and `p`
@@ -73,9 +82,10 @@ impl Seasons {
                 crisis_max: [1.0; 2],
                 admission: vec![1.0; weeks],
                 los: vec![1.0; weeks],
+                zero_day: vec![1.0; weeks],
                 discharge_delay: vec![1.0; weeks],
                 mortality: vec![1.0; weeks],
-                mortality_max: 1.0,
+                mortality_max_from: vec![1.0; weeks],
             };
         }
         let fy = |w: usize| calendar.financial_years[usize::from(calendar.fy_of_week[w])];
@@ -89,10 +99,21 @@ impl Seasons {
             })
             .collect();
         let crisis_max = crisis.iter().fold([0.0f64; 2], |m, c| [m[0].max(c[0]), m[1].max(c[1])]);
+        let monthly = cal
+            .first_mortality_month
+            .as_deref()
+            .and_then(Date::parse_month)
+            .zip(cal.monthly_mortality_multiplier.as_ref());
         let mortality: Vec<f64> = (0..weeks)
-            .map(|w| for_year(&cal.mortality_multiplier.value, first, fy(w)))
+            .map(|w| {
+                let by_month = monthly.and_then(|(from, f)| {
+                    let k = calendar.start.add_days(7 * w as i32).months_since(from);
+                    usize::try_from(k).ok().and_then(|k| f.value.get(k).copied())
+                });
+                by_month.unwrap_or_else(|| for_year(&cal.mortality_multiplier.value, first, fy(w)))
+            })
             .collect();
-        let mortality_max = mortality.iter().fold(1.0f64, |m, &x| m.max(x));
+        let mortality_max_from = suffix_max(&mortality);
         Seasons {
             crisis,
             crisis_max,
@@ -105,18 +126,40 @@ impl Seasons {
                         * cycle(cal.winter_los_amplitude.value, week_of_year[w], peak)
                 })
                 .collect(),
+            zero_day: (0..weeks)
+                .map(|w| for_year(&cal.zero_day_multiplier.value, first, fy(w)))
+                .collect(),
             discharge_delay: (0..weeks)
                 .map(|w| for_year(&cal.discharge_delay_multiplier.value, first, fy(w)))
                 .collect(),
             mortality,
-            mortality_max,
+            mortality_max_from,
         }
     }
 }
 
+/// The largest of `values[w..]` for each `w`.
+fn suffix_max(values: &[f64]) -> Vec<f64> {
+    let mut out = values.to_vec();
+    for w in (0..out.len().saturating_sub(1)).rev() {
+        out[w] = out[w].max(out[w + 1]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{cycle, for_year, scale_probability};
+    use super::{cycle, for_year, scale_probability, suffix_max};
+
+    #[test]
+    fn the_mortality_bound_from_a_week_covers_every_later_week() {
+        let m = [1.0, 2.8, 1.3, 1.0, 1.9, 0.9];
+        let bound = suffix_max(&m);
+        assert_eq!(bound, vec![2.8, 2.8, 1.9, 1.9, 1.9, 0.9]);
+        for w in 0..m.len() {
+            assert!(m[w..].iter().all(|&x| x <= bound[w]));
+        }
+    }
 
     #[test]
     fn a_mortality_multiplier_scales_the_hazard_and_one_changes_nothing() {

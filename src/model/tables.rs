@@ -106,7 +106,7 @@ pub struct Tables {
     /// Weekly probability of a GP consultation by age.
     pub gp: Vec<f64>,
     /// Weekly out-migration probability by age (the place's rate × its age multiplier, × the
-    /// scenario's `older_migration_scale` at 55 and over).
+    /// scenario's `older_migration_scale` from the place's `older_migration_from_age`).
     pub out_migration: Vec<f64>,
     /// Births per woman aged 15–44 per week.
     pub births_per_woman: f64,
@@ -117,6 +117,9 @@ pub struct Tables {
     pub community_package: [f64; FRAILTY_LEVELS],
     /// Weekly community entry hazard to a care home by frailty (65+).
     pub community_care_home: [f64; FRAILTY_LEVELS],
+    /// Hazard ratio of death in a care home (multiplies the background death hazard and the
+    /// case fatality of crises).
+    pub care_home_death_hr: f64,
     /// Bit of the mental-illness condition (social-prescribing eligibility), if the place has one.
     pub mental_illness_bit: u8,
     /// QALYs per person-week by `[sex][age][frailty][conditions 0..=8]` (see [`utility_index`]).
@@ -237,7 +240,10 @@ impl Tables {
             trim_point: h.trim_point_days.value.round().clamp(0.0, 1000.0) as u16,
             hospital_death,
             needs_support,
-            care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value),
+            care_home_given_support: by_age(&h.discharge_age_band_lower, &h.discharge_care_home_probability.value)
+                .into_iter()
+                .map(|p| (p * m.care_home_scale).min(1.0))
+                .collect(),
             discharge_process: [
                 h.discharge_process_days_reablement.value,
                 h.discharge_process_days_package.value,
@@ -277,8 +283,11 @@ impl Tables {
             },
             births_per_woman: wk(f.population.birth_rate_per_woman_15_44.value),
             package_end: prob(wk(sc.package_end_rate.value)),
+            care_home_death_hr: sc.care_home_mortality_hr.value,
             community_package: std::array::from_fn(|l| wk(sc.community_package_rate.value[l] * ccs)),
-            community_care_home: std::array::from_fn(|l| wk(sc.community_care_home_rate.value[l] * ccs)),
+            community_care_home: std::array::from_fn(|l| {
+                wk(sc.community_care_home_rate.value[l] * ccs * m.care_home_scale)
+            }),
             mental_illness_bit: f
                 .conditions
                 .names

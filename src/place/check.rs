@@ -400,12 +400,40 @@ pub(super) fn tables(file: &PlaceFile, c: &mut Checker) {
     }
     c.len("calendar.admission_multiplier", &cal.admission_multiplier, years);
     c.len("calendar.los_multiplier", &cal.los_multiplier, years);
+    c.len("calendar.zero_day_multiplier", &cal.zero_day_multiplier, years);
     c.len(
         "calendar.discharge_delay_multiplier",
         &cal.discharge_delay_multiplier,
         years,
     );
     c.len("calendar.mortality_multiplier", &cal.mortality_multiplier, years);
+    match (&cal.first_mortality_month, &cal.monthly_mortality_multiplier) {
+        (Some(month), Some(f)) => {
+            if crate::calendar::Date::parse_month(month).is_none() {
+                c.problem(
+                    "calendar.first_mortality_month",
+                    format!("{month:?} is not a month written YYYY-MM"),
+                );
+            }
+            if f.value.is_empty() {
+                c.problem(
+                    "calendar.monthly_mortality_multiplier.value",
+                    "at least one month is needed".into(),
+                );
+            }
+            let n = f.value.len();
+            c.len("calendar.monthly_mortality_multiplier", f, n);
+        }
+        (None, Some(_)) => c.problem(
+            "calendar.first_mortality_month",
+            "missing: calendar.monthly_mortality_multiplier needs the month of its first value (YYYY-MM)".into(),
+        ),
+        (Some(_), None) => c.problem(
+            "calendar.monthly_mortality_multiplier",
+            "missing: calendar.first_mortality_month is given without the monthly values it dates".into(),
+        ),
+        (None, None) => {}
+    }
     if cal.winter_peak_week > 51 {
         c.problem(
             "calendar.winter_peak_week",

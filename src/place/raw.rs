@@ -271,6 +271,9 @@ pub struct Calendar {
     pub admission_multiplier: Figure<Vec<f64>>,
     /// Mean length of stay relative to the calibration year, by financial year.
     pub los_multiplier: Figure<Vec<f64>>,
+    /// Share of emergency admissions with a zero-day stay relative to the calibration year, by
+    /// financial year (same-day emergency care and its coding).
+    pub zero_day_multiplier: Figure<Vec<f64>>,
     /// Relative amplitude of the yearly cycle of crises of residents 65+.
     pub winter_crisis_amplitude_65_plus: Figure<f64>,
     /// Relative amplitude of the yearly cycle of length of stay.
@@ -278,6 +281,14 @@ pub struct Calendar {
     /// Every death hazard (the background one and the case fatality of crises) relative to the
     /// calibration year, by financial year: the excess mortality of COVID-19.
     pub mortality_multiplier: Figure<Vec<f64>>,
+    /// The month (`"YYYY-MM"`) of the first element of `monthly_mortality_multiplier`.
+    #[serde(default)]
+    pub first_mortality_month: Option<String>,
+    /// Every death hazard relative to the expected one, by calendar month from
+    /// `first_mortality_month` (the waves of COVID-19): in a week that starts in one of these
+    /// months it replaces the by-year `mortality_multiplier`. Optional.
+    #[serde(default)]
+    pub monthly_mortality_multiplier: Option<Figure<Vec<f64>>>,
     /// Days from fit for discharge to leaving hospital on a supported route, relative to the
     /// calibration year, by financial year (the national trend in delayed discharges).
     pub discharge_delay_multiplier: Figure<Vec<f64>>,
@@ -345,6 +356,10 @@ pub struct SocialCare {
     pub community_package_rate: Figure<Vec<f64>>,
     /// Moves from home (with or without package) into a care home per person-year, by frailty.
     pub community_care_home_rate: Figure<Vec<f64>>,
+    /// Hazard ratio of death for care-home residents against residents at home of the same
+    /// age, sex, deprivation, frailty and conditions: multiplies their background hazard and
+    /// the case fatality of their crises.
+    pub care_home_mortality_hr: Figure<f64>,
 }
 
 /// Primary care use.

@@ -198,6 +198,11 @@ scenario_section! {
         /// for Croydon): the place's age pattern gives the shape, this the level, fitted to the
         /// counts of residents 65+ and 85+. [0, 10].
         older_migration_scale: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "multiplier") [calibrate 17],
+        /// Multiplies entry to care homes: the community hazard (with `community_care_scale`) and
+        /// the share of supported hospital discharges that need a care home (capped at 1). The
+        /// place gives the shape by frailty and age, this the level, fitted to the council-funded
+        /// admissions of residents 65+ (ASCOF 2A(2)). [0, 10].
+        care_home_scale: f64 = key(closed(0.0, 10.0), Def::Num(1.0), "multiplier") [calibrate 18],
         /// Follow the place's national calendar (`[calendar]`: the year-by-year trend in A&E
         /// attendances, admission conversion and length of stay, COVID-19 2020-22, the winter
         /// cycle): the counterfactual options are compared against. false = every week as the
