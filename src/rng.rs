@@ -103,6 +103,9 @@ pub enum Purpose {
     /// Days from fit for discharge to leaving hospital on a supported route (assessment,
     /// arranging care, choice), drawn in the week the acute stay ends.
     DischargeProcess = 51,
+    /// Inputs of a sensitivity analysis's sample matrices (a sequence per matrix; see
+    /// `analysis::sensitivity`).
+    SensitivitySample = 52,
 }
 
 /// Identifies a replicate: all streams of one replicate derive from this key.
@@ -382,6 +385,7 @@ mod tests {
         assert_eq!(Purpose::ShadowShare as u8, 49);
         assert_eq!(Purpose::ReferralLapse as u8, 50);
         assert_eq!(Purpose::DischargeProcess as u8, 51);
+        assert_eq!(Purpose::SensitivitySample as u8, 52);
         assert_eq!(Purpose::GpConsultation as u8, 41);
         assert_eq!(Purpose::WaitTime as u8, 42);
         assert_eq!(Purpose::CustomReferral as u8, 43);

@@ -8,4 +8,5 @@ pub mod economics;
 mod groups;
 pub mod inequality;
 pub mod life_table;
+pub mod sensitivity;
 pub mod series;
