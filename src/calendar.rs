@@ -34,13 +34,9 @@ impl Date {
         Date::from_ymd(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
-    /// Parses a month, `YYYY-MM`, as its first day.
+    /// Parses a month, `YYYY-MM`, as its first day (the format `parse` checks, with day 01).
     pub fn parse_month(text: &str) -> Option<Date> {
-        let (y, m) = text.trim().split_once('-')?;
-        if y.len() != 4 || m.len() != 2 {
-            return None;
-        }
-        Date::from_ymd(y.parse().ok()?, m.parse().ok()?, 1)
+        Date::parse(&format!("{}-01", text.trim()))
     }
 
     /// Months from the month of `from` to the month of `self` (negative when `self` is earlier).

@@ -39,15 +39,10 @@ pub fn ageing_death_migration(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, 
     let a = usize::from(ag.age);
     // A care-home resident's hazard × the place's hazard ratio, as the calendar's multiplier
     // (exactly the same draw when neither applies).
-    let in_care_home = if pop.care[i] == crate::population::care::CARE_HOME {
-        setup.tables.care_home_death_hr
-    } else {
-        1.0
-    };
     let death = scale_probability(
         run.norms
             .death_probability(ag.male, a, ag.decile, ag.frailty, ag.conditions),
-        setup.seasons.mortality[run.wk.w] * in_care_home,
+        setup.seasons.mortality[run.wk.w] * setup.tables.death_hr(pop.care[i]),
     );
     if ag.occurs(process::DEATH, death, || ag.d.uniform(Purpose::Death)) {
         // No GP consultation in the week of dying, as under the weekly engine.

@@ -125,14 +125,9 @@ pub(crate) fn bounds(run: &LocalityRun<'_>, pop: &LocalityPop, ag: &Agent, w: us
     let since = weeks_since_discharge(pop, i, w);
     // The calendar's largest mortality multiplier from this week on, so the bound holds in any
     // later week; a care-home resident's hazard ratio (care status is fixed between visits).
-    let in_care_home = if at_home == care::CARE_HOME {
-        t.care_home_death_hr
-    } else {
-        1.0
-    };
     q[process::DEATH] = super::seasons::scale_probability(
         run.norms.death_probability(ag.male, a, ag.decile, fr, ag.conditions),
-        run.setup.seasons.mortality_max_from.get(w).copied().unwrap_or(1.0) * in_care_home,
+        run.setup.seasons.mortality_max_from.get(w).copied().unwrap_or(1.0) * t.death_hr(at_home),
     );
     q[process::OUT_MIGRATION] = if at_home == care::CARE_HOME {
         0.0

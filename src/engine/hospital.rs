@@ -154,14 +154,9 @@ fn sent_home(run: &mut LocalityRun<'_>, pop: &mut LocalityPop, i: usize) -> bool
 /// death in a care home (as their background hazard).
 fn case_fatality(run: &LocalityRun<'_>, pop: &LocalityPop, i: usize) -> f64 {
     let t = &run.setup.tables;
-    let in_care_home = if pop.care[i] == care::CARE_HOME {
-        t.care_home_death_hr
-    } else {
-        1.0
-    };
     super::seasons::scale_probability(
         t.hospital_death[usize::from(pop.age[i])],
-        run.setup.seasons.mortality[run.wk.w] * in_care_home,
+        run.setup.seasons.mortality[run.wk.w] * t.death_hr(pop.care[i]),
     )
 }
 

@@ -118,7 +118,7 @@ pub struct Tables {
     /// Weekly community entry hazard to a care home by frailty (65+).
     pub community_care_home: [f64; FRAILTY_LEVELS],
     /// Hazard ratio of death in a care home (multiplies the background death hazard and the
-    /// case fatality of crises).
+    /// case fatality of crises); see [`Tables::death_hr`].
     pub care_home_death_hr: f64,
     /// Bit of the mental-illness condition (social-prescribing eligibility), if the place has one.
     pub mental_illness_bit: u8,
@@ -161,6 +161,18 @@ fn per_condition(hr: f64) -> [f64; 9] {
 }
 
 impl Tables {
+    /// The hazard ratio of death of a resident with care status `care`: the place's
+    /// care-home ratio in a care home, 1 elsewhere. One rule for the background hazard, the
+    /// event engine's bound on it and the case fatality of crises.
+    #[inline]
+    pub fn death_hr(&self, care: u8) -> f64 {
+        if care == crate::population::care::CARE_HOME {
+            self.care_home_death_hr
+        } else {
+            1.0
+        }
+    }
+
     /// Builds the tables for a scenario on a place.
     pub fn new(scenario: &Scenario, place: &Place) -> Tables {
         let f = &place.file;
