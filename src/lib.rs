@@ -36,10 +36,12 @@ pub mod output;
 pub mod peer;
 pub mod place;
 pub mod population;
+pub mod psa;
 pub mod results;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod services;
+pub mod uncertainty;
 
 pub use error::Error;

@@ -175,3 +175,68 @@ fn the_believe_report_renders_its_section_and_chart_in_headless_chromium() {
         assert!(dom.contains(part), "rendered page lacks {part:?}");
     }
 }
+
+#[test]
+fn the_psa_report_renders_its_summary_and_five_kinds_of_chart_in_headless_chromium() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let base = common::small_file(dir.path(), "baseline.toml", 0.02);
+    let option = common::small_file(dir.path(), "life-expansion.toml", 0.02);
+    let psa = dir.path().join("psa");
+    let o = common::bin()
+        .args(["psa", base.to_str().unwrap(), option.to_str().unwrap()])
+        .args(["--draws", "20", "--replicates", "2", "--sobol", "2", "--from", "2019"])
+        .args(["--quiet", "--out", psa.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tornado = dir.path().join("tornado");
+    let o = common::bin()
+        .args(["tornado", base.to_str().unwrap(), option.to_str().unwrap()])
+        .args([
+            "--replicates",
+            "1",
+            "--from",
+            "2019",
+            "--quiet",
+            "--out",
+            tornado.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (folder, parts) in [
+        (
+            &psa,
+            vec![
+                ">Summary for the board</h2>",
+                "probability that it is cost-effective against baseline",
+                ">Cost-effectiveness plane</h2>",
+                ">Cost-effectiveness acceptability curves</h2>",
+                ">Value of resolving each uncertainty (EVPPI)</h2>",
+                ">Sobol indices: which parameters drive the outcomes</h2>",
+                ">Uncertain parameters</h2>",
+            ],
+        ),
+        (
+            &tornado,
+            vec![">Tornado: net saving (GBP)</h2>", ">Tornado: admissions avoided</h2>"],
+        ),
+    ] {
+        for svg in std::fs::read_dir(folder.join("plots"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+        {
+            if svg.extension().is_some_and(|e| e == "svg") {
+                let text = std::fs::read_to_string(&svg).unwrap();
+                roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", svg.display()));
+            }
+        }
+        let dom = dump_dom(&browser, &format!("file://{}", folder.join("report.html").display()));
+        for part in parts {
+            assert!(dom.contains(part), "rendered page lacks {part:?}");
+        }
+    }
+}

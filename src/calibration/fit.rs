@@ -329,6 +329,11 @@ mod tests {
                 "services.life.d2a_death_rr",
                 "model.older_migration_scale",
                 "model.care_home_scale",
+                "services.huddles.effect_ramp_years",
+                "services.life.los_reduction_days",
+                "services.social_prescribing.gp_effect",
+                "services.social_prescribing.admission_effect",
+                "services.icn_plus.extra_effect",
             ]
         );
         let err = set_parameter(

@@ -12,6 +12,7 @@ mod figures;
 mod limits;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
+mod psa;
 mod run;
 pub mod signal;
 mod time;
@@ -66,6 +67,15 @@ enum Command {
     /// monetary benefit and inequality gaps; prints a board summary and writes
     /// comparison.csv, comparison.json and board-summary.txt, charts and report.html.
     Compare(CompareArgs),
+    /// Probabilistic sensitivity analysis: draw the uncertain parameters (place figures with
+    /// evidence ranges, scenarios' [uncertainty.<name>] declarations) by Latin hypercube, run
+    /// each draw's base and options on shared replicates, and write the draws, the analysis of
+    /// variance, acceptability curves and frontier, EVPI, EVPPI, Sobol indices (with --sobol),
+    /// charts, report.html and a board summary.
+    Psa(psa::PsaArgs),
+    /// One-way sensitivity: each uncertain parameter alone at its low and high end, the others
+    /// central, on shared replicates; writes tornado.csv, the tornado charts and report.html.
+    Tornado(psa::TornadoArgs),
     /// Draw the charts of a run or comparison folder (SVG and PNG) into RUN_DIR/plots/.
     Plot {
         /// A folder written by `placesim run` or `placesim compare`.
@@ -332,6 +342,8 @@ pub fn main() -> anyhow::Result<()> {
         Command::Calibrate(args) => calib::calibrate(args),
         Command::Believe(args) => believe::believe(args, command_line),
         Command::Compare(args) => compare::compare(args, command_line),
+        Command::Psa(args) => psa::psa(args, command_line),
+        Command::Tornado(args) => psa::tornado(args, command_line),
         Command::Plot { run_dir } => figures::plot(&run_dir),
         Command::Report { run_dir } => figures::report(&run_dir),
         Command::Explain { topic } => {

@@ -29,6 +29,7 @@ pub mod compare;
 mod dir;
 mod manifest;
 pub mod plot;
+pub mod psa;
 pub mod read;
 pub mod report;
 mod series;

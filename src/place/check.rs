@@ -214,6 +214,9 @@ fn figures(table: &Table, prefix: &str, file: &PlaceFile, c: &mut Checker) {
         if let Some(range) = table.get("range") {
             evidence_range(range, &values, domain, prefix, &unit, c);
         }
+        if let Some(family) = table.get("distribution") {
+            distribution(family, table.get("range"), &values, prefix, c);
+        }
         if domain == Domain::Distribution && values.iter().all(|(_, _, v)| domain.contains(*v)) {
             let total: f64 = values.iter().map(|(_, _, v)| v).sum();
             if (total - 1.0).abs() > 1e-3 {
@@ -287,6 +290,45 @@ fn evidence_range(
             range.node.pos,
             &path,
             "an evidence range is for a single number; this figure's value is an array".into(),
+        ),
+    }
+}
+
+/// Checks a figure's `distribution`: a known family that fits the value and range within the
+/// figure's domain (the family's own reasons otherwise), and a range to fit it to.
+fn distribution(family: &Entry, range: Option<&Entry>, values: &[(String, Pos, f64)], prefix: &str, c: &mut Checker) {
+    use crate::uncertainty::{Distribution, Family};
+    let path = format!("{prefix}.distribution");
+    let Val::Str(name) = &family.node.val else {
+        c.located(family.node.pos, &path, "must be a string".into());
+        return;
+    };
+    let Some(f) = Family::parse(name) else {
+        let names: Vec<String> = Family::NAMES.iter().map(|n| format!("{n:?}")).collect();
+        c.located(
+            family.node.pos,
+            &path,
+            format!("{name:?} is not one of {}", names.join(", ")),
+        );
+        return;
+    };
+    if f == Family::Fixed {
+        return;
+    }
+    let mut ends = Vec::new();
+    if let Some(r) = range {
+        elements(&r.node, "", &mut ends);
+    }
+    match (values, ends.as_slice()) {
+        ([(_, _, v)], [(_, _, lo), (_, _, hi)]) => {
+            if let Err(m) = Distribution::fit(f, *v, *lo, *hi, crate::uncertainty::place_bounds(prefix)) {
+                c.located(family.node.pos, &path, m);
+            }
+        }
+        _ => c.located(
+            family.node.pos,
+            &path,
+            "a distribution needs a single value and its evidence range = [low, high]".into(),
         ),
     }
 }

@@ -3,7 +3,7 @@
 //! ([`raw::PlaceFile`]).
 
 mod check;
-mod domain;
+pub(crate) mod domain;
 pub mod raw;
 
 use crate::error::PlaceError;

@@ -43,10 +43,15 @@ pub struct Figure<T> {
     /// central estimate, inside it): what a sensitivity analysis samples.
     #[serde(default)]
     pub range: Option<[f64; 2]>,
+    /// The family a probabilistic sensitivity analysis draws this figure from
+    /// ([`crate::uncertainty::Family`]: fitted to the value and `range`); absent, a figure with
+    /// a range is triangular over it, and `"fixed"` keeps it out of the analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<String>,
 }
 
 /// The whole place file.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct PlaceFile {
@@ -71,7 +76,7 @@ pub struct PlaceFile {
 }
 
 /// Identification of the place.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// Display name, e.g. "Croydon".
@@ -87,7 +92,7 @@ pub struct Meta {
 }
 
 /// Borough population and its dynamics.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Population {
     /// Lower bounds of the migration age bands.
@@ -123,7 +128,7 @@ pub struct Population {
 }
 
 /// One locality (a group of GP practices).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Locality {
     /// Machine key, e.g. `thornton_heath`; used in scenario files and outputs.
@@ -135,7 +140,7 @@ pub struct Locality {
 }
 
 /// LSOAs as parallel arrays.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lsoas {
     /// LSOA codes.
@@ -154,7 +159,7 @@ pub struct Lsoas {
 }
 
 /// A GP practice.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Practice {
     /// Machine key.
@@ -164,7 +169,7 @@ pub struct Practice {
 }
 
 /// Ethnic groups and how their shares vary.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ethnicity {
     /// Group names (5: White, Black, Asian, Mixed, Other).
@@ -178,7 +183,7 @@ pub struct Ethnicity {
 }
 
 /// Long-term conditions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Conditions {
     /// Condition keys, in bit order (at most 8).
@@ -200,7 +205,7 @@ pub struct Conditions {
 }
 
 /// Frailty (electronic frailty index categories).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Frailty {
     /// Lower bounds of the frailty age bands (years); younger people are fit.
@@ -222,7 +227,7 @@ pub struct Frailty {
 }
 
 /// Social isolation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Isolation {
     /// Lower bounds of the age bands (years).
@@ -238,7 +243,7 @@ pub struct Isolation {
 }
 
 /// Mortality.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Mortality {
     /// Central death rate by single year of age 0..=100 (100 = 100+), males.
@@ -257,7 +262,7 @@ pub struct Mortality {
 
 /// The national calendar the place follows: year-by-year multipliers (secular trend, COVID-19)
 /// and the winter cycle. The counterfactual every option is compared against.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calendar {
     /// The financial year of the first element of each by-year figure (e.g. 2016 for
@@ -295,7 +300,7 @@ pub struct Calendar {
 }
 
 /// Hospital activity.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hospital {
     /// Lower bounds of the A&E/admission age bands.
@@ -339,7 +344,7 @@ pub struct Hospital {
 }
 
 /// Adult social care.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SocialCare {
     /// Lower bounds of the social-care age bands.
@@ -363,7 +368,7 @@ pub struct SocialCare {
 }
 
 /// Primary care use.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PrimaryCare {
     /// Lower bounds of the consultation age bands.

@@ -114,6 +114,16 @@ impl FromParsed for f64 {
     }
 }
 
+/// A number that may be left out (its default is `Def::Optional`): `None` when not written.
+impl FromParsed for Option<f64> {
+    fn read(v: &Values<'_>, path: &str) -> Option<f64> {
+        match v.get(path) {
+            Some(Parsed::Num(x)) => Some(*x),
+            _ => None,
+        }
+    }
+}
+
 /// A whole number, or the key's numeric default.
 fn whole(v: &Values<'_>, path: &str) -> i64 {
     match (v.get(path), v.default_of(path)) {
@@ -638,6 +648,22 @@ mod tests {
     /// numbers; `None` for `extends` (read by the loader, not a field).
     fn values_for(i: usize, path: &str, kind: Kind) -> Option<(String, String, Option<String>)> {
         let name = path.rsplit('.').next().unwrap_or(path);
+        // A declared distribution must fit its figure: a price-level multiplier (central 1) or
+        // a hazard ratio (central 1.7), both inside [0.5, 2.5].
+        if path.starts_with("uncertainty.") {
+            match name {
+                "figure" => {
+                    return Some((
+                        "\"costs.*\"".into(),
+                        "\"social_care.care_home_mortality_hr\"".into(),
+                        None,
+                    ))
+                }
+                "low" => return Some(("0.5".into(), "0.6".into(), Some("Some(0.5)".into()))),
+                "high" => return Some(("2.5".into(), "2.6".into(), Some("Some(2.5)".into()))),
+                _ => {}
+            }
+        }
         Some(match kind {
             Kind::Path => return None,
             Kind::Num { min, max, open_max, .. } => {

@@ -284,7 +284,9 @@ fn range_text(kind: Kind) -> String {
             open_max,
         } => {
             let lo = if open_min { '(' } else { '[' };
-            if max.is_infinite() {
+            if min.is_infinite() && max.is_infinite() {
+                "any finite number".to_string()
+            } else if max.is_infinite() {
                 format!("{lo}{min}, ∞)")
             } else {
                 let hi = if open_max { ')' } else { ']' };
@@ -419,6 +421,8 @@ impl Validator {
             .into_iter()
             .filter(|name| *name != own)
             .collect();
+        // Uncertainty declarations name no outputs and sit beside no built-in sections.
+        let declared_only = parent == super::UNCERTAINTY_SECTION;
         let message = if !well_formed {
             Some(format!(
                 "`{key}` is not a valid key for `[{parent}.<key>]`: use lowercase letters, digits and `_`, starting with a letter (e.g. `falls_prevention`)"
@@ -428,6 +432,8 @@ impl Validator {
                 "a key of {} characters is too long: at most {MAX_INSTANCE_KEY_CHARS} (it names outputs and columns)",
                 key.chars().count()
             ))
+        } else if declared_only {
+            None
         } else if taken.contains(&key) {
             Some(format!(
                 "`{key}` is taken by the built-in `[{}]`; choose another key",
@@ -850,6 +856,7 @@ impl Validator {
             warm_up_weeks: header.warm_up_weeks,
             model: ModelParams::build(&v, MODEL_SECTION),
             services: Services::build(&v, SERVICES_SECTION),
+            uncertainty: <Vec<super::Uncertain> as super::keys::Instances>::build(&v, super::UNCERTAINTY_SECTION),
         }
     }
 
@@ -942,6 +949,7 @@ impl Validator {
             },
         };
         self.check_localities(&place.locality_keys());
+        self.check_uncertainty(place);
         let Some(pop_date) = Date::parse(&place.file.meta.population_date) else {
             return;
         };
@@ -969,6 +977,51 @@ impl Validator {
             }
         }
         self.check_scale(place, pop_date);
+    }
+
+    /// Every `[uncertainty.<name>]` resolves against the place: it names a calibratable key or a
+    /// scalar place figure, and its family fits the central value, the range and the figure's
+    /// domain ([`crate::uncertainty::resolve`]).
+    fn check_uncertainty(&mut self, place: &Place) {
+        let prefix = format!("{}.", super::UNCERTAINTY_SECTION);
+        let names: Vec<String> = self
+            .sections
+            .iter()
+            .filter_map(|s| s.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('.'))
+            .map(str::to_string)
+            .collect();
+        for name in names {
+            let at = |field: &str| format!("{prefix}{name}.{field}");
+            let (Some(Parsed::Str(figure)), Some(Parsed::Str(source))) =
+                (self.get(&at("figure")).cloned(), self.get(&at("source")).cloned())
+            else {
+                continue; // a missing or bad figure or source is already reported
+            };
+            let family = match self.get(&at("distribution")) {
+                Some(Parsed::Choice(i)) => crate::uncertainty::Family::VALUES[*i],
+                _ => crate::uncertainty::Family::Triangular,
+            };
+            let number = |p: Option<&Parsed>| match p {
+                Some(Parsed::Num(x)) => Some(*x),
+                _ => None,
+            };
+            let declared = crate::uncertainty::Declared {
+                figure: &figure,
+                family,
+                low: number(self.get(&at("low"))),
+                high: number(self.get(&at("high"))),
+                source: &source,
+            };
+            let value = schema::spec(&figure).map(|_| self.read::<f64>(&figure));
+            if let Err((field, message)) = crate::uncertainty::resolve(&declared, place, value) {
+                let pos = self
+                    .pos(&at(field))
+                    .or_else(|| self.pos(&at("figure")))
+                    .unwrap_or(Pos::file(0));
+                self.problem(pos, &at(field), message);
+            }
+        }
     }
 
     /// The scale must give every locality at least one agent at the start.

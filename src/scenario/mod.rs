@@ -62,6 +62,9 @@ pub struct Scenario {
     pub model: ModelParams,
     /// The integrated-care services.
     pub services: Services,
+    /// The distributions this scenario declares on uncertain figures (`[uncertainty.<name>]`),
+    /// by name; read by `placesim psa` and `placesim tornado` ([`crate::uncertainty`]).
+    pub uncertainty: Vec<Uncertain>,
 }
 
 /// A file that contributed to a scenario.
@@ -86,12 +89,14 @@ pub enum PlaceSource {
 const SCENARIO_SECTION: &str = "scenario";
 const MODEL_SECTION: &str = "model";
 const SERVICES_SECTION: &str = "services";
+pub(crate) const UNCERTAINTY_SECTION: &str = "uncertainty";
 
 /// Appends every declared key after `extends`, in documentation order (see [`schema::schema`]).
 fn declared_keys(out: &mut Vec<KeySpec>) {
     Header::specs(SCENARIO_SECTION, out);
     ModelParams::specs(MODEL_SECTION, out);
     Services::specs(SERVICES_SECTION, out);
+    <Vec<Uncertain> as keys::Instances>::specs(UNCERTAINTY_SECTION, out);
 }
 
 /// Every valid dotted key of a scenario file (e.g. `services.life.divert_probability`), in
@@ -137,6 +142,7 @@ impl Scenario {
         let mut out = Vec::new();
         self.model.key_values(MODEL_SECTION, &mut out);
         self.services.key_values(SERVICES_SECTION, &mut out);
+        keys::Instances::key_values(&self.uncertainty, UNCERTAINTY_SECTION, &mut out);
         out
     }
 
@@ -228,6 +234,30 @@ pub enum PerLocality {
     Total(f64),
     /// A value for each named locality (localities not named get 0).
     Each(BTreeMap<String, f64>),
+}
+
+scenario_section! {
+    /// A distribution on an uncertain figure, `[uncertainty.<name>]` ([`crate::uncertainty`]).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Uncertain {
+        /// The name after `uncertainty.`.
+        name: String = instance_key(),
+        /// What it puts a distribution on: a calibratable scenario key
+        /// (`services.huddles.effect`), a scalar place figure (`social_care.care_home_mortality_hr`),
+        /// or `section.*`: one multiplier for every scalar figure of a place section (`costs.*`).
+        figure: String = key(Kind::NonEmptyText, REQ, "a calibratable scenario key, a place figure, or section.*"),
+        /// The family (`low` and `high` are the support of a uniform or triangular, a 95%
+        /// interval of the others).
+        distribution: crate::uncertainty::Family = key(Kind::Choice(crate::uncertainty::Family::NAMES), Def::Str("triangular"), ""),
+        /// Low end (default: the place figure's evidence range).
+        low: Option<f64> = key(closed(f64::NEG_INFINITY, f64::INFINITY), Def::Optional, "in the figure's unit"),
+        /// High end (default: the place figure's evidence range).
+        high: Option<f64> = key(closed(f64::NEG_INFINITY, f64::INFINITY), Def::Optional, "in the figure's unit"),
+        /// Declarations with the same group share one draw (perfectly rank-correlated).
+        group: String = key(Kind::Text, Def::Str(""), ""),
+        /// The evidence: a key of the place's `[sources]`, a place figure, or a citation.
+        source: String = key(Kind::NonEmptyText, REQ, "a source key, a place figure or a citation"),
+    }
 }
 
 scenario_section! {

@@ -383,7 +383,10 @@ mod tests {
         assert!(is_section("services.life"));
         assert!(!is_section("services.life.max_weeks"));
         assert!(!is_section("services.lif"));
-        assert_eq!(children(""), vec!["extends", "scenario", "model", "services"]);
+        assert_eq!(
+            children(""),
+            vec!["extends", "scenario", "model", "services", "uncertainty"]
+        );
         assert!(children("services").contains(&"icn_plus"));
         assert!(section_required("services") && section_required("services.life"));
     }

@@ -50,7 +50,7 @@ scenario_section! {
         /// as a change). [-1, 1).
         effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 7, summary 0],
         /// Years from a practice's start until the effect is fully realised.
-        effect_ramp_years: f64 = key(closed(0.0, 20.0), REQ, "years"),
+        effect_ramp_years: f64 = key(closed(0.0, 20.0), REQ, "years") [calibrate 19],
         /// Mean weeks a flagged patient waits for review before it lapses if not taken on (re-triaged off
         /// the list; a constant weekly chance; may be flagged again); 0 = never.
         referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),

@@ -30,7 +30,7 @@ scenario_section! {
         /// Multiplier on huddle review capacity in live localities (≥ 1).
         huddle_capacity_multiplier: f64 = key(at_least(1.0), REQ, "multiplier"),
         /// Extra relative reduction of crisis hazard for people on a care plan in live localities.
-        extra_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm"),
+        extra_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 23],
         /// Whether live localities review all adults (18+) regardless of the huddle minimum age.
         all_ages: bool = key(Kind::Bool, REQ, ""),
         /// Extra social-prescribing link workers per live locality.

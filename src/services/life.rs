@@ -45,7 +45,7 @@ scenario_section! {
         /// Share of LIFE clients visited within 2 hours of getting home.
         visit_within_2h_probability: f64 = key(PROB, REQ, "share"),
         /// Hospital days saved per discharge-to-assess patient.
-        los_reduction_days: f64 = key(COUNT, REQ, "days"),
+        los_reduction_days: f64 = key(COUNT, REQ, "days") [calibrate 20],
         /// How capacity is shared between localities.
         allocation: Allocation = key(Kind::Allocation, ALLOC_DEFAULT, "") [summary 1],
         /// Day the allocation takes effect (before it, capacity is shared by population).

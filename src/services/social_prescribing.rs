@@ -41,13 +41,13 @@ scenario_section! {
         /// Weeks the effect lasts after referral.
         effect_weeks: u16 = key(WEEKS, REQ, "weeks"),
         /// Relative reduction of GP consultations while the effect lasts.
-        gp_effect: f64 = key(PROB, REQ, "relative reduction"),
+        gp_effect: f64 = key(PROB, REQ, "relative reduction") [calibrate 21],
         /// Relative reduction of A&E attendances while the effect lasts.
         ae_effect: f64 = key(EFFECT_OR_HARM, REQ, "relative reduction; negative = harm") [calibrate 13, summary 0],
         /// Relative reduction of emergency admissions while the effect lasts, whatever the
         /// A&E effect (0 = the attendances avoided were not ones that would have been admitted:
         /// the evidence shows A&E and GP effects but none on admissions). Negative = harm.
-        admission_effect: f64 = key(EFFECT_OR_HARM, Def::Num(0.0), "relative reduction; negative = harm"),
+        admission_effect: f64 = key(EFFECT_OR_HARM, Def::Num(0.0), "relative reduction; negative = harm") [calibrate 22],
         /// Mean weeks a referral waits before it lapses if not taken on (closed and returned
         /// to the referrer, who may refer again; a constant weekly chance); 0 = never.
         referral_lapse_weeks: f64 = key(LAPSE_WEEKS, LAPSE_DEFAULT, LAPSE_UNIT),

@@ -368,6 +368,73 @@ fn draw_panel<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, panel: &Panel, 
                 }
             }
         }
+        PanelBody::Scatter { points, rays } => {
+            let finite = points.iter().filter(|p| p.0.is_finite() && p.1.is_finite());
+            let (mut x0, mut x1, mut lo, mut hi) = (0.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+            for p in finite.clone() {
+                x0 = x0.min(p.0);
+                x1 = x1.max(p.0);
+                lo = lo.min(p.1);
+                hi = hi.max(p.1);
+            }
+            let (x0, x1) = y_range(x0, x1, true);
+            let (y0, y1) = y_range(lo, hi, true);
+            let mut chart = ChartBuilder::on(area)
+                .caption(panel.title.as_str(), font(s, 14.0, &INK))
+                .margin(s.px(8.0))
+                .margin_right(s.px(16.0))
+                .x_label_area_size(s.px(40.0))
+                .y_label_area_size(s.px(70.0))
+                .build_cartesian_2d(x0..x1, y0..y1)
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc(panel.x_label.as_str())
+                .y_desc(panel.y_label.as_str())
+                .x_labels(7)
+                .x_label_formatter(&|x| axis_number(*x))
+                .y_label_formatter(&|y| axis_number(*y))
+                .draw_in_house_style(s, 11.5)?;
+            for line in [vec![(x0, 0.0), (x1, 0.0)], vec![(0.0, y0), (0.0, y1)]] {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(line, INK.stroke_width(s.upx(1.0)))))
+                    .map_err(err)?;
+            }
+            for p in finite {
+                chart
+                    .draw_series(std::iter::once(Circle::new(
+                        (p.0, p.1),
+                        s.upx(2.0),
+                        style::colour(p.2).mix(0.45).filled(),
+                    )))
+                    .map_err(err)?;
+            }
+            for (slope, tag) in rays {
+                // The part of y = slope × x inside the panel.
+                let (mut a, mut b) = (x0, x1);
+                if *slope > 0.0 {
+                    a = a.max(y0 / slope);
+                    b = b.min(y1 / slope);
+                } else if *slope < 0.0 {
+                    a = a.max(y1 / slope);
+                    b = b.min(y0 / slope);
+                }
+                if a < b {
+                    chart
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(a, slope * a), (b, slope * b)],
+                            MUTED.stroke_width(s.upx(1.5)),
+                        )))
+                        .map_err(err)?;
+                    chart
+                        .draw_series(std::iter::once(
+                            EmptyElement::at((b, slope * b))
+                                + Text::new(tag.clone(), (s.px(-40.0), s.px(2.0)), font(s, 11.0, &MUTED)),
+                        ))
+                        .map_err(err)?;
+                }
+            }
+        }
         PanelBody::Bars { categories, series } => {
             let n = categories.len();
             let vals = series

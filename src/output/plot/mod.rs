@@ -134,6 +134,14 @@ pub enum PanelBody {
         /// The rows.
         rows: Vec<WaterfallRow>,
     },
+    /// Points `(x, y, palette index)` with lines through the origin `y = slope × x` (the
+    /// cost-effectiveness plane and its thresholds), zero lines drawn.
+    Scatter {
+        /// The points.
+        points: Vec<(f64, f64, usize)>,
+        /// Lines through the origin: slope and tag.
+        rays: Vec<(f64, String)>,
+    },
 }
 
 /// One panel of a chart.

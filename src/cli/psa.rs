@@ -1,0 +1,281 @@
+//! `placesim psa` and `placesim tornado`: parameter uncertainty (issue 15).
+
+use super::compare::expand;
+use super::run::load_all;
+use super::{limits, time, BadInput};
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use placesim::analysis::compare::{check_scenarios, Window};
+use placesim::output::psa::{
+    board_summary, tornado_summary, write_figures, write_manifest, write_psa, write_tornado, Info,
+};
+use placesim::psa::{run_psa, run_tornado, summarise, Request};
+use placesim::runner::{available_cores, calendar_of, check_threads, load_place};
+use placesim::scenario::Scenario;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+/// What the two commands share.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The base scenario, then options (files, folders or list files, as for `compare`).
+    #[arg(required = true, value_name = "BASE [OPTION|DIR|LIST]...")]
+    scenarios: Vec<PathBuf>,
+    /// Master seed (the draws and the replicates are keyed by it).
+    #[arg(long, default_value_t = 20_160_404)]
+    seed: u64,
+    /// Worker threads (0 = all cores; at most 1024; does not change results).
+    #[arg(long, default_value_t = 0, value_parser = limits::threads_arg)]
+    threads: usize,
+    /// First financial year of the appraisal [default: the first year any option differs].
+    #[arg(long, value_name = "YEAR")]
+    from: Option<i32>,
+    /// Last financial year of the appraisal [default: the last full year of the run].
+    #[arg(long, value_name = "YEAR")]
+    to: Option<i32>,
+    /// Annual discount rate for costs and QALYs [default: the place's].
+    #[arg(long, value_name = "RATE")]
+    discount_rate: Option<f64>,
+    /// Run every scenario at this scale instead of its own (agents per resident, in (0, 1];
+    /// below 1 the queues keep their full size, see docs/performance.md).
+    #[arg(long, value_name = "SCALE")]
+    scale: Option<f64>,
+    /// Output folder [default: output/<command>-<base>-<YYYYMMDD-HHMMSS> (UTC)].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace the output folder if it exists and placesim wrote it.
+    #[arg(long)]
+    force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Do not draw charts or write report.html.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+/// Arguments of `placesim psa`.
+#[derive(Debug, Args)]
+pub struct PsaArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Parameter draws (Latin hypercube).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    draws: u32,
+    /// Replicates per draw (at least 2 for the analysis of variance to split parameter from
+    /// Monte Carlo variance).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replicates: u32,
+    /// Rows of a Sobol design (Jansen estimators): the first M draws are its matrix A, and it
+    /// runs M × (columns + 1) more points; 0 = no Sobol indices.
+    #[arg(long, default_value_t = 0, value_name = "M")]
+    sobol: u32,
+}
+
+/// Arguments of `placesim tornado`.
+#[derive(Debug, Args)]
+pub struct TornadoArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Replicates at each point (the same replicates at every point).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    replicates: u32,
+}
+
+/// Loads, checks and scales the scenarios and builds the request.
+fn request(c: &Common, replicates: u32) -> anyhow::Result<(Request, Vec<Scenario>)> {
+    if let Some(r) = c.discount_rate {
+        if !(0.0..1.0).contains(&r) {
+            return Err(BadInput(format!(
+                "--discount-rate {r}: must be at least 0 and below 1 (0.035 = 3.5%)"
+            ))
+            .into());
+        }
+    }
+    if let Some(s) = c.scale {
+        if !(s > 0.0 && s <= 1.0) {
+            return Err(BadInput(format!("--scale {s}: must be above 0 and at most 1")).into());
+        }
+    }
+    check_threads(c.threads)?;
+    let paths = expand(&c.scenarios)?;
+    let mut scenarios = load_all(&paths)?;
+    if let Some(s) = c.scale {
+        for sc in &mut scenarios {
+            sc.scale = s;
+        }
+    }
+    check_scenarios(&scenarios)?;
+    let window = Window { from: c.from, to: c.to };
+    window.resolve(&calendar_of(&scenarios[0]))?;
+    let place = Arc::new(load_place(&scenarios[0].place)?);
+    let threads = if c.threads == 0 { available_cores() } else { c.threads };
+    Ok((
+        Request {
+            scenarios: scenarios.clone(),
+            place,
+            replicates,
+            seed: c.seed,
+            threads,
+            window,
+            discount_rate: c.discount_rate,
+        },
+        scenarios,
+    ))
+}
+
+fn bar(quiet: bool, what: &str) -> Option<ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    let template = format!("{{spinner}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} {what}, eta {{eta}}");
+    bar.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+fn info(
+    kind: &'static str,
+    c: &Common,
+    request: &Request,
+    scenarios: &[Scenario],
+    started: SystemTime,
+    clock: Instant,
+) -> Info {
+    Info {
+        kind,
+        command_line: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+        started_utc: time::iso8601(started),
+        wall_seconds: clock.elapsed().as_secs_f64(),
+        seed: c.seed,
+        draws: 0,
+        sobol_rows: 0,
+        replicates: request.replicates,
+        threads: request.threads,
+        scenarios: scenarios.iter().map(|s| s.name.clone()).collect(),
+        files: scenarios
+            .iter()
+            .flat_map(|s| s.files.iter().map(|f| (f.path.display().to_string(), f.sha256.clone())))
+            .collect(),
+        place: (request.place.origin.clone(), request.place.sha256.clone()),
+        scale: scenarios[0].scale,
+    }
+}
+
+/// `placesim psa`.
+pub fn psa(args: PsaArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let c = &args.common;
+    let (request, scenarios) = request(c, args.replicates)?;
+    if args.sobol > args.draws {
+        return Err(BadInput(format!(
+            "--sobol {} is more than --draws {}: the design's matrix A is the first draws",
+            args.sobol, args.draws
+        ))
+        .into());
+    }
+    // Declarations are checked (and the parameters listed) before any folder is touched.
+    let set = placesim::uncertainty::ParameterSet::of(&scenarios, &request.place)?;
+    let out = c
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("psa-{}-{}", scenarios[0].name, time::stamp(started))));
+    let dir = placesim::output::prepare_out_dir(&out, c.force)?;
+    super::signal::report_cleaned(dir.cleaned());
+    if !c.quiet {
+        eprintln!(
+            "psa: {} draws × {} replicate(s) of {} scenarios, {} parameters in {} columns{}",
+            args.draws,
+            args.replicates,
+            scenarios.len(),
+            set.parameters.len(),
+            set.columns.len(),
+            if args.sobol > 0 {
+                format!(
+                    "; Sobol design of {} rows ({} more points)",
+                    args.sobol,
+                    args.sobol as usize * (set.columns.len() + 1)
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    let progress = bar(c.quiet, "points");
+    let psa = run_psa(&request, args.draws as usize, args.sobol as usize, &|done, total| {
+        if let Some(b) = &progress {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    })
+    .context("running the draws")?;
+    if let Some(b) = &progress {
+        b.finish_and_clear();
+    }
+    let summary = summarise(&psa, c.seed)?;
+    let mut info = info("psa", c, &request, &scenarios, started, clock);
+    info.draws = args.draws as usize;
+    info.sobol_rows = args.sobol as usize;
+    let mut written = write_psa(&dir, &info, &psa, &summary).context("writing the analysis")?;
+    written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
+    let text = board_summary(&info, &psa, &summary);
+    if !c.no_plots {
+        let title = format!("Probabilistic sensitivity analysis: {}", info.scenarios.join(", "));
+        write_figures(dir.temp_path(), "psa", &title, &text).context("drawing the charts")?;
+    }
+    let path = dir.commit()?;
+    print!("{text}");
+    println!("\noutputs: {}", path.display());
+    Ok(())
+}
+
+/// `placesim tornado`.
+pub fn tornado(args: TornadoArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let c = &args.common;
+    let (request, scenarios) = request(c, args.replicates)?;
+    let set = placesim::uncertainty::ParameterSet::of(&scenarios, &request.place)?;
+    let out = c.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!("tornado-{}-{}", scenarios[0].name, time::stamp(started)))
+    });
+    let dir = placesim::output::prepare_out_dir(&out, c.force)?;
+    super::signal::report_cleaned(dir.cleaned());
+    if !c.quiet {
+        eprintln!(
+            "tornado: {} points (central, then {} columns at low and high) × {} replicate(s) of {} scenarios",
+            1 + 2 * set.columns.len(),
+            set.columns.len(),
+            args.replicates,
+            scenarios.len()
+        );
+    }
+    let progress = bar(c.quiet, "points");
+    let t = run_tornado(&request, &|done, total| {
+        if let Some(b) = &progress {
+            b.set_length(total as u64);
+            b.set_position(done as u64);
+        }
+    })
+    .context("running the one-way changes")?;
+    if let Some(b) = &progress {
+        b.finish_and_clear();
+    }
+    let info = info("tornado", c, &request, &scenarios, started, clock);
+    let mut written = write_tornado(&dir, &info, &t).context("writing the tornado")?;
+    written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
+    let text = tornado_summary(&t);
+    if !c.no_plots {
+        let title = format!("One-way sensitivity: {}", info.scenarios.join(", "));
+        write_figures(dir.temp_path(), "tornado", &title, &text).context("drawing the charts")?;
+    }
+    let path = dir.commit()?;
+    print!("{text}");
+    println!("\noutputs: {}", path.display());
+    Ok(())
+}
