@@ -19,6 +19,11 @@
 //!   full-scale sample is 40 replicate-decades); throughput in agent-weeks. The full-scale
 //!   ensemble is timed with the CLI (docs/performance.md).
 //!
+//! * `psa/board_pack_2_draws`: `placesim psa` of the shipped board pack (five scenarios, the
+//!   window FY2021/22 to FY2026/27), two draws of two replicates each, all cores, at scale
+//!   `PLACESIM_BENCH_PSA_SCALE` (default 0.1, the scale of the 1,000-draw figure in
+//!   docs/performance.md); throughput in draws.
+//!
 //! `PLACESIM_BENCH_SCALE` (default 1.0) shrinks the population for CI's smoke run, e.g.
 //! `PLACESIM_BENCH_SCALE=0.02 cargo bench --bench engine -- --quick`.
 
@@ -146,9 +151,51 @@ fn peer(c: &mut Criterion) {
     group.finish();
 }
 
+fn psa(c: &mut Criterion) {
+    let s = env_scale("PLACESIM_BENCH_PSA_SCALE", 0.1) * scale();
+    let files = [
+        "baseline.toml",
+        "icn-plus-rollout.toml",
+        "life-expansion.toml",
+        "social-prescribing-at-scale.toml",
+        "proportionate-universalism.toml",
+    ];
+    let scenarios: Vec<placesim::scenario::Scenario> = files
+        .iter()
+        .map(|f| {
+            let mut sc = load_scenario(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(f))
+                .unwrap_or_else(|e| panic!("{e}"));
+            sc.scale = s;
+            sc
+        })
+        .collect();
+    let place = Arc::new(Place::croydon());
+    let request = placesim::psa::Request {
+        scenarios,
+        place,
+        replicates: 2,
+        seed: 1,
+        threads: placesim::runner::available_cores(),
+        window: placesim::analysis::compare::Window {
+            from: Some(2021),
+            to: None,
+        },
+        discount_rate: None,
+    };
+    let mut group = c.benchmark_group("psa");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(40))
+        .throughput(Throughput::Elements(2));
+    group.bench_function("board_pack_2_draws", |b| {
+        b.iter(|| placesim::psa::run_psa(&request, 2, 0, &|_, _| {}).expect("psa runs"))
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default();
-    targets = replicate, synthesis, peer, ensemble
+    targets = replicate, synthesis, peer, ensemble, psa
 }
 criterion_main!(benches);

@@ -269,6 +269,11 @@ pub fn run_psa(
     }
     let k = set.columns.len();
     let r = request.replicates;
+    if u64::from(r) * draws as u64 > u64::from(u32::MAX) {
+        return Err(Error::TooLarge(format!(
+            "{draws} draws × {r} replicates is more replicates than a seed keys"
+        )));
+    }
     let u = latin_hypercube(request.seed, draws, k);
     let total = draws + if sobol_rows > 0 { sobol_rows * (k + 1) } else { 0 };
     let mut points: Vec<(Vec<f64>, u32)> = u
@@ -290,12 +295,6 @@ pub fn run_psa(
                 (row, first_replicate(i, r))
             }));
         }
-    }
-    let first_replicate_limit = u64::from(r) * draws as u64;
-    if first_replicate_limit > u64::from(u32::MAX) {
-        return Err(Error::TooLarge(format!(
-            "{draws} draws × {r} replicates is more replicates than a seed keys"
-        )));
     }
     let mut results = evaluate(request, &set, &points, &|d| progress(d, total))?;
     let sobol = (sobol_rows > 0).then(|| {
@@ -489,6 +488,16 @@ pub struct Summary {
     pub population: f64,
 }
 
+/// The EVPPI row of a column of random numbers the model never reads (the regression's noise
+/// floor).
+pub const NOISE_FLOOR: &str = "noise_floor";
+
+/// The seed of the noise floor's column (the seed's bits turned, apart from the draws' and
+/// the Sobol design's).
+fn request_free_seed(seed: u64) -> u64 {
+    seed ^ 0x0f1a_7f10_0d15_ea5e
+}
+
 /// Fewest draws for which EVPPI is estimated (the smoother has 13 basis functions).
 pub const MIN_EVPPI_DRAWS: usize = 20;
 
@@ -604,6 +613,13 @@ pub fn summarise(psa: &Psa, seed: u64) -> Result<Summary, Error> {
     } else {
         &[]
     };
+    // The noise floor: the EVPPI of a column of keyed uniforms that the model never reads. The
+    // regression on draws with Monte Carlo error finds some value in anything; a parameter's
+    // EVPPI means something only above this.
+    let null: Vec<f64> = latin_hypercube(request_free_seed(seed), draws, 1)
+        .into_iter()
+        .map(|r| r[0])
+        .collect();
     for &lambda in thresholds {
         let table = inb(&cost_raw, &qaly_raw, lambda);
         for (c, col) in psa.set.columns.iter().enumerate() {
@@ -614,6 +630,11 @@ pub fn summarise(psa: &Psa, seed: u64) -> Result<Summary, Error> {
                 population: evppi(&x, &table).map_err(bad)?,
             });
         }
+        evppi_rows.push(EvppiRow {
+            column: NOISE_FLOOR.to_string(),
+            wtp: lambda,
+            population: evppi(&null, &table).map_err(bad)?,
+        });
     }
     let mut sobol = Vec::new();
     if let Some(design) = &psa.sobol {

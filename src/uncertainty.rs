@@ -645,13 +645,27 @@ pub struct Declared<'a> {
     pub source: &'a str,
 }
 
-/// What a declaration resolves to, or the field and reason it cannot.
+/// A place's figures as one JSON tree, made once and read by every declaration's
+/// [`resolve`].
+#[derive(Debug, Clone)]
+pub struct PlaceFigures(serde_json::Value);
+
+impl PlaceFigures {
+    /// The figures of `place`.
+    pub fn of(place: &Place) -> PlaceFigures {
+        // Serialising plain structs of numbers and strings cannot fail.
+        PlaceFigures(serde_json::to_value(&place.file).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// What a declaration resolves to against the place's figures, or the field and reason it
+/// cannot.
 pub fn resolve(
     d: &Declared<'_>,
-    place: &Place,
+    figures: &PlaceFigures,
     scenario_value: Option<f64>,
 ) -> Result<(Target, Distribution), (&'static str, String)> {
-    let file = serde_json::to_value(&place.file).map_err(|e| ("figure", e.to_string()))?;
+    let file = &figures.0;
     if d.source.trim().is_empty() {
         return Err((
             "source",
@@ -685,7 +699,7 @@ pub fn resolve(
         Distribution::fit(d.family, central, low, high, bounds).map_err(|m| (field, m))
     };
     if let Some(section) = d.figure.strip_suffix(".*") {
-        if section_figures(&file, section).is_empty() {
+        if section_figures(file, section).is_empty() {
             return Err((
                 "figure",
                 format!("the place has no section `{section}` of scalar figures"),
@@ -701,7 +715,7 @@ pub fn resolve(
         let dist = fit(central, None, key_bounds(d.figure))?;
         return Ok((Target::Scenario(d.figure.to_string()), dist));
     }
-    match place_figure(&file, d.figure) {
+    match place_figure(file, d.figure) {
         Some(_) if d.figure.starts_with("effects.") => Err((
             "figure",
             format!(
@@ -738,15 +752,18 @@ impl ParameterSet {
     /// not declare it otherwise than the base.
     pub fn of(scenarios: &[Scenario], place: &Place) -> Result<ParameterSet, Error> {
         let n = scenarios.len();
-        let file = serde_json::to_value(&place.file).map_err(|e| Error::Request(e.to_string()))?;
+        let figures = PlaceFigures::of(place);
+        let file = &figures.0;
         let mut parameters: Vec<Parameter> = Vec::new();
         if let Some(sections) = file.as_object() {
-            for (section, figures) in sections {
+            for (section, in_section) in sections {
                 if section == "effects" {
                     continue;
                 }
-                let Some(figures) = figures.as_object() else { continue };
-                for (name, fig) in figures {
+                let Some(in_section) = in_section.as_object() else {
+                    continue;
+                };
+                for (name, fig) in in_section {
                     let path = format!("{section}.{name}");
                     let (Some(central), Some(range)) = (
                         fig.get("value").and_then(serde_json::Value::as_f64),
@@ -791,7 +808,7 @@ impl ParameterSet {
                     source: &u.source,
                 };
                 let value = parameter_value(scenario, &u.figure).ok();
-                let (target, dist) = resolve(&declared, place, value).map_err(|(field, m)| {
+                let (target, dist) = resolve(&declared, &figures, value).map_err(|(field, m)| {
                     Error::Request(format!(
                         "scenario {}: uncertainty.{}.{field}: {m}",
                         scenario.name, u.name

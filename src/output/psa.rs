@@ -282,6 +282,15 @@ fn money(v: f64) -> String {
     }
 }
 
+/// Money per person, to the penny: `£0.85`.
+fn pence(v: f64) -> String {
+    if v.is_nan() {
+        "n/a".into()
+    } else {
+        format!("£{v:.2}")
+    }
+}
+
 fn percent(p: f64) -> String {
     if p.is_nan() {
         "n/a".into()
@@ -291,8 +300,10 @@ fn percent(p: f64) -> String {
 }
 
 /// The board summary: per option, the probability of being cost-effective at the place's
-/// thresholds and its expected net benefit; the population EVPI; what matters most.
+/// thresholds and its expected net benefit; the population EVPI; what matters most; and, where
+/// Monte Carlo error dominates the draws, a caution in words.
 pub fn board_summary(info: &Info, psa: &Psa, s: &Summary) -> String {
+    use crate::psa::{EvppiRow, SobolRow, ADMISSIONS, NET_SAVING, NOISE_FLOOR};
     let mut t = String::new();
     let (from, to) = psa.window;
     let _ = writeln!(
@@ -307,57 +318,69 @@ pub fn board_summary(info: &Info, psa: &Psa, s: &Summary) -> String {
     );
     let _ = writeln!(
         t,
-        "{} parameter draws (Latin hypercube, seed {}), {} replicate(s) each, {} uncertain parameters in {} draw columns; \
-         costs and QALYs discounted, NHS and social-care perspective.\n",
+        "{} parameter draws (Latin hypercube, seed {}), {} replicate(s) each at scale {}, {} uncertain parameters in {} \
+         draw columns; costs and QALYs discounted, NHS and social-care perspective.\n",
         psa.draws.len(),
         info.seed,
         info.replicates,
+        info.scale,
         psa.set.parameters.len(),
         psa.set.columns.len()
     );
     let at = |option: &str, wtp: f64| s.ceac.iter().find(|r| r.option == option && (r.wtp - wtp).abs() < 1e-9);
     for (o, name) in psa.options.iter().enumerate() {
-        let adm = s
-            .variance
-            .iter()
-            .find(|v| v.option == *name && v.outcome == OUTCOMES[crate::psa::ADMISSIONS]);
-        let net = s
-            .variance
-            .iter()
-            .find(|v| v.option == *name && v.outcome == OUTCOMES[crate::psa::NET_SAVING]);
         let _ = write!(t, "{name}:");
         for &wtp in &psa.conventions.thresholds {
             if let Some(r) = at(name, wtp) {
                 let _ = write!(
                     t,
-                    " at {} per QALY the probability that it is cost-effective against {} is {} (expected net monetary benefit {});",
+                    " at {} per QALY the probability that it is cost-effective against {} is {} ({} in the draws as \
+                     run, Monte Carlo error included; expected net monetary benefit {});",
                     money(wtp),
                     psa.base,
                     percent(r.p_cost_effective),
+                    percent(r.p_cost_effective_raw),
                     money(r.expected_nmb)
                 );
             }
         }
-        if let (Some(a), Some(n)) = (adm, net) {
-            let draws: Vec<f64> = psa
-                .draws
+        let split = |k: usize| {
+            s.variance
                 .iter()
-                .map(|d| d.options[o].mean[crate::psa::ADMISSIONS])
-                .collect();
+                .find(|v| v.option == *name && v.outcome == OUTCOMES[k])
+        };
+        if let (Some(a), Some(n)) = (split(ADMISSIONS), split(NET_SAVING)) {
+            let draws: Vec<f64> = psa.draws.iter().map(|d| d.options[o].mean[ADMISSIONS]).collect();
             let (lo, hi) = spread(&draws);
             let _ = write!(
                 t,
-                " emergency admissions avoided over the window: {:.0} on average across draws (95% of draws {:.0} to {:.0}); net saving {} on average.",
+                " emergency admissions avoided over the window: {:.0} on average across draws (95% of draws {:.0} to \
+                 {:.0}); net saving {} on average.",
                 a.split.mean,
                 lo,
                 hi,
                 money(n.split.mean)
             );
-            let _ = write!(
-                t,
-                " Monte Carlo error is {} of the spread of its net saving across draws (corrected for in the probabilities above).",
-                percent(n.split.monte_carlo_share())
-            );
+            let share = n.split.monte_carlo_share();
+            if share > 0.5 {
+                let _ = write!(
+                    t,
+                    " Caution: Monte Carlo error is {} of the spread of its net saving across draws, so with {} \
+                     replicate(s) per draw at this scale the draws cannot separate the parameters' uncertainty (standard \
+                     deviation about {}) from chance well: the truth lies between the corrected probability and the \
+                     draws as run. More replicates per draw, or full scale, narrow it.",
+                    percent(share),
+                    info.replicates,
+                    money(n.split.parameters.sqrt())
+                );
+            } else {
+                let _ = write!(
+                    t,
+                    " Monte Carlo error is {} of the spread of its net saving across draws (corrected for in the first \
+                     probabilities).",
+                    percent(share)
+                );
+            }
         }
         let _ = writeln!(t);
     }
@@ -366,23 +389,33 @@ pub fn board_summary(info: &Info, psa: &Psa, s: &Summary) -> String {
         if let Some(e) = s.evpi.iter().find(|e| (e.wtp - wtp).abs() < 1e-9) {
             let _ = writeln!(
                 t,
-                "Value of information at {} per QALY: resolving every uncertainty would be worth {} to the borough over the window \
-                 (expected value of perfect information; {} per resident).",
+                "Value of information at {} per QALY: resolving every uncertainty would be worth {} to the borough over \
+                 the window (expected value of perfect information; {} per resident; {} from the draws as run, which \
+                 Monte Carlo error inflates).",
                 money(wtp),
                 money(e.population),
-                money(e.per_person)
+                pence(e.per_person),
+                money(e.population_raw)
             );
         }
     }
     if let Some(&wtp) = psa.conventions.thresholds.first() {
-        let mut rows: Vec<&crate::psa::EvppiRow> = s.evppi.iter().filter(|r| (r.wtp - wtp).abs() < 1e-9).collect();
+        let at_wtp: Vec<&EvppiRow> = s.evppi.iter().filter(|r| (r.wtp - wtp).abs() < 1e-9).collect();
+        let floor = at_wtp
+            .iter()
+            .find(|r| r.column == NOISE_FLOOR)
+            .map_or(0.0, |r| r.population);
+        let mut rows: Vec<&&EvppiRow> = at_wtp
+            .iter()
+            .filter(|r| r.column != NOISE_FLOOR && r.population > floor)
+            .collect();
         rows.sort_by(|a, b| b.population.total_cmp(&a.population));
         let top: Vec<String> = rows
             .iter()
             .take(3)
             .map(|r| format!("{} ({})", r.column, money(r.population)))
             .collect();
-        if top.is_empty() {
+        if at_wtp.is_empty() {
             let _ = writeln!(
                 t,
                 "EVPPI was not estimated: its regression needs at least {} draws.",
@@ -391,36 +424,57 @@ pub fn board_summary(info: &Info, psa: &Psa, s: &Summary) -> String {
         } else {
             let _ = writeln!(
                 t,
-                "The uncertainties most worth resolving at {} per QALY (EVPPI): {}.",
+                "EVPPI noise floor (what the regression finds in a random column the model never reads) at {} per \
+                 QALY: {}.",
                 money(wtp),
-                top.join(", ")
+                money(floor)
             );
+            if top.is_empty() {
+                let _ = writeln!(t, "No parameter's EVPPI is above the noise floor.");
+            } else {
+                let _ = writeln!(
+                    t,
+                    "The uncertainties most worth resolving (EVPPI above the floor): {}.",
+                    top.join(", ")
+                );
+            }
         }
     }
-    if !s.sobol.is_empty() {
+    if s.sobol.is_empty() {
+        let _ = writeln!(
+            t,
+            "Sobol indices were not estimated (run with --sobol M for a design of M rows)."
+        );
+    } else {
         for name in &psa.options {
-            let mut rows: Vec<&crate::psa::SobolRow> = s
+            let mut rows: Vec<&SobolRow> = s
                 .sobol
                 .iter()
-                .filter(|r| r.option == *name && r.outcome == OUTCOMES[crate::psa::NET_SAVING])
+                .filter(|r| {
+                    r.option == *name && r.outcome == OUTCOMES[NET_SAVING] && r.estimate.index.total.is_finite()
+                })
                 .collect();
             rows.sort_by(|a, b| b.estimate.index.total.total_cmp(&a.estimate.index.total));
             let top: Vec<String> = rows
                 .iter()
                 .take(3)
-                .map(|r| format!("{} ({:.2})", r.column, r.estimate.index.total))
+                .map(|r| {
+                    format!(
+                        "{} ({:.2}, 95% {:.2} to {:.2})",
+                        r.column, r.estimate.index.total, r.estimate.total_interval.0, r.estimate.total_interval.1
+                    )
+                })
                 .collect();
             let _ = writeln!(
                 t,
                 "{name}: the parameters that drive most of its net saving's variance (total Sobol index): {}.",
-                top.join(", ")
+                if top.is_empty() {
+                    "none (it does not vary)".to_string()
+                } else {
+                    top.join(", ")
+                }
             );
         }
-    } else {
-        let _ = writeln!(
-            t,
-            "Sobol indices were not estimated (run with --sobol M for a design of M rows)."
-        );
     }
     t
 }

@@ -991,6 +991,10 @@ impl Validator {
             .filter(|rest| !rest.contains('.'))
             .map(str::to_string)
             .collect();
+        if names.is_empty() {
+            return;
+        }
+        let figures = crate::uncertainty::PlaceFigures::of(place);
         for name in names {
             let at = |field: &str| format!("{prefix}{name}.{field}");
             let (Some(Parsed::Str(figure)), Some(Parsed::Str(source))) =
@@ -1014,7 +1018,7 @@ impl Validator {
                 source: &source,
             };
             let value = schema::spec(&figure).map(|_| self.read::<f64>(&figure));
-            if let Err((field, message)) = crate::uncertainty::resolve(&declared, place, value) {
+            if let Err((field, message)) = crate::uncertainty::resolve(&declared, &figures, value) {
                 let pos = self
                     .pos(&at(field))
                     .or_else(|| self.pos(&at("figure")))
