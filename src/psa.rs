@@ -145,8 +145,7 @@ pub fn evaluate(
     })
 }
 
-/// One point: the place and scenarios at `u`, every scenario's replicates `first..first + R`
-/// (options forked from the base where they may be), compared over the window.
+/// One point: its outcomes ([`compare_point`]).
 fn evaluate_point(
     request: &Request,
     set: &ParameterSet,
@@ -154,6 +153,39 @@ fn evaluate_point(
     u: &[f64],
     first: u32,
 ) -> Result<PointResult, Error> {
+    Ok(point_result(&compare_point(request, set, catalog, u, first)?, set, u))
+}
+
+/// The request with its window fixed: when it has no first year, the first year any option
+/// differs from the base at the central values (one replicate), so that every point is compared
+/// over the same years.
+pub fn fix_window(request: &Request, set: &ParameterSet) -> Result<Request, Error> {
+    let mut fixed = request.clone();
+    if request.window.from.is_none() {
+        let catalog = Arc::new(Catalog::of_scenarios(&request.scenarios));
+        let central = vec![f64::NAN; set.columns.len()];
+        let once = Request {
+            replicates: 1,
+            ..request.clone()
+        };
+        let c = compare_point(&once, set, &catalog, &central, 0)?;
+        fixed.window = Window {
+            from: Some(c.window.0),
+            to: Some(c.window.1),
+        };
+    }
+    Ok(fixed)
+}
+
+/// One point: the place and scenarios at `u`, every scenario's replicates `first..first + R`
+/// (options forked from the base where they may be), compared over the window.
+fn compare_point(
+    request: &Request,
+    set: &ParameterSet,
+    catalog: &Arc<Catalog>,
+    u: &[f64],
+    first: u32,
+) -> Result<Comparison, Error> {
     let (place, scenarios) = set.apply(u, &request.scenarios, &request.place)?;
     let place = Arc::new(place);
     let setups: Vec<Setup> = scenarios
@@ -196,8 +228,7 @@ fn evaluate_point(
         })
         .collect();
     let conventions = Conventions::of_place(&place, request.discount_rate);
-    let comparison = compare(&results, request.window, conventions)?;
-    Ok(point_result(&comparison, set, u))
+    compare(&results, request.window, conventions)
 }
 
 /// The outcomes of a comparison at one point.
@@ -267,6 +298,7 @@ pub fn run_psa(
             "--sobol {sobol_rows} is more than --draws {draws}: the design's matrix A is the first draws"
         )));
     }
+    let request = &fix_window(request, &set)?;
     let k = set.columns.len();
     let r = request.replicates;
     if u64::from(r) * draws as u64 > u64::from(u32::MAX) {
@@ -328,10 +360,8 @@ fn first_replicate(d: usize, replicates: u32) -> u32 {
 fn window_of(request: &Request) -> (i32, i32) {
     let cal = crate::runner::calendar_of(&request.scenarios[0]);
     match request.window.resolve(&cal) {
-        Ok((from, to)) => {
-            let from = from.unwrap_or(0);
-            (cal.financial_years[from], cal.financial_years[to])
-        }
+        // The window is fixed before any point runs ([`fix_window`]).
+        Ok((from, to)) => (cal.financial_years[from.unwrap_or(0)], cal.financial_years[to]),
         Err(_) => (0, 0),
     }
 }
@@ -370,6 +400,7 @@ pub fn run_tornado(request: &Request, progress: &(dyn Fn(usize, usize) + Sync)) 
                 .into(),
         ));
     }
+    let request = &fix_window(request, &set)?;
     let k = set.columns.len();
     let mut points = vec![(vec![f64::NAN; k], 0)];
     for c in 0..k {

@@ -140,15 +140,15 @@ fn bar(quiet: bool, what: &str) -> Option<ProgressBar> {
 
 fn info(
     kind: &'static str,
+    command_line: Vec<String>,
     c: &Common,
     request: &Request,
     scenarios: &[Scenario],
-    started: SystemTime,
-    clock: Instant,
+    (started, clock): (SystemTime, Instant),
 ) -> Info {
     Info {
         kind,
-        command_line: std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect(),
+        command_line,
         started_utc: time::iso8601(started),
         wall_seconds: clock.elapsed().as_secs_f64(),
         seed: c.seed,
@@ -167,7 +167,7 @@ fn info(
 }
 
 /// `placesim psa`.
-pub fn psa(args: PsaArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
+pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let c = &args.common;
@@ -218,7 +218,7 @@ pub fn psa(args: PsaArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
         b.finish_and_clear();
     }
     let summary = summarise(&psa, c.seed)?;
-    let mut info = info("psa", c, &request, &scenarios, started, clock);
+    let mut info = info("psa", command_line, c, &request, &scenarios, (started, clock));
     info.draws = args.draws as usize;
     info.sobol_rows = args.sobol as usize;
     let mut written = write_psa(&dir, &info, &psa, &summary).context("writing the analysis")?;
@@ -235,7 +235,7 @@ pub fn psa(args: PsaArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
 }
 
 /// `placesim tornado`.
-pub fn tornado(args: TornadoArgs, _command_line: Vec<String>) -> anyhow::Result<()> {
+pub fn tornado(args: TornadoArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let c = &args.common;
@@ -266,7 +266,7 @@ pub fn tornado(args: TornadoArgs, _command_line: Vec<String>) -> anyhow::Result<
     if let Some(b) = &progress {
         b.finish_and_clear();
     }
-    let info = info("tornado", c, &request, &scenarios, started, clock);
+    let info = info("tornado", command_line, c, &request, &scenarios, (started, clock));
     let mut written = write_tornado(&dir, &info, &t).context("writing the tornado")?;
     written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
     let text = tornado_summary(&t);

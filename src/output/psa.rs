@@ -12,10 +12,7 @@
 //! `tornado.csv`, `tornado_summary.txt`.
 
 use super::dir::OutDir;
-use super::plot::{
-    render_png, render_svg, BarSeries, Chart, ChartFile, LegendEntry, LegendMark, Panel, PanelBody, TimeLine,
-    WaterfallRow,
-};
+use super::plot::{BarSeries, Chart, ChartFile, LegendEntry, LegendMark, Panel, PanelBody, TimeLine, WaterfallRow};
 use super::{csv_field, OutputError, WrittenFile};
 use crate::psa::{column_ends, Psa, Summary, Tornado, OUTCOMES};
 use crate::uncertainty::{ParameterSet, Target};
@@ -988,24 +985,10 @@ pub fn write_figures(temp: &Path, kind: &str, title: &str, summary: &str) -> Res
         path: plots.clone(),
         source,
     })?;
-    let mut files = Vec::new();
-    for chart in &charts {
-        let svg = render_svg(chart)?;
-        let svg_path = plots.join(format!("{}.svg", chart.name));
-        std::fs::write(&svg_path, &svg).map_err(|source| OutputError::Write {
-            path: svg_path.clone(),
-            source,
-        })?;
-        let png_path = plots.join(format!("{}.png", chart.name));
-        render_png(chart, &png_path)?;
-        files.push(ChartFile {
-            name: chart.name,
-            title: chart.title.clone(),
-            svg: svg_path,
-            png: png_path,
-            svg_text: svg,
-        });
-    }
+    let files = charts
+        .iter()
+        .map(|chart| super::plot::draw_chart(chart, &plots, &plots))
+        .collect::<Result<Vec<_>, _>>()?;
     let html = report_html(title, summary, &files, temp, kind)?;
     let path = temp.join("report.html");
     std::fs::write(&path, html).map_err(|source| OutputError::Write { path, source })?;

@@ -313,6 +313,25 @@ pub fn check_plots_folder(out: &Path) -> Result<(), OutputError> {
     )))
 }
 
+/// Draws `chart` as SVG and PNG into `dir`, recorded as it will be found in `final_dir` (where
+/// `dir` is renamed to once every chart is drawn).
+pub(crate) fn draw_chart(chart: &Chart, dir: &Path, final_dir: &Path) -> Result<ChartFile, OutputError> {
+    let svg = render_svg(chart)?;
+    let svg_path = dir.join(format!("{}.svg", chart.name));
+    std::fs::write(&svg_path, &svg).map_err(|source| OutputError::Write {
+        path: svg_path.clone(),
+        source,
+    })?;
+    render_png(chart, &dir.join(format!("{}.png", chart.name)))?;
+    Ok(ChartFile {
+        name: chart.name,
+        title: chart.title.clone(),
+        svg: final_dir.join(format!("{}.svg", chart.name)),
+        png: final_dir.join(format!("{}.png", chart.name)),
+        svg_text: svg,
+    })
+}
+
 /// Draws every chart of `folder` into `out` (normally `RUN_DIR/plots`). The charts are drawn
 /// into a hidden sibling folder (`.plots.tmp-<pid>`) that replaces `out` only when all are
 /// written, so a failure leaves the previous plots (or none) rather than a mixture, and no
@@ -328,27 +347,10 @@ pub fn write_plots(folder: &RunFolder, out: &Path) -> Result<PlotSet, OutputErro
     let (list, skipped) = charts(folder);
     let tmp = parent.join(format!(".{stem}.tmp-{}", std::process::id()));
     create_temp_dir(&tmp)?;
-    let drawn = (|| {
-        let mut files = Vec::new();
-        for chart in &list {
-            let svg = render_svg(chart)?;
-            let svg_path = tmp.join(format!("{}.svg", chart.name));
-            std::fs::write(&svg_path, &svg).map_err(|source| OutputError::Write {
-                path: svg_path.clone(),
-                source,
-            })?;
-            let png_path = tmp.join(format!("{}.png", chart.name));
-            render_png(chart, &png_path)?;
-            files.push(ChartFile {
-                name: chart.name,
-                title: chart.title.clone(),
-                svg: out.join(format!("{}.svg", chart.name)),
-                png: out.join(format!("{}.png", chart.name)),
-                svg_text: svg,
-            });
-        }
-        Ok(files)
-    })();
+    let drawn = list
+        .iter()
+        .map(|chart| draw_chart(chart, &tmp, out))
+        .collect::<Result<Vec<_>, _>>();
     let swapped = drawn.and_then(|files| {
         finishing(out, |reg| {
             // Checked again: the folder may have changed while the charts were drawn.
