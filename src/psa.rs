@@ -282,14 +282,7 @@ pub fn run_psa(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Psa, Error> {
     let place = &request.place;
-    let set = ParameterSet::of(&request.scenarios, place)?;
-    if set.columns.is_empty() {
-        return Err(Error::Request(
-            "no uncertain parameters: the place has no figure with an evidence range and no scenario declares \
-             [uncertainty.<name>]"
-                .into(),
-        ));
-    }
+    let set = parameters(request)?;
     if draws < 2 {
         return Err(Error::Request("--draws must be at least 2".into()));
     }
@@ -351,6 +344,19 @@ pub fn run_psa(
     })
 }
 
+/// The uncertain parameters of a request; refused when there are none to draw.
+fn parameters(request: &Request) -> Result<ParameterSet, Error> {
+    let set = ParameterSet::of(&request.scenarios, &request.place)?;
+    if set.columns.is_empty() {
+        return Err(Error::Request(
+            "no uncertain parameters: the place has no figure with an evidence range and no scenario declares \
+             [uncertainty.<name>]"
+                .into(),
+        ));
+    }
+    Ok(set)
+}
+
 /// The first replicate of draw (or design row) `d`.
 fn first_replicate(d: usize, replicates: u32) -> u32 {
     (d as u32).saturating_mul(replicates)
@@ -392,14 +398,7 @@ pub fn column_ends(set: &ParameterSet, column: usize) -> (f64, f64) {
 
 /// Runs the tornado: 1 + 2 × columns points, all on replicates 0 … R − 1.
 pub fn run_tornado(request: &Request, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Tornado, Error> {
-    let set = ParameterSet::of(&request.scenarios, &request.place)?;
-    if set.columns.is_empty() {
-        return Err(Error::Request(
-            "no uncertain parameters: the place has no figure with an evidence range and no scenario declares \
-             [uncertainty.<name>]"
-                .into(),
-        ));
-    }
+    let set = parameters(request)?;
     let request = &fix_window(request, &set)?;
     let k = set.columns.len();
     let mut points = vec![(vec![f64::NAN; k], 0)];

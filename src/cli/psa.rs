@@ -138,6 +138,14 @@ fn bar(quiet: bool, what: &str) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Moves the bar (if any) to `done` of `total` points.
+fn advance(bar: Option<&ProgressBar>, done: usize, total: usize) {
+    if let Some(b) = bar {
+        b.set_length(total as u64);
+        b.set_position(done as u64);
+    }
+}
+
 fn info(
     kind: &'static str,
     command_line: Vec<String>,
@@ -208,10 +216,7 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     }
     let progress = bar(c.quiet, "points");
     let psa = run_psa(&request, args.draws as usize, args.sobol as usize, &|done, total| {
-        if let Some(b) = &progress {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
-        }
+        advance(progress.as_ref(), done, total)
     })
     .context("running the draws")?;
     if let Some(b) = &progress {
@@ -256,13 +261,8 @@ pub fn tornado(args: TornadoArgs, command_line: Vec<String>) -> anyhow::Result<(
         );
     }
     let progress = bar(c.quiet, "points");
-    let t = run_tornado(&request, &|done, total| {
-        if let Some(b) = &progress {
-            b.set_length(total as u64);
-            b.set_position(done as u64);
-        }
-    })
-    .context("running the one-way changes")?;
+    let t = run_tornado(&request, &|done, total| advance(progress.as_ref(), done, total))
+        .context("running the one-way changes")?;
     if let Some(b) = &progress {
         b.finish_and_clear();
     }
