@@ -193,6 +193,19 @@ pub enum OutputError {
     /// removed and nothing earlier was touched.
     #[error("interrupted while writing {0}; the unfinished output was removed")]
     Interrupted(PathBuf),
+    /// A folder given to `merge` is not a usable shard folder (not one, damaged, or its data
+    /// file does not match its manifest).
+    #[error("{} is not a usable shard folder: {reason}", path.display())]
+    BadShard {
+        /// The folder.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The shard folders given to `merge` are not every shard of one run, once each (the
+    /// message names the folders and what is missing, doubled or different).
+    #[error("the shard folders do not make up one run:\n{0}")]
+    ShardSet(String),
     /// A chart or the report could not be drawn.
     #[error("drawing {what}: {message}")]
     Draw {
@@ -223,6 +236,8 @@ impl OutputError {
                 | OutputError::Unwritable { .. }
                 | OutputError::NotARunFolder { .. }
                 | OutputError::BadRunFile { .. }
+                | OutputError::BadShard { .. }
+                | OutputError::ShardSet(_)
         )
     }
 }

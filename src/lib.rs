@@ -42,6 +42,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod services;
+pub mod shard;
 pub mod uncertainty;
 
 pub use error::Error;

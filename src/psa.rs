@@ -273,15 +273,34 @@ fn b_matrix(seed: u64, rows: usize, dims: usize) -> Vec<Vec<f64>> {
     latin_hypercube(seed ^ 0x5b0b_0150_b01a_ab1e, rows, dims)
 }
 
-/// Runs a probabilistic sensitivity analysis: `draws` keyed draws and, if `sobol_rows` > 0, a
-/// Sobol design on the first `sobol_rows` of them. `progress(done, total)` reports points.
-pub fn run_psa(
+/// What a probabilistic sensitivity analysis runs, before it runs: the request with its window
+/// fixed ([`fix_window`]), the parameters, and every point with its first replicate, in the
+/// order the results are collected (the draws, then the Sobol design's B and A_B^j rows). A
+/// sharded PSA splits `points` ([`crate::shard`]).
+#[derive(Debug, Clone)]
+pub struct PsaPlan {
+    /// The request, its window fixed.
+    pub request: Request,
+    /// The parameters drawn.
+    pub set: ParameterSet,
+    /// Draws.
+    pub draws: usize,
+    /// Rows of the Sobol design (0 = none).
+    pub sobol_rows: usize,
+    /// Every point: its coordinates and its first replicate.
+    pub points: Vec<(Vec<f64>, u32)>,
+}
+
+/// Plans a probabilistic sensitivity analysis: `draws` keyed draws and, if `sobol_rows` > 0, a
+/// Sobol design on the first `sobol_rows` of them. Runs one central replicate to fix the window
+/// when the request has no first year ([`fix_window`]); `window` fixes it instead (a merge
+/// passes the window its shards recorded).
+pub fn plan_psa(
     request: &Request,
     draws: usize,
     sobol_rows: usize,
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<Psa, Error> {
-    let place = &request.place;
+    window: Option<(i32, i32)>,
+) -> Result<PsaPlan, Error> {
     let set = parameters(request)?;
     if draws < 2 {
         return Err(Error::Request("--draws must be at least 2".into()));
@@ -291,7 +310,16 @@ pub fn run_psa(
             "--sobol {sobol_rows} is more than --draws {draws}: the design's matrix A is the first draws"
         )));
     }
-    let request = &fix_window(request, &set)?;
+    let request = match window {
+        Some((from, to)) => Request {
+            window: Window {
+                from: Some(from),
+                to: Some(to),
+            },
+            ..request.clone()
+        },
+        None => fix_window(request, &set)?,
+    };
     let k = set.columns.len();
     let r = request.replicates;
     if u64::from(r) * draws as u64 > u64::from(u32::MAX) {
@@ -300,7 +328,6 @@ pub fn run_psa(
         )));
     }
     let u = latin_hypercube(request.seed, draws, k);
-    let total = draws + if sobol_rows > 0 { sobol_rows * (k + 1) } else { 0 };
     let mut points: Vec<(Vec<f64>, u32)> = u
         .iter()
         .enumerate()
@@ -321,26 +348,121 @@ pub fn run_psa(
             }));
         }
     }
-    let mut results = evaluate(request, &set, &points, &|d| progress(d, total))?;
-    let sobol = (sobol_rows > 0).then(|| {
-        let rest = results.split_off(draws);
-        let mut chunks = rest.chunks(sobol_rows).map(<[PointResult]>::to_vec);
-        let b = chunks.next().unwrap_or_default();
-        SobolRuns {
-            rows: sobol_rows,
-            b,
-            ab: chunks.collect(),
-        }
-    });
-    let window = window_of(request);
-    Ok(Psa {
+    Ok(PsaPlan {
+        request,
         set,
-        draws: results,
-        sobol,
-        base: request.scenarios[0].name.clone(),
-        options: request.scenarios[1..].iter().map(|s| s.name.clone()).collect(),
-        window,
-        conventions: Conventions::of_place(place, request.discount_rate),
+        draws,
+        sobol_rows,
+        points,
+    })
+}
+
+impl PsaPlan {
+    /// The window's first and last financial years.
+    pub fn window(&self) -> (i32, i32) {
+        window_of(&self.request)
+    }
+
+    /// Runs the points numbered `which` (indices into `points`), results in that order.
+    /// `progress(done, total)` reports points.
+    pub fn run_points(
+        &self,
+        which: &[usize],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Vec<PointResult>, Error> {
+        let points: Vec<(Vec<f64>, u32)> = which
+            .iter()
+            .map(|&i| {
+                self.points.get(i).cloned().ok_or_else(|| {
+                    Error::Request(format!(
+                        "point {i} is not one of the analysis's {} points",
+                        self.points.len()
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let total = points.len();
+        evaluate(&self.request, &self.set, &points, &|d| progress(d, total))
+    }
+
+    /// The analysis from the results of every point, in point order.
+    pub fn assemble(self, mut results: Vec<PointResult>) -> Result<Psa, Error> {
+        if results.len() != self.points.len() {
+            return Err(Error::Request(format!(
+                "{} point results for an analysis of {} points",
+                results.len(),
+                self.points.len()
+            )));
+        }
+        let sobol = (self.sobol_rows > 0).then(|| {
+            let rest = results.split_off(self.draws);
+            let mut chunks = rest.chunks(self.sobol_rows).map(<[PointResult]>::to_vec);
+            let b = chunks.next().unwrap_or_default();
+            SobolRuns {
+                rows: self.sobol_rows,
+                b,
+                ab: chunks.collect(),
+            }
+        });
+        let window = self.window();
+        Ok(Psa {
+            conventions: Conventions::of_place(&self.request.place, self.request.discount_rate),
+            base: self.request.scenarios[0].name.clone(),
+            options: self.request.scenarios[1..].iter().map(|s| s.name.clone()).collect(),
+            set: self.set,
+            draws: results,
+            sobol,
+            window,
+        })
+    }
+}
+
+/// Runs a probabilistic sensitivity analysis ([`plan_psa`], every point, then
+/// [`PsaPlan::assemble`]). `progress(done, total)` reports points.
+pub fn run_psa(
+    request: &Request,
+    draws: usize,
+    sobol_rows: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Psa, Error> {
+    let plan = plan_psa(request, draws, sobol_rows, None)?;
+    let all: Vec<usize> = (0..plan.points.len()).collect();
+    let results = plan.run_points(&all, progress)?;
+    plan.assemble(results)
+}
+
+/// Appends a point's result to a shard's data ([`crate::shard::Encoder`]), every value as its
+/// bits.
+pub fn encode_point(p: &PointResult, e: &mut crate::shard::Encoder) {
+    e.f64_list(&p.u);
+    e.f64_list(&p.values);
+    e.u64(p.options.len() as u64);
+    for o in &p.options {
+        e.f64s(&o.mean);
+        e.f64s(&o.se);
+    }
+    e.f64(p.population);
+}
+
+/// Reads a point's result [`encode_point`] wrote.
+pub fn decode_point(d: &mut crate::shard::Decoder<'_>) -> Result<PointResult, String> {
+    let u = d.f64_list()?;
+    let values = d.f64_list()?;
+    let n = d.count(64)?;
+    let mut options = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mean = d.f64s(4)?;
+        let se = d.f64s(4)?;
+        options.push(OptionOutcome {
+            mean: [mean[0], mean[1], mean[2], mean[3]],
+            se: [se[0], se[1], se[2], se[3]],
+        });
+    }
+    Ok(PointResult {
+        u,
+        values,
+        options,
+        population: d.f64()?,
     })
 }
 

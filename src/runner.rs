@@ -109,6 +109,8 @@ pub struct Prepared<'a> {
     /// ([`engine::fork::fork_week`]; 0 for the first and for those that differ from the
     /// start): scenarios with a later one are forked from the first at that week.
     fork: Vec<usize>,
+    /// The shard the estimate is for ([`Prepared::for_shard`]); `None` for the whole run.
+    shard: Option<crate::shard::Shard>,
 }
 
 /// Loads the places (scenarios naming the same place share one copy) and builds every
@@ -166,6 +168,7 @@ pub fn prepare(request: &RunRequest) -> Result<Prepared<'_>, Error> {
         setups,
         engine: engine::Engine::Events,
         fork,
+        shard: None,
     })
 }
 
@@ -309,9 +312,17 @@ pub fn human_duration(seconds: f64) -> String {
 }
 
 impl Prepared<'_> {
-    /// (scenario, replicate) jobs.
-    fn jobs(&self) -> u64 {
+    /// (scenario, replicate) pairs.
+    fn pairs(&self) -> u64 {
         self.setups.len() as u64 * u64::from(self.request.replicates)
+    }
+
+    /// This run limited to one shard's jobs ([`crate::shard::Shard::jobs`] of
+    /// [`Prepared::jobs`]), for [`Prepared::estimate`]: its tallies, time and files are the
+    /// shard's share, and its files are the tallies themselves.
+    pub fn for_shard(mut self, shard: crate::shard::Shard) -> Self {
+        self.shard = Some(shard);
+        self
     }
 
     /// Worker threads the run uses: as requested (0 = one per core), but never more than the
@@ -357,11 +368,17 @@ impl Prepared<'_> {
         }
         // Rayon may start another replicate on a thread waiting for its localities: allow two
         // per thread; a forked comparison holds the base's state and one fork's at once.
-        let running = (2 * threads as u64).min(self.jobs()) as f64;
+        let running = (2 * threads as u64).min(self.pairs()) as f64;
         if self.fork.iter().any(|&f| f > 0) {
             in_flight *= 2.0;
         }
-        let jobs_list = self.jobs() as f64 * 16.0;
+        let jobs_list = self.pairs() as f64 * 16.0;
+        // A shard keeps, simulates and writes only its jobs' share (its files are the tallies).
+        let share = self.shard.map_or(1.0, |shard| {
+            let jobs = self.jobs().len();
+            shard.jobs(jobs).len() as f64 / jobs.max(1) as f64
+        });
+        let (tallies, agent_weeks) = (tallies * share, agent_weeks * share);
         let memory = FIXED_MEMORY_BYTES + tallies * (1.0 + DERIVED_SHARE) + running * in_flight + jobs_list;
         let localities: Vec<Vec<&str>> = self.setups.iter().map(|(place, _)| place.locality_keys()).collect();
         let shapes: Vec<Shape<'_>> = self
@@ -384,7 +401,10 @@ impl Prepared<'_> {
             cores: available_cores(),
             // `as` saturates: an absurd request reads as u64::MAX, still refused.
             memory_bytes: memory as u64,
-            output_bytes: estimate_bytes(files, &shapes, self.request.replicates),
+            output_bytes: match self.shard {
+                Some(_) => tallies as u64,
+                None => estimate_bytes(files, &shapes, self.request.replicates),
+            },
             agent_weeks,
         }
     }
@@ -409,9 +429,22 @@ impl Prepared<'_> {
         self
     }
 
-    /// Runs every replicate of every scenario and returns the tallies. Refuses more than
-    /// [`MAX_REPLICATES`] (check [`Prepared::estimate`] first for the reason in full).
-    pub fn run(self, observer: &dyn Observer) -> Result<Results, Error> {
+    /// The jobs of the run, in the order results are collected: one per replicate of each
+    /// scenario, except that the scenarios forked from the first (those with a fork week) run in
+    /// the first's jobs, which share the weeks before their forks. A job is `(scenario,
+    /// replicate)`; [`crate::shard::Shard`] splits this list.
+    pub fn jobs(&self) -> Vec<(usize, u32)> {
+        let forked: Vec<usize> = (1..self.setups.len()).filter(|&s| self.fork[s] > 0).collect();
+        (0..self.setups.len())
+            .filter(|s| !forked.contains(s))
+            .flat_map(|s| (0..self.request.replicates).map(move |r| (s, r)))
+            .collect()
+    }
+
+    /// Runs the jobs numbered `which` (indices into [`Prepared::jobs`]) on the request's pool
+    /// and returns every (scenario, replicate, tally) they produce, in job order. Refuses more
+    /// than [`MAX_REPLICATES`] (check [`Prepared::estimate`] first for the reason in full).
+    pub fn run_jobs(&self, which: &[usize], observer: &dyn Observer) -> Result<Vec<(usize, u32, Tally)>, Error> {
         let request = self.request;
         if request.replicates > MAX_REPLICATES {
             return Err(Error::TooLarge(format!(
@@ -424,48 +457,117 @@ impl Prepared<'_> {
             .num_threads(threads)
             .build()
             .map_err(|e| Error::Request(format!("cannot start {threads} threads: {e}")))?;
-        let prepared = self.setups;
-        let fork = self.fork;
-        let which = self.engine;
-        // A job is one replicate of one scenario, or of the first scenario and every scenario
-        // forked from it (`fork[s] > 0`), which share the weeks before their forks.
+        let all = self.jobs();
+        let jobs: Vec<(usize, u32)> = which
+            .iter()
+            .map(|&j| {
+                all.get(j)
+                    .copied()
+                    .ok_or_else(|| Error::Request(format!("job {j} is not one of the run's {} jobs", all.len())))
+            })
+            .collect::<Result<_, _>>()?;
+        let prepared = &self.setups;
+        let fork = &self.fork;
+        let which_engine = self.engine;
         let forked: Vec<usize> = (1..prepared.len()).filter(|&s| fork[s] > 0).collect();
-        let jobs: Vec<(usize, u32)> = (0..prepared.len())
-            .filter(|s| !forked.contains(s))
-            .flat_map(|s| (0..request.replicates).map(move |r| (s, r)))
-            .collect();
-        observer.started(prepared.len() * request.replicates as usize);
-        let done: Vec<Vec<(usize, Tally)>> = pool.install(|| {
+        let per_job = |s: usize| if s == 0 { 1 + forked.len() } else { 1 };
+        observer.started(jobs.iter().map(|&(s, _)| per_job(s)).sum());
+        let done: Vec<Vec<(usize, u32, Tally)>> = pool.install(|| {
             jobs.par_iter()
                 .map(|&(s, r)| {
-                    let out = if s == 0 && !forked.is_empty() {
+                    let out: Vec<(usize, u32, Tally)> = if s == 0 && !forked.is_empty() {
                         let group: Vec<usize> = std::iter::once(0).chain(forked.iter().copied()).collect();
                         let setups: Vec<&engine::Setup> = group.iter().map(|&g| &prepared[g].1).collect();
                         let weeks: Vec<usize> = group.iter().map(|&g| fork[g]).collect();
                         group
                             .iter()
                             .copied()
-                            .zip(engine::run_replicate_forked(&setups, &weeks, request.seed, r, which))
+                            .zip(engine::run_replicate_forked(
+                                &setups,
+                                &weeks,
+                                request.seed,
+                                r,
+                                which_engine,
+                            ))
+                            .map(|(g, t)| (g, r, t))
                             .collect()
                     } else {
-                        vec![(s, engine::run_replicate_with(&prepared[s].1, request.seed, r, which))]
+                        vec![(
+                            s,
+                            r,
+                            engine::run_replicate_with(&prepared[s].1, request.seed, r, which_engine),
+                        )]
                     };
-                    for (g, _) in &out {
+                    for (g, _, _) in &out {
                         observer.replicate_done(&request.scenarios[*g].name, r);
                     }
                     out
                 })
                 .collect()
         });
-        // Back in (scenario, replicate) order.
-        let mut by_scenario: Vec<Vec<Tally>> = vec![Vec::with_capacity(request.replicates as usize); prepared.len()];
-        for (s, tally) in done.into_iter().flatten() {
-            by_scenario[s].push(tally);
+        Ok(done.into_iter().flatten().collect())
+    }
+
+    /// The results of the run from the tallies of all its jobs, in any order (from
+    /// [`Prepared::run_jobs`] on one machine, or from the shards of a merge): every
+    /// (scenario, replicate) exactly once, each tally shaped as this run's are. `threads` is
+    /// what the manifest records.
+    pub fn assemble(self, tallies: Vec<(usize, u32, Tally)>, threads: usize) -> Result<Results, Error> {
+        let request = self.request;
+        let n = self.setups.len();
+        let reps = request.replicates as usize;
+        let mut slots: Vec<Vec<Option<Tally>>> = vec![vec![None; reps]; n];
+        for (s, r, tally) in tallies {
+            let slot = slots.get_mut(s).and_then(|v| v.get_mut(r as usize)).ok_or_else(|| {
+                Error::Request(format!(
+                    "a tally of scenario {s}, replicate {r} is not part of this run"
+                ))
+            })?;
+            if slot.is_some() {
+                return Err(Error::Request(format!(
+                    "replicate {r} of scenario {} is there twice",
+                    request.scenarios[s].name
+                )));
+            }
+            let (place, setup) = &self.setups[s];
+            let cal = setup.calendar();
+            if (
+                tally.weeks(),
+                tally.localities(),
+                tally.financial_years(),
+                tally.n_metrics(),
+                tally.n_avoiding(),
+            ) != (
+                cal.weeks,
+                place.n_localities(),
+                cal.financial_years.len(),
+                self.catalog.n_metrics(),
+                self.catalog.n_avoiding(),
+            ) {
+                return Err(Error::Request(format!(
+                    "the tally of replicate {r} of scenario {} is not shaped as this run's",
+                    request.scenarios[s].name
+                )));
+            }
+            *slot = Some(tally);
+        }
+        let mut by_scenario = Vec::with_capacity(n);
+        for (s, slots) in slots.into_iter().enumerate() {
+            let mut replicates = Vec::with_capacity(reps);
+            for (r, t) in slots.into_iter().enumerate() {
+                replicates.push(t.ok_or_else(|| {
+                    Error::Request(format!(
+                        "replicate {r} of scenario {} is missing",
+                        request.scenarios[s].name
+                    ))
+                })?);
+            }
+            by_scenario.push(replicates);
         }
         let scenarios = request
             .scenarios
             .iter()
-            .zip(prepared)
+            .zip(self.setups)
             .zip(by_scenario)
             .map(|((scenario, (place, setup)), replicates)| ScenarioResult {
                 scenario: scenario.clone(),
@@ -482,6 +584,15 @@ impl Prepared<'_> {
             catalog: self.catalog,
             scenarios,
         })
+    }
+
+    /// Runs every replicate of every scenario and returns the tallies ([`Prepared::run_jobs`]
+    /// on every job, then [`Prepared::assemble`]). Refuses more than [`MAX_REPLICATES`].
+    pub fn run(self, observer: &dyn Observer) -> Result<Results, Error> {
+        let all: Vec<usize> = (0..self.jobs().len()).collect();
+        let tallies = self.run_jobs(&all, observer)?;
+        let threads = self.threads();
+        self.assemble(tallies, threads)
     }
 }
 

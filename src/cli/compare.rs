@@ -6,7 +6,8 @@ use anyhow::Context;
 use placesim::analysis::compare::{check_scenarios, compare as compare_results, Window};
 use placesim::analysis::economics::Conventions;
 use placesim::output::size::Files;
-use placesim::output::{self, compare::write_comparison, Detail};
+use placesim::output::{self, compare::write_comparison, Detail, OutDir, RunInfo};
+use placesim::results::Results;
 use placesim::runner::{calendar_of, RunRequest};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
@@ -114,11 +115,9 @@ pub(crate) fn expand(args: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     Ok(distinct.into_iter().map(|(_, path, _)| path).collect())
 }
 
-/// `placesim compare`.
-pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<()> {
-    let started = SystemTime::now();
-    let clock = Instant::now();
-    if let Some(r) = args.discount_rate {
+/// Checks `--discount-rate`.
+pub(super) fn check_discount_rate(rate: Option<f64>) -> anyhow::Result<()> {
+    if let Some(r) = rate {
         if !(0.0..1.0).contains(&r) {
             return Err(BadInput(format!(
                 "--discount-rate {r}: must be at least 0 and below 1 (0.035 = 3.5%)"
@@ -126,6 +125,15 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
             .into());
         }
     }
+    Ok(())
+}
+
+/// `placesim compare`. With `--shard`, only the shard's jobs, into a shard folder.
+pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<()> {
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    check_discount_rate(args.discount_rate)?;
+    let shard = super::merge::resolve_shard(args.shard.as_deref())?;
     let paths = expand(&args.scenarios)?;
     let scenarios = load_all(&paths)?;
     check_scenarios(&scenarios)?;
@@ -137,7 +145,12 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     };
     window.resolve(&calendar_of(&scenarios[0]))?;
     let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("output").join(format!("compare-{}-{}", scenarios[0].name, time::stamp(started)))
+        PathBuf::from("output").join(format!(
+            "compare-{}-{}{}",
+            scenarios[0].name,
+            time::stamp(started),
+            super::merge::shard_suffix(shard)
+        ))
     });
     let request = RunRequest {
         scenarios,
@@ -145,20 +158,56 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
         seed: args.seed,
         threads: args.threads,
     };
+    if let Some(shard) = shard {
+        let job = super::merge::ShardJob {
+            command: "compare",
+            shard,
+            settings: [
+                ("replicates".to_string(), args.replicates.into()),
+                ("from".to_string(), args.from.into()),
+                ("to".to_string(), args.to.into()),
+                ("discount_rate".to_string(), args.discount_rate.into()),
+            ]
+            .into_iter()
+            .collect(),
+            paths,
+            out,
+            force: args.force,
+            quiet: args.quiet,
+            command_line,
+            started,
+            clock,
+        };
+        return super::merge::run_tallies(job, &request, Files::Comparison);
+    }
     let prepared = prepare(&request, Files::Comparison, &out)?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
-    let conventions = Conventions::of_place(&results.scenarios[0].place, args.discount_rate);
-    let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
     let info = run_info(command_line, started, clock, &results, Detail::Minimal);
-    let views = output::views(&results);
-    let mut written = write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
-    written.extend(super::figures::write_calibration(&dir, &results)?);
+    finish(dir, &info, &results, window, args.discount_rate, !args.no_plots)
+}
+
+/// Compares `results` over `window` and writes the comparison folder into `dir` (data files,
+/// targets, manifest last, then charts and report unless `!plots`), commits it and prints the
+/// board summary: what `compare` and the merge of its shards both do.
+pub(super) fn finish(
+    dir: OutDir,
+    info: &RunInfo,
+    results: &Results,
+    window: Window,
+    discount_rate: Option<f64>,
+    plots: bool,
+) -> anyhow::Result<()> {
+    let conventions = Conventions::of_place(&results.scenarios[0].place, discount_rate);
+    let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
+    let views = output::views(results);
+    let mut written = write_comparison(&dir, info, &views, &comparison).context("writing the comparison")?;
+    written.extend(super::figures::write_calibration(&dir, results)?);
     // Last, so the manifest lists (and hashes) every data file.
-    output::write_manifest(&dir, &info, &views, &written, Some(&comparison)).context("writing the manifest")?;
+    output::write_manifest(&dir, info, &views, &written, Some(&comparison)).context("writing the manifest")?;
     // A chart that cannot be drawn must not cost the run: the data files are committed first.
-    let figures = super::figures::finish(&dir, !args.no_plots);
+    let figures = super::figures::finish(&dir, plots);
     let path = dir.commit()?;
     print!("{}", output::compare::board_summary(&comparison));
     println!("\noutputs: {}", path.display());

@@ -10,6 +10,7 @@ mod calib;
 mod compare;
 mod figures;
 mod limits;
+mod merge;
 pub use calib::{TargetsFailed, TARGETS_FAILED};
 mod progress;
 mod psa;
@@ -76,6 +77,10 @@ enum Command {
     /// One-way sensitivity: each uncertain parameter alone at its low and high end, the others
     /// central, on shared replicates; writes tornado.csv, the tornado charts and report.html.
     Tornado(psa::TornadoArgs),
+    /// Merge the shard folders of one `run`, `compare` or `psa --shard` into the folder the
+    /// command would have written on one machine (byte-identical data files). Refuses (exit 2)
+    /// missing, duplicated or mismatched shards, naming them.
+    Merge(merge::MergeArgs),
     /// Draw the charts of a run or comparison folder (SVG and PNG) into RUN_DIR/plots/.
     Plot {
         /// A folder written by `placesim run` or `placesim compare`.
@@ -134,6 +139,12 @@ pub struct CompareArgs {
     /// and `placesim report`).
     #[arg(long)]
     no_plots: bool,
+    /// Run only shard K of N of the jobs (`3/8`) and write a shard folder for `placesim merge`;
+    /// `--shard` alone takes K and N from a Slurm array task (SLURM_ARRAY_TASK_ID,
+    /// SLURM_ARRAY_TASK_COUNT) or a Kubernetes indexed job (JOB_COMPLETION_INDEX,
+    /// PLACESIM_SHARD_COUNT). See "Running on a cluster" in README.md.
+    #[arg(long, value_name = "K/N", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) shard: Option<String>,
 }
 
 /// Arguments of `placesim validate-targets`.
@@ -263,6 +274,12 @@ struct RunArgs {
     /// and `placesim report`).
     #[arg(long)]
     no_plots: bool,
+    /// Run only shard K of N of the jobs (`3/8`) and write a shard folder for `placesim merge`;
+    /// `--shard` alone takes K and N from a Slurm array task (SLURM_ARRAY_TASK_ID,
+    /// SLURM_ARRAY_TASK_COUNT) or a Kubernetes indexed job (JOB_COMPLETION_INDEX,
+    /// PLACESIM_SHARD_COUNT). See "Running on a cluster" in README.md.
+    #[arg(long, value_name = "K/N", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) shard: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -344,6 +361,7 @@ pub fn main() -> anyhow::Result<()> {
         Command::Compare(args) => compare::compare(args, command_line),
         Command::Psa(args) => psa::psa(args, command_line),
         Command::Tornado(args) => psa::tornado(args, command_line),
+        Command::Merge(args) => merge::merge(args, command_line),
         Command::Plot { run_dir } => figures::plot(&run_dir),
         Command::Report { run_dir } => figures::report(&run_dir),
         Command::Explain { topic } => {

@@ -10,7 +10,8 @@ use placesim::analysis::compare::{check_scenarios, Window};
 use placesim::output::psa::{
     board_summary, tornado_summary, write_figures, write_manifest, write_psa, write_tornado, Info,
 };
-use placesim::psa::{run_psa, run_tornado, summarise, Request};
+use placesim::output::OutDir;
+use placesim::psa::{plan_psa, run_psa, run_tornado, summarise, Psa, Request};
 use placesim::runner::{available_cores, calendar_of, check_threads, load_place};
 use placesim::scenario::Scenario;
 use std::io::IsTerminal;
@@ -73,6 +74,11 @@ pub struct PsaArgs {
     /// runs M × (columns + 1) more points; 0 = no Sobol indices.
     #[arg(long, default_value_t = 0, value_name = "M")]
     sobol: u32,
+    /// Run only shard K of N of the points (`3/8`) and write a shard folder for `placesim
+    /// merge`; `--shard` alone takes K and N from a Slurm array task or a Kubernetes indexed job
+    /// (see "Running on a cluster" in README.md).
+    #[arg(long, value_name = "K/N", num_args = 0..=1, default_missing_value = "")]
+    shard: Option<String>,
 }
 
 /// Arguments of `placesim tornado`.
@@ -86,15 +92,8 @@ pub struct TornadoArgs {
 }
 
 /// Loads, checks and scales the scenarios and builds the request.
-fn request(c: &Common, replicates: u32) -> anyhow::Result<(Request, Vec<Scenario>)> {
-    if let Some(r) = c.discount_rate {
-        if !(0.0..1.0).contains(&r) {
-            return Err(BadInput(format!(
-                "--discount-rate {r}: must be at least 0 and below 1 (0.035 = 3.5%)"
-            ))
-            .into());
-        }
-    }
+fn request(c: &Common, replicates: u32) -> anyhow::Result<(Request, Vec<Scenario>, Vec<PathBuf>)> {
+    super::compare::check_discount_rate(c.discount_rate)?;
     if let Some(s) = c.scale {
         if !(s > 0.0 && s <= 1.0) {
             return Err(BadInput(format!("--scale {s}: must be above 0 and at most 1")).into());
@@ -102,26 +101,49 @@ fn request(c: &Common, replicates: u32) -> anyhow::Result<(Request, Vec<Scenario
     }
     check_threads(c.threads)?;
     let paths = expand(&c.scenarios)?;
-    let mut scenarios = load_all(&paths)?;
-    if let Some(s) = c.scale {
+    let scenarios = load_all(&paths)?;
+    let window = Window { from: c.from, to: c.to };
+    let (request, scenarios) = build_request(
+        scenarios,
+        c.scale,
+        replicates,
+        c.seed,
+        c.threads,
+        window,
+        c.discount_rate,
+    )?;
+    Ok((request, scenarios, paths))
+}
+
+/// The request over `scenarios` (at `scale` when given), after checking they can be compared
+/// and the window fits their years.
+fn build_request(
+    mut scenarios: Vec<Scenario>,
+    scale: Option<f64>,
+    replicates: u32,
+    seed: u64,
+    threads: usize,
+    window: Window,
+    discount_rate: Option<f64>,
+) -> anyhow::Result<(Request, Vec<Scenario>)> {
+    if let Some(s) = scale {
         for sc in &mut scenarios {
             sc.scale = s;
         }
     }
     check_scenarios(&scenarios)?;
-    let window = Window { from: c.from, to: c.to };
     window.resolve(&calendar_of(&scenarios[0]))?;
     let place = Arc::new(load_place(&scenarios[0].place)?);
-    let threads = if c.threads == 0 { available_cores() } else { c.threads };
+    let threads = if threads == 0 { available_cores() } else { threads };
     Ok((
         Request {
             scenarios: scenarios.clone(),
             place,
             replicates,
-            seed: c.seed,
+            seed,
             threads,
             window,
-            discount_rate: c.discount_rate,
+            discount_rate,
         },
         scenarios,
     ))
@@ -149,7 +171,7 @@ fn advance(bar: Option<&ProgressBar>, done: usize, total: usize) {
 fn info(
     kind: &'static str,
     command_line: Vec<String>,
-    c: &Common,
+    seed: u64,
     request: &Request,
     scenarios: &[Scenario],
     (started, clock): (SystemTime, Instant),
@@ -159,7 +181,7 @@ fn info(
         command_line,
         started_utc: time::iso8601(started),
         wall_seconds: clock.elapsed().as_secs_f64(),
-        seed: c.seed,
+        seed,
         draws: 0,
         sobol_rows: 0,
         replicates: request.replicates,
@@ -179,7 +201,8 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let c = &args.common;
-    let (request, scenarios) = request(c, args.replicates)?;
+    let (request, scenarios, paths) = request(c, args.replicates)?;
+    let shard = super::merge::resolve_shard(args.shard.as_deref())?;
     if args.sobol > args.draws {
         return Err(BadInput(format!(
             "--sobol {} is more than --draws {}: the design's matrix A is the first draws",
@@ -189,15 +212,17 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     }
     // Declarations are checked (and the parameters listed) before any folder is touched.
     let set = placesim::uncertainty::ParameterSet::of(&scenarios, &request.place)?;
-    let out = c
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("psa-{}-{}", scenarios[0].name, time::stamp(started))));
-    let dir = placesim::output::prepare_out_dir(&out, c.force)?;
-    super::signal::report_cleaned(dir.cleaned());
+    let out = c.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!(
+            "psa-{}-{}{}",
+            scenarios[0].name,
+            time::stamp(started),
+            super::merge::shard_suffix(shard)
+        ))
+    });
     if !c.quiet {
         eprintln!(
-            "psa: {} draws × {} replicate(s) of {} scenarios, {} parameters in {} columns{}",
+            "psa: {} draws × {} replicate(s) of {} scenarios, {} parameters in {} columns{}{}",
             args.draws,
             args.replicates,
             scenarios.len(),
@@ -211,25 +236,64 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
                 )
             } else {
                 String::new()
-            }
+            },
+            shard.map_or_else(String::new, |s| format!("; shard {s}"))
         );
     }
     let progress = bar(c.quiet, "points");
-    let psa = run_psa(&request, args.draws as usize, args.sobol as usize, &|done, total| {
-        advance(progress.as_ref(), done, total)
-    })
-    .context("running the draws")?;
+    let advance_bar = |done: usize, total: usize| advance(progress.as_ref(), done, total);
+    if let Some(shard) = shard {
+        // Every shard fixes the same window (one central replicate) and records it.
+        let plan = plan_psa(&request, args.draws as usize, args.sobol as usize, None)?;
+        let job = super::merge::ShardJob {
+            command: "psa",
+            shard,
+            settings: [
+                ("replicates".to_string(), args.replicates.into()),
+                ("draws".to_string(), args.draws.into()),
+                ("sobol".to_string(), args.sobol.into()),
+                ("from".to_string(), c.from.into()),
+                ("to".to_string(), c.to.into()),
+                ("discount_rate".to_string(), c.discount_rate.into()),
+                ("scale".to_string(), c.scale.into()),
+            ]
+            .into_iter()
+            .collect(),
+            paths,
+            out,
+            force: c.force,
+            quiet: c.quiet,
+            command_line,
+            started,
+            clock,
+        };
+        let done = super::merge::run_points(job, &plan, &advance_bar);
+        if let Some(b) = &progress {
+            b.finish_and_clear();
+        }
+        return done;
+    }
+    let dir = placesim::output::prepare_out_dir(&out, c.force)?;
+    super::signal::report_cleaned(dir.cleaned());
+    let psa = run_psa(&request, args.draws as usize, args.sobol as usize, &advance_bar).context("running the draws")?;
     if let Some(b) = &progress {
         b.finish_and_clear();
     }
-    let summary = summarise(&psa, c.seed)?;
-    let mut info = info("psa", command_line, c, &request, &scenarios, (started, clock));
+    let mut info = info("psa", command_line, c.seed, &request, &scenarios, (started, clock));
     info.draws = args.draws as usize;
     info.sobol_rows = args.sobol as usize;
-    let mut written = write_psa(&dir, &info, &psa, &summary).context("writing the analysis")?;
-    written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
-    let text = board_summary(&info, &psa, &summary);
-    if !c.no_plots {
+    finish(dir, &info, &psa, !c.no_plots)
+}
+
+/// Summarises `psa` and writes its folder into `dir` (data files, manifest, then charts and
+/// report unless `!plots`), commits it and prints the board summary: what `psa` and the merge
+/// of its shards both do.
+fn finish(dir: OutDir, info: &Info, psa: &Psa, plots: bool) -> anyhow::Result<()> {
+    let summary = summarise(psa, info.seed)?;
+    let mut written = write_psa(&dir, info, psa, &summary).context("writing the analysis")?;
+    written.push(write_manifest(&dir, info, &written).context("writing the manifest")?);
+    let text = board_summary(info, psa, &summary);
+    if plots {
         let title = format!("Probabilistic sensitivity analysis: {}", info.scenarios.join(", "));
         write_figures(dir.temp_path(), "psa", &title, &text).context("drawing the charts")?;
     }
@@ -239,12 +303,84 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the merge of a sharded PSA needs ([`merge`]).
+pub(super) struct Merged<'a, F> {
+    /// The scenarios, loaded again.
+    pub scenarios: Vec<Scenario>,
+    /// The first shard's manifest (its settings are every shard's).
+    pub first: &'a placesim::shard::ShardManifest,
+    /// Reads every point's result, in point order, given the number of points.
+    pub points: F,
+    /// The output folder.
+    pub out: PathBuf,
+    /// Replace it if placesim wrote it.
+    pub force: bool,
+    /// Worker threads (0 = every core).
+    pub threads: usize,
+    /// Draw charts and the report.
+    pub plots: bool,
+    /// The merge's command line.
+    pub command_line: Vec<String>,
+    /// When the merge started.
+    pub started: SystemTime,
+    /// Its clock.
+    pub clock: Instant,
+}
+
+/// Merges a sharded PSA: the plan again (no model run: the window is the one the shards fixed),
+/// every point's result from the shards, then the same summary and files as `psa`.
+pub(super) fn merge<F>(m: Merged<'_, F>) -> anyhow::Result<()>
+where
+    F: FnOnce(usize) -> anyhow::Result<Vec<placesim::psa::PointResult>>,
+{
+    use super::merge::{setting, setting_f64, setting_i32, setting_u32};
+    let first = m.first;
+    let window = Window {
+        from: setting_i32(first, "from")?,
+        to: setting_i32(first, "to")?,
+    };
+    let fixed: Vec<i32> = serde_json::from_value(setting(first, "window")?.clone())
+        .map_err(|_| BadInput("the shards' `window` setting is not two years".into()))?;
+    let [from, to] = fixed[..] else {
+        return Err(BadInput("the shards' `window` setting is not two years".into()).into());
+    };
+    let (request, scenarios) = build_request(
+        m.scenarios,
+        setting_f64(first, "scale")?,
+        setting_u32(first, "replicates")?,
+        first.seed,
+        m.threads,
+        window,
+        setting_f64(first, "discount_rate")?,
+    )?;
+    let (draws, sobol) = (
+        setting_u32(first, "draws")? as usize,
+        setting_u32(first, "sobol")? as usize,
+    );
+    let plan = plan_psa(&request, draws, sobol, Some((from, to)))?;
+    let points = (m.points)(plan.points.len())?;
+    let dir = placesim::output::prepare_out_dir(&m.out, m.force)?;
+    super::signal::report_cleaned(dir.cleaned());
+    let psa = plan.assemble(points)?;
+    let mut info = info(
+        "psa",
+        m.command_line,
+        first.seed,
+        &request,
+        &scenarios,
+        (m.started, m.clock),
+    );
+    info.draws = draws;
+    info.sobol_rows = sobol;
+    finish(dir, &info, &psa, m.plots)
+}
+
 /// `placesim tornado`.
 pub fn tornado(args: TornadoArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
     let c = &args.common;
-    let (request, scenarios) = request(c, args.replicates)?;
+    let (request, scenarios, _) = request(c, args.replicates)?;
     let set = placesim::uncertainty::ParameterSet::of(&scenarios, &request.place)?;
     let out = c.out.clone().unwrap_or_else(|| {
         PathBuf::from("output").join(format!("tornado-{}-{}", scenarios[0].name, time::stamp(started)))
@@ -266,7 +402,7 @@ pub fn tornado(args: TornadoArgs, command_line: Vec<String>) -> anyhow::Result<(
     if let Some(b) = &progress {
         b.finish_and_clear();
     }
-    let info = info("tornado", command_line, c, &request, &scenarios, (started, clock));
+    let info = info("tornado", command_line, c.seed, &request, &scenarios, (started, clock));
     let mut written = write_tornado(&dir, &info, &t).context("writing the tornado")?;
     written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
     let text = tornado_summary(&t);

@@ -6,7 +6,8 @@ use super::{BadInput, RunArgs};
 use anyhow::Context;
 use placesim::error::ScenarioErrors;
 use placesim::output::size::Files;
-use placesim::output::{self, RunInfo, ScenarioView, SummaryRow};
+use placesim::output::{self, OutDir, RunInfo, ScenarioView, SummaryRow};
+use placesim::results::Results;
 use placesim::runner::{self, Prepared, RunRequest};
 use placesim::scenario::{load_scenario, Scenario};
 use std::path::{Path, PathBuf};
@@ -101,33 +102,67 @@ pub(super) fn run_info(
 }
 
 /// `placesim run`: validate everything, check the estimate fits, prepare the folder, simulate,
-/// write, commit, report.
+/// write, commit, report. With `--shard`, only the shard's jobs, into a shard folder.
 pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let started = SystemTime::now();
     let clock = Instant::now();
+    let shard = super::merge::resolve_shard(args.shard.as_deref())?;
     let scenarios = load_all(&args.scenarios)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-{}", scenarios[0].name, time::stamp(started))));
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("output").join(format!(
+            "{}-{}{}",
+            scenarios[0].name,
+            time::stamp(started),
+            super::merge::shard_suffix(shard)
+        ))
+    });
     let request = RunRequest {
         scenarios,
         replicates: args.replicates,
         seed: args.seed,
         threads: args.threads,
     };
-    let prepared = prepare(&request, Files::Run(args.detail.into()), &out)?;
+    let files = Files::Run(args.detail.into());
+    if let Some(shard) = shard {
+        let detail: output::Detail = args.detail.into();
+        let job = super::merge::ShardJob {
+            command: "run",
+            shard,
+            settings: [
+                ("replicates".to_string(), args.replicates.into()),
+                ("detail".to_string(), detail.name().into()),
+            ]
+            .into_iter()
+            .collect(),
+            paths: args.scenarios.clone(),
+            out,
+            force: args.force,
+            quiet: args.quiet,
+            command_line,
+            started,
+            clock,
+        };
+        return super::merge::run_tallies(job, &request, files);
+    }
+    let prepared = prepare(&request, files, &out)?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
     let info = run_info(command_line, started, clock, &results, args.detail.into());
-    let views = output::views(&results);
-    let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
-    written.extend(super::figures::write_calibration(&dir, &results)?);
+    finish(dir, &info, &results, !args.no_plots)
+}
+
+/// Writes a run's files into `dir` (data files, targets, manifest last, then charts and report
+/// unless `!plots`), commits it and prints the summary: what `run` and the merge of its shards
+/// both do.
+pub(super) fn finish(dir: OutDir, info: &RunInfo, results: &Results, plots: bool) -> anyhow::Result<()> {
+    let views = output::views(results);
+    let mut written = output::write_outputs(&dir, info, &views).context("writing outputs")?;
+    written.extend(super::figures::write_calibration(&dir, results)?);
     // Last, so the manifest lists (and hashes) every data file.
-    output::write_manifest(&dir, &info, &views, &written, None).context("writing the manifest")?;
+    output::write_manifest(&dir, info, &views, &written, None).context("writing the manifest")?;
     // A chart that cannot be drawn must not cost the run: the data files are committed first.
-    let figures = super::figures::finish(&dir, !args.no_plots);
+    let figures = super::figures::finish(&dir, plots);
     let path = dir.commit()?;
     print_summary(&views);
     println!("outputs: {}", path.display());

@@ -33,12 +33,14 @@ pub mod psa;
 pub mod read;
 pub mod report;
 mod series;
+pub mod shard;
 pub mod size;
 mod summary;
 mod tables;
 pub mod targets;
 
 pub use dir::{check_run_folder, clean_leftovers, interrupted, prepare_out_dir, remove_unfinished, Cleaned, OutDir};
+pub use manifest::GIT_COMMIT;
 pub use summary::{summarise, SummaryRow};
 
 use crate::analysis::compare::Comparison;

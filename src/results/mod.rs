@@ -2,6 +2,7 @@
 //! year) by IMD quintile, age band and sex; plus summaries across replicates.
 
 pub mod catalog;
+mod codec;
 pub mod metrics;
 pub mod summary;
 
