@@ -6,8 +6,8 @@
 
 mod common;
 
-use common::{bin, small_file};
-use std::path::{Path, PathBuf};
+use common::{assert_identical, bin, small_file};
+use std::path::Path;
 use std::process::Output;
 
 fn ok(out: Output) -> Output {
@@ -37,44 +37,6 @@ fn run(args: &[&str]) -> Output {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// The data files of a folder (everything at its top level but the manifest, which records
-/// times and threads, and the report, drawn from the data files).
-fn data_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .filter(|p| {
-            !matches!(
-                p.file_name().and_then(|n| n.to_str()),
-                Some("manifest.json" | "report.html")
-            )
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// Every data file of `single` is in `merged` with the same bytes, and no other.
-fn assert_identical(single: &Path, merged: &Path) {
-    let names = |d: &Path| -> Vec<String> {
-        data_files(d)
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect()
-    };
-    assert_eq!(names(single), names(merged));
-    assert!(names(single).len() >= 4, "{:?}", names(single));
-    for f in data_files(single) {
-        let name = f.file_name().unwrap();
-        assert!(
-            std::fs::read(&f).unwrap() == std::fs::read(merged.join(name)).unwrap(),
-            "{} differs",
-            name.to_string_lossy()
-        );
-    }
 }
 
 #[test]
