@@ -2,8 +2,8 @@
 //! `believe.json`): for each fit of a claims file ([`crate::calibration::believe`]), the value of
 //! every effect against its evidence range, and each claim at those values.
 
-use super::csv_field;
 use super::targets::finite;
+use super::{csv_field, csv_number};
 use crate::calibration::believe::{Belief, Claims};
 use crate::place::Place;
 use std::io::{self, Write};
@@ -15,13 +15,9 @@ pub const BELIEVE_COLUMNS: &str = "fit,parameter,label,value,moved,search_lo,sea
 pub const BELIEVE_CLAIM_COLUMNS: &str =
     "fit,claim,name,period,unit,claimed,lo,hi,simulated_mean,simulated_lo,simulated_hi,reproduced,replicates,source";
 
-/// A number as written: shortest round-trip form, empty when not finite.
+/// A number as written: shortest round-trip form with a decimal point, empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{}", v + 0.0)
-    } else {
-        String::new()
-    }
+    csv_number(v)
 }
 
 /// Writes `believe.csv`: one row per fit and effect. `within_evidence` is empty where the

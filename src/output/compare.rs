@@ -2,7 +2,7 @@
 //! the usual `summary.csv`, `summary.json` and `series.csv` of the scenarios compared (the
 //! manifest is written last by [`super::write_manifest`]).
 
-use super::{csv_field, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
+use super::{csv_field, csv_number, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
 use crate::analysis::compare::{Comparison, Row, RowKind};
 use crate::error::OutputError;
 use serde_json::{json, Value};
@@ -27,13 +27,9 @@ pub const COMPARISON_COLUMNS: [&str; 14] = [
     "replicates",
 ];
 
-/// A number for CSV: shortest round-trip form; empty when not finite.
+/// A number for CSV: shortest round-trip form with a decimal point; empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
+    csv_number(v)
 }
 
 fn json_num(v: f64) -> Value {

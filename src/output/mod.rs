@@ -282,6 +282,31 @@ pub(crate) fn csv_field(text: &str) -> String {
     }
 }
 
+/// `v` as a CSV number that every reader's defaults read as a float: the shortest text that
+/// reads back as `v`, always with a decimal point (`5.0`, never `5`, so that a column whose
+/// first rows are whole numbers is not taken for integers), and an empty field when `v` is not
+/// finite (NaN or infinite: missing, never the words `NaN` or `inf`).
+pub(crate) fn csv_number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    // `+ 0.0` turns -0.0 into 0.0; `Display` never uses an exponent.
+    let mut text = format!("{}", v + 0.0);
+    if !text.contains('.') {
+        text.push_str(".0");
+    }
+    text
+}
+
+/// `v` with `decimals` decimals (at least one; `-0.0` as `0.00`), empty when not finite.
+pub(crate) fn csv_fixed(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{:.*}", decimals.max(1), v + 0.0)
+    } else {
+        String::new()
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testdata;
 
@@ -333,6 +358,24 @@ mod tests {
         assert_eq!(csv_field("east_croydon"), "east_croydon");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn csv_numbers_always_carry_a_decimal_point_and_missing_is_empty() {
+        assert_eq!(csv_number(5.0), "5.0");
+        assert_eq!(csv_number(-0.0), "0.0");
+        assert_eq!(csv_number(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(csv_number(1e20), "100000000000000000000.0");
+        assert_eq!(csv_number(2.5e-7), "0.00000025");
+        for missing in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(csv_number(missing), "");
+            assert_eq!(csv_fixed(missing, 2), "");
+        }
+        assert_eq!(csv_fixed(-0.0, 2), "0.00");
+        assert_eq!(csv_fixed(3.0, 0), "3.0");
+        for v in [5.0, 0.1 + 0.2, -1234.5678, 1e-300, f64::MAX] {
+            assert_eq!(csv_number(v).parse::<f64>(), Ok(v), "round trip of {v}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use super::dir::OutDir;
 use super::plot::{BarSeries, Chart, ChartFile, LegendEntry, LegendMark, Panel, PanelBody, TimeLine, WaterfallRow};
-use super::{csv_field, OutputError, WrittenFile};
+use super::{csv_field, csv_number, OutputError, WrittenFile};
 use crate::psa::{column_ends, Psa, Summary, Tornado, OUTCOMES};
 use crate::uncertainty::{ParameterSet, Target};
 use std::fmt::Write as _;
@@ -51,12 +51,9 @@ pub struct Info {
     pub scale: f64,
 }
 
+/// A number as written: shortest round-trip form with a decimal point, empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        format!("{v}")
-    }
+    csv_number(v)
 }
 
 fn target_name(t: &Target) -> &'static str {

@@ -1,17 +1,13 @@
 //! `series.csv`: the time series of [`crate::analysis::series`] for every scenario, tidy (one
 //! row per scenario, series, group and period).
 
-use super::{csv_field, ScenarioView, SERIES_COLUMNS};
+use super::{csv_field, csv_fixed, ScenarioView, SERIES_COLUMNS};
 use crate::analysis::series::series;
 use std::io::{self, Write};
 
 /// A value as written: four decimals, empty when missing.
 fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.4}", x + 0.0)
-    } else {
-        String::new()
-    }
+    csv_fixed(x, 4)
 }
 
 pub(crate) fn write_csv(w: &mut dyn Write, views: &[ScenarioView<'_>]) -> io::Result<()> {

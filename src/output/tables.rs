@@ -22,27 +22,33 @@ pub(crate) fn push_uint(line: &mut Vec<u8>, mut v: u64) {
     line.extend_from_slice(&buf[i..]);
 }
 
-/// Appends `v` with two decimals (never `-0.00`).
+/// Appends `v` with two decimals (`-0.0` as `0.00`); nothing when `v` is not finite (an empty
+/// field: missing).
 #[inline]
 pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
-    // Writing into a Vec cannot fail; `+ 0.0` turns -0.0 into 0.0.
-    let _ = write!(line, "{:.2}", v + 0.0);
+    if v.is_finite() {
+        // Writing into a Vec cannot fail; `+ 0.0` turns -0.0 into 0.0.
+        let _ = write!(line, "{:.2}", v + 0.0);
+    }
 }
 
-/// Appends a count in residents: as an integer when every agent stands for a whole number of
-/// residents (`integral`: scale 1, 0.1, 0.02, ...), else with two decimals, so that a column
-/// keeps one format through a run.
+/// Appends a count in residents: as a whole number with one decimal (`5.0`) when every agent
+/// stands for a whole number of residents (`integral`: scale 1, 0.1, 0.02, ...), else with two
+/// decimals. Either way the value has a decimal point, so that readers that guess a column's
+/// type from its first rows (polars looks at 100) read the `value` column as one float column,
+/// not as integers that later fail on `500.00`.
 #[inline]
 fn push_count(line: &mut Vec<u8>, v: f64, integral: bool) {
-    if integral {
+    if integral && v.is_finite() {
         push_uint(line, v.round().max(0.0) as u64);
+        line.extend_from_slice(b".0");
     } else {
         push_fixed2(line, v);
     }
 }
 
 /// Whether every agent of `s` stands for a whole number of residents (counts are written as
-/// integers; see [`push_count`]).
+/// whole numbers; see [`push_count`]).
 fn integral(s: &ScenarioView<'_>) -> bool {
     let f = 1.0 / s.scale;
     (f - f.round()).abs() < 1e-9
@@ -84,7 +90,7 @@ fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[f
         line.push(b',');
         if v.is_cost {
             push_fixed2(line, x);
-        } else {
+        } else if x.is_finite() {
             let _ = write!(line, "{:.3}", x + 0.0);
         }
         line.push(b'\n');
@@ -280,15 +286,15 @@ mod tests {
         let out = text(|w| write_weekly(w, &views));
         // Replicate 1, week 1 (2019-04-01), locality "north": 5 A&E attendances (see fixture).
         assert!(
-            out.contains("\ntest,1,2019-04-01,north,all,all,all,ae_attendances,5\n"),
+            out.contains("\ntest,1,2019-04-01,north,all,all,all,ae_attendances,5.0\n"),
             "{out}"
         );
         assert!(out.contains("\ntest,1,2019-04-01,north,all,all,all,cost_ae,500.00\n"));
-        // A stock in a week is an integer and costs as one person-week.
-        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,home_care_clients,3\n"));
+        // A stock in a week is a whole number and costs as one person-week.
+        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,home_care_clients,3.0\n"));
         assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,cost_home_care,30.00\n"));
         assert!(
-            out.contains("\ntest,0,2019-03-25,north,all,all,all,deaths,0\n"),
+            out.contains("\ntest,0,2019-03-25,north,all,all,all,deaths,0.0\n"),
             "zeros are written"
         );
     }
@@ -306,13 +312,13 @@ mod tests {
         // Replicate 0, FY2019/20 (2 weeks), north, quintile 2, 75-84, female: population summed
         // over weeks = 7 → mean level 3.50; 4 deaths.
         assert!(
-            out.contains("\ntest,0,FY2019/20,north,2,75-84,female,population,3.50\n"),
+            out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,population,3.50\n"),
             "{out}"
         );
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,deaths,4\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,deaths,4.0\n"));
         // Home care: 6 person-weeks → mean 3.00, cost 6 × 10.
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,home_care_clients,3.00\n"));
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,cost_home_care,60.00\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,home_care_clients,3.00\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,cost_home_care,60.00\n"));
         // Only non-empty cells are written: one cell per (replicate, FY, locality) in the fixture.
         let cells = out.lines().filter(|l| l.contains(",population,")).count();
         assert_eq!(cells, 2);
