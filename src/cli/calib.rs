@@ -72,12 +72,23 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         threads: args.threads,
     };
     check_targets_answerable(&targets, &request.scenarios[0])?;
-    let prepared = super::run::prepare(&request, Files::Run(output::Detail::Minimal), &out)?;
+    let prepared = super::run::prepare(
+        &request,
+        Files::Run(output::Detail::Minimal, output::Format::default()),
+        &out,
+    )?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = super::run::simulate(prepared, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
-    let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
+    let info = super::run::run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        output::Detail::Minimal,
+        output::Format::default(),
+    );
     let views = output::views(&results);
     let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let meta = serde_json::json!({

@@ -151,7 +151,14 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let results = simulate(prepared, args.quiet)?;
     let conventions = Conventions::of_place(&results.scenarios[0].place, args.discount_rate);
     let comparison = compare_results(&results.scenarios, window, conventions).context("comparing the options")?;
-    let info = run_info(command_line, started, clock, &results, Detail::Minimal);
+    let info = run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        Detail::Minimal,
+        args.format.into(),
+    );
     let views = output::views(&results);
     let mut written = write_comparison(&dir, &info, &views, &comparison).context("writing the comparison")?;
     written.extend(super::figures::write_calibration(&dir, &results)?);

@@ -73,6 +73,10 @@ pub struct PsaArgs {
     /// runs M × (columns + 1) more points; 0 = no Sobol indices.
     #[arg(long, default_value_t = 0, value_name = "M")]
     sobol: u32,
+    /// File format of the draws table: `parquet` (or `both`) writes psa_draws.parquet beside
+    /// psa_draws.csv (which the charts read); `csv` writes no Parquet file.
+    #[arg(long, value_enum, default_value_t = super::FormatArg::Parquet)]
+    format: super::FormatArg,
 }
 
 /// Arguments of `placesim tornado`.
@@ -171,6 +175,7 @@ fn info(
             .collect(),
         place: (request.place.origin.clone(), request.place.sha256.clone()),
         scale: scenarios[0].scale,
+        format: placesim::output::Format::Csv,
     }
 }
 
@@ -226,6 +231,7 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let mut info = info("psa", command_line, c, &request, &scenarios, (started, clock));
     info.draws = args.draws as usize;
     info.sobol_rows = args.sobol as usize;
+    info.format = args.format.into();
     let mut written = write_psa(&dir, &info, &psa, &summary).context("writing the analysis")?;
     written.push(write_manifest(&dir, &info, &written).context("writing the manifest")?);
     let text = board_summary(&info, &psa, &summary);

@@ -88,6 +88,7 @@ pub(super) fn run_info(
     clock: Instant,
     results: &placesim::results::Results,
     detail: output::Detail,
+    format: output::Format,
 ) -> RunInfo {
     RunInfo {
         command_line,
@@ -97,6 +98,7 @@ pub(super) fn run_info(
         replicates: results.replicates,
         threads: results.threads,
         detail,
+        format,
     }
 }
 
@@ -116,11 +118,18 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         seed: args.seed,
         threads: args.threads,
     };
-    let prepared = prepare(&request, Files::Run(args.detail.into()), &out)?;
+    let prepared = prepare(&request, Files::Run(args.detail.into(), args.format.into()), &out)?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
-    let info = run_info(command_line, started, clock, &results, args.detail.into());
+    let info = run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        args.detail.into(),
+        args.format.into(),
+    );
     let views = output::views(&results);
     let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     written.extend(super::figures::write_calibration(&dir, &results)?);

@@ -1333,6 +1333,7 @@ mod tests {
             replicates: 2,
             threads: 1,
             detail: Detail::Minimal,
+            format: crate::output::Format::Both,
         };
         let written = write_outputs(&dir, &run, &views).unwrap();
         write_manifest(&dir, &run, &views, &written, None).unwrap();
@@ -1396,10 +1397,7 @@ mod tests {
             .iter()
             .map(|o| o["file"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(
-            listed,
-            ["weekly.csv", "annual.csv", "summary.csv", "summary.json", "series.csv"]
-        );
+        assert_eq!(listed, crate::output::output_files(crate::output::Format::Both)[..8]);
     }
 
     #[test]

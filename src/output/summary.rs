@@ -200,6 +200,7 @@ mod tests {
             replicates: 2,
             threads: 1,
             detail: Detail::Standard,
+            format: crate::output::Format::default(),
         }
     }
 
