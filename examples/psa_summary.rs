@@ -126,6 +126,7 @@ fn main() {
         files: Vec::new(),
         place: (String::new(), String::new()),
         scale,
+        format: placesim::output::Format::Csv,
     };
     print!("{}", board_summary(&info, &psa, &summary));
 }

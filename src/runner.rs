@@ -223,9 +223,11 @@ impl Estimate {
         if let Some((at, free)) = &limits.disk_available {
             if self.output_bytes > *free {
                 advice.push_str(
-                    ", a shorter run or a shorter `[scenario] name` (the name, replicate, date and \
-                     locality are in every row of weekly.csv and annual.csv; `run --detail minimal` \
-                     makes annual.csv about 50 times smaller)",
+                    ", a shorter run, the Parquet format (`run --format parquet`, the default: the \
+                     weekly and annual tables about 70 times smaller than as CSV), or a shorter \
+                     `[scenario] name` (the name, replicate, date and locality are in every row of \
+                     weekly.csv and annual.csv; `run --detail minimal` makes the annual table about \
+                     50 times smaller)",
                 );
                 reasons.push(format!(
                     "its files need about {} and {} is free at {}",

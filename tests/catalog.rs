@@ -104,6 +104,8 @@ fn info(results: &Results) -> RunInfo {
         replicates: results.replicates,
         threads: results.threads,
         detail: Detail::Standard,
+        // The tests read weekly.csv and annual.csv.
+        format: output::Format::Both,
     }
 }
 

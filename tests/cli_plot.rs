@@ -222,11 +222,12 @@ fn damaged_run_folders_are_refused_naming_the_file_and_nothing_is_drawn() {
     assert_eq!(
         listed,
         [
-            "weekly.csv",
-            "annual.csv",
+            "weekly.parquet",
+            "annual.parquet",
             "summary.csv",
             "summary.json",
             "series.csv",
+            "series.parquet",
             "targets.csv",
             "targets.json"
         ]
@@ -282,14 +283,14 @@ fn damaged_run_folders_are_refused_naming_the_file_and_nothing_is_drawn() {
         ),
         (
             "a listed file removed",
-            |d| std::fs::remove_file(d.join("weekly.csv")).unwrap(),
-            "weekly.csv: missing: manifest.json lists it",
+            |d| std::fs::remove_file(d.join("weekly.parquet")).unwrap(),
+            "weekly.parquet: missing: manifest.json lists it",
         ),
         (
             "targets.csv edited",
             |d| {
                 edit(d, "targets.csv", |t| {
-                    t.replacen(",true,", ",TRUE,", 1).replacen(",false,", ",FALSE,", 1)
+                    t.replacen(",TRUE,", ",True,", 1).replacen(",FALSE,", ",False,", 1)
                 })
             },
             "targets.csv: changed since placesim wrote it",

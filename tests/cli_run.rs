@@ -6,14 +6,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const DATA_FILES: [&str; 5] = ["weekly.csv", "annual.csv", "summary.csv", "summary.json", "series.csv"];
-const ALL_FILES: [&str; 6] = [
+/// The data files of a run with `--format both`.
+const DATA_FILES: [&str; 8] = [
     "weekly.csv",
+    "weekly.parquet",
     "annual.csv",
+    "annual.parquet",
     "summary.csv",
     "summary.json",
     "series.csv",
-    "manifest.json",
+    "series.parquet",
 ];
 
 fn placesim(dir: &Path, args: &[&str]) -> Output {
@@ -61,12 +63,97 @@ fn run_small(dir: &Path, out: &str, extra: &[&str]) -> Output {
     placesim(dir, &args)
 }
 
+/// The files of the folder `dir`, sorted.
+fn files_of(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The files a manifest lists under `outputs`, in order.
+fn listed(dir: &Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["file"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
-fn a_run_writes_six_self_describing_data_files() {
+fn by_default_weekly_and_annual_are_parquet_only_and_the_series_both() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = ok(run_small(tmp.path(), "run", &["--threads", "2"]));
+    ok(run_small(tmp.path(), "run", &["--no-plots"]));
     let out = tmp.path().join("run");
-    for f in ALL_FILES {
+    let data = [
+        "weekly.parquet",
+        "annual.parquet",
+        "summary.csv",
+        "summary.json",
+        "series.csv",
+        "series.parquet",
+    ];
+    let mut expected: Vec<String> = data.iter().map(|f| (*f).to_string()).collect();
+    expected.extend(["manifest.json", "targets.csv", "targets.json"].map(String::from));
+    // The calibration targets of a Croydon run come last.
+    assert_eq!(
+        listed(&out)[..data.len()],
+        data,
+        "the manifest lists every data file, in order"
+    );
+    expected.sort();
+    assert_eq!(files_of(&out), expected);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "parquet");
+    for f in ["weekly.parquet", "annual.parquet", "series.parquet"] {
+        let bytes = fs::read(out.join(f)).unwrap();
+        assert!(
+            bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+            "{f} is a Parquet file"
+        );
+    }
+}
+
+#[test]
+fn format_csv_writes_no_parquet_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    ok(run_small(tmp.path(), "run", &["--no-plots", "--format", "csv"]));
+    let out = tmp.path().join("run");
+    assert_eq!(
+        listed(&out),
+        [
+            "weekly.csv",
+            "annual.csv",
+            "summary.csv",
+            "summary.json",
+            "series.csv",
+            "targets.csv",
+            "targets.json"
+        ]
+    );
+    assert!(
+        !files_of(&out).iter().any(|f| f.ends_with(".parquet")),
+        "{:?}",
+        files_of(&out)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "csv");
+}
+
+#[test]
+fn a_run_in_both_formats_writes_every_table_twice_in_self_describing_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ok(run_small(tmp.path(), "run", &["--threads", "2", "--format", "both"]));
+    let out = tmp.path().join("run");
+    assert_eq!(listed(&out)[..DATA_FILES.len()], DATA_FILES);
+    for f in DATA_FILES.iter().chain(&["manifest.json"]) {
         assert!(fs::metadata(out.join(f)).unwrap().len() > 0, "{f} is empty");
     }
     let first_line = |f: &str| {
@@ -114,30 +201,45 @@ fn a_run_writes_six_self_describing_data_files() {
 #[test]
 fn the_same_seed_gives_identical_bytes_at_any_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(run_small(tmp.path(), "t1", &["--threads", "1"]));
-    ok(run_small(tmp.path(), "t2", &["--threads", "2"]));
+    ok(run_small(tmp.path(), "t1", &["--threads", "1", "--format", "both"]));
+    ok(run_small(tmp.path(), "t2", &["--threads", "2", "--format", "both"]));
     for f in DATA_FILES {
         let a = fs::read(tmp.path().join("t1").join(f)).unwrap();
         let b = fs::read(tmp.path().join("t2").join(f)).unwrap();
         assert!(a == b, "{f} differs between 1 and 2 threads");
     }
-    ok(run_small(tmp.path(), "other-seed", &["--threads", "2", "--seed", "1"]));
-    let a = fs::read(tmp.path().join("t1/weekly.csv")).unwrap();
-    let b = fs::read(tmp.path().join("other-seed/weekly.csv")).unwrap();
-    assert!(a != b, "a different seed gives different results");
+    ok(run_small(
+        tmp.path(),
+        "other-seed",
+        &["--threads", "2", "--seed", "1", "--format", "both"],
+    ));
+    for f in ["weekly.csv", "weekly.parquet"] {
+        let a = fs::read(tmp.path().join("t1").join(f)).unwrap();
+        let b = fs::read(tmp.path().join("other-seed").join(f)).unwrap();
+        assert!(a != b, "a different seed gives a different {f}");
+    }
 }
 
 #[test]
 fn minimal_detail_writes_a_smaller_annual_table() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(run_small(tmp.path(), "std", &[]));
-    ok(run_small(tmp.path(), "min", &["--detail", "minimal"]));
+    ok(run_small(tmp.path(), "std", &["--format", "both"]));
+    ok(run_small(
+        tmp.path(),
+        "min",
+        &["--detail", "minimal", "--format", "both"],
+    ));
     let size = |d: &str, f: &str| fs::metadata(tmp.path().join(d).join(f)).unwrap().len();
-    assert!(size("min", "annual.csv") < size("std", "annual.csv"));
-    assert_eq!(
-        fs::read(tmp.path().join("min/weekly.csv")).unwrap(),
-        fs::read(tmp.path().join("std/weekly.csv")).unwrap()
-    );
+    for f in ["annual.csv", "annual.parquet"] {
+        assert!(size("min", f) < size("std", f), "{f}");
+    }
+    for f in ["weekly.csv", "weekly.parquet"] {
+        assert_eq!(
+            fs::read(tmp.path().join("min").join(f)).unwrap(),
+            fs::read(tmp.path().join("std").join(f)).unwrap(),
+            "{f}"
+        );
+    }
     assert_eq!(
         fs::read(tmp.path().join("min/summary.csv")).unwrap(),
         fs::read(tmp.path().join("std/summary.csv")).unwrap()
@@ -343,7 +445,8 @@ fn a_replicate_count_that_cannot_fit_is_refused_with_the_estimate_before_anythin
 #[test]
 fn the_output_size_estimate_is_within_a_factor_of_two_of_what_a_small_run_writes() {
     let tmp = tempfile::tempdir().unwrap();
-    ok(run_small(tmp.path(), "run", &[]));
+    // Both formats, so that the tables rather than the fixed allowance for charts dominate.
+    ok(run_small(tmp.path(), "run", &["--format", "both"]));
     let written = folder_bytes(&tmp.path().join("run"));
     let scenario = placesim::scenario::load_scenario(&tmp.path().join("small.toml")).unwrap();
     let request = placesim::runner::RunRequest {
@@ -354,7 +457,10 @@ fn the_output_size_estimate_is_within_a_factor_of_two_of_what_a_small_run_writes
     };
     let estimate = placesim::runner::prepare(&request)
         .unwrap()
-        .estimate(placesim::output::size::Files::Run(placesim::output::Detail::Standard));
+        .estimate(placesim::output::size::Files::Run(
+            placesim::output::Detail::Standard,
+            placesim::output::Format::Both,
+        ));
     let ratio = estimate.output_bytes as f64 / written as f64;
     assert!(
         (0.5..=2.0).contains(&ratio),

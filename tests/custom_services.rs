@@ -241,6 +241,8 @@ fn a_declared_service_runs_end_to_end_through_the_binary_with_charts_and_report(
             "1",
             "--quiet",
             "--no-plots",
+            "--format",
+            "csv",
             "--out",
             run.to_str().unwrap(),
         ])

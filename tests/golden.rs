@@ -1,10 +1,11 @@
 //! The golden runs: the data files of small fixed runs must stay byte for byte what they were.
 //!
 //! Two scenarios (the baseline and the combined option) at scale 0.03 to March 2022, two
-//! replicates, seed 7, are run by the built binary, then compared. The SHA-256 of every data
-//! file (`weekly.csv`, `annual.csv`, `summary.csv`, `series.csv`, `comparison.csv`) is checked
-//! against `tests/data/golden/SHA256SUMS`, and `summary.csv` is also kept whole so that a change
-//! shows as a readable diff. A second golden run (baseline and the falls-prevention example, a
+//! replicates, seed 7, are run by the built binary with `--format both`, then compared. The
+//! SHA-256 of every data file (`weekly`, `annual`, `series` and `comparison` as CSV and Parquet,
+//! and `summary.csv`) is checked against `tests/data/golden/SHA256SUMS`, so the Parquet files
+//! are pinned byte for byte too (a new version of the parquet crate may change them: bless them
+//! on purpose), and `summary.csv` is also kept whole so that a change shows as a readable diff. A second golden run (baseline and the falls-prevention example, a
 //! scenario-declared service) is kept in `tests/data/golden/declared/`.
 //!
 //! A change that must alter the results refreshes the golden files on purpose, in the same
@@ -56,16 +57,28 @@ fn golden_run(dir: &Path, scenarios: &[&str]) -> Vec<(String, PathBuf)> {
             "2",
             "--no-plots",
             "--quiet",
+            "--format",
+            "both",
             "--out",
             out.to_str().unwrap(),
         ]);
         run_ok(&args);
     }
-    let mut out: Vec<(String, PathBuf)> = ["weekly.csv", "annual.csv", "summary.csv", "series.csv"]
-        .iter()
-        .map(|f| ((*f).to_string(), run.join(f)))
-        .collect();
-    out.push(("comparison.csv".to_string(), cmp.join("comparison.csv")));
+    let mut out: Vec<(String, PathBuf)> = [
+        "weekly.csv",
+        "weekly.parquet",
+        "annual.csv",
+        "annual.parquet",
+        "summary.csv",
+        "series.csv",
+        "series.parquet",
+    ]
+    .iter()
+    .map(|f| ((*f).to_string(), run.join(f)))
+    .collect();
+    for f in ["comparison.csv", "comparison.parquet"] {
+        out.push((f.to_string(), cmp.join(f)));
+    }
     out
 }
 
@@ -93,7 +106,12 @@ fn check(golden: &Path, scenarios: &[&str]) {
         .iter()
         .map(|(name, path)| format!("{}  {name}\n", sha256(path)))
         .collect();
-    let summary = std::fs::read_to_string(&files[2].1).unwrap();
+    let summary_path = &files
+        .iter()
+        .find(|(name, _)| name == "summary.csv")
+        .expect("summary.csv")
+        .1;
+    let summary = std::fs::read_to_string(summary_path).unwrap();
     if std::env::var_os("PLACESIM_BLESS").is_some() {
         std::fs::create_dir_all(golden).unwrap();
         std::fs::write(golden.join("SHA256SUMS"), &sums).unwrap();

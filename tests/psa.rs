@@ -187,6 +187,7 @@ fn psa_writes_tidy_files_charts_and_a_report_the_same_at_one_and_two_threads() {
         "psa_parameters.csv",
         "psa_draw_values.csv",
         "psa_draws.csv",
+        "psa_draws.parquet",
         "psa_variance.csv",
         "psa_ceac.csv",
         "psa_evpi.csv",
@@ -212,7 +213,8 @@ fn psa_writes_tidy_files_charts_and_a_report_the_same_at_one_and_two_threads() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(one.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["kind"], "psa");
-    assert_eq!(manifest["outputs"].as_array().unwrap().len(), 9);
+    // Nine CSV and text files and psa_draws.parquet (the default format).
+    assert_eq!(manifest["outputs"].as_array().unwrap().len(), 10);
     for chart in ["ce_plane", "ceac", "evppi", "sobol"] {
         for ext in ["svg", "png"] {
             let p = one.join("plots").join(format!("{chart}.{ext}"));

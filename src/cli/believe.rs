@@ -47,7 +47,11 @@ pub fn believe(args: BelieveArgs, command_line: Vec<String>) -> anyhow::Result<(
         threads: args.threads,
     };
     // Everything that can be refused is refused before the fits run.
-    let prepared = super::run::prepare(&request, Files::Run(output::Detail::Minimal), &out)?;
+    let prepared = super::run::prepare(
+        &request,
+        Files::Run(output::Detail::Minimal, output::Format::default()),
+        &out,
+    )?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let quiet = args.quiet;
@@ -72,7 +76,14 @@ pub fn believe(args: BelieveArgs, command_line: Vec<String>) -> anyhow::Result<(
     // charts and report are drawn from.
     let results = super::run::simulate(prepared, args.quiet)?;
     let evaluated = evaluate(&claims.claim, &results.scenarios[0]).map_err(BadInput)?;
-    let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
+    let info = super::run::run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        output::Detail::Minimal,
+        output::Format::default(),
+    );
     let views = output::views(&results);
     let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let meta = serde_json::json!({

@@ -72,12 +72,23 @@ pub fn validate_targets(args: ValidateTargetsArgs, command_line: Vec<String>) ->
         threads: args.threads,
     };
     check_targets_answerable(&targets, &request.scenarios[0])?;
-    let prepared = super::run::prepare(&request, Files::Run(output::Detail::Minimal), &out)?;
+    let prepared = super::run::prepare(
+        &request,
+        Files::Run(output::Detail::Minimal, output::Format::default()),
+        &out,
+    )?;
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = super::run::simulate(prepared, args.quiet)?;
     let evaluated = evaluate(&targets, &results.scenarios[0]).map_err(BadInput)?;
-    let info = super::run::run_info(command_line, started, clock, &results, output::Detail::Minimal);
+    let info = super::run::run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        output::Detail::Minimal,
+        output::Format::default(),
+    );
     let views = output::views(&results);
     let mut written = output::write_outputs(&dir, &info, &views).context("writing outputs")?;
     let meta = serde_json::json!({
@@ -321,15 +332,24 @@ pub fn calibrate(args: CalibrateArgs) -> anyhow::Result<()> {
     let names: Vec<&str> = setup.parameter.iter().map(|p| p.key.as_str()).collect();
     let mut log = format!("eval,iteration,{},distance,best\n", names.join(","));
     let quiet = args.quiet;
+    // Six decimals; a distance that is not finite (a target the run could not compute) is
+    // left empty, so the columns stay numeric for any CSV reader.
+    let fixed6 = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.6}")
+        } else {
+            String::new()
+        }
+    };
     let fit = fit::calibrate(&scenario, &setup, &targets, args.threads, |e| {
-        let xs: Vec<String> = e.x.iter().map(|v| format!("{v:.6}")).collect();
+        let xs: Vec<String> = e.x.iter().map(|&v| fixed6(v)).collect();
         log.push_str(&format!(
-            "{},{},{},{:.6},{:.6}\n",
+            "{},{},{},{},{}\n",
             e.eval,
             e.iteration,
             xs.join(","),
-            e.f,
-            e.best_f
+            fixed6(e.f),
+            fixed6(e.best_f)
         ));
         if !quiet {
             eprintln!("eval {:>4}  distance {:>12.4}  best {:>12.4}", e.eval, e.f, e.best_f);

@@ -167,6 +167,7 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
                 ("from".to_string(), args.from.into()),
                 ("to".to_string(), args.to.into()),
                 ("discount_rate".to_string(), args.discount_rate.into()),
+                ("format".to_string(), output::Format::from(args.format).name().into()),
             ]
             .into_iter()
             .collect(),
@@ -184,7 +185,14 @@ pub fn compare(args: CompareArgs, command_line: Vec<String>) -> anyhow::Result<(
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
-    let info = run_info(command_line, started, clock, &results, Detail::Minimal);
+    let info = run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        Detail::Minimal,
+        args.format.into(),
+    );
     finish(dir, &info, &results, window, args.discount_rate, !args.no_plots)
 }
 

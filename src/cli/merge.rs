@@ -255,6 +255,13 @@ pub(super) fn setting_f64(m: &ShardManifest, key: &str) -> anyhow::Result<Option
     }
 }
 
+/// The shards' `--format`.
+pub(super) fn setting_format(m: &ShardManifest) -> anyhow::Result<output::Format> {
+    let name = setting(m, "format")?.as_str().unwrap_or_default();
+    name.parse()
+        .map_err(|e: String| BadInput(format!("the shards' `format` setting: {e}")).into())
+}
+
 /// The scenarios the shards ran, loaded again from their files, refusing any whose files or
 /// place changed since (their SHA-256 differ from what the shards recorded).
 fn reload(m: &ShardManifest) -> anyhow::Result<Vec<Scenario>> {
@@ -386,12 +393,13 @@ pub fn merge(args: MergeArgs, command_line: Vec<String>) -> anyhow::Result<()> {
                 seed: first.seed,
                 threads: args.threads,
             };
-            let prepared = super::run::prepare(&request, Files::Run(detail), &out)?;
+            let format = setting_format(&first)?;
+            let prepared = super::run::prepare(&request, Files::Run(detail, format), &out)?;
             let dir = output::prepare_out_dir(&out, args.force)?;
             super::signal::report_cleaned(dir.cleaned());
             let threads = shards.iter().map(|(_, m, _)| m.threads).max().unwrap_or(1);
             let results = prepared.assemble(tallies_of(&shards)?, threads)?;
-            let info = run_info(command_line, started, clock, &results, detail);
+            let info = run_info(command_line, started, clock, &results, detail, format);
             super::run::finish(dir, &info, &results, !args.no_plots)
         }
         "compare" => {
@@ -414,7 +422,14 @@ pub fn merge(args: MergeArgs, command_line: Vec<String>) -> anyhow::Result<()> {
             super::signal::report_cleaned(dir.cleaned());
             let threads = shards.iter().map(|(_, m, _)| m.threads).max().unwrap_or(1);
             let results = prepared.assemble(tallies_of(&shards)?, threads)?;
-            let info = run_info(command_line, started, clock, &results, Detail::Minimal);
+            let info = run_info(
+                command_line,
+                started,
+                clock,
+                &results,
+                Detail::Minimal,
+                setting_format(&first)?,
+            );
             super::compare::finish(dir, &info, &results, window, discount_rate, !args.no_plots)
         }
         "psa" => {

@@ -74,6 +74,10 @@ pub struct PsaArgs {
     /// runs M × (columns + 1) more points; 0 = no Sobol indices.
     #[arg(long, default_value_t = 0, value_name = "M")]
     sobol: u32,
+    /// File format of the draws table: `parquet` (or `both`) writes psa_draws.parquet beside
+    /// psa_draws.csv (which the charts read); `csv` writes no Parquet file.
+    #[arg(long, value_enum, default_value_t = super::FormatArg::Parquet)]
+    format: super::FormatArg,
     /// Run only shard K of N of the points (`3/8`) and write a shard folder for `placesim
     /// merge`; `--shard` alone takes K and N from a Slurm array task or a Kubernetes indexed job
     /// (see "Running on a cluster" in README.md).
@@ -193,6 +197,7 @@ fn info(
             .collect(),
         place: (request.place.origin.clone(), request.place.sha256.clone()),
         scale: scenarios[0].scale,
+        format: placesim::output::Format::Csv,
     }
 }
 
@@ -256,6 +261,7 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
                 ("to".to_string(), c.to.into()),
                 ("discount_rate".to_string(), c.discount_rate.into()),
                 ("scale".to_string(), c.scale.into()),
+                ("format".to_string(), placesim::output::Format::from(args.format).name().into()),
             ]
             .into_iter()
             .collect(),
@@ -282,6 +288,7 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let mut info = info("psa", command_line, c.seed, &request, &scenarios, (started, clock));
     info.draws = args.draws as usize;
     info.sobol_rows = args.sobol as usize;
+    info.format = args.format.into();
     finish(dir, &info, &psa, !c.no_plots)
 }
 

@@ -89,6 +89,7 @@ pub(super) fn run_info(
     clock: Instant,
     results: &placesim::results::Results,
     detail: output::Detail,
+    format: output::Format,
 ) -> RunInfo {
     RunInfo {
         command_line,
@@ -98,6 +99,7 @@ pub(super) fn run_info(
         replicates: results.replicates,
         threads: results.threads,
         detail,
+        format,
     }
 }
 
@@ -122,15 +124,17 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
         seed: args.seed,
         threads: args.threads,
     };
-    let files = Files::Run(args.detail.into());
+    let files = Files::Run(args.detail.into(), args.format.into());
     if let Some(shard) = shard {
         let detail: output::Detail = args.detail.into();
+        let format: output::Format = args.format.into();
         let job = super::merge::ShardJob {
             command: "run",
             shard,
             settings: [
                 ("replicates".to_string(), args.replicates.into()),
                 ("detail".to_string(), detail.name().into()),
+                ("format".to_string(), format.name().into()),
             ]
             .into_iter()
             .collect(),
@@ -148,7 +152,14 @@ pub fn run(args: RunArgs, command_line: Vec<String>) -> anyhow::Result<()> {
     let dir = output::prepare_out_dir(&out, args.force)?;
     super::signal::report_cleaned(dir.cleaned());
     let results = simulate(prepared, args.quiet)?;
-    let info = run_info(command_line, started, clock, &results, args.detail.into());
+    let info = run_info(
+        command_line,
+        started,
+        clock,
+        &results,
+        args.detail.into(),
+        args.format.into(),
+    );
     finish(dir, &info, &results, !args.no_plots)
 }
 

@@ -2,8 +2,8 @@
 //! `believe.json`): for each fit of a claims file ([`crate::calibration::believe`]), the value of
 //! every effect against its evidence range, and each claim at those values.
 
-use super::csv_field;
 use super::targets::finite;
+use super::{csv_bool, csv_field, csv_number};
 use crate::calibration::believe::{Belief, Claims};
 use crate::place::Place;
 use std::io::{self, Write};
@@ -15,13 +15,9 @@ pub const BELIEVE_COLUMNS: &str = "fit,parameter,label,value,moved,search_lo,sea
 pub const BELIEVE_CLAIM_COLUMNS: &str =
     "fit,claim,name,period,unit,claimed,lo,hi,simulated_mean,simulated_lo,simulated_hi,reproduced,replicates,source";
 
-/// A number as written: shortest round-trip form, empty when not finite.
+/// A number as written: shortest round-trip form with a decimal point, empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{}", v + 0.0)
-    } else {
-        String::new()
-    }
+    csv_number(v)
 }
 
 /// Writes `believe.csv`: one row per fit and effect. `within_evidence` is empty where the
@@ -33,7 +29,7 @@ pub fn write_believe_csv(w: &mut dyn Write, claims: &Claims, beliefs: &[Belief],
             let ev = e.evidence(place);
             let v = b.values[i];
             let within = ev.as_ref().map_or(String::new(), |ev| {
-                (v >= ev.low - 1e-12 && v <= ev.high + 1e-12).to_string()
+                csv_bool(v >= ev.low - 1e-12 && v <= ev.high + 1e-12).to_string()
             });
             writeln!(
                 w,
@@ -42,7 +38,7 @@ pub fn write_believe_csv(w: &mut dyn Write, claims: &Claims, beliefs: &[Belief],
                 csv_field(&e.key),
                 csv_field(&e.label),
                 num(v),
-                b.moved(i),
+                csv_bool(b.moved(i)),
                 num(e.lo),
                 num(e.hi),
                 csv_field(ev.as_ref().map_or("", |x| x.figure.as_str())),
@@ -50,7 +46,7 @@ pub fn write_believe_csv(w: &mut dyn Write, claims: &Claims, beliefs: &[Belief],
                 ev.as_ref().map_or(String::new(), |x| num(x.central)),
                 ev.as_ref().map_or(String::new(), |x| num(x.high)),
                 within,
-                b.reproduced(),
+                csv_bool(b.reproduced()),
                 num(b.distance),
                 b.evaluations,
                 csv_field(ev.as_ref().map_or("", |x| x.source.as_str())),
@@ -80,7 +76,7 @@ pub fn write_believe_claims_csv(w: &mut dyn Write, claims: &Claims, beliefs: &[B
                 num(r.simulated.mean),
                 num(r.simulated.lo),
                 num(r.simulated.hi),
-                r.pass,
+                csv_bool(r.pass),
                 r.values.len(),
                 csv_field(&t.source),
             )?;

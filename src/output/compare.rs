@@ -1,8 +1,11 @@
-//! Writing a comparison: `comparison.csv` (tidy), `comparison.json`, `board-summary.txt`, plus
-//! the usual `summary.csv`, `summary.json` and `series.csv` of the scenarios compared (the
-//! manifest is written last by [`super::write_manifest`]).
+//! Writing a comparison: `comparison.csv` (tidy; also `comparison.parquet` unless the format is
+//! CSV), `comparison.json`, `board-summary.txt`, plus the usual `summary.csv`, `summary.json`
+//! and `series.csv` (and `series.parquet`) of the scenarios compared (the manifest is written
+//! last by [`super::write_manifest`]).
 
-use super::{csv_field, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
+use super::parquet::ParquetSink;
+use super::rows::{CsvSink, Field, Kind, RowSink, Table};
+use super::{csv_number, series, summarise, summary, OutDir, RunInfo, ScenarioView, WrittenFile};
 use crate::analysis::compare::{Comparison, Row, RowKind};
 use crate::error::OutputError;
 use serde_json::{json, Value};
@@ -27,13 +30,9 @@ pub const COMPARISON_COLUMNS: [&str; 14] = [
     "replicates",
 ];
 
-/// A number for CSV: shortest round-trip form; empty when not finite.
+/// A number for CSV: shortest round-trip form with a decimal point; empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
+    csv_number(v)
 }
 
 fn json_num(v: f64) -> Value {
@@ -44,30 +43,61 @@ fn json_num(v: f64) -> Value {
     }
 }
 
-/// Writes the tidy comparison table.
-pub fn write_comparison_csv(w: &mut dyn Write, c: &Comparison) -> io::Result<()> {
-    writeln!(w, "{}", COMPARISON_COLUMNS.join(","))?;
+/// Columns and types of `comparison` (the CSV header is [`COMPARISON_COLUMNS`]).
+pub(crate) fn comparison_table() -> Table {
+    Table::of(COMPARISON_COLUMNS.iter().map(|&name| {
+        let kind = match name {
+            "option" | "comparison" | "metric" | "group" | "period" | "unit" => Kind::Category,
+            "replicates" => Kind::Int,
+            _ => Kind::Number,
+        };
+        (name, kind)
+    }))
+}
+
+/// The rows of the tidy comparison table.
+fn comparison_rows(sink: &mut dyn RowSink, c: &Comparison) -> io::Result<()> {
     for r in &c.rows {
-        writeln!(
-            w,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            csv_field(&r.option),
-            r.kind.name(),
-            csv_field(&r.metric),
-            csv_field(&r.group),
-            r.period,
-            csv_field(r.unit),
-            num(r.mean),
-            num(r.lo),
-            num(r.hi),
-            num(r.base_mean),
-            num(r.option_mean),
-            num(r.unpaired_lo),
-            num(r.unpaired_hi),
-            r.n
-        )?;
+        let numbers = [
+            r.mean,
+            r.lo,
+            r.hi,
+            r.base_mean,
+            r.option_mean,
+            r.unpaired_lo,
+            r.unpaired_hi,
+        ]
+        .map(num);
+        let [mean, lo, hi, base_mean, option_mean, unpaired_lo, unpaired_hi] = &numbers;
+        sink.row(&[
+            Field::Text(&r.option),
+            Field::Text(r.kind.name()),
+            Field::Text(&r.metric),
+            Field::Text(&r.group),
+            Field::Text(&r.period),
+            Field::Text(r.unit),
+            Field::Number(mean),
+            Field::Number(lo),
+            Field::Number(hi),
+            Field::Number(base_mean),
+            Field::Number(option_mean),
+            Field::Number(unpaired_lo),
+            Field::Number(unpaired_hi),
+            Field::Int(r.n as i64),
+        ])?;
     }
-    Ok(())
+    sink.finish()
+}
+
+/// Writes the tidy comparison table (`comparison.csv`).
+pub fn write_comparison_csv(w: &mut dyn Write, c: &Comparison) -> io::Result<()> {
+    comparison_rows(&mut CsvSink::new(w, &comparison_table())?, c)
+}
+
+/// Writes the tidy comparison table as Parquet (`comparison.parquet`): the same columns, rows
+/// and values as `comparison.csv`, typed.
+pub fn write_comparison_parquet(w: &mut (dyn Write + Send), c: &Comparison) -> io::Result<()> {
+    comparison_rows(&mut ParquetSink::new(w, &comparison_table())?, c)
 }
 
 /// Writes the comparison as JSON: conventions, window and every row.
@@ -350,9 +380,10 @@ pub fn board_summary(c: &Comparison) -> String {
 }
 
 /// Writes a comparison folder's data files (not yet committed) and returns them for the
-/// manifest: the comparison table, the board summary, and the summaries and series of each
-/// scenario. The caller writes the manifest last ([`super::write_manifest`] with the
-/// comparison), after any other data file.
+/// manifest: the comparison table (`comparison.csv`, and `comparison.parquet` unless the format
+/// is CSV), the board summary, and the summaries and series of each scenario. The caller
+/// writes the manifest last ([`super::write_manifest`] with the comparison), after any other
+/// data file.
 pub fn write_comparison(
     dir: &OutDir,
     run: &RunInfo,
@@ -361,14 +392,19 @@ pub fn write_comparison(
 ) -> Result<Vec<WrittenFile>, OutputError> {
     let text = board_summary(c);
     let summaries: Vec<_> = views.iter().map(summarise).collect();
-    Ok(vec![
-        dir.write_data_file("comparison.csv", |w| write_comparison_csv(w, c))?,
-        dir.write_data_file("comparison.json", |w| write_comparison_json(w, c, &text))?,
-        dir.write_data_file("board-summary.txt", |w| w.write_all(text.as_bytes()))?,
-        dir.write_data_file("summary.csv", |w| summary::write_csv(w, views, &summaries))?,
-        dir.write_data_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?,
-        dir.write_data_file("series.csv", |w| series::write_csv(w, views))?,
-    ])
+    let mut written = vec![dir.write_data_file("comparison.csv", |w| write_comparison_csv(w, c))?];
+    if run.format.parquet() {
+        written.push(dir.write_data_file("comparison.parquet", |w| write_comparison_parquet(w, c))?);
+    }
+    written.push(dir.write_data_file("comparison.json", |w| write_comparison_json(w, c, &text))?);
+    written.push(dir.write_data_file("board-summary.txt", |w| w.write_all(text.as_bytes()))?);
+    written.push(dir.write_data_file("summary.csv", |w| summary::write_csv(w, views, &summaries))?);
+    written.push(dir.write_data_file("summary.json", |w| summary::write_json(w, run, views, &summaries))?);
+    written.push(dir.write_data_file("series.csv", |w| series::write_csv(w, views))?);
+    if run.format.parquet() {
+        written.push(dir.write_data_file("series.parquet", |w| series::write_parquet(w, views))?);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -387,5 +423,10 @@ mod tests {
         assert_eq!(pounds_pence(0.834), "£0.83");
         assert_eq!(pounds_pence(-0.001), "£0.00");
         assert_eq!(pounds_pence(-1.5), "−£1.50");
+    }
+
+    #[test]
+    fn the_csv_header_is_the_tables_columns() {
+        assert_eq!(comparison_table().header(), COMPARISON_COLUMNS.join(","));
     }
 }

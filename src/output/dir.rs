@@ -306,10 +306,12 @@ impl OutDir {
     }
 
     /// Writes the file `name` into the temporary folder through a buffered writer, then
-    /// flushes and syncs it. Returns the file's SHA-256 (lowercase hex) and size in bytes.
+    /// flushes and syncs it. Returns the file's SHA-256 (lowercase hex) and size in bytes. The
+    /// writer handed to `fill` is `Send` (the Parquet writer needs one); it coerces to a plain
+    /// `&mut dyn Write`.
     pub fn write_file<F>(&self, name: &str, fill: F) -> Result<(String, u64), OutputError>
     where
-        F: FnOnce(&mut dyn Write) -> io::Result<()>,
+        F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
     {
         let fail = |source: io::Error| OutputError::Write {
             path: self.target.join(name),
@@ -329,7 +331,7 @@ impl OutDir {
     /// [`WrittenFile`], for the manifest's `outputs`.
     pub fn write_data_file<F>(&self, name: &str, fill: F) -> Result<WrittenFile, OutputError>
     where
-        F: FnOnce(&mut dyn Write) -> io::Result<()>,
+        F: FnOnce(&mut (dyn Write + Send)) -> io::Result<()>,
     {
         let (sha256, bytes) = self.write_file(name, fill)?;
         Ok(WrittenFile {

@@ -74,6 +74,7 @@ pub(crate) fn manifest(
         "replicates": run.replicates,
         "threads": run.threads,
         "detail": run.detail.name(),
+        "format": run.format.name(),
         "price_base": price_base,
         "scenarios": scenarios,
         "outputs": written.iter().map(|f| json!({"file": f.name, "sha256": f.sha256, "bytes": f.bytes})).collect::<Vec<_>>(),

@@ -6,14 +6,16 @@
 //! Files of a PSA folder: `psa_parameters.csv` (each parameter's distribution and source),
 //! `psa_draw_values.csv` (each draw's coordinate and value of each parameter, in the base),
 //! `psa_draws.csv` (each draw's outcomes per option, mean and standard error over its
-//! replicates), `psa_variance.csv` (the analysis-of-variance split), `psa_ceac.csv`
+//! replicates; also `psa_draws.parquet`, typed, unless the format is CSV), `psa_variance.csv` (the analysis-of-variance split), `psa_ceac.csv`
 //! (acceptability curves and frontier), `psa_evpi.csv`, `psa_evppi.csv`, `psa_sobol.csv` (when
 //! a design was run), `psa_summary.txt`. A tornado folder: `psa_parameters.csv`,
 //! `tornado.csv`, `tornado_summary.txt`.
 
 use super::dir::OutDir;
+use super::parquet::ParquetSink;
 use super::plot::{BarSeries, Chart, ChartFile, LegendEntry, LegendMark, Panel, PanelBody, TimeLine, WaterfallRow};
-use super::{csv_field, OutputError, WrittenFile};
+use super::rows::{CsvSink, Field, Kind, RowSink, Table};
+use super::{csv_bool, csv_field, csv_number, Format, OutputError, WrittenFile};
 use crate::psa::{column_ends, Psa, Summary, Tornado, OUTCOMES};
 use crate::uncertainty::{ParameterSet, Target};
 use std::fmt::Write as _;
@@ -49,14 +51,14 @@ pub struct Info {
     pub place: (String, String),
     /// Scale of the runs.
     pub scale: f64,
+    /// The file formats of the tables: `psa_draws.csv` always, and `psa_draws.parquet` unless
+    /// [`Format::Csv`] (a tornado writes CSV only: [`Format::Csv`]).
+    pub format: Format,
 }
 
+/// A number as written: shortest round-trip form with a decimal point, empty when not finite.
 fn num(v: f64) -> String {
-    if v.is_nan() {
-        String::new()
-    } else {
-        format!("{v}")
-    }
+    csv_number(v)
 }
 
 fn target_name(t: &Target) -> &'static str {
@@ -101,6 +103,57 @@ fn write_parameters(w: &mut dyn Write, set: &ParameterSet, scenarios: &[String])
     Ok(())
 }
 
+/// Columns and types of `psa_draws`: the design, its column and row, the option, then each
+/// outcome's mean and standard error over the point's replicates, and the population.
+pub(crate) fn psa_draws_table() -> Table {
+    let mut columns: Vec<(String, Kind)> = vec![
+        ("design".into(), Kind::Category),
+        ("column".into(), Kind::Category),
+        ("row".into(), Kind::Int),
+        ("option".into(), Kind::Category),
+    ];
+    for o in OUTCOMES {
+        columns.push((o.to_string(), Kind::Number));
+        columns.push((format!("{o}_se"), Kind::Number));
+    }
+    columns.push(("population".into(), Kind::Number));
+    Table::of(columns.iter().map(|(name, kind)| (name.as_str(), *kind)))
+}
+
+/// The rows of `psa_draws`: each draw, then (with a Sobol design) the rows of its matrix B and
+/// of each column's AB matrix, one row per option.
+fn psa_draws_rows(sink: &mut dyn RowSink, psa: &Psa) -> io::Result<()> {
+    let mut rows: Vec<(&str, &str, usize, &crate::psa::PointResult)> =
+        psa.draws.iter().enumerate().map(|(d, p)| ("draw", "", d, p)).collect();
+    if let Some(design) = &psa.sobol {
+        rows.extend(design.b.iter().enumerate().map(|(i, p)| ("sobol_b", "", i, p)));
+        for (j, col) in design.ab.iter().enumerate() {
+            let column = psa.set.columns[j].name.as_str();
+            rows.extend(col.iter().enumerate().map(|(i, p)| ("sobol_ab", column, i, p)));
+        }
+    }
+    let mut numbers: Vec<String> = Vec::with_capacity(2 * OUTCOMES.len() + 1);
+    for (design, column, row, p) in rows {
+        for (o, name) in psa.options.iter().enumerate() {
+            numbers.clear();
+            for k in 0..OUTCOMES.len() {
+                numbers.push(num(p.options[o].mean[k]));
+                numbers.push(num(p.options[o].se[k]));
+            }
+            numbers.push(num(p.population));
+            let mut fields = vec![
+                Field::Text(design),
+                Field::Text(column),
+                Field::Int(row as i64),
+                Field::Text(name),
+            ];
+            fields.extend(numbers.iter().map(|n| Field::Number(n)));
+            sink.row(&fields)?;
+        }
+    }
+    sink.finish()
+}
+
 /// Writes a PSA's data files (not the manifest) and returns them.
 pub fn write_psa(dir: &OutDir, info: &Info, psa: &Psa, summary: &Summary) -> Result<Vec<WrittenFile>, OutputError> {
     let mut out = Vec::new();
@@ -123,44 +176,13 @@ pub fn write_psa(dir: &OutDir, info: &Info, psa: &Psa, summary: &Summary) -> Res
         Ok(())
     })?);
     out.push(dir.write_data_file("psa_draws.csv", |w| {
-        write!(w, "design,column,row,option")?;
-        for o in OUTCOMES {
-            write!(w, ",{o},{o}_se")?;
-        }
-        writeln!(w, ",population")?;
-        let mut rows: Vec<(&str, String, usize, &crate::psa::PointResult)> = psa
-            .draws
-            .iter()
-            .enumerate()
-            .map(|(d, p)| ("draw", String::new(), d, p))
-            .collect();
-        if let Some(design) = &psa.sobol {
-            rows.extend(
-                design
-                    .b
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| ("sobol_b", String::new(), i, p)),
-            );
-            for (j, col) in design.ab.iter().enumerate() {
-                rows.extend(
-                    col.iter()
-                        .enumerate()
-                        .map(|(i, p)| ("sobol_ab", psa.set.columns[j].name.clone(), i, p)),
-                );
-            }
-        }
-        for (design, column, row, p) in rows {
-            for (o, name) in psa.options.iter().enumerate() {
-                write!(w, "{design},{},{row},{}", csv_field(&column), csv_field(name))?;
-                for k in 0..OUTCOMES.len() {
-                    write!(w, ",{},{}", num(p.options[o].mean[k]), num(p.options[o].se[k]))?;
-                }
-                writeln!(w, ",{}", num(p.population))?;
-            }
-        }
-        Ok(())
+        psa_draws_rows(&mut CsvSink::new(w, &psa_draws_table())?, psa)
     })?);
+    if info.format.parquet() {
+        out.push(dir.write_data_file("psa_draws.parquet", |w| {
+            psa_draws_rows(&mut ParquetSink::new(w, &psa_draws_table())?, psa)
+        })?);
+    }
     out.push(dir.write_data_file("psa_variance.csv", |w| {
         writeln!(
             w,
@@ -197,7 +219,7 @@ pub fn write_psa(dir: &OutDir, info: &Info, psa: &Psa, summary: &Summary) -> Res
                 num(r.p_cost_effective),
                 num(r.p_cost_effective_raw),
                 num(r.expected_nmb),
-                r.frontier
+                csv_bool(r.frontier)
             )?;
         }
         Ok(())
@@ -589,6 +611,7 @@ pub fn write_manifest(dir: &OutDir, info: &Info, written: &[WrittenFile]) -> Res
         "replicates_per_point": info.replicates,
         "threads": info.threads,
         "scale": info.scale,
+        "format": info.format.name(),
         "scenarios": info.scenarios,
         "scenario_files": info.files.iter().map(|(p, h)| serde_json::json!({"path": p, "sha256": h})).collect::<Vec<_>>(),
         "place": {"origin": info.place.0, "sha256": info.place.1},
@@ -893,7 +916,7 @@ fn psa_charts(folder: &Path) -> Result<Vec<Chart>, OutputError> {
 fn frontier_text(ceac: &Csv) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut last = String::new();
-    for r in ceac.rows.iter().filter(|r| ceac.get(r, "frontier") == "true") {
+    for r in ceac.rows.iter().filter(|r| ceac.get(r, "frontier") == "TRUE") {
         let o = ceac.get(r, "option").to_string();
         if o != last {
             parts.push(format!("{o} from £{:.0}k", ceac.num(r, "wtp") / 1000.0));

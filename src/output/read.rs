@@ -815,7 +815,7 @@ impl<'a> Csv<'a> {
         bad(self.path, line, format!("column `{name}`: {message}"))
     }
 
-    /// Any number the writer may write, `NaN` and `inf` included.
+    /// Any number (`NaN` and `inf` parse too; [`Csv::finite`] refuses them).
     fn number(&self, line: usize, row: &[String], name: &str) -> Result<f64, OutputError> {
         let text = &row[self.col(name)];
         text.parse::<f64>()
@@ -1130,20 +1130,20 @@ pub fn read_run_folder(path: &Path) -> Result<RunFolder, OutputError> {
                 .map(|(line, row)| {
                     let line = *line;
                     csv.count(line, row, "replicates")?;
-                    // Observed values come from the targets file and simulated ones are `NaN`
-                    // when undefined, so any number is what placesim may have written.
+                    // Simulated values are empty when undefined (no replicate had one), and so
+                    // is an open end of a band (a targets file may say `inf`).
                     Ok(TargetPoint {
                         id: csv.text(row, "id"),
                         name: csv.text(row, "name"),
                         period: csv.text(row, "period"),
                         unit: csv.text(row, "unit"),
-                        observed: csv.number(line, row, "observed")?,
-                        lo: csv.number(line, row, "lo")?,
-                        hi: csv.number(line, row, "hi")?,
-                        sim_mean: csv.number(line, row, "simulated_mean")?,
-                        sim_lo: csv.number(line, row, "simulated_lo")?,
-                        sim_hi: csv.number(line, row, "simulated_hi")?,
-                        pass: csv.one_of(line, row, "pass", &["true", "false"])? == "true",
+                        observed: csv.finite(line, row, "observed", true)?,
+                        lo: csv.finite(line, row, "lo", true)?,
+                        hi: csv.finite(line, row, "hi", true)?,
+                        sim_mean: csv.finite(line, row, "simulated_mean", true)?,
+                        sim_lo: csv.finite(line, row, "simulated_lo", true)?,
+                        sim_hi: csv.finite(line, row, "simulated_hi", true)?,
+                        pass: csv.one_of(line, row, "pass", &["TRUE", "FALSE"])? == "TRUE",
                         source: csv.text(row, "source"),
                     })
                 })
@@ -1187,7 +1187,7 @@ fn read_believe(dir: &Path, rows: &[u8], claims: &[u8]) -> Result<(Vec<BeliefRow
     let path = dir.join("believe.csv");
     let csv = Csv::parse(&path, rows, BELIEVE_COLUMNS, true)?;
     let flag = |csv: &Csv<'_>, line, row: &[String], name| -> Result<bool, OutputError> {
-        Ok(csv.one_of(line, row, name, &["true", "false"])? == "true")
+        Ok(csv.one_of(line, row, name, &["TRUE", "FALSE"])? == "TRUE")
     };
     let effects = csv
         .rows
@@ -1333,6 +1333,7 @@ mod tests {
             replicates: 2,
             threads: 1,
             detail: Detail::Minimal,
+            format: crate::output::Format::Both,
         };
         let written = write_outputs(&dir, &run, &views).unwrap();
         write_manifest(&dir, &run, &views, &written, None).unwrap();
@@ -1396,10 +1397,7 @@ mod tests {
             .iter()
             .map(|o| o["file"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(
-            listed,
-            ["weekly.csv", "annual.csv", "summary.csv", "summary.json", "series.csv"]
-        );
+        assert_eq!(listed, crate::output::output_files(crate::output::Format::Both)[..8]);
     }
 
     #[test]

@@ -1,19 +1,38 @@
 //! How many bytes a run or comparison folder will take, estimated before anything runs, so a
 //! request whose files cannot fit on the disk is refused instead of failing part-way (or
-//! filling the disk). The tidy tables are counted row by row from the writers' own formats (the
-//! scenario name, replicate number, date or year and locality are in every row); only the
-//! width of a value is assumed ([`VALUE_WIDTH`]). The small files are counted from their row
-//! counts at typical widths measured on real folders.
+//! filling the disk). The tidy CSV tables are counted row by row from the writers' own formats
+//! (the scenario name, replicate number, date or year and locality are in every row); only the
+//! width of a value is assumed ([`VALUE_WIDTH`]). The Parquet tables are counted from their
+//! rows at the bytes per row measured on a full-scale run ([`WEEKLY_PARQUET_ROW`],
+//! [`ANNUAL_PARQUET_ROW`]). The small files are counted from their row counts at typical widths
+//! measured on real folders.
 
-use super::{csv_field, Detail};
+use super::{csv_field, Detail, Format};
 use crate::analysis::series::series;
 use crate::calendar::financial_year_label;
 use crate::results::{Catalog, RunCalendar, Tally, AGE_BANDS, BREAKDOWN_CELLS, IMD_QUINTILES, SEXES};
 
-/// Characters assumed for one value in `weekly.csv` and `annual.csv` (counts run from 1 to 6
-/// digits, costs and mean stocks carry two decimals; a 2% sample averages 2.5, a full-scale
-/// run about 5).
+/// Characters assumed for one value in `weekly.csv` and `annual.csv`: counts end in `.0` (or
+/// carry two decimals below a whole number of residents per agent), costs and mean stocks two
+/// decimals, and most values are small. Measured on the README's main job (two scenarios, 20
+/// replicates, full scale): 4.3 a value in `weekly.csv`, 4.2 in `annual.csv`; rounded up.
 pub const VALUE_WIDTH: u64 = 5;
+
+/// Bytes per row of `weekly.parquet`. Measured on the README's main job: 13,330,435 bytes for
+/// 12,673,920 rows (1.05; zstd level [`super::parquet::ZSTD_LEVEL`], row groups of
+/// [`super::parquet::ROW_GROUP_ROWS`] rows), rounded up. A sample below full scale has more
+/// zeros and compresses further, so it is overestimated.
+pub const WEEKLY_PARQUET_ROW: f64 = 1.1;
+
+/// Bytes per row of `annual.parquet`. Measured on the README's main job: 10,611,757 bytes for
+/// 9,279,532 rows (1.14), rounded up.
+pub const ANNUAL_PARQUET_ROW: f64 = 1.2;
+
+/// Bytes per row of `series.parquet` and `comparison.parquet`, generously (`series.parquet`
+/// measured 8.5 on the main job; a comparison row has seven numbers), and a Parquet file's
+/// fixed part (footer and schema).
+const SMALL_PARQUET_ROW: u64 = 40;
+const PARQUET_FILE: u64 = 16 << 10;
 
 /// Charts (SVG and PNG) and `report.html`: about 4 MB measured on a comparison; allowed twice.
 const FIGURE_BYTES: u64 = 8 << 20;
@@ -40,11 +59,13 @@ const COMPARISON_ROW: u64 = 145 + 430;
 /// Which folder a command writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Files {
-    /// A run folder (`placesim run`, `validate-targets`): `weekly.csv`, `annual.csv` at this
-    /// detail, the summaries, `series.csv`, the manifest, `targets.*`, charts and report.
-    Run(Detail),
-    /// A comparison folder: `comparison.*`, the board summary, the summaries, `series.csv`, the
-    /// manifest, `targets.*`, charts and report.
+    /// A run folder (`placesim run`, `validate-targets`): the weekly and annual tables at this
+    /// detail in this format, the summaries, the series, the manifest, `targets.*`, charts
+    /// and report.
+    Run(Detail, Format),
+    /// A comparison folder: `comparison.*` (its Parquet file counted whatever the format: it is
+    /// small), the board summary, the summaries, the series, the manifest, `targets.*`, charts
+    /// and report.
     Comparison,
 }
 
@@ -82,11 +103,15 @@ fn names_len<'a>(names: impl Iterator<Item = &'a str>) -> u64 {
 }
 
 /// Estimated bytes of every file `files` writes for these scenarios at `replicates` each.
-/// Standard-detail `annual.csv` is counted as if no breakdown cell were empty (the writer skips
+/// Standard-detail `annual` is counted as if no breakdown cell were empty (the writer skips
 /// empty ones), so small samples are overestimated a little.
 pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u64 {
     let reps = u64::from(replicates);
     let rep_digits = digit_sum(reps);
+    let format = match files {
+        Files::Run(_, format) => format,
+        Files::Comparison => Format::Both,
+    };
 
     // Each row: its prefix, the metric name, a comma, the value and a newline.
     let row_tail = 2 + VALUE_WIDTH;
@@ -98,6 +123,8 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
             .saturating_mul(reps)
             .saturating_add(rows.saturating_mul(rep_digits))
     };
+    // Bytes of a Parquet table of `rows` rows at `per_row` bytes each.
+    let parquet = |rows: u64, per_row: f64| -> u64 { ((rows as f64) * per_row) as u64 + PARQUET_FILE };
     let mut total = TARGET_BYTES + FIGURE_BYTES;
     for shape in shapes {
         let catalog = shape.catalog;
@@ -111,18 +138,19 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
         let cal = shape.calendar;
         let weeks = cal.weeks as u64;
         let fys = cal.financial_years.len() as u64;
-        if let Files::Run(detail) = files {
+        if let Files::Run(detail, _) = files {
+            let (mut weekly_csv, mut annual_csv) = (0u64, 0u64);
             for loc in shape.localities {
                 let loc = csv_field(loc).len() as u64;
                 // name,r,YYYY-MM-DD,loc,all,all,all,
                 let weekly = name + 1 + 1 + 10 + 1 + loc + 1 + 12;
-                total = total.saturating_add(
+                weekly_csv = weekly_csv.saturating_add(
                     blocks(all_rows, metric_names + cost_names + value_names, weekly).saturating_mul(weeks),
                 );
                 for &fy in &cal.financial_years {
                     let label = financial_year_label(fy).len() as u64;
                     let annual = name + 1 + 1 + label + 1 + loc + 1;
-                    total = total.saturating_add(match detail {
+                    annual_csv = annual_csv.saturating_add(match detail {
                         Detail::Minimal => blocks(all_rows, metric_names + cost_names + value_names, annual + 12),
                         Detail::Standard => {
                             let cells: u64 = IMD_QUINTILES
@@ -142,6 +170,24 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
                     });
                 }
             }
+            let locs = shape.localities.len() as u64;
+            let weekly_rows = reps.saturating_mul(weeks).saturating_mul(locs).saturating_mul(all_rows);
+            let annual_block_rows = match detail {
+                Detail::Minimal => all_rows,
+                Detail::Standard => (BREAKDOWN_CELLS as u64 + 1) * per_block + n_values,
+            };
+            let annual_rows = reps
+                .saturating_mul(fys)
+                .saturating_mul(locs)
+                .saturating_mul(annual_block_rows);
+            if format.large_csv() {
+                total = total.saturating_add(weekly_csv).saturating_add(annual_csv);
+            }
+            if format.parquet() {
+                total = total
+                    .saturating_add(parquet(weekly_rows, WEEKLY_PARQUET_ROW))
+                    .saturating_add(parquet(annual_rows, ANNUAL_PARQUET_ROW));
+            }
         }
         // Summaries: a row per period (each financial year and the whole run) and metric or
         // cost; series rows counted by the series code itself on an empty tally.
@@ -152,6 +198,9 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
             .saturating_add(summary_rows * (name + SUMMARY_CSV_ROW + SUMMARY_JSON_ROW))
             .saturating_add(series_rows * (name + SERIES_ROW))
             .saturating_add(MANIFEST_BYTES_PER_SCENARIO + 4 * name);
+        if format.parquet() {
+            total = total.saturating_add(series_rows * SMALL_PARQUET_ROW + PARQUET_FILE);
+        }
     }
     if files == Files::Comparison {
         if let Some(base) = shapes.first() {
@@ -162,8 +211,9 @@ pub fn estimate_bytes(files: Files, shapes: &[Shape<'_>], replicates: u32) -> u6
                 if i > 0 {
                     rows += COMPARISON_OPTION_ROWS;
                 }
-                total = total.saturating_add(rows * (COMPARISON_ROW + 2 * (name + base_name)));
+                total = total.saturating_add(rows * (COMPARISON_ROW + SMALL_PARQUET_ROW + 2 * (name + base_name)));
             }
+            total = total.saturating_add(PARQUET_FILE);
         }
     }
     total

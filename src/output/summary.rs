@@ -1,7 +1,7 @@
 //! Borough totals per financial year and for the whole horizon, summarised across replicates
 //! (mean and equal-tailed 95% interval): `summary.csv` and `summary.json`.
 
-use super::{csv_field, RunInfo, ScenarioView, SUMMARY_COLUMNS};
+use super::{csv_field, csv_fixed, RunInfo, ScenarioView, SUMMARY_COLUMNS};
 use crate::calendar::financial_year_label;
 use crate::results::summary::{interval, Interval};
 use crate::results::MetricKind;
@@ -104,9 +104,9 @@ pub fn summarise(view: &ScenarioView<'_>) -> Vec<SummaryRow> {
     rows
 }
 
-/// `x` as written in the summaries: two decimals.
+/// `x` as written in the summaries: two decimals; empty when not finite (missing).
 fn fixed2(x: f64) -> String {
-    format!("{:.2}", x + 0.0)
+    csv_fixed(x, 2)
 }
 
 pub(crate) fn write_csv(
@@ -200,6 +200,7 @@ mod tests {
             replicates: 2,
             threads: 1,
             detail: Detail::Standard,
+            format: crate::output::Format::default(),
         }
     }
 

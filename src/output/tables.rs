@@ -1,14 +1,44 @@
-//! `weekly.csv` and `annual.csv`: long ("tidy") tables, one value per row. Rows are assembled
-//! in a reused byte buffer (numbers formatted without allocation) and written in blocks.
+//! `weekly` and `annual`: long ("tidy") tables, one value per row. Their rows are produced once
+//! ([`weekly_rows`], [`annual_rows`]) into a [`RowSink`]: [`CsvSink`] writes `weekly.csv` and
+//! `annual.csv`, [`ParquetSink`] `weekly.parquet` and `annual.parquet`. Each value is formatted
+//! as the CSV writes it (into a reused buffer, without allocation) and the Parquet file stores
+//! what that text parses to, so the two formats hold the same numbers exactly.
 
-use super::{csv_field, Detail, ScenarioView, ANNUAL_COLUMNS, WEEKLY_COLUMNS};
+use super::parquet::ParquetSink;
+use super::rows::{CsvSink, Field, Kind, RowSink, Table};
+use super::{Detail, ScenarioView};
 use crate::calendar::financial_year_label;
 use crate::results::{breakdown_cell, MetricKind, Tally, AGE_BANDS, IMD_QUINTILES, OVERHEAD_CELL, SEXES};
+use std::fmt::Write as _;
 use std::io::{self, Write};
+
+/// Columns and types of `weekly` (the CSV header is [`super::WEEKLY_COLUMNS`]).
+pub(crate) fn weekly_table() -> Table {
+    breakdown_table("week_start", Kind::Date)
+}
+
+/// Columns and types of `annual` (the CSV header is [`super::ANNUAL_COLUMNS`]).
+pub(crate) fn annual_table() -> Table {
+    breakdown_table("financial_year", Kind::Category)
+}
+
+fn breakdown_table(period: &str, kind: Kind) -> Table {
+    Table::of([
+        ("scenario", Kind::Category),
+        ("replicate", Kind::Int),
+        (period, kind),
+        ("locality", Kind::Category),
+        ("imd_quintile", Kind::Category),
+        ("age_band", Kind::Category),
+        ("sex", Kind::Category),
+        ("metric", Kind::Category),
+        ("value", Kind::Number),
+    ])
+}
 
 /// Appends the decimal digits of `v`.
 #[inline]
-pub(crate) fn push_uint(line: &mut Vec<u8>, mut v: u64) {
+fn push_uint(out: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -19,76 +49,91 @@ pub(crate) fn push_uint(line: &mut Vec<u8>, mut v: u64) {
             break;
         }
     }
-    line.extend_from_slice(&buf[i..]);
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
 }
 
-/// Appends `v` with two decimals (never `-0.00`).
+/// Appends `v` with `decimals` decimals (`-0.0` as `0.00`); nothing when `v` is not finite (an
+/// empty field: missing).
 #[inline]
-pub(crate) fn push_fixed2(line: &mut Vec<u8>, v: f64) {
-    // Writing into a Vec cannot fail; `+ 0.0` turns -0.0 into 0.0.
-    let _ = write!(line, "{:.2}", v + 0.0);
+fn push_fixed(out: &mut String, v: f64, decimals: usize) {
+    if v.is_finite() {
+        // Writing into a String cannot fail; `+ 0.0` turns -0.0 into 0.0.
+        let _ = write!(out, "{:.*}", decimals, v + 0.0);
+    }
 }
 
-/// Appends a count in residents: as an integer when every agent stands for a whole number of
-/// residents (`integral`: scale 1, 0.1, 0.02, ...), else with two decimals, so that a column
-/// keeps one format through a run.
+/// Appends a count in residents: as a whole number with one decimal (`5.0`) when every agent
+/// stands for a whole number of residents (`integral`: scale 1, 0.1, 0.02, ...), else with two
+/// decimals. Either way the value has a decimal point, so that readers that guess a column's
+/// type from its first rows (polars looks at 100) read the `value` column as one float column,
+/// not as integers that later fail on `500.00`.
 #[inline]
-fn push_count(line: &mut Vec<u8>, v: f64, integral: bool) {
-    if integral {
-        push_uint(line, v.round().max(0.0) as u64);
+fn push_count(out: &mut String, v: f64, integral: bool) {
+    if integral && v.is_finite() {
+        push_uint(out, v.round().max(0.0) as u64);
+        out.push_str(".0");
     } else {
-        push_fixed2(line, v);
+        push_fixed(out, v, 2);
     }
 }
 
 /// Whether every agent of `s` stands for a whole number of residents (counts are written as
-/// integers; see [`push_count`]).
+/// whole numbers; see [`push_count`]).
 fn integral(s: &ScenarioView<'_>) -> bool {
     let f = 1.0 / s.scale;
     (f - f.round()).abs() < 1e-9
 }
 
-/// Appends one row per metric and cost category of the view's catalogue after `prefix`.
-/// `raw` holds the period's counts and summed stock levels by metric index, in residents;
-/// stocks are written as `raw / weeks` (two decimals) unless `weeks` is `None` (a single
-/// week: written as counts).
-fn push_rows(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[f64], weeks: Option<f64>) {
+/// Writes one row of the current key: `metric` and the value formatted by `format` into the
+/// reused `value` buffer.
+#[inline]
+fn put(sink: &mut dyn RowSink, value: &mut String, metric: &str, format: impl FnOnce(&mut String)) -> io::Result<()> {
+    value.clear();
+    format(value);
+    sink.row(&[Field::Text(metric), Field::Number(value)])
+}
+
+/// Writes one row per metric and cost category of the view's catalogue under the sink's current
+/// key. `raw` holds the period's counts and summed stock levels by metric index, in residents;
+/// stocks are written as `raw / weeks` (two decimals) unless `weeks` is `None` (a single week:
+/// written as counts).
+fn push_rows(
+    sink: &mut dyn RowSink,
+    value: &mut String,
+    s: &ScenarioView<'_>,
+    raw: &[f64],
+    weeks: Option<f64>,
+) -> io::Result<()> {
     let integral = integral(s);
     for (m, &v) in s.catalog.metrics().iter().zip(raw) {
-        line.extend_from_slice(prefix);
-        line.extend_from_slice(m.name.as_bytes());
-        line.push(b',');
-        match (m.kind, weeks) {
-            (MetricKind::Stock, Some(weeks)) => push_fixed2(line, v / weeks),
-            _ => push_count(line, v, integral),
-        }
-        line.push(b'\n');
+        put(sink, value, &m.name, |out| match (m.kind, weeks) {
+            (MetricKind::Stock, Some(weeks)) => push_fixed(out, v / weeks, 2),
+            _ => push_count(out, v, integral),
+        })?;
     }
     let costs = s.costs.costs(&|m: usize| raw[m]);
     for (c, &v) in s.catalog.cost_categories().iter().zip(&costs) {
-        line.extend_from_slice(prefix);
-        line.extend_from_slice(c.name.as_bytes());
-        line.push(b',');
-        push_fixed2(line, v);
-        line.push(b'\n');
+        put(sink, value, &c.name, |out| push_fixed(out, v, 2))?;
     }
+    Ok(())
 }
 
 /// Service-value rows of the view's catalogue (expected counts to 3 decimals, costs to 2) for
-/// a period's raw tallies and avoided-crisis sums, all in residents.
-fn push_values(line: &mut Vec<u8>, prefix: &[u8], s: &ScenarioView<'_>, raw: &[f64], avoided: &[f64]) {
+/// a period's raw tallies and avoided-crisis sums, all in residents, under the current key.
+fn push_values(
+    sink: &mut dyn RowSink,
+    value: &mut String,
+    s: &ScenarioView<'_>,
+    raw: &[f64],
+    avoided: &[f64],
+) -> io::Result<()> {
     let values = s.costs.values(&|m: usize| raw[m], avoided);
     for (v, &x) in s.catalog.value_metrics().iter().zip(&values) {
-        line.extend_from_slice(prefix);
-        line.extend_from_slice(v.name.as_bytes());
-        line.push(b',');
-        if v.is_cost {
-            push_fixed2(line, x);
-        } else {
-            let _ = write!(line, "{:.3}", x + 0.0);
-        }
-        line.push(b'\n');
+        put(sink, value, &v.name, |out| {
+            push_fixed(out, x, if v.is_cost { 2 } else { 3 })
+        })?;
     }
+    Ok(())
 }
 
 /// Avoided-crisis sums of one locality over the weeks of a financial year, in residents.
@@ -105,61 +150,74 @@ pub(crate) fn avoided_in_fy(s: &ScenarioView<'_>, tally: &Tally, fy: usize, l: u
     sum
 }
 
-fn locality_fields(s: &ScenarioView<'_>, tally: &Tally) -> Vec<String> {
+/// Locality keys of the tally's localities (the index where the place names none).
+fn locality_keys(s: &ScenarioView<'_>, tally: &Tally) -> Vec<String> {
     (0..tally.localities())
-        .map(|l| s.localities.get(l).map_or_else(|| l.to_string(), |k| csv_field(k)))
+        .map(|l| s.localities.get(l).map_or_else(|| l.to_string(), |k| (*k).to_string()))
         .collect()
 }
 
-/// Writes `weekly.csv`: every metric and cost category for every (scenario, replicate, week,
+/// The rows of `weekly`: every metric and cost category for every (scenario, replicate, week,
 /// locality), zeros included. Stocks are end-of-week levels; costs treat them as one
 /// person-week.
-pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) -> io::Result<()> {
-    w.write_all(WEEKLY_COLUMNS.as_bytes())?;
-    w.write_all(b"\n")?;
-    let mut line = Vec::with_capacity(64 * 1024);
-    let mut prefix = Vec::with_capacity(256);
+pub(crate) fn weekly_rows(sink: &mut dyn RowSink, scenarios: &[ScenarioView<'_>]) -> io::Result<()> {
+    let mut value = String::with_capacity(32);
     for s in scenarios {
-        let name = csv_field(s.name);
         let mut raw = vec![0.0f64; s.catalog.n_metrics()];
         let mut avoided = Vec::with_capacity(2 * s.catalog.n_avoiding());
         for (r, tally) in s.replicates.iter().enumerate() {
-            let locs = locality_fields(s, tally);
+            let locs = locality_keys(s, tally);
             for week in 0..tally.weeks() {
-                let date = s.calendar.week_start(week).to_string();
+                let date = s.calendar.week_start(week);
                 for (l, loc) in locs.iter().enumerate() {
-                    prefix.clear();
-                    write!(prefix, "{name},{r},{date},{loc},all,all,all,")?;
+                    sink.key(&[
+                        Field::Text(s.name),
+                        Field::Int(r as i64),
+                        Field::Date(date),
+                        Field::Text(loc),
+                        Field::Text("all"),
+                        Field::Text("all"),
+                        Field::Text("all"),
+                    ])?;
                     for (m, v) in raw.iter_mut().enumerate() {
                         *v = tally.weekly_residents(week, l, m);
                     }
-                    push_rows(&mut line, &prefix, s, &raw, None);
+                    push_rows(sink, &mut value, s, &raw, None)?;
                     avoided.clear();
                     avoided.extend(tally.avoided(week, l).iter().map(|v| v * tally.residents_per_agent()));
-                    push_values(&mut line, &prefix, s, &raw, &avoided);
-                    w.write_all(&line)?;
-                    line.clear();
+                    push_values(sink, &mut value, s, &raw, &avoided)?;
                 }
             }
         }
     }
-    Ok(())
+    sink.finish()
 }
 
-/// Writes `annual.csv`: per financial year, counts summed, stocks as mean weekly level, costs
+/// The key of a block of `annual` rows: scenario, replicate, financial year, locality and the
+/// breakdown cell (IMD quintile, age band, sex).
+fn annual_key<'a>(scenario: &'a str, r: usize, year: &'a str, loc: &'a str, cell: [&'a str; 3]) -> [Field<'a>; 7] {
+    let [quintile, band, sex] = cell;
+    [
+        Field::Text(scenario),
+        Field::Int(r as i64),
+        Field::Text(year),
+        Field::Text(loc),
+        Field::Text(quintile),
+        Field::Text(band),
+        Field::Text(sex),
+    ]
+}
+
+/// The rows of `annual`: per financial year, counts summed, stocks as mean weekly level, costs
 /// from the summed counts and person-weeks. At [`Detail::Standard`] one block per breakdown
 /// cell (IMD quintile × age band × sex), skipping cells whose every value is zero; at
 /// [`Detail::Minimal`] one block per locality.
-pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], detail: Detail) -> io::Result<()> {
-    w.write_all(ANNUAL_COLUMNS.as_bytes())?;
-    w.write_all(b"\n")?;
-    let mut line = Vec::with_capacity(64 * 1024);
-    let mut prefix = Vec::with_capacity(256);
+pub(crate) fn annual_rows(sink: &mut dyn RowSink, scenarios: &[ScenarioView<'_>], detail: Detail) -> io::Result<()> {
+    let mut value = String::with_capacity(32);
     for s in scenarios {
-        let name = csv_field(s.name);
         let mut raw = vec![0.0f64; s.catalog.n_metrics()];
         for (r, tally) in s.replicates.iter().enumerate() {
-            let locs = locality_fields(s, tally);
+            let locs = locality_keys(s, tally);
             for fy in 0..tally.financial_years() {
                 let label = s
                     .calendar
@@ -173,10 +231,9 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                             for (m, v) in raw.iter_mut().enumerate() {
                                 *v = tally.annual_locality_residents(fy, l, m);
                             }
-                            prefix.clear();
-                            write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
-                            push_rows(&mut line, &prefix, s, &raw, Some(weeks));
-                            push_values(&mut line, &prefix, s, &raw, &avoided_in_fy(s, tally, fy, l));
+                            sink.key(&annual_key(s.name, r, &label, loc, ["all"; 3]))?;
+                            push_rows(sink, &mut value, s, &raw, Some(weeks))?;
+                            push_values(sink, &mut value, s, &raw, &avoided_in_fy(s, tally, fy, l))?;
                         }
                         Detail::Standard => {
                             for (q, quintile) in IMD_QUINTILES.iter().enumerate() {
@@ -189,9 +246,8 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                         if raw.iter().all(|&v| v == 0.0) {
                                             continue;
                                         }
-                                        prefix.clear();
-                                        write!(prefix, "{name},{r},{label},{loc},{quintile},{band},{sex},")?;
-                                        push_rows(&mut line, &prefix, s, &raw, Some(weeks));
+                                        sink.key(&annual_key(s.name, r, &label, loc, [quintile, band, sex]))?;
+                                        push_rows(sink, &mut value, s, &raw, Some(weeks))?;
                                     }
                                 }
                             }
@@ -199,29 +255,46 @@ pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], de
                                 *v = tally.annual_residents(fy, l, OVERHEAD_CELL, m);
                             }
                             if raw.iter().any(|&v| v != 0.0) {
-                                prefix.clear();
-                                write!(
-                                    prefix,
-                                    "{name},{r},{label},{loc},unattributed,unattributed,unattributed,"
-                                )?;
-                                push_rows(&mut line, &prefix, s, &raw, Some(weeks));
+                                sink.key(&annual_key(s.name, r, &label, loc, ["unattributed"; 3]))?;
+                                push_rows(sink, &mut value, s, &raw, Some(weeks))?;
                             }
                             // Service values are kept per locality only: one `all` block each.
                             for (m, v) in raw.iter_mut().enumerate() {
                                 *v = tally.annual_locality_residents(fy, l, m);
                             }
-                            prefix.clear();
-                            write!(prefix, "{name},{r},{label},{loc},all,all,all,")?;
-                            push_values(&mut line, &prefix, s, &raw, &avoided_in_fy(s, tally, fy, l));
+                            sink.key(&annual_key(s.name, r, &label, loc, ["all"; 3]))?;
+                            push_values(sink, &mut value, s, &raw, &avoided_in_fy(s, tally, fy, l))?;
                         }
                     }
-                    w.write_all(&line)?;
-                    line.clear();
                 }
             }
         }
     }
-    Ok(())
+    sink.finish()
+}
+
+/// Writes `weekly.csv` ([`weekly_rows`]).
+pub(crate) fn write_weekly(w: &mut dyn Write, scenarios: &[ScenarioView<'_>]) -> io::Result<()> {
+    weekly_rows(&mut CsvSink::new(w, &weekly_table())?, scenarios)
+}
+
+/// Writes `weekly.parquet` ([`weekly_rows`]).
+pub(crate) fn write_weekly_parquet(w: &mut (dyn Write + Send), scenarios: &[ScenarioView<'_>]) -> io::Result<()> {
+    weekly_rows(&mut ParquetSink::new(w, &weekly_table())?, scenarios)
+}
+
+/// Writes `annual.csv` ([`annual_rows`]).
+pub(crate) fn write_annual(w: &mut dyn Write, scenarios: &[ScenarioView<'_>], detail: Detail) -> io::Result<()> {
+    annual_rows(&mut CsvSink::new(w, &annual_table())?, scenarios, detail)
+}
+
+/// Writes `annual.parquet` ([`annual_rows`]).
+pub(crate) fn write_annual_parquet(
+    w: &mut (dyn Write + Send),
+    scenarios: &[ScenarioView<'_>],
+    detail: Detail,
+) -> io::Result<()> {
+    annual_rows(&mut ParquetSink::new(w, &annual_table())?, scenarios, detail)
 }
 
 #[cfg(test)]
@@ -243,19 +316,33 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_formatted_plainly() {
-        let mut v = Vec::new();
+    fn numbers_are_formatted_plainly_with_a_decimal_point_and_missing_empty() {
+        let mut v = String::new();
         for x in [0, 7, 10, 4_294_967_295, u64::MAX] {
             push_uint(&mut v, x);
-            v.push(b' ');
+            v.push(' ');
         }
-        push_fixed2(&mut v, -0.0);
-        v.push(b' ');
-        push_fixed2(&mut v, 2.0 / 3.0);
-        assert_eq!(
-            String::from_utf8(v).unwrap(),
-            "0 7 10 4294967295 18446744073709551615 0.00 0.67"
-        );
+        push_fixed(&mut v, -0.0, 2);
+        v.push(' ');
+        push_fixed(&mut v, 2.0 / 3.0, 2);
+        v.push(' ');
+        push_fixed(&mut v, 2.0 / 3.0, 3);
+        v.push('|');
+        push_fixed(&mut v, f64::NAN, 2);
+        v.push('|');
+        push_count(&mut v, 5.0, true);
+        v.push(' ');
+        push_count(&mut v, 5.0, false);
+        v.push('|');
+        push_count(&mut v, f64::INFINITY, true);
+        v.push('|');
+        assert_eq!(v, "0 7 10 4294967295 18446744073709551615 0.00 0.67 0.667||5.0 5.00||");
+    }
+
+    #[test]
+    fn the_csv_headers_are_the_tables_columns() {
+        assert_eq!(weekly_table().header(), crate::output::WEEKLY_COLUMNS);
+        assert_eq!(annual_table().header(), crate::output::ANNUAL_COLUMNS);
     }
 
     #[test]
@@ -280,15 +367,15 @@ mod tests {
         let out = text(|w| write_weekly(w, &views));
         // Replicate 1, week 1 (2019-04-01), locality "north": 5 A&E attendances (see fixture).
         assert!(
-            out.contains("\ntest,1,2019-04-01,north,all,all,all,ae_attendances,5\n"),
+            out.contains("\ntest,1,2019-04-01,north,all,all,all,ae_attendances,5.0\n"),
             "{out}"
         );
         assert!(out.contains("\ntest,1,2019-04-01,north,all,all,all,cost_ae,500.00\n"));
-        // A stock in a week is an integer and costs as one person-week.
-        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,home_care_clients,3\n"));
+        // A stock in a week is a whole number and costs as one person-week.
+        assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,home_care_clients,3.0\n"));
         assert!(out.contains("\ntest,0,2019-04-08,south,all,all,all,cost_home_care,30.00\n"));
         assert!(
-            out.contains("\ntest,0,2019-03-25,north,all,all,all,deaths,0\n"),
+            out.contains("\ntest,0,2019-03-25,north,all,all,all,deaths,0.0\n"),
             "zeros are written"
         );
     }
@@ -306,13 +393,13 @@ mod tests {
         // Replicate 0, FY2019/20 (2 weeks), north, quintile 2, 75-84, female: population summed
         // over weeks = 7 → mean level 3.50; 4 deaths.
         assert!(
-            out.contains("\ntest,0,FY2019/20,north,2,75-84,female,population,3.50\n"),
+            out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,population,3.50\n"),
             "{out}"
         );
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,deaths,4\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,deaths,4.0\n"));
         // Home care: 6 person-weeks → mean 3.00, cost 6 × 10.
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,home_care_clients,3.00\n"));
-        assert!(out.contains("\ntest,0,FY2019/20,north,2,75-84,female,cost_home_care,60.00\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,home_care_clients,3.00\n"));
+        assert!(out.contains("\ntest,0,FY2019/20,north,q2,75-84,female,cost_home_care,60.00\n"));
         // Only non-empty cells are written: one cell per (replicate, FY, locality) in the fixture.
         let cells = out.lines().filter(|l| l.contains(",population,")).count();
         assert_eq!(cells, 2);

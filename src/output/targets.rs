@@ -1,8 +1,8 @@
 //! Target tables (`targets.csv`, `targets.json`, a Markdown table for docs) and atomic
 //! single-file writes (calibration fragments, regenerated documents).
 
-use super::csv_field;
 use super::dir::{create_temp_file, discard, finishing};
+use super::{csv_bool, csv_field, csv_fixed, csv_number};
 use crate::calibration::targets::TargetResult;
 use crate::error::OutputError;
 use std::io::{self, Write};
@@ -24,13 +24,13 @@ pub fn write_targets_csv(w: &mut dyn Write, results: &[TargetResult]) -> io::Res
             csv_field(&t.name),
             csv_field(&t.period),
             csv_field(&t.unit),
-            t.observed,
-            t.lo,
-            t.hi,
+            csv_number(t.observed),
+            csv_number(t.lo),
+            csv_number(t.hi),
             num(r.simulated.mean),
             num(r.simulated.lo),
             num(r.simulated.hi),
-            r.pass,
+            csv_bool(r.pass),
             r.values.len(),
             csv_field(&t.definition),
             csv_field(&t.source)
@@ -110,12 +110,9 @@ pub fn pretty(v: f64) -> String {
     }
 }
 
+/// A simulated value: six decimals, empty when undefined (no replicate had a value).
 fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.6}")
-    } else {
-        "NaN".into()
-    }
+    csv_fixed(v, 6)
 }
 
 /// A number for JSON: `null` when not finite (JSON has no NaN).

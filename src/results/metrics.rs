@@ -156,8 +156,10 @@ pub fn life_age_group(age: u8) -> usize {
 /// Sex labels in breakdowns (index 0 = female, 1 = male).
 pub const SEXES: [&str; 2] = ["female", "male"];
 
-/// IMD quintile labels (index 0 = quintile 1, most deprived).
-pub const IMD_QUINTILES: [&str; 5] = ["1", "2", "3", "4", "5"];
+/// IMD quintile labels (index 0 = quintile 1, most deprived). Text (`q1`, not `1`), so that the
+/// `imd_quintile` column of `annual.csv`, which also holds `all` and `unattributed`, is one
+/// text column for readers that guess a column's type from its first rows.
+pub const IMD_QUINTILES: [&str; 5] = ["q1", "q2", "q3", "q4", "q5"];
 
 #[cfg(test)]
 mod tests {
