@@ -13,7 +13,9 @@ use common::{assert_identical, bin, small_file};
 use std::path::Path;
 use std::process::Command;
 
-/// Whether a Slurm controller answers with a node that can take jobs.
+/// Whether a Slurm controller answers with a node that can take jobs (saying so on stderr when
+/// the test is skipped).
+#[allow(clippy::print_stderr)]
 fn cluster() -> bool {
     let up = Command::new("sinfo")
         .args(["-h", "-o", "%T"])

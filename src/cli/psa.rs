@@ -261,7 +261,10 @@ pub fn psa(args: PsaArgs, command_line: Vec<String>) -> anyhow::Result<()> {
                 ("to".to_string(), c.to.into()),
                 ("discount_rate".to_string(), c.discount_rate.into()),
                 ("scale".to_string(), c.scale.into()),
-                ("format".to_string(), placesim::output::Format::from(args.format).name().into()),
+                (
+                    "format".to_string(),
+                    placesim::output::Format::from(args.format).name().into(),
+                ),
             ]
             .into_iter()
             .collect(),

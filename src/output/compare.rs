@@ -56,8 +56,23 @@ pub(crate) fn comparison_table() -> Table {
 }
 
 /// The rows of the tidy comparison table.
+/// Where a row of `kind` goes in the table: differences, then the measures against the base,
+/// then the scenarios' levels (each in the comparison's order). Levels have no unpaired
+/// interval and the measures against the base no base or option mean, so with levels first a
+/// reader that guesses a column's type from its first rows (polars reads 100) would see only
+/// empty fields and take the column for text.
+fn row_rank(kind: RowKind) -> u8 {
+    match kind {
+        RowKind::Difference => 0,
+        RowKind::VsBase => 1,
+        RowKind::Level => 2,
+    }
+}
+
 fn comparison_rows(sink: &mut dyn RowSink, c: &Comparison) -> io::Result<()> {
-    for r in &c.rows {
+    let mut ordered: Vec<&Row> = c.rows.iter().collect();
+    ordered.sort_by_key(|r| row_rank(r.kind));
+    for r in ordered {
         let numbers = [
             r.mean,
             r.lo,

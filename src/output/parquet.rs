@@ -45,7 +45,13 @@ pub fn schema(table: &Table) -> Schema {
         table
             .columns
             .iter()
-            .map(|c| ArrowField::new(c.name.as_str(), data_type(c.kind), c.kind == Kind::Number))
+            .map(|c| {
+                ArrowField::new(
+                    c.name.as_str(),
+                    data_type(c.kind),
+                    matches!(c.kind, Kind::Number | Kind::Category),
+                )
+            })
             .collect::<Vec<_>>(),
     )
 }
@@ -86,8 +92,8 @@ impl Labels {
 /// One column's values of the batch being gathered.
 #[derive(Debug)]
 enum Values {
-    /// Dictionary keys into the column's labels.
-    Category(Labels, Vec<i32>),
+    /// Dictionary keys into the column's labels (`None`: an empty label, stored as null).
+    Category(Labels, Vec<Option<i32>>),
     Int(Vec<i32>),
     Date(Vec<i32>),
     Number(Vec<Option<f64>>),
@@ -97,6 +103,8 @@ enum Values {
 #[derive(Debug, Clone, Copy)]
 enum Cell {
     Key(i32),
+    /// A category's key; `None` for an empty label (a missing value, as the CSV's empty field reads).
+    Label(Option<i32>),
     Number(Option<f64>),
 }
 
@@ -114,7 +122,8 @@ impl Values {
     /// `field` as this column stores it; an error when it is not of the column's kind.
     fn cell(&mut self, field: &Field<'_>, column: &str) -> io::Result<Cell> {
         match (self, *field) {
-            (Values::Category(labels, _), Field::Text(t)) => Ok(Cell::Key(labels.key(t)?)),
+            (Values::Category(_, _), Field::Text("")) => Ok(Cell::Label(None)),
+            (Values::Category(labels, _), Field::Text(t)) => Ok(Cell::Label(Some(labels.key(t)?))),
             (Values::Int(_), Field::Int(n)) => i32::try_from(n)
                 .map(Cell::Key)
                 .map_err(|_| invalid(format!("column `{column}`: {n} does not fit in 32 bits"))),
@@ -134,9 +143,8 @@ impl Values {
 
     fn push(&mut self, cell: Cell) {
         match (self, cell) {
-            (Values::Category(_, keys), Cell::Key(k))
-            | (Values::Int(keys), Cell::Key(k))
-            | (Values::Date(keys), Cell::Key(k)) => keys.push(k),
+            (Values::Category(_, keys), Cell::Label(k)) => keys.push(k),
+            (Values::Int(keys), Cell::Key(k)) | (Values::Date(keys), Cell::Key(k)) => keys.push(k),
             (Values::Number(v), Cell::Number(x)) => v.push(x),
             // `cell` made the cell for this column, so the kinds always match.
             _ => {}
