@@ -72,8 +72,12 @@ fn assert_parquet_matches_csv(parquet: &Path, csv: &Path) -> (Vec<(String, arrow
                 match kind {
                     DataType::Dictionary(_, _) => {
                         let dict = column.as_dictionary::<Int32Type>();
-                        let values = dict.values().as_string::<i32>();
-                        assert_eq!(values.value(dict.keys().value(r) as usize), field, "{}", at());
+                        if dict.is_null(r) {
+                            assert_eq!(field, "", "{}: a null label is an empty field", at());
+                        } else {
+                            let values = dict.values().as_string::<i32>();
+                            assert_eq!(values.value(dict.keys().value(r) as usize), field, "{}", at());
+                        }
                     }
                     DataType::Int32 => {
                         let v = column.as_primitive::<Int32Type>().value(r);

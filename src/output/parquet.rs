@@ -336,10 +336,11 @@ mod tests {
         assert_eq!(
             types,
             [
-                ("scenario", &dict, false),
+                // Labels may be empty (null), as a CSV field may.
+                ("scenario", &dict, true),
                 ("replicate", &DataType::Int32, false),
                 ("week_start", &DataType::Date32, false),
-                ("metric", &dict, false),
+                ("metric", &dict, true),
                 ("value", &DataType::Float64, true),
             ]
         );
