@@ -382,6 +382,7 @@ where
     );
     info.draws = draws;
     info.sobol_rows = sobol;
+    info.format = super::merge::setting_format(first)?;
     finish(dir, &info, &psa, m.plots)
 }
 
