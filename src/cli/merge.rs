@@ -293,17 +293,22 @@ fn reload(m: &ShardManifest) -> anyhow::Result<Vec<Scenario>> {
     Ok(scenarios)
 }
 
+/// The error for a shard (in folder `dir`) whose data file cannot be read back.
+fn bad_data<'a>(dir: &'a str, m: &'a ShardManifest) -> impl Fn(String) -> anyhow::Error + Copy + 'a {
+    move |e| {
+        OutputError::BadShard {
+            path: PathBuf::from(dir),
+            reason: format!("its {}: {e}", m.data.name),
+        }
+        .into()
+    }
+}
+
 /// Reads every tally of the shards' `tallies.bin`.
 fn tallies_of(shards: &[(String, ShardManifest, Vec<u8>)]) -> anyhow::Result<Vec<(usize, u32, Tally)>> {
     let mut all = Vec::new();
     for (dir, m, data) in shards {
-        let bad = |e: String| -> anyhow::Error {
-            OutputError::BadShard {
-                path: PathBuf::from(dir),
-                reason: format!("its {}: {e}", m.data.name),
-            }
-            .into()
-        };
+        let bad = bad_data(dir, m);
         let mut d = Decoder::new(data, TALLY_MAGIC).map_err(bad)?;
         let n = d.count(8).map_err(bad)?;
         for _ in 0..n {
@@ -323,13 +328,7 @@ fn points_of(
 ) -> anyhow::Result<Vec<placesim::psa::PointResult>> {
     let mut slots: Vec<Option<placesim::psa::PointResult>> = vec![None; total];
     for (dir, m, data) in shards {
-        let bad = |e: String| -> anyhow::Error {
-            OutputError::BadShard {
-                path: PathBuf::from(dir),
-                reason: format!("its {}: {e}", m.data.name),
-            }
-            .into()
-        };
+        let bad = bad_data(dir, m);
         let mut d = Decoder::new(data, POINT_MAGIC).map_err(bad)?;
         let n = d.count(8).map_err(bad)?;
         for _ in 0..n {
